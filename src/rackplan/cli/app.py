@@ -1,0 +1,29 @@
+"""The typer application; commands register themselves on ``app`` from their own modules.
+
+Only typer is imported here: numba, pint and xarray are imported inside the commands, so that
+``rackplan --help`` answers fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="rackplan",
+    help=(
+        "Size HPC/GPU and Bitcoin-mining sites: what fits, how it must be cooled, "
+        "and what it earns. Quantities take units: --set utility_power='20 MW'."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+) -> None:
+    """rackplan: capacity, cooling and economics of power-rich sites."""
+    # --debug is read by rackplan.cli.main before typer runs; declared here for the help.

@@ -1,0 +1,136 @@
+"""Hardware profiles: one TOML file per device, unit-checked, each figure with its source.
+
+Profiles live in the top-level ``hardware_profiles/`` folder of the repository (``gpu/`` and
+``asic/`` sub-folders), which the wheel ships as ``rackplan/hardware_profiles``. The file stem is
+the profile id: ``gb300-nvl72``, ``antminer-s21-xp-hyd``.
+
+>>> from rackplan.profiles import load_profile
+>>> p = load_profile("gb300-nvl72")
+>>> p.power_max.to("kW")
+<Quantity(142.0, 'kilowatt')>
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rackplan._io import load_toml, resolve, validate
+from rackplan.errors import ProfileError
+from rackplan.units import FractionField, QuantityField
+
+__all__ = ["HardwareProfile", "Cooling", "Source", "load_profile", "list_profiles", "profiles_dir"]
+
+CoolingMethod = Literal["air", "direct_liquid", "immersion", "hydro", "rear_door"]
+
+
+class Source(BaseModel):
+    """Where a figure comes from: ``url`` and what it ``supports`` (which fields)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str = Field(min_length=8)
+    supports: str = Field(min_length=1)
+
+
+class Cooling(BaseModel):
+    """How a unit sheds its heat.
+
+    ``liquid_fraction`` is the share of the unit's power that leaves in the liquid loop (cold
+    plates, hydro blocks, immersion fluid) [0..1]; the rest goes to the room air.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: CoolingMethod
+    liquid_fraction: FractionField()
+    coolant_supply_max: QuantityField("degC", gt=-50, lt=120) | None = None
+    air_inlet_max: QuantityField("degC", gt=-50, lt=80) | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.method == "air" and self.liquid_fraction > 0:
+            raise ValueError("an air-cooled unit has liquid_fraction 0")
+        if self.method in ("direct_liquid", "immersion", "hydro") and self.liquid_fraction == 0:
+            raise ValueError(f"a {self.method} unit sends some heat to liquid (liquid_fraction > 0)")
+        return self
+
+
+class HardwareProfile(BaseModel):
+    """A device, per unit: a miner, a server, or a rack-scale system (``units_per_rack = 1``).
+
+    Quantities are stored in SI-friendly canonical units (W, kg, m^2, hash/s).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = ""
+    name: str = Field(min_length=1)
+    vendor: str = Field(min_length=1)
+    kind: Literal["gpu", "asic"]
+    power_max: QuantityField("W", gt=0)
+    power_typical: QuantityField("W", gt=0)
+    units_per_rack: int = Field(gt=0)
+    gpus_per_unit: int | None = Field(default=None, gt=0)
+    hashrate: QuantityField("hash/s", gt=0) | None = None
+    rack_weight: QuantityField("kg", gt=0)
+    rack_footprint: QuantityField("m**2", gt=0)
+    rack_units: int | None = Field(default=None, gt=0, description="height of one unit in U")
+    cooling: Cooling
+    sources: list[Source] = Field(min_length=1)
+    assumptions: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.power_typical > self.power_max:
+            raise ValueError("power_typical is larger than power_max")
+        if self.kind == "gpu" and self.gpus_per_unit is None:
+            raise ValueError("a gpu profile needs gpus_per_unit")
+        if self.kind == "asic" and self.hashrate is None:
+            raise ValueError("an asic profile needs hashrate")
+        if self.kind == "gpu" and self.hashrate is not None:
+            raise ValueError("a gpu profile has no hashrate")
+        if self.kind == "asic" and self.gpus_per_unit is not None:
+            raise ValueError("an asic profile has no gpus_per_unit")
+        return self
+
+    @property
+    def efficiency(self):
+        """Energy per hash of a miner at ``power_max`` [J/TH], or ``None`` for a GPU system."""
+        if self.hashrate is None:
+            return None
+        return (self.power_max / self.hashrate).to("J/TH")
+
+
+def profiles_dir() -> Path:
+    """The folder of built-in profiles: in the installed wheel, else in the source checkout."""
+    packaged = resources.files("rackplan") / "hardware_profiles"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "hardware_profiles"
+
+
+def load_profile(ref: str | Path | HardwareProfile) -> HardwareProfile:
+    """Load a profile by built-in id (``"gb300-nvl72"``) or by path to a user's TOML file."""
+    if isinstance(ref, HardwareProfile):
+        return ref
+    path = resolve(ref, profiles_dir(), "profile", ProfileError)
+    return _load_path(str(path.resolve()))
+
+
+@lru_cache(maxsize=256)
+def _load_path(path: str) -> HardwareProfile:
+    data = load_toml(path, ProfileError)
+    if "id" in data:
+        raise ProfileError("unknown field (the id is the file name)", source=path, field="id")
+    profile = validate(HardwareProfile, data, source=path, error=ProfileError)
+    return profile.model_copy(update={"id": Path(path).stem})
+
+
+def list_profiles() -> list[HardwareProfile]:
+    """Every built-in profile, sorted by kind then id."""
+    paths = sorted(profiles_dir().rglob("*.toml"))
+    profiles = [_load_path(str(p.resolve())) for p in paths]
+    return sorted(profiles, key=lambda p: (p.kind, p.id))
