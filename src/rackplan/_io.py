@@ -51,7 +51,9 @@ def load_toml(path: str | Path, error: type[InputError] = InputError) -> dict[st
 
 def format_validation_error(exc: ValidationError) -> tuple[str, str]:
     """The first problem of a pydantic error as ``(field, message)``; more are counted."""
-    errors = exc.errors(include_url=False)
+    # An unknown field first: it is often a misspelt one, which also shows up as "missing",
+    # and only the unknown one can carry the "did you mean" hint.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     field = ".".join(str(p) for p in first["loc"]) or "(top level)"
     kind = first["type"]
@@ -75,11 +77,11 @@ def validate(model: type[M], data: Mapping[str, Any], source: str,
         return model.model_validate(dict(data))
     except ValidationError as exc:
         field, message = format_validation_error(exc)
-        if message == "unknown field":
+        if message.startswith("unknown field"):  # may be followed by "(and N more problems)"
             known = _field_names(model, field)
             hint = close_matches(field.rsplit(".", 1)[-1], known)
             if hint:
-                message += f" (did you mean {hint}?)"
+                message = message.replace("unknown field", f"unknown field (did you mean {hint}?)", 1)
         raise error(message, source=source, field=field) from None
 
 

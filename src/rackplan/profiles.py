@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from rackplan._io import load_toml, resolve, validate
 from rackplan.errors import ProfileError
@@ -49,13 +49,17 @@ class Cooling(BaseModel):
     coolant_supply_max: QuantityField("degC", gt=-50, lt=120) | None = None
     air_inlet_max: QuantityField("degC", gt=-50, lt=80) | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.method == "air" and self.liquid_fraction > 0:
-            raise ValueError("an air-cooled unit has liquid_fraction 0")
-        if self.method in ("direct_liquid", "immersion", "hydro") and self.liquid_fraction == 0:
-            raise ValueError(f"a {self.method} unit sends some heat to liquid (liquid_fraction > 0)")
-        return self
+    # Cross-field checks are field validators (on the later field, which sees the earlier ones
+    # in ``info.data``), so that an error names the field: "cooling.liquid_fraction: ...".
+    @field_validator("liquid_fraction")
+    @classmethod
+    def _fraction_fits_method(cls, value: float, info: ValidationInfo) -> float:
+        method = info.data.get("method")
+        if method == "air" and value > 0:
+            raise ValueError(f"an air-cooled unit has liquid_fraction 0 (got {value:g})")
+        if method in ("direct_liquid", "immersion", "hydro") and value == 0:
+            raise ValueError(f"a {method} unit sends some heat to liquid (liquid_fraction > 0)")
+        return value
 
 
 class HardwareProfile(BaseModel):
@@ -73,8 +77,9 @@ class HardwareProfile(BaseModel):
     power_max: QuantityField("W", gt=0)
     power_typical: QuantityField("W", gt=0)
     units_per_rack: int = Field(gt=0)
-    gpus_per_unit: int | None = Field(default=None, gt=0)
-    hashrate: QuantityField("hash/s", gt=0) | None = None
+    # validate_default: the kind checks below must run when the field is left out.
+    gpus_per_unit: int | None = Field(default=None, gt=0, validate_default=True)
+    hashrate: QuantityField("hash/s", gt=0) | None = Field(default=None, validate_default=True)
     rack_weight: QuantityField("kg", gt=0)
     rack_footprint: QuantityField("m**2", gt=0)
     rack_units: int | None = Field(default=None, gt=0, description="height of one unit in U")
@@ -82,19 +87,34 @@ class HardwareProfile(BaseModel):
     sources: list[Source] = Field(min_length=1)
     assumptions: str = ""
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.power_typical > self.power_max:
-            raise ValueError("power_typical is larger than power_max")
-        if self.kind == "gpu" and self.gpus_per_unit is None:
+    # Cross-field checks as field validators, so that errors name the field (see Cooling).
+    @field_validator("power_typical")
+    @classmethod
+    def _typical_within_max(cls, value, info: ValidationInfo):
+        power_max = info.data.get("power_max")
+        if power_max is not None and value > power_max:
+            raise ValueError(f"power_typical ({value:~g}) is larger than power_max ({power_max:~g})")
+        return value
+
+    @field_validator("gpus_per_unit")
+    @classmethod
+    def _gpus_for_gpu_kind(cls, value, info: ValidationInfo):
+        kind = info.data.get("kind")
+        if kind == "gpu" and value is None:
             raise ValueError("a gpu profile needs gpus_per_unit")
-        if self.kind == "asic" and self.hashrate is None:
-            raise ValueError("an asic profile needs hashrate")
-        if self.kind == "gpu" and self.hashrate is not None:
-            raise ValueError("a gpu profile has no hashrate")
-        if self.kind == "asic" and self.gpus_per_unit is not None:
+        if kind == "asic" and value is not None:
             raise ValueError("an asic profile has no gpus_per_unit")
-        return self
+        return value
+
+    @field_validator("hashrate")
+    @classmethod
+    def _hashrate_for_asic_kind(cls, value, info: ValidationInfo):
+        kind = info.data.get("kind")
+        if kind == "asic" and value is None:
+            raise ValueError("an asic profile needs hashrate")
+        if kind == "gpu" and value is not None:
+            raise ValueError("a gpu profile has no hashrate")
+        return value
 
     @property
     def efficiency(self):

@@ -157,17 +157,19 @@ def to_json(q: pint.Quantity) -> dict[str, Any]:
 
 
 def _bounds_checker(unit: str, gt, ge, lt, le):
+    # A plain number (FractionField) shows no unit: "1.5 must be at most 1", not "1.5 1 ...".
+    u = "" if ureg.Unit(unit).dimensionless else " " + format_unit(unit)
+
     def check(q: pint.Quantity) -> pint.Quantity:
         m = float(q.magnitude)
-        u = format_unit(unit)
         if gt is not None and not m > gt:
-            raise UnitError(f"{m:g} {u} must be greater than {gt:g} {u}")
+            raise UnitError(f"{m:g}{u} must be greater than {gt:g}{u}")
         if ge is not None and not m >= ge:
-            raise UnitError(f"{m:g} {u} must be at least {ge:g} {u}")
+            raise UnitError(f"{m:g}{u} must be at least {ge:g}{u}")
         if lt is not None and not m < lt:
-            raise UnitError(f"{m:g} {u} must be less than {lt:g} {u}")
+            raise UnitError(f"{m:g}{u} must be less than {lt:g}{u}")
         if le is not None and not m <= le:
-            raise UnitError(f"{m:g} {u} must be at most {le:g} {u}")
+            raise UnitError(f"{m:g}{u} must be at most {le:g}{u}")
         return q
 
     return check

@@ -114,6 +114,7 @@ def console(stderr: bool = False):
 
 def print_table(data: dict[str, Any], title: str, file=None) -> None:
     """One table per section: field, value, unit."""
+    from rich.markup import escape
     from rich.table import Table
 
     out = console() if file is None else _console_to(file)
@@ -127,7 +128,8 @@ def print_table(data: dict[str, Any], title: str, file=None) -> None:
         table.add_column("unit")
         for key, value in rows:
             shown, unit = value_and_unit(value)
-            table.add_row(key.replace("_", " "), shown, unit)
+            # escape: a value such as "[community catalog]" is text, not rich markup.
+            table.add_row(key.replace("_", " "), escape(shown), unit)
         out.print(table)
 
 
