@@ -1,1 +1,236 @@
-"""(filled in by its command)."""
+"""``rackplan profiles list | show | validate``: the hardware catalog from the command line.
+
+Data goes to stdout (table, JSON or CSV); ``validate`` writes one line per invalid file to
+stderr and exits with code 2. Only typer is imported at module level: the profile models (pint,
+pydantic) load inside the commands so that ``rackplan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from rackplan.cli.app import app
+
+__all__ = ["profiles_app", "profile_summary", "profile_details"]
+
+profiles_app = typer.Typer(
+    name="profiles",
+    help="List, show and validate hardware profiles (built-in ids or your own TOML files).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+app.add_typer(profiles_app, name="profiles")
+
+
+class Kind(str, Enum):
+    gpu = "gpu"
+    asic = "asic"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+# Units shown to people; JSON names them beside every value.
+POWER_UNIT = "kW"
+HASHRATE_UNIT = "TH/s"
+EFFICIENCY_UNIT = "J/TH"
+
+
+def profile_summary(p) -> dict[str, Any]:
+    """One row of ``profiles list``: the figures that tell devices apart."""
+    return {
+        "id": p.id,
+        "kind": p.kind,
+        "name": p.name,
+        "power_max": p.power_max.to(POWER_UNIT),
+        "power_typical": p.power_typical.to(POWER_UNIT),
+        "hashrate": None if p.hashrate is None else p.hashrate.to(HASHRATE_UNIT),
+        "gpus_per_unit": p.gpus_per_unit,
+        "efficiency": None if p.efficiency is None else p.efficiency.to(EFFICIENCY_UNIT),
+        "units_per_rack": p.units_per_rack,
+        "cooling_method": p.cooling.method,
+        "liquid_fraction": p.cooling.liquid_fraction,
+    }
+
+
+def profile_details(p, path: str | None = None) -> dict[str, Any]:
+    """Every field of a profile with its unit, plus the derived rack power and efficiency."""
+    # Miners in W (3,068 W, not 3.07 kW), GPU systems in kW.
+    unit = "W" if p.kind == "asic" else POWER_UNIT
+    data: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "vendor": p.vendor,
+        "kind": p.kind,
+        "power_max": p.power_max.to(unit),
+        "power_typical": p.power_typical.to(unit),
+    }
+    if p.kind == "asic":
+        data["hashrate"] = p.hashrate.to(HASHRATE_UNIT)
+        data["efficiency"] = p.efficiency.to(EFFICIENCY_UNIT)
+    else:
+        data["gpus_per_unit"] = p.gpus_per_unit
+    data["units_per_rack"] = p.units_per_rack
+    if p.rack_units is not None:
+        data["rack_units"] = p.rack_units
+    # Derived, so an engineer sees the rack density at a glance.
+    data["rack_power_max"] = (p.power_max * p.units_per_rack).to(POWER_UNIT)
+    data["rack_weight"] = p.rack_weight.to("kg")
+    data["rack_footprint"] = p.rack_footprint.to("m**2")
+    cooling: dict[str, Any] = {
+        "method": p.cooling.method,
+        "liquid_fraction": p.cooling.liquid_fraction,
+    }
+    if p.cooling.coolant_supply_max is not None:
+        cooling["coolant_supply_max"] = p.cooling.coolant_supply_max
+    if p.cooling.air_inlet_max is not None:
+        cooling["air_inlet_max"] = p.cooling.air_inlet_max
+    data["cooling"] = cooling
+    data["sources"] = [{"url": s.url, "supports": s.supports} for s in p.sources]
+    data["assumptions"] = p.assumptions
+    if path is not None:
+        data["file"] = path
+    return data
+
+
+@profiles_app.command("list")
+def list_cmd(
+    kind: Optional[Kind] = typer.Option(None, "--kind", help="Only GPU systems or only ASIC miners."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """List the built-in hardware profiles."""
+    from rackplan.profiles import list_profiles
+
+    rows = [profile_summary(p) for p in list_profiles() if kind is None or p.kind == kind.value]
+    if fmt is Format.json:
+        from rackplan.cli.output import print_json
+
+        print_json(rows)  # a list of objects: `| jq '.[].id'`
+    elif fmt is Format.csv:
+        _print_list_csv(rows)
+    else:
+        _print_list_table(rows)
+
+
+def _trim(x: float, decimals: int = 3) -> str:
+    """``3.068``, ``142``, ``11.18``: enough digits to tell models apart, no trailing zeros."""
+    return f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _print_list_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from rackplan.cli.output import console
+
+    table = Table(title="Hardware profiles", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("kind")
+    table.add_column(f"power max ({POWER_UNIT})", justify="right")
+    table.add_column(f"power typical ({POWER_UNIT})", justify="right")
+    table.add_column(f"hashrate ({HASHRATE_UNIT}) or GPUs per unit", justify="right")
+    table.add_column(f"efficiency ({EFFICIENCY_UNIT})", justify="right")
+    table.add_column("cooling", no_wrap=True)
+    table.add_column("liquid fraction", justify="right")
+    for r in rows:
+        if r["hashrate"] is not None:
+            output = f"{_trim(r['hashrate'].m, 1)} {HASHRATE_UNIT}"
+        else:
+            output = f"{r['gpus_per_unit']} GPUs"
+        efficiency = "" if r["efficiency"] is None else _trim(r["efficiency"].m, 2)
+        table.add_row(
+            r["id"], r["kind"], _trim(r["power_max"].m), _trim(r["power_typical"].m), output,
+            efficiency, r["cooling_method"], f"{r['liquid_fraction']:.2f}",
+        )
+    console().print(table)
+
+
+def _print_list_csv(rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    # The unit is in the column name so that each column is one plain number.
+    columns = [
+        ("id", None), ("kind", None), ("name", None),
+        (f"power_max_{POWER_UNIT}", "power_max"), (f"power_typical_{POWER_UNIT}", "power_typical"),
+        (f"hashrate_{HASHRATE_UNIT}", "hashrate"), ("gpus_per_unit", None),
+        (f"efficiency_{EFFICIENCY_UNIT}", "efficiency"), ("units_per_rack", None),
+        ("cooling_method", None), ("liquid_fraction", None),
+    ]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([name for name, _ in columns])
+    for r in rows:
+        out = []
+        for name, key in columns:
+            value = r[key or name]
+            if value is None:
+                out.append("")
+            elif hasattr(value, "magnitude"):
+                # 12 significant digits drop unit-conversion noise (3.5500000000000003 kW).
+                out.append(repr(float(f"{float(value.magnitude):.12g}")))
+            else:
+                out.append(value)
+        writer.writerow(out)
+
+
+@profiles_app.command("show")
+def show_cmd(
+    ref: str = typer.Argument(..., metavar="ID|FILE", help="A built-in id or a path to a TOML file."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """Show every field of one profile, with units, sources and assumptions."""
+    from rackplan.cli.output import emit, print_json
+    from rackplan.errors import ProfileError
+    from rackplan.profiles import load_profile
+
+    try:
+        profile = load_profile(ref)
+    except ProfileError as exc:
+        if exc.source == "--profile":  # resolve() names the flag of `size`; here it is an argument
+            raise ProfileError(exc.message, source="profiles show", field=exc.field) from None
+        raise
+    is_file = ref.endswith(".toml") or "/" in ref or "\\" in ref or Path(ref).exists()
+    data = profile_details(profile, path=ref if is_file else None)
+    if fmt is Format.json:
+        print_json(data)
+        return
+    # Table and CSV: one "section, field, value, unit" row per value, sources numbered.
+    flat = dict(data)
+    sources = flat.pop("sources")
+    assumptions = flat.pop("assumptions")
+    flat["sources"] = {f"source {i}": f"{s['url']} ({s['supports']})"
+                       for i, s in enumerate(sources, 1)}
+    flat["notes"] = {"assumptions": assumptions or "none"}
+    emit(flat, fmt.value, title=f"Profile {profile.id}")
+
+
+@profiles_app.command("validate")
+def validate_cmd(
+    files: List[str] = typer.Argument(..., metavar="FILE...", help="Profile TOML files to check."),
+) -> None:
+    """Check profile files: 'ok' per valid file; exit 2 with one line per invalid file."""
+    from rackplan.errors import ProfileError, RackplanError
+    from rackplan.profiles import load_profile
+
+    failed = 0
+    for name in files:
+        # Only files: a name that is not a file is reported, never looked up as a built-in id.
+        try:
+            if not Path(name).exists():
+                raise ProfileError("file not found", source=name)
+            load_profile(Path(name))
+        except RackplanError as exc:
+            failed += 1
+            parts = [name, getattr(exc, "field", None), getattr(exc, "message", str(exc))]
+            print(": ".join(p for p in parts if p), file=sys.stderr)
+        else:
+            print(f"{name}: ok")
+    if failed:
+        raise typer.Exit(code=2)
