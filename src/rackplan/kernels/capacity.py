@@ -1,0 +1,322 @@
+"""Sizing kernels: how many units fit in a site, and what their heat asks of the cooling.
+
+Float64 SI only (W, kg, m, m^2, K, kg/s, m^3/s); no pint, pydantic or xarray. NaN in an optional
+constraint argument means "the site does not give it". The public model is
+:func:`rackplan.capacity.size`; these kernels are what it calls, and what sweeps call from
+their own numba code:
+
+- :func:`fit_units` (scalar, ``@njit``): units that fit and the binding constraint. Its
+  signature is fixed: the economics and sweep kernels call it.
+- :func:`units_by_constraint` (scalar): the units each constraint alone allows.
+- :func:`size_site` (scalar) and :func:`size_sites` (arrays, ``prange``): the whole sizing.
+- :func:`air_density` and :func:`plant_pue`: small formulas shared with the models.
+
+Each has a NumPy twin ``*_numpy`` with the same results (the test oracle and the benchmark
+baseline).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rackplan._jit import njit, prange
+
+__all__ = [
+    "BINDING",
+    "REDUNDANCY",
+    "AIR_CP",
+    "air_density",
+    "air_density_numpy",
+    "plant_pue",
+    "plant_pue_numpy",
+    "units_by_constraint",
+    "units_by_constraint_numpy",
+    "fit_units",
+    "fit_units_numpy",
+    "size_site",
+    "size_sites",
+    "size_sites_numpy",
+]
+
+#: Names of the constraints, indexed by the binding code the kernels return.
+BINDING = ("power", "floor_area", "floor_loading", "heat_rejection")
+#: CDU redundancy schemes, indexed by the code the kernels take: N, N+1 (one spare), 2N.
+REDUNDANCY = ("N", "N+1", "2N")
+
+#: Specific heat of air [J/(kg K)]: 0.24 BTU/(lb degF) = 1.006 kJ/(kg K) (hardware.md 3.3,
+#: serverdevworker.com). Constant over 0-45 degC to within 0.1 %.
+AIR_CP = 1006.0
+#: Specific gas constant of dry air [J/(kg K)] (R = 8.314462618 / 0.0289644 kg/mol).
+AIR_R = 287.058
+#: Standard sea-level pressure [Pa] and the U.S. Standard Atmosphere 1976 troposphere
+#: barometric formula p = p0 (1 - L h / T0)^(g M / (R L)), with L / T0 = 0.0065 / 288.15
+#: [1/m] and g M / (R L) = 5.25588. It gives 0.93 atm at 2,000 ft and 0.86 at 4,000 ft,
+#: the factors of the INRES airflow rule (hardware.md 3.3).
+SEA_LEVEL_PRESSURE = 101325.0
+_LAPSE_OVER_T0 = 2.25577e-5
+_BARO_EXPONENT = 5.25588
+
+# Counts are floor()/ceil() of ratios that may be one ulp off an integer (18e6 / 1.25 / 120e3
+# could come out as 119.99999999999999); nudge by this relative amount so exact ratios count.
+_RTOL = 1e-12
+
+
+def _air_density(altitude_m, temperature_k):
+    p = SEA_LEVEL_PRESSURE * (1.0 - _LAPSE_OVER_T0 * altitude_m) ** _BARO_EXPONENT
+    return p / (AIR_R * temperature_k)
+
+
+air_density = njit(_air_density)
+air_density.__doc__ = """Density of dry air [kg/m^3] at ``altitude_m`` [m] and ``temperature_k`` [K].
+
+Standard-atmosphere pressure at that altitude, ideal gas at that temperature:
+1.184 kg/m^3 at sea level and 25 degC.
+"""
+#: NumPy twin of :func:`air_density` (the same arithmetic; works on arrays).
+air_density_numpy = _air_density
+
+
+def _plant_pue(eta_transformer, eta_ups, eta_distribution, k_liquid, k_air, liquid_fraction,
+               house_load):
+    # facility = IT / (eta_t eta_ups eta_dist)   IT load through the whole chain
+    #          + cooling / eta_t                 cooling is fed after the transformer, no UPS
+    #          + house_load * IT                 lighting, offices, controls
+    # cooling  = IT (f k_liquid + (1 - f) k_air); PUE = facility / IT.
+    cooling = liquid_fraction * k_liquid + (1.0 - liquid_fraction) * k_air
+    return (1.0 / (eta_transformer * eta_ups * eta_distribution)
+            + cooling / eta_transformer + house_load)
+
+
+plant_pue = njit(_plant_pue)
+plant_pue.__doc__ = """PUE of a site from its power chain and cooling plant [1].
+
+Parameters: transformer, UPS and distribution efficiencies [0..1]; the cooling plant's
+electrical power per unit of heat for the liquid and the air side, ``k_liquid`` and ``k_air``
+[W/W]; the share of the IT heat that leaves in liquid [0..1]; the house load as a share of IT
+power [1]. See ``docs/sizing.md``.
+"""
+#: NumPy twin of :func:`plant_pue`.
+plant_pue_numpy = _plant_pue
+
+
+@njit
+def _floor(x):
+    # np.floor, not math.floor: it stays a float, so NaN (a constraint not given) survives.
+    return np.floor(x * (1.0 + _RTOL))
+
+
+@njit
+def _ceil(x):
+    return np.ceil(x * (1.0 - _RTOL))
+
+
+@njit
+def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+                        aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
+                        heat_rejection_w):
+    """Units each constraint alone allows, NaN for a constraint the site does not give.
+
+    Returns ``(by_power, by_floor_area, by_floor_loading, by_heat_rejection)``:
+
+    - power: ``floor(utility / pue / unit_power)``;
+    - floor area: ``floor(white_space / (rack_footprint * aisle_factor))`` racks, times
+      ``units_per_rack``;
+    - floor loading: ``floor(floor_load * white_space / rack_weight)`` racks (the white space's
+      total allowed mass), times ``units_per_rack``; needs both floor_load and white_space;
+    - heat rejection: ``floor(heat_rejection / unit_power)``.
+
+    Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack`` and ``aisle_factor`` are
+    plain numbers.
+    """
+    by_power = _floor(utility_power_w / pue / unit_power_w)
+    by_area = math.nan
+    by_load = math.nan
+    by_heat = math.nan
+    if not math.isnan(white_space_m2):
+        by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * units_per_rack
+        if not math.isnan(floor_load_kg_m2):
+            by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * units_per_rack
+    if not math.isnan(heat_rejection_w):
+        by_heat = _floor(heat_rejection_w / unit_power_w)
+    return by_power, by_area, by_load, by_heat
+
+
+@njit
+def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+              aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w):
+    """Units that fit [1] and the binding constraint (an index into :data:`BINDING`).
+
+    The fewest of :func:`units_by_constraint`, NaN constraints ignored; on a tie the first in
+    ``BINDING`` order binds. Returns ``(nan, -1)`` if the power constraint itself is NaN.
+    """
+    by = units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack,
+                             rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
+                             floor_load_kg_m2, heat_rejection_w)
+    if math.isnan(by[0]):
+        return math.nan, -1
+    best = by[0]
+    code = 0
+    for i in range(1, 4):
+        if by[i] < best:  # False for NaN: a constraint not given never binds
+            best = by[i]
+            code = i
+    return best, code
+
+
+@njit
+def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+              aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
+              liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
+              air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy):
+    """Size one site. Arguments after :func:`fit_units`'s ten:
+
+    ``liquid_fraction`` [0..1]; the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
+    [J/(kg K)] at its mean temperature (NaN is fine when no heat goes to liquid);
+    ``coolant_delta_t_k`` [K]; ``altitude_m`` [m]; ``air_inlet_k`` [K]; ``air_delta_t_k`` [K];
+    ``cdu_capacity_w`` [W]; ``redundancy`` (index into :data:`REDUNDANCY`).
+
+    Returns ``(unit_count, rack_count, binding, it_power_w, facility_power_w, heat_to_liquid_w,
+    heat_to_air_w, coolant_mass_flow_kg_s, coolant_volume_flow_m3_s, airflow_m3_s,
+    cdu_count)``; counts are whole numbers held in floats, ``binding`` an int.
+    """
+    units, binding = fit_units(utility_power_w, pue, unit_power_w, units_per_rack,
+                               rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
+                               floor_load_kg_m2, heat_rejection_w)
+    racks = _ceil(units / units_per_rack)
+    it_power = units * unit_power_w
+    facility = it_power * pue
+    to_liquid = it_power * liquid_fraction
+    to_air = it_power - to_liquid
+    mass_flow = 0.0
+    volume_flow = 0.0
+    cdus = 0.0
+    if to_liquid > 0.0:
+        # Q = m cp dT (hardware.md 3.3)
+        mass_flow = to_liquid / (coolant_cp * coolant_delta_t_k)
+        volume_flow = mass_flow / coolant_density
+        cdus = _ceil(to_liquid / cdu_capacity_w)
+        if redundancy == 1:
+            cdus += 1.0
+        elif redundancy == 2:
+            cdus *= 2.0
+    airflow = 0.0
+    if to_air > 0.0:
+        airflow = to_air / (air_density(altitude_m, air_inlet_k) * AIR_CP * air_delta_t_k)
+    return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
+            volume_flow, airflow, cdus)
+
+
+@njit(parallel=True)
+def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
+               liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
+               air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy):
+    """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64).
+
+    Returns eleven arrays in :func:`size_site`'s order; ``binding`` is int64, the rest
+    float64.
+    """
+    n = utility_power_w.shape[0]
+    units = np.empty(n)
+    racks = np.empty(n)
+    binding = np.empty(n, dtype=np.int64)
+    it_power = np.empty(n)
+    facility = np.empty(n)
+    to_liquid = np.empty(n)
+    to_air = np.empty(n)
+    mass_flow = np.empty(n)
+    volume_flow = np.empty(n)
+    airflow = np.empty(n)
+    cdus = np.empty(n)
+    for i in prange(n):
+        r = size_site(utility_power_w[i], pue[i], unit_power_w[i], units_per_rack[i],
+                      rack_footprint_m2[i], aisle_factor[i], white_space_m2[i],
+                      rack_weight_kg[i], floor_load_kg_m2[i], heat_rejection_w[i],
+                      liquid_fraction[i], coolant_density[i], coolant_cp[i],
+                      coolant_delta_t_k[i], altitude_m[i], air_inlet_k[i], air_delta_t_k[i],
+                      cdu_capacity_w[i], redundancy[i])
+        units[i] = r[0]
+        racks[i] = r[1]
+        binding[i] = r[2]
+        it_power[i] = r[3]
+        facility[i] = r[4]
+        to_liquid[i] = r[5]
+        to_air[i] = r[6]
+        mass_flow[i] = r[7]
+        volume_flow[i] = r[8]
+        airflow[i] = r[9]
+        cdus[i] = r[10]
+    return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
+            volume_flow, airflow, cdus)
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy twins: the same arithmetic, vectorized. Written separately on purpose (an oracle that
+# shared the kernel's code could not catch its mistakes).
+
+
+def _floor_np(x):
+    return np.floor(x * (1.0 + _RTOL))
+
+
+def _ceil_np(x):
+    return np.ceil(x * (1.0 - _RTOL))
+
+
+def units_by_constraint_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
+                              rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
+                              floor_load_kg_m2, heat_rejection_w):
+    """NumPy twin of :func:`units_by_constraint` (arrays broadcast; NaN propagates)."""
+    with np.errstate(invalid="ignore"):
+        by_power = _floor_np(np.asarray(utility_power_w, float) / pue / unit_power_w)
+        by_area = _floor_np(white_space_m2 / (np.multiply(rack_footprint_m2, aisle_factor))) \
+            * units_per_rack
+        by_load = _floor_np(np.multiply(floor_load_kg_m2, white_space_m2) / rack_weight_kg) \
+            * units_per_rack
+        by_heat = _floor_np(np.asarray(heat_rejection_w, float) / unit_power_w)
+    return by_power, by_area, by_load, by_heat
+
+
+def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+                    aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
+                    heat_rejection_w):
+    """NumPy twin of :func:`fit_units`: ``(unit_count, binding)`` arrays."""
+    by = np.broadcast_arrays(*units_by_constraint_numpy(
+        utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2, aisle_factor,
+        white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w))
+    stacked = np.where(np.isnan(np.stack(by)), np.inf, np.stack(by))
+    binding = np.argmin(stacked, axis=0)  # first minimum: ties go to the earlier constraint
+    units = np.take_along_axis(stacked, binding[None], axis=0)[0]
+    power_nan = np.isnan(by[0])
+    units = np.where(power_nan, np.nan, units)
+    binding = np.where(power_nan, -1, binding).astype(np.int64)
+    return units, binding
+
+
+def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
+                     aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
+                     heat_rejection_w, liquid_fraction, coolant_density, coolant_cp,
+                     coolant_delta_t_k, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
+                     redundancy):
+    """NumPy twin of :func:`size_sites` (same arguments and outputs)."""
+    units, binding = fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
+                                     rack_footprint_m2, aisle_factor, white_space_m2,
+                                     rack_weight_kg, floor_load_kg_m2, heat_rejection_w)
+    racks = _ceil_np(units / units_per_rack)
+    it_power = units * unit_power_w
+    facility = it_power * pue
+    to_liquid = it_power * liquid_fraction
+    to_air = it_power - to_liquid
+    has_liquid = to_liquid > 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mass_flow = np.where(has_liquid, to_liquid / (coolant_cp * coolant_delta_t_k), 0.0)
+        volume_flow = np.where(has_liquid, mass_flow / coolant_density, 0.0)
+        n = _ceil_np(to_liquid / cdu_capacity_w)
+        n = np.where(redundancy == 1, n + 1.0, np.where(redundancy == 2, 2.0 * n, n))
+        cdus = np.where(has_liquid, n, 0.0)
+        rho_air = air_density_numpy(altitude_m, air_inlet_k)
+        airflow = np.where(to_air > 0.0, to_air / (rho_air * AIR_CP * air_delta_t_k), 0.0)
+    return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
+            volume_flow, airflow, cdus)
