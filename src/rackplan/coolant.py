@@ -1,0 +1,137 @@
+"""Properties of the fluids that carry the heat away: liquid coolants (CoolProp) and air.
+
+Liquids come from CoolProp's incompressible-fluid database (the Melinder 2010 correlations,
+the same ones Modelica Buildings uses for propylene glycol; hardware.md 3.3), never from
+hand-typed tables:
+
+============  ==========================  ==============================================
+name          CoolProp fluid              note
+============  ==========================  ==============================================
+``water``     ``INCOMP::Water``           pure water
+``PGnn``      ``INCOMP::MPG[0.nn]``       propylene glycol, **nn percent by mass**
+``EGnn``      ``INCOMP::MEG[0.nn]``       ethylene glycol, nn percent by mass
+============  ==========================  ==============================================
+
+Glycol shares are by mass here. Trade tables (Perry's, Dow) often give them by volume: PG25
+by volume freezes at -8.9 degC, PG25 by mass at about -9.8 degC.
+
+CoolProp takes seconds to import, so it is imported on first use only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rackplan.errors import SiteError
+from rackplan.kernels.capacity import AIR_CP, air_density_numpy
+from rackplan.units import Q_, Quantity, parse_quantity
+
+__all__ = [
+    "CoolantProperties",
+    "coolprop_fluid",
+    "coolant_properties",
+    "air_density",
+    "AIR_SPECIFIC_HEAT",
+    "LOOP_PRESSURE",
+]
+
+#: Specific heat of air [J/(kg K)] used for airflow (hardware.md 3.3).
+AIR_SPECIFIC_HEAT = Q_(AIR_CP, "J/(kg*K)")
+#: Pressure at which liquid properties are evaluated [Pa]: 2 bar, a typical closed-loop
+#: static pressure. [A] Liquids are nearly incompressible: 1 to 5 bar changes rho by < 0.02 %.
+LOOP_PRESSURE = 2.0e5
+
+
+@dataclass(frozen=True)
+class CoolantProperties:
+    """A coolant's properties at one temperature (quantities in SI units)."""
+
+    name: str
+    fluid: str
+    temperature: Quantity
+    density: Quantity
+    specific_heat: Quantity
+    freezing_point: Quantity
+
+    @property
+    def volumetric_heat_capacity(self) -> Quantity:
+        """rho cp [J/(m^3 K)]."""
+        return (self.density * self.specific_heat).to("J/(m**3*K)")
+
+
+def coolprop_fluid(name: str) -> str:
+    """The CoolProp fluid string of a coolant name: ``"PG25"`` -> ``"INCOMP::MPG[0.25]"``."""
+    text = name.strip().upper()
+    if text == "WATER":
+        return "INCOMP::Water"
+    for prefix, code in (("PG", "MPG"), ("EG", "MEG")):
+        if text.startswith(prefix) and text[2:].isdigit() and 1 <= int(text[2:]) <= 60:
+            return f"INCOMP::{code}[{int(text[2:]) / 100:g}]"
+    raise SiteError(
+        f"unknown coolant {name!r}: write 'water', 'PGnn' or 'EGnn' (nn percent by mass)",
+        field="coolant",
+    )
+
+
+def coolant_properties(name: str, temperature) -> CoolantProperties:
+    """Density [kg/m^3], specific heat [J/(kg K)] and freezing point of a coolant.
+
+    Parameters
+    ----------
+    name : str
+        ``"water"``, ``"PG25"``, ``"EG30"``, ...
+    temperature : str or pint.Quantity
+        Where to evaluate, e.g. the loop's mean temperature ``"45 degC"``.
+
+    Raises
+    ------
+    SiteError
+        For an unknown coolant, or a temperature outside CoolProp's range for it (frozen or
+        boiling).
+    """
+    t = parse_quantity(temperature, "degC")
+    t_k = float(t.to("K").magnitude)
+    fluid = coolprop_fluid(name)
+    try:
+        rho, cp, freeze_k = _props(fluid, round(t_k, 9))
+    except ValueError as exc:
+        raise SiteError(
+            f"{name} has no liquid properties at {t.magnitude:g} degC ({exc})",
+            field="coolant_supply_temperature",
+        ) from None
+    return CoolantProperties(
+        name=name,
+        fluid=fluid,
+        temperature=t,
+        density=Q_(rho, "kg/m**3"),
+        specific_heat=Q_(cp, "J/(kg*K)"),
+        freezing_point=Q_(freeze_k - 273.15, "degC"),
+    )
+
+
+@lru_cache(maxsize=64)
+def _props(fluid: str, t_k: float) -> tuple[float, float, float]:
+    from CoolProp.CoolProp import PropsSI
+
+    rho = PropsSI("D", "T", t_k, "P", LOOP_PRESSURE, fluid)
+    cp = PropsSI("C", "T", t_k, "P", LOOP_PRESSURE, fluid)
+    if fluid == "INCOMP::Water":
+        freeze = 273.15  # CoolProp gives no T_freeze for pure water
+    else:
+        freeze = PropsSI("T_freeze", "T", t_k, "P", LOOP_PRESSURE, fluid)
+    return float(rho), float(cp), float(freeze)
+
+
+def air_density(altitude, temperature) -> Quantity:
+    """Density of dry air at ``altitude`` and ``temperature`` [kg/m^3].
+
+    U.S. Standard Atmosphere pressure at the altitude, ideal gas at the temperature (the
+    formula of :func:`rackplan.kernels.capacity.air_density`).
+
+    >>> round(air_density("0 m", "25 degC").m_as("kg/m**3"), 3)
+    1.184
+    """
+    h = parse_quantity(altitude, "m").magnitude
+    t = parse_quantity(temperature, "degC").to("K").magnitude
+    return Q_(float(air_density_numpy(float(h), float(t))), "kg/m**3")

@@ -1,0 +1,276 @@
+"""Sites: the power, floor, climate and cooling plant that hardware must fit into.
+
+A site is a TOML file (or the id of a built-in one in ``rackplan/data/sites/``) read into a
+frozen :class:`Site`. Every quantity is a string with its unit (``"18 MW"``, ``"356 m"``,
+``"40 degC"``, ``"10 K"``). A site gives either a fixed ``pue`` or a ``[cooling_plant]``
+from which :func:`rackplan.capacity.plant_pue` computes one; when both are given the fixed
+``pue`` is used, so ``--set pue=1.3`` always works.
+
+>>> from rackplan.site import load_site
+>>> site = load_site("moses-lake", {"pue": 1.25})
+>>> (site.utility_power / site.pue).to("MW")
+<Quantity(14.4, 'megawatt')>
+
+Every default below is a named constant with its source (``hardware.md`` is
+``reference/hardware.md`` of the project notes; tags: [P] primary, [S] secondary, [D] derived
+here by arithmetic, [A] an assumption of rackplan). ``docs/sizing.md`` shows the model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rackplan._io import DATA_DIR, apply_overrides, close_matches, load_toml, resolve, validate
+from rackplan.errors import SiteError
+from rackplan.units import FractionField, QuantityField
+
+__all__ = [
+    "Site",
+    "CoolingPlant",
+    "PowerChain",
+    "PlantType",
+    "PLANT_OVERHEAD",
+    "load_site",
+    "list_sites",
+    "sites_dir",
+    "plant_overheads",
+]
+
+# --- Power chain (hardware.md section 4) -----------------------------------------------------
+#: Transformer efficiency: "98% plus" [S] maddox.com (DOE efficiency standards).
+TRANSFORMER_EFFICIENCY = 0.985
+#: UPS efficiency, double conversion "typically 94-96%" [S] schneiderupsus.com; colocation
+#: operators rarely use eco mode [S] centiel.com. A mining site without UPS sets ``ups = 1``.
+UPS_EFFICIENCY = 0.95
+#: Distribution (switchgear, PDUs, busway) efficiency; PDUs 94-98 % [S] niteolimited.com.
+DISTRIBUTION_EFFICIENCY = 0.97
+#: House load (lighting, offices, security, controls) as a share of IT power. [A] No public
+#: figure found; a mining site with little office space may set 0.01.
+HOUSE_LOAD = 0.02
+
+# --- Cooling plant overheads: electrical power per unit of heat removed [W/W] ----------------
+#: CDU pumping: Google "Project Deschutes" CDU, 74 kW electrical for 2,000 kW thermal
+#: [P] modelica-buildings CDUs/Data/GoogleProjectDeschutes.mo (hardware.md 1.5).
+CDU_PUMPING = 74.0 / 2000.0
+#: Dry-cooler fans at design, 2 % of the heat. [A] No figure in the reference notes.
+DRY_COOLER_FANS = 0.02
+#: An evaporative (cooling-tower) plant's auxiliaries, pumps and fans together: 25 kW on a
+#: 720 kW Minerbase container cooled by a tower [S] minerbase.com/en/service (hardware.md 2).
+EVAPORATIVE_AUX = 25.0 / 720.0
+#: Chiller COP of the Modelica Buildings liquid-cooled data-center example
+#: [P] lbl-srg/modelica-buildings ChillerWSE.mo (hardware.md 1.4).
+CHILLER_COP = 5.0
+#: Water-cooled centrifugal chiller COP 6-7 [S] open-exam-prep (hardware.md 3.5); midpoint.
+WATER_COOLED_CHILLER_COP = 6.5
+#: Fans: power = volume flow x pressure rise / efficiency, and volume flow per watt of heat is
+#: 1 / (rho cp dT). [A] total efficiency 0.6; rise 400 Pa through a CRAH (coil and filter),
+#: 150 Pa through the walls of exhaust fans of a mining hall; [D] at 1.2 kg/m^3, 1006 J/(kg K)
+#: and the 11.1 K (20 degF) air rise of the INRES rule (hardware.md 3.3).
+FAN_EFFICIENCY = 0.6
+CRAH_PRESSURE_RISE = 400.0
+EXHAUST_PRESSURE_RISE = 150.0
+_FAN_W_PER_W_PER_PA = 1.0 / (FAN_EFFICIENCY * 1.2 * 1006.0 * (20.0 / 1.8))
+CRAH_FANS = CRAH_PRESSURE_RISE * _FAN_W_PER_W_PER_PA  # 0.050
+EXHAUST_FANS = EXHAUST_PRESSURE_RISE * _FAN_W_PER_W_PER_PA  # 0.019
+
+PlantType = Literal["dry_cooler", "cooling_tower", "chiller", "immersion", "air_fans"]
+
+#: ``(liquid side, air side)`` overhead per plant type [W/W], see ``docs/sizing.md``. The air
+#: side of a liquid plant is a CRAH room (or rear doors) fed by a chiller, because dry-cooler
+#: or tower water is too warm for a 27 degC air inlet on a design day.
+PLANT_OVERHEAD: dict[str, tuple[float, float]] = {
+    "dry_cooler": (CDU_PUMPING + DRY_COOLER_FANS, CRAH_FANS + 1.0 / CHILLER_COP),
+    "cooling_tower": (EVAPORATIVE_AUX, CRAH_FANS + 1.0 / WATER_COOLED_CHILLER_COP),
+    "chiller": (CDU_PUMPING + 1.0 / CHILLER_COP, CRAH_FANS + 1.0 / CHILLER_COP),
+    "immersion": (EVAPORATIVE_AUX, EXHAUST_FANS),
+    # Air-cooled halls have no liquid loop; a liquid share is charged as a dry-cooler loop.
+    "air_fans": (CDU_PUMPING + DRY_COOLER_FANS, EXHAUST_FANS),
+}
+
+# --- Floor and air -----------------------------------------------------------------------------
+#: White space per rack over rack footprint. [D] 600 x 1200 mm racks in hot/cold-aisle rows,
+#: 1.2 m aisles each shared by two rows: a rack holds 0.6 m x (1.2 + 0.6 + 0.6) m = 1.44 m^2,
+#: twice its 0.72 m^2 footprint. End-of-row and perimeter clearances are not counted.
+AISLE_FACTOR = 2.0
+#: Rack air inlet: the ASHRAE TC 9.9 recommended upper limit, 27 degC [S] (hardware.md 3.1).
+AIR_INLET_TEMPERATURE = "27 degC"
+#: Air temperature rise through the IT: 20 degF (11.1 K), the rise of the INRES rule of
+#: 154 CFM per kW [S] (hardware.md 3.3).
+AIR_DELTA_T = "20 delta_degF"
+
+# --- Liquid loop (hardware.md 1.4, 1.5) ------------------------------------------------------
+#: Rack (TCS) coolant supply: "supply ~25 degC, return ~45 degC" typical [S] factryze.ai.
+COOLANT_SUPPLY_TEMPERATURE = "25 degC"
+#: Coolant temperature rise: OCP OAI guideline, dT <= 10 degC typical [S] (prophetstor/OCP).
+COOLANT_DELTA_T = "10 K"
+#: CDU: Vertiv Liebert XDU 1350, 1,368 kW thermal, approach 4 degC [P] modelica-buildings
+#: CDUs/Data/VertivLiebertXDU1350.mo (Vertiv datasheet SL-70799).
+CDU_CAPACITY = "1368 kW"
+CDU_APPROACH = "4 K"
+#: Dry-cooler approach (facility water supply over dry bulb). [D] Modelica example: dry cooler
+#: sized at 36 degC dry bulb for 45 degC rack supply with a 3 K CDU approach: 45 - 3 - 36 = 6 K.
+DRY_COOLER_APPROACH = "6 K"
+#: CDU redundancy: "2N power with N+1 cooling" is the common mix [S] resistancezero.com.
+REDUNDANCY = "N+1"
+
+_COOLANT = re.compile(r"^(?:(water)|(PG|EG)(\d{1,2}))$", re.IGNORECASE)
+
+
+class PowerChain(BaseModel):
+    """Efficiencies from the utility meter to the rack [0..1]."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    transformer: FractionField(gt=0, ge=None) = TRANSFORMER_EFFICIENCY
+    ups: FractionField(gt=0, ge=None) = UPS_EFFICIENCY
+    distribution: FractionField(gt=0, ge=None) = DISTRIBUTION_EFFICIENCY
+
+
+class CoolingPlant(BaseModel):
+    """The plant that rejects the heat; ``liquid_overhead``/``air_overhead`` [W/W] override
+    the electrical power per unit of heat of :data:`PLANT_OVERHEAD` for its type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    type: PlantType
+    liquid_overhead: FractionField(le=None) | None = None
+    air_overhead: FractionField(le=None) | None = None
+
+
+class Site(BaseModel):
+    """A site. Quantities are stored in W, m^2, kg/m^2, m, degC and K (differences)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    id: str = ""
+    name: str = Field(min_length=1)
+    utility_power: QuantityField("W", gt=0)
+    pue: FractionField(ge=1.0, le=None) | None = None
+    cooling_plant: CoolingPlant | None = None
+    power_chain: PowerChain = PowerChain()
+    house_load: FractionField() = HOUSE_LOAD
+    white_space: QuantityField("m**2", gt=0) | None = None
+    aisle_factor: FractionField(ge=1.0, le=None) = AISLE_FACTOR
+    floor_load_limit: QuantityField("kg/m**2", gt=0) | None = None
+    altitude: QuantityField("m", ge=-500, le=6000) = "0 m"
+    design_dry_bulb: QuantityField("degC", gt=-60, lt=70) | None = None
+    air_inlet_temperature: QuantityField("degC", gt=0, lt=70) = AIR_INLET_TEMPERATURE
+    air_delta_t: QuantityField("K", gt=0, le=50, delta=True) = AIR_DELTA_T
+    coolant: str = "water"
+    coolant_supply_temperature: QuantityField("degC", gt=0, lt=90) = COOLANT_SUPPLY_TEMPERATURE
+    coolant_delta_t: QuantityField("K", gt=0, le=40, delta=True) = COOLANT_DELTA_T
+    cdu_capacity: QuantityField("W", gt=0) = CDU_CAPACITY
+    cdu_approach: QuantityField("K", ge=0, le=30, delta=True) = CDU_APPROACH
+    dry_cooler_approach: QuantityField("K", ge=0, le=30, delta=True) = DRY_COOLER_APPROACH
+    redundancy: Literal["N", "N+1", "2N"] = REDUNDANCY
+    heat_rejection_capacity: QuantityField("W", gt=0) | None = None
+
+    @field_validator("coolant")
+    @classmethod
+    def _known_coolant(cls, value: str) -> str:
+        match = _COOLANT.match(value.strip())
+        if match is None:
+            raise ValueError(
+                f"unknown coolant {value!r}: write 'water', 'PGnn' (propylene glycol) or "
+                "'EGnn' (ethylene glycol), nn the percent by mass, e.g. 'PG25'"
+            )
+        if match.group(1):
+            return "water"
+        percent = int(match.group(3))
+        if not 1 <= percent <= 60:
+            raise ValueError(f"{value!r}: glycol share must be 1 to 60 % by mass")
+        return f"{match.group(2).upper()}{percent}"
+
+    @model_validator(mode="after")
+    def _pue_or_plant(self):
+        if self.pue is None and self.cooling_plant is None:
+            raise ValueError(
+                "give either a fixed pue (e.g. pue = 1.25) or a [cooling_plant] table "
+                "(type = dry_cooler | cooling_tower | chiller | immersion | air_fans)"
+            )
+        return self
+
+
+def plant_overheads(site: Site) -> tuple[float, float]:
+    """The site's cooling overhead ``(liquid, air)`` [W/W]: its plant type's, or its overrides."""
+    if site.cooling_plant is None:
+        raise SiteError("no cooling_plant to take overheads from", source=site.id or None)
+    plant = site.cooling_plant
+    liquid, air = PLANT_OVERHEAD[plant.type]
+    if plant.liquid_overhead is not None:
+        liquid = plant.liquid_overhead
+    if plant.air_overhead is not None:
+        air = plant.air_overhead
+    return liquid, air
+
+
+def sites_dir() -> Path:
+    """The folder of built-in sites."""
+    return DATA_DIR / "sites"
+
+
+def list_sites() -> list[str]:
+    """Ids of the built-in sites."""
+    return sorted(p.stem for p in sites_dir().glob("*.toml"))
+
+
+def load_site(ref: str | Path | Site = "moses-lake",
+              overrides: Mapping[str, Any] | None = None) -> Site:
+    """Load a site by built-in id (``"moses-lake"``) or path, applying ``--set`` overrides.
+
+    Parameters
+    ----------
+    ref : str, Path or Site
+        A built-in id, a path to a TOML file, or a :class:`Site` (returned as is, or rebuilt
+        with the overrides).
+    overrides : mapping, optional
+        ``{"utility_power": "20 MW", "pue": 1.3, "cooling_plant.type": "chiller"}``, as given
+        by ``--set``. A name that is not a site field raises :class:`SiteError`.
+
+    Raises
+    ------
+    SiteError
+        Missing or malformed file, unknown id or field, a value with the wrong unit or out of
+        range; the message names the file (or ``--set``) and the field.
+    """
+    if isinstance(ref, Site):
+        if not overrides:
+            return ref
+        data, source, site_id = _as_input(ref), ref.id or "site", ref.id
+    else:
+        path = resolve(ref, sites_dir(), "site", SiteError)
+        source, site_id = str(path), path.stem
+        data = load_toml(path, SiteError)
+        if "id" in data:
+            raise SiteError("unknown field (the id is the file name)", source=source, field="id")
+    overridden: set[str] = set()
+    if overrides:
+        data, leftover = apply_overrides(data, overrides, Site)
+        leftover.update({k: v for k, v in overrides.items() if k.split(".")[0] == "id"})
+        for name in leftover:
+            hint = close_matches(name.split(".")[0], [f for f in Site.model_fields if f != "id"])
+            message = "unknown site field" + (f"; did you mean {hint}?" if hint else "")
+            raise SiteError(message, source="--set", field=name)
+        overridden = {k.split(".")[0] for k in overrides}
+    try:
+        site = validate(Site, data, source=source, error=SiteError)
+    except SiteError as exc:
+        if exc.field and exc.field.split(".")[0] in overridden:
+            raise SiteError(exc.message, source="--set", field=exc.field) from None
+        raise
+    return site.model_copy(update={"id": site_id})
+
+
+def _as_input(model: BaseModel) -> dict[str, Any]:
+    """A model back to the input dict it came from (quantities stay quantities)."""
+    out: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        if name == "id":
+            continue
+        value = getattr(model, name)
+        if value is None:
+            continue
+        out[name] = _as_input(value) if isinstance(value, BaseModel) else value
+    return out
