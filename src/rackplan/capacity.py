@@ -1,0 +1,382 @@
+"""Capacity and cooling of a site for one hardware profile: :func:`size`.
+
+>>> import rackplan
+>>> r = rackplan.size("moses-lake", "gb300-nvl72", overrides={"pue": 1.25})
+>>> r.rack_count, r.binding_constraint
+(101, 'power')
+
+The model (``docs/sizing.md``): usable IT power is ``utility_power / pue``; units that fit are
+the fewest allowed by power, floor area, floor loading and heat rejection (each only when the
+site gives it); their heat goes to liquid (``liquid_fraction``) and to air; coolant flow is
+``Q / (rho cp dT)`` with CoolProp properties at the loop's mean temperature, airflow
+``Q / (rho_air cp_air dT)`` at the site's altitude and inlet temperature. The arithmetic is in
+:mod:`rackplan.kernels.capacity`; this module converts units and reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from rackplan.coolant import air_density, coolant_properties
+from rackplan.errors import InputError
+from rackplan.kernels import capacity as kernels
+from rackplan.profiles import HardwareProfile, load_profile
+from rackplan.site import Site, load_site, plant_overheads
+from rackplan.units import Q_, Quantity, to_json
+
+__all__ = ["size", "plant_pue", "SizingResult", "BASES"]
+
+BASES = ("max", "typical")
+
+# Output units, chosen for people; to_xarray uses UDUNITS spellings of the same units.
+_UNITS = {
+    "utility_power": "MW",
+    "it_power_available": "MW",
+    "it_power": "MW",
+    "facility_power": "MW",
+    "stranded_power": "MW",
+    "heat_to_liquid": "MW",
+    "heat_to_air": "MW",
+    "heat_load_btuh": "BTU/hour",
+    "heat_load_tons": "refrigeration_ton",
+    "coolant_mass_flow": "kg/s",
+    "coolant_flow": "L/min",
+    "coolant_flow_m3h": "m**3/hour",
+    "coolant_flow_per_kw": "L/min/kW",
+    "airflow": "m**3/s",
+    "airflow_cfm": "cfm",
+    "power_density_rack": "kW",
+    "power_density_area": "kW/m**2",
+    "hashrate": "EH/s",
+    "dry_cooler_min_supply": "degC",
+}
+_UDUNITS = {
+    "BTU/hour": "W",  # not UDUNITS; to_xarray converts to the SI unit
+    "refrigeration_ton": "W",
+    "m**3/hour": "m^3/h",
+    "m**3/s": "m^3/s",
+    "kW/m**2": "kW/m^2",
+    "L/min/kW": "L/min/kW",
+    "cfm": "m^3/s",
+}
+_LONG_NAMES = {
+    "utility_power": "gross utility interconnect",
+    "pue": "power usage effectiveness",
+    "it_power_available": "IT power the utility feed allows (utility / PUE)",
+    "unit_count": "units that fit",
+    "rack_count": "racks",
+    "it_power": "IT power of the units that fit",
+    "facility_power": "facility power (IT x PUE)",
+    "stranded_power": "utility power left unused",
+    "heat_to_liquid": "heat to the liquid loop",
+    "heat_to_air": "heat to room air",
+    "heat_load_btuh": "total heat load",
+    "heat_load_tons": "total heat load in tons of refrigeration",
+    "coolant_mass_flow": "coolant mass flow",
+    "coolant_flow": "coolant volume flow",
+    "coolant_flow_m3h": "coolant volume flow",
+    "coolant_flow_per_kw": "coolant flow per kW of liquid heat",
+    "airflow": "airflow at the rack inlet",
+    "airflow_cfm": "airflow at the rack inlet",
+    "power_density_rack": "IT power per full rack",
+    "power_density_area": "IT power per square metre of white space",
+    "cdu_count": "CDUs including redundancy",
+    "hashrate": "total hash rate",
+    "gpu_count": "GPUs",
+    "dry_cooler_min_supply": "lowest coolant supply dry coolers hold at the design dry bulb",
+}
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """What fits in a site and what its cooling must carry (quantities in people's units).
+
+    Counts are ``int``; ``hashrate`` is ``None`` for GPU systems, ``gpu_count`` for miners;
+    ``power_density_area`` and ``dry_cooler_min_supply`` are ``None`` when the site gives no
+    white space or design dry bulb. ``units_by`` holds the units each constraint alone allows
+    (``None`` for one the site does not give). ``warnings`` are findings, not errors.
+    """
+
+    utility_power: Quantity
+    pue: float
+    it_power_available: Quantity
+    unit_count: int
+    rack_count: int
+    binding_constraint: str
+    units_by: dict[str, int | None]
+    it_power: Quantity
+    facility_power: Quantity
+    stranded_power: Quantity
+    heat_to_liquid: Quantity
+    heat_to_air: Quantity
+    heat_load_btuh: Quantity
+    heat_load_tons: Quantity
+    coolant_mass_flow: Quantity
+    coolant_flow: Quantity
+    coolant_flow_m3h: Quantity
+    coolant_flow_per_kw: Quantity | None
+    airflow: Quantity
+    airflow_cfm: Quantity
+    power_density_rack: Quantity
+    power_density_area: Quantity | None
+    cdu_count: int
+    hashrate: Quantity | None
+    gpu_count: int | None
+    dry_cooler_min_supply: Quantity | None
+    warnings: tuple[str, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def as_quantities(self) -> dict[str, Any]:
+        """The result as an ordered dict of quantities, counts, strings and sub-dicts."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every quantity ``{"value", "unit"}``, counts ``int``, ``None`` kept."""
+        return _jsonable(self.as_quantities())
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` of scalars, units in ``attrs["units"]`` (UDUNITS-like)."""
+        import numpy as np
+        import xarray as xr
+
+        data_vars = {}
+        for name, value in self.as_quantities().items():
+            if name in ("warnings", "inputs", "units_by", "binding_constraint"):
+                continue
+            attrs = {"long_name": _LONG_NAMES.get(name, name.replace("_", " "))}
+            if isinstance(value, Quantity) or (value is None and name in _UNITS):
+                unit = _UNITS[name]
+                out_unit = _UDUNITS.get(unit, unit)
+                magnitude = np.nan if value is None else float(value.to(out_unit).magnitude)
+                attrs["units"] = out_unit.replace("**", "^")
+                data_vars[name] = xr.Variable((), magnitude, attrs)
+            elif name == "pue":
+                data_vars[name] = xr.Variable((), float(value), {**attrs, "units": "1"})
+            else:  # counts; NaN stands for None (gpu_count of a miner)
+                data_vars[name] = xr.Variable((), np.nan if value is None else float(value),
+                                              {**attrs, "units": "1"})
+        data_vars["binding_constraint"] = xr.Variable(
+            (), self.binding_constraint, {"long_name": "constraint that limits unit_count"})
+        for key, count in self.units_by.items():
+            data_vars[f"units_by_{key}"] = xr.Variable(
+                (), np.nan if count is None else float(count),
+                {"long_name": f"units the {key.replace('_', ' ')} constraint allows",
+                 "units": "1"})
+        attrs = {k: str(v) for k, v in self.inputs.items() if not isinstance(v, dict)}
+        attrs["warnings"] = "\n".join(self.warnings)
+        return xr.Dataset(data_vars, attrs=attrs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Quantity):
+        return to_json(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def plant_pue(site: Site, liquid_fraction: float) -> float:
+    """PUE of ``site`` for hardware that sends ``liquid_fraction`` of its heat to liquid [1].
+
+    The site's fixed ``pue`` when it gives one; else, from its power chain and cooling plant
+    (:func:`rackplan.kernels.capacity.plant_pue`)::
+
+        PUE = 1 / (eta_t eta_ups eta_dist) + (f k_liquid + (1 - f) k_air) / eta_t + house_load
+    """
+    if site.pue is not None:
+        return float(site.pue)
+    k_liquid, k_air = plant_overheads(site)
+    chain = site.power_chain
+    return float(kernels.plant_pue_numpy(chain.transformer, chain.ups, chain.distribution,
+                                         k_liquid, k_air, float(liquid_fraction),
+                                         site.house_load))
+
+
+def size(site: str | Path | Site = "moses-lake",
+         profile: str | Path | HardwareProfile = "gb300-nvl72", *, basis: str = "max",
+         overrides: Mapping[str, Any] | None = None) -> SizingResult:
+    """Size ``site`` for ``profile``: what fits, what binds, what the cooling must carry.
+
+    Parameters
+    ----------
+    site : str, Path or Site
+        Built-in site id, path to a site TOML file, or a :class:`~rackplan.site.Site`.
+    profile : str, Path or HardwareProfile
+        Built-in profile id, path to a profile TOML file, or a profile.
+    basis : {"max", "typical"}
+        Size units on their ``power_max`` (default: the feed must carry every unit at full
+        power) or ``power_typical``.
+    overrides : mapping, optional
+        Site fields to override, as ``--set`` gives them: ``{"pue": 1.3}``.
+
+    Returns
+    -------
+    SizingResult
+
+    Raises
+    ------
+    InputError
+        A bad site, profile or basis (design shortfalls are warnings in the result instead).
+    """
+    if basis not in BASES:
+        raise InputError(f"unknown basis {basis!r}; use 'max' or 'typical'", source="--basis")
+    hw = load_profile(profile)
+    st = load_site(site, overrides)
+    unit_power = hw.power_max if basis == "max" else hw.power_typical
+    unit_w = float(unit_power.m_as("W"))
+    lf = float(hw.cooling.liquid_fraction)
+    pue = plant_pue(st, lf)
+
+    supply = st.coolant_supply_temperature
+    coolant = None
+    rho = cp = math.nan
+    if lf > 0:
+        mean_t = Q_(supply.magnitude + st.coolant_delta_t.m_as("K") / 2.0, "degC")
+        coolant = coolant_properties(st.coolant, mean_t)
+        rho = float(coolant.density.m_as("kg/m**3"))
+        cp = float(coolant.specific_heat.m_as("J/(kg*K)"))
+
+    nan = math.nan
+    args = (
+        float(st.utility_power.m_as("W")), pue, unit_w, float(hw.units_per_rack),
+        float(hw.rack_footprint.m_as("m**2")), float(st.aisle_factor),
+        nan if st.white_space is None else float(st.white_space.m_as("m**2")),
+        float(hw.rack_weight.m_as("kg")),
+        nan if st.floor_load_limit is None else float(st.floor_load_limit.m_as("kg/m**2")),
+        nan if st.heat_rejection_capacity is None
+        else float(st.heat_rejection_capacity.m_as("W")),
+    )
+    inlet_k = float(st.air_inlet_temperature.to("K").magnitude)
+    (units, racks, binding, it_w, facility_w, liquid_w, air_w, mass_flow, volume_flow,
+     airflow, cdus) = kernels.size_site(
+        *args, lf, rho, cp, float(st.coolant_delta_t.m_as("K")), float(st.altitude.m_as("m")),
+        inlet_k, float(st.air_delta_t.m_as("K")), float(st.cdu_capacity.m_as("W")),
+        kernels.REDUNDANCY.index(st.redundancy))
+    by = kernels.units_by_constraint(*args)
+    units_by = {name: (None if math.isnan(v) else int(v)) for name, v in zip(kernels.BINDING, by)}
+
+    utility_w = args[0]
+    stranded_w = utility_w - facility_w
+    if -1e-9 * utility_w < stranded_w < 0.0:  # rounding of the floor() in the kernel
+        stranded_w = 0.0
+    unit_count = int(units)
+    it = Q_(it_w, "W")
+    liquid_flow = Q_(volume_flow, "m**3/s")
+    dry_min = _dry_cooler_min_supply(st)
+
+    result = SizingResult(
+        utility_power=st.utility_power.to("MW"),
+        pue=pue,
+        it_power_available=Q_(utility_w / pue, "W").to("MW"),
+        unit_count=unit_count,
+        rack_count=int(racks),
+        binding_constraint=kernels.BINDING[binding],
+        units_by=units_by,
+        it_power=it.to("MW"),
+        facility_power=Q_(facility_w, "W").to("MW"),
+        stranded_power=Q_(stranded_w, "W").to("MW"),
+        heat_to_liquid=Q_(liquid_w, "W").to("MW"),
+        heat_to_air=Q_(air_w, "W").to("MW"),
+        heat_load_btuh=it.to("BTU/hour"),
+        heat_load_tons=it.to("refrigeration_ton"),
+        coolant_mass_flow=Q_(mass_flow, "kg/s"),
+        coolant_flow=liquid_flow.to("L/min"),
+        coolant_flow_m3h=liquid_flow.to("m**3/hour"),
+        coolant_flow_per_kw=(liquid_flow / Q_(liquid_w, "W")).to("L/min/kW")
+        if liquid_w > 0 else None,
+        airflow=Q_(airflow, "m**3/s"),
+        airflow_cfm=Q_(airflow, "m**3/s").to("cfm"),
+        power_density_rack=(unit_power * hw.units_per_rack).to("kW"),
+        power_density_area=None if st.white_space is None
+        else (it / st.white_space).to("kW/m**2"),
+        cdu_count=int(cdus),
+        hashrate=None if hw.hashrate is None else (hw.hashrate * unit_count).to("EH/s"),
+        gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
+        dry_cooler_min_supply=dry_min,
+        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)),
+        inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k),
+    )
+    return result
+
+
+def _dry_cooler_min_supply(site: Site) -> Quantity | None:
+    """Lowest rack supply temperature dry coolers hold at the design dry bulb [degC]:
+    dry bulb + dry-cooler approach + CDU approach."""
+    if site.design_dry_bulb is None:
+        return None
+    return Q_(site.design_dry_bulb.magnitude + site.dry_cooler_approach.m_as("K")
+              + site.cdu_approach.m_as("K"), "degC")
+
+
+def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
+              dry_min: Quantity | None, coolant) -> list[str]:
+    out = []
+    plant = None if site.cooling_plant is None else site.cooling_plant.type
+    supply_c = site.coolant_supply_temperature.magnitude
+    if unit_count == 0:
+        out.append(f"not one {hw.id or hw.name} unit fits this site")
+    if lf > 0 and plant == "air_fans":
+        out.append("the air_fans plant has no liquid loop; the liquid share of the heat is "
+                   "counted as a dry-cooler loop in the PUE")
+    if lf > 0 and plant in ("dry_cooler", "air_fans") and dry_min is not None \
+            and dry_min.magnitude > supply_c + 1e-9:
+        db = site.design_dry_bulb.magnitude
+        limit = db - (dry_min.magnitude - supply_c)
+        out.append(
+            f"dry coolers cannot hold the {supply_c:g} degC coolant supply at the {db:g} degC "
+            f"design dry bulb: with {site.dry_cooler_approach.m_as('K'):g} K dry-cooler and "
+            f"{site.cdu_approach.m_as('K'):g} K CDU approaches they give {dry_min.magnitude:g} "
+            f"degC; they suffice up to {limit:g} degC dry bulb, above it plan adiabatic assist "
+            "or trim chillers")
+    c = hw.cooling
+    if lf > 0 and c.coolant_supply_max is not None and supply_c > c.coolant_supply_max.magnitude:
+        out.append(f"coolant supply {supply_c:g} degC is above the {c.coolant_supply_max.magnitude:g}"
+                   f" degC that {hw.id or hw.name} allows")
+    inlet_c = site.air_inlet_temperature.magnitude
+    if lf < 1 and c.air_inlet_max is not None and inlet_c > c.air_inlet_max.magnitude:
+        out.append(f"air inlet {inlet_c:g} degC is above the {c.air_inlet_max.magnitude:g} degC "
+                   f"that {hw.id or hw.name} allows")
+    if site.floor_load_limit is not None:
+        own = (hw.rack_weight / hw.rack_footprint).to("kg/m**2")
+        limit = site.floor_load_limit.to("kg/m**2")
+        if own.magnitude > limit.magnitude:
+            out.append(f"one rack weighs {own.magnitude:,.0f} kg/m^2 over its own footprint, more "
+                       f"than the {limit.magnitude:,.0f} kg/m^2 floor limit: it needs a spreader "
+                       "plate or a slab")
+    if coolant is not None and supply_c <= coolant.freezing_point.magnitude:
+        out.append(f"{site.coolant} freezes at {coolant.freezing_point.magnitude:.1f} degC, at or "
+                   f"above the {supply_c:g} degC coolant supply")
+    return out
+
+
+def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, lf: float,
+            coolant, inlet_k: float) -> dict[str, Any]:
+    plant = site.cooling_plant
+    inputs: dict[str, Any] = {
+        "site": site.id,
+        "site_name": site.name,
+        "profile": hw.id,
+        "profile_name": hw.name,
+        "basis": basis,
+        "unit_power": unit_power.to("kW"),
+        "units_per_rack": hw.units_per_rack,
+        "liquid_fraction": lf,
+        "pue_from": "fixed" if site.pue is not None else f"cooling_plant ({plant.type})",
+        "air_density": air_density(site.altitude, Q_(inlet_k - 273.15, "degC")),
+    }
+    if coolant is not None:
+        inputs.update({
+            "coolant": site.coolant,
+            "coolant_fluid": coolant.fluid,
+            "coolant_mean_temperature": coolant.temperature,
+            "coolant_density": coolant.density,
+            "coolant_specific_heat": coolant.specific_heat.to("kJ/(kg*K)"),
+            "coolant_freezing_point": coolant.freezing_point,
+        })
+    return inputs
+
