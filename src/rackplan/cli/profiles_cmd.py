@@ -45,17 +45,23 @@ HASHRATE_UNIT = "TH/s"
 EFFICIENCY_UNIT = "J/TH"
 
 
+def _to(q, unit: str):
+    """``q`` in ``unit``, rounded to 12 significant digits: 10.2 kW, not 10.200000000000001."""
+    converted = q.to(unit)
+    return converted.__class__(float(f"{float(converted.magnitude):.12g}"), converted.units)
+
+
 def profile_summary(p) -> dict[str, Any]:
     """One row of ``profiles list``: the figures that tell devices apart."""
     return {
         "id": p.id,
         "kind": p.kind,
         "name": p.name,
-        "power_max": p.power_max.to(POWER_UNIT),
-        "power_typical": p.power_typical.to(POWER_UNIT),
-        "hashrate": None if p.hashrate is None else p.hashrate.to(HASHRATE_UNIT),
+        "power_max": _to(p.power_max, POWER_UNIT),
+        "power_typical": _to(p.power_typical, POWER_UNIT),
+        "hashrate": None if p.hashrate is None else _to(p.hashrate, HASHRATE_UNIT),
         "gpus_per_unit": p.gpus_per_unit,
-        "efficiency": None if p.efficiency is None else p.efficiency.to(EFFICIENCY_UNIT),
+        "efficiency": None if p.efficiency is None else _to(p.efficiency, EFFICIENCY_UNIT),
         "units_per_rack": p.units_per_rack,
         "cooling_method": p.cooling.method,
         "liquid_fraction": p.cooling.liquid_fraction,
@@ -71,29 +77,29 @@ def profile_details(p, path: str | None = None) -> dict[str, Any]:
         "name": p.name,
         "vendor": p.vendor,
         "kind": p.kind,
-        "power_max": p.power_max.to(unit),
-        "power_typical": p.power_typical.to(unit),
+        "power_max": _to(p.power_max, unit),
+        "power_typical": _to(p.power_typical, unit),
     }
     if p.kind == "asic":
-        data["hashrate"] = p.hashrate.to(HASHRATE_UNIT)
-        data["efficiency"] = p.efficiency.to(EFFICIENCY_UNIT)
+        data["hashrate"] = _to(p.hashrate, HASHRATE_UNIT)
+        data["efficiency"] = _to(p.efficiency, EFFICIENCY_UNIT)
     else:
         data["gpus_per_unit"] = p.gpus_per_unit
     data["units_per_rack"] = p.units_per_rack
     if p.rack_units is not None:
         data["rack_units"] = p.rack_units
     # Derived, so an engineer sees the rack density at a glance.
-    data["rack_power_max"] = (p.power_max * p.units_per_rack).to(POWER_UNIT)
-    data["rack_weight"] = p.rack_weight.to("kg")
-    data["rack_footprint"] = p.rack_footprint.to("m**2")
+    data["rack_power_max"] = _to(p.power_max * p.units_per_rack, POWER_UNIT)
+    data["rack_weight"] = _to(p.rack_weight, "kg")
+    data["rack_footprint"] = _to(p.rack_footprint, "m**2")
     cooling: dict[str, Any] = {
         "method": p.cooling.method,
         "liquid_fraction": p.cooling.liquid_fraction,
     }
     if p.cooling.coolant_supply_max is not None:
-        cooling["coolant_supply_max"] = p.cooling.coolant_supply_max
+        cooling["coolant_supply_max"] = _to(p.cooling.coolant_supply_max, "degC")
     if p.cooling.air_inlet_max is not None:
-        cooling["air_inlet_max"] = p.cooling.air_inlet_max
+        cooling["air_inlet_max"] = _to(p.cooling.air_inlet_max, "degC")
     data["cooling"] = cooling
     data["sources"] = [{"url": s.url, "supports": s.supports} for s in p.sources]
     data["assumptions"] = p.assumptions
@@ -173,8 +179,7 @@ def _print_list_csv(rows: list[dict[str, Any]]) -> None:
             if value is None:
                 out.append("")
             elif hasattr(value, "magnitude"):
-                # 12 significant digits drop unit-conversion noise (3.5500000000000003 kW).
-                out.append(repr(float(f"{float(value.magnitude):.12g}")))
+                out.append(repr(float(value.magnitude)))
             else:
                 out.append(value)
         writer.writerow(out)
