@@ -36,9 +36,10 @@ with warnings.catch_warnings():
     # 'H' is redefined from henry to hash on purpose (see the module docstring).
     warnings.simplefilter("ignore")
     ureg.define("hash = [hash] = H")
-ureg.define("USD = [currency_usd] = US_dollar")
-ureg.define("BTC = [currency_btc] = bitcoin")
-ureg.define("sat = 1e-8 * BTC = satoshi")
+# "_": no separate symbol, so units print as "USD/MWh", not "US_dollar/MWh".
+ureg.define("USD = [currency_usd] = _ = US_dollar")
+ureg.define("BTC = [currency_btc] = _ = bitcoin")
+ureg.define("sat = 1e-8 * BTC = _ = satoshi")
 ureg.define("cfm = foot ** 3 / minute = CFM")
 pint.set_application_registry(ureg)
 
