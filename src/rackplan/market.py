@@ -1,0 +1,314 @@
+"""Markets: the dated prices, rates and cost lines that the economics runs on.
+
+A market is a TOML file (or the id of a built-in one in ``rackplan/data/markets/``, named by its
+date) read into a frozen :class:`Market`. Quantities carry their units (``"98076 USD/BTC"``,
+``"33 USD/MWh"``, ``"3.13 USD/hour"`` per GPU); shares and rates are plain numbers or percent
+strings (``0.02`` or ``"2 %"``). Every figure in a market file comes with its source in the file.
+
+>>> from rackplan.market import load_market
+>>> m = load_market()                                   # the built-in 2025-11-13 market
+>>> m.btc_price
+<Quantity(98076.0, 'USD / BTC')>
+>>> m.gpu_hour_price_for("gb300-nvl72")
+<Quantity(3.13, 'USD / hour')>
+
+Periods: ``difficulty_growth`` is per month; ``btc_price_growth``, ``gpu_price_decline``,
+``power_price_growth``, ``colocation_escalator``, the maintenance and insurance rates and
+``discount_rate`` are per year. ``docs/economics.md`` describes each field and its default.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Annotated, Any, Mapping
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
+                      model_validator)
+
+from rackplan._io import DATA_DIR, close_matches, load_toml, resolve, validate
+from rackplan.errors import MarketError, UnitError
+from rackplan.profiles import Source
+from rackplan.units import QuantityField, parse_quantity
+
+__all__ = [
+    "Market",
+    "load_market",
+    "list_markets",
+    "markets_dir",
+    "DEFAULT_MARKET",
+    "network_hashrate_from_difficulty",
+    "difficulty_from_network_hashrate",
+]
+
+#: The built-in market: 2025-11-13, the day Bitfarms announced the Moses Lake conversion.
+DEFAULT_MARKET = "2025-11-13"
+
+#: Hashes per unit of difficulty: a block at difficulty D takes D x 2^32 hashes on average.
+HASHES_PER_DIFFICULTY = 2.0**32
+#: Target block interval [s].
+BLOCK_INTERVAL = 600.0
+
+# Fields whose scalar --set value applies to the GPU system being compared (a table per id in
+# the file).
+PER_GPU_SYSTEM = ("gpu_hour_price", "gpu_system_price")
+
+
+def network_hashrate_from_difficulty(difficulty: float) -> float:
+    """Network hash rate implied by a difficulty [hash/s]: ``D x 2^32 / 600``."""
+    return difficulty * HASHES_PER_DIFFICULTY / BLOCK_INTERVAL
+
+
+def difficulty_from_network_hashrate(hashrate_hs: float) -> float:
+    """Difficulty implied by a network hash rate [hash/s]: ``H x 600 / 2^32``."""
+    return hashrate_hs * BLOCK_INTERVAL / HASHES_PER_DIFFICULTY
+
+
+def Share(*, ge: float | None = 0.0, le: float | None = None, gt: float | None = None,
+          lt: float | None = None):
+    """A share or rate stored as a float: ``0.02``, ``"0.02"`` or ``"2 %"``.
+
+    Bounds are on the float (``le`` defaults to 1 unless ``lt`` is given). Out of range, the
+    message states the range and, for a whole number where a share is meant (a pool fee of
+    ``40``), how to write it as a percentage.
+    """
+    if le is None and lt is None:
+        le = 1.0
+
+    def check(value: Any) -> float:
+        try:
+            m = float(parse_quantity(value, "").magnitude)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        ok = ((ge is None or m >= ge) and (gt is None or m > gt)
+              and (le is None or m <= le) and (lt is None or m < lt))
+        if not ok:
+            low = f"{ge:g} <= " if ge is not None else (f"{gt:g} < " if gt is not None else "")
+            high = f" <= {le:g}" if le is not None else (f" < {lt:g}" if lt is not None else "")
+            message = f"{m:g} is out of range: must be {low}x{high}"
+            top = le if le is not None else lt
+            if top is not None and top <= 1 and m >= 2:
+                message += f" (a share: write '{m:g} %' or {m / 100:g} for {m:g} percent)"
+            raise ValueError(message)
+        return m
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+class Market(BaseModel):
+    """A dated market: Bitcoin network, power, GPU rental, colocation, capex, opex, finance.
+
+    Quantities are stored in the units of their field declarations below (USD/BTC, USD/MWh,
+    USD/hour per GPU, ...); ``difficulty`` is always set (from ``network_hashrate`` when the
+    file gives that instead), and so is ``network_hashrate``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = ""
+    name: str = ""
+    date: _dt.date
+
+    # --- Bitcoin network -----------------------------------------------------------------
+    btc_price: QuantityField("USD/BTC", gt=0)
+    difficulty: QuantityField("", gt=0) | None = None
+    network_hashrate: QuantityField("EH/s", gt=0) | None = None
+    fees_per_block: QuantityField("BTC", ge=0, le=50)
+    block_height: int = Field(ge=0, le=6_930_000)  # 33 halvings: the subsidy is 0 after that
+    difficulty_growth: Share(ge=-0.5, le=1.0)  # per month
+    btc_price_growth: Share(gt=-1.0, le=10.0)  # per year
+    pool_fee: Share(ge=0.0, lt=1.0)
+    uptime: Share(gt=0.0, le=1.0)
+
+    # --- Power -----------------------------------------------------------------------------
+    power_price: QuantityField("USD/MWh", ge=0)
+    demand_charge: QuantityField("USD/kW/month", ge=0)
+    power_price_growth: Share(gt=-1.0, le=10.0)  # per year
+
+    # --- GPU-as-a-service ------------------------------------------------------------------
+    gpu_hour_price: dict[str, QuantityField("USD/hour", gt=0)]  # per GPU, by GPU system id
+    gpu_system_price: dict[str, QuantityField("USD", gt=0)]  # per unit (rack or server)
+    gpu_price_decline: Share(ge=0.0, lt=1.0)  # per year
+    utilization: Share(ge=0.0, le=1.0)
+    gpu_idle_power_share: Share(ge=0.0, le=1.0)
+    installation_per_gpu: QuantityField("USD", ge=0)
+    staff_per_1000_gpus: float = Field(ge=0)
+    network_software: QuantityField("USD/month", ge=0)  # per GPU
+    build_period: QuantityField("month", ge=0, le=120)
+
+    # --- Colocation ------------------------------------------------------------------------
+    colocation_rate: QuantityField("USD/kW/month", ge=0)  # per kW of IT
+    colocation_escalator: Share(gt=-1.0, le=1.0)  # per year
+    colocation_opex_share: Share(ge=0.0, le=1.0)  # of colocation revenue
+
+    # --- Capex -----------------------------------------------------------------------------
+    facility_capex: QuantityField("USD/MW", ge=0)  # per MW of gross utility power
+    miner_price: QuantityField("USD/(TH/s)", ge=0)
+    mining_facility_capex: QuantityField("USD/MW", ge=0)  # per MW of gross utility power
+    mining_build_period: QuantityField("month", ge=0, le=120)
+
+    # --- Opex ------------------------------------------------------------------------------
+    staff_cost: QuantityField("USD/year", ge=0)  # per full-time employee
+    mining_staff_per_mw: float = Field(ge=0)  # FTE per MW of mining IT power
+    maintenance_it: Share(ge=0.0, le=1.0)  # per year, of IT equipment capex
+    maintenance_facility: Share(ge=0.0, le=1.0)  # per year, of facility capex
+    insurance: Share(ge=0.0, le=1.0)  # per year, of all capex
+    sga_share: Share(ge=0.0, le=1.0)  # of revenue
+
+    # --- Finance ---------------------------------------------------------------------------
+    discount_rate: Share(ge=0.0, le=1.0)  # per year, effective
+    useful_life_it: QuantityField("year", gt=0, le=50)
+    useful_life_facility: QuantityField("year", gt=0, le=100)
+    residual_value: Share(ge=0.0, le=1.0)  # share of book value counted at the horizon's end
+
+    sources: list[Source] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("build_period", "mining_build_period")
+    @classmethod
+    def _whole_months(cls, q):
+        months = float(q.magnitude)
+        if abs(months - round(months)) > 1e-6:
+            raise ValueError(f"{months:g} month is not a whole number of months")
+        return q
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.difficulty is None and self.network_hashrate is None:
+            raise ValueError("give difficulty or network_hashrate")
+        if self.difficulty is not None and self.network_hashrate is not None:
+            raise ValueError("give difficulty or network_hashrate, not both")
+        # Fill the other one in, so downstream code reads either.
+        if self.difficulty is None:
+            h = float(self.network_hashrate.m_as("hash/s"))
+            object.__setattr__(self, "difficulty", parse_quantity(
+                difficulty_from_network_hashrate(h), ""))
+        else:
+            d = float(self.difficulty.magnitude)
+            object.__setattr__(self, "network_hashrate", parse_quantity(
+                f"{network_hashrate_from_difficulty(d)} hash/s", "EH/s"))
+        return self
+
+    # Prices of the GPU system being compared -------------------------------------------------
+    def gpu_hour_price_for(self, system: str):
+        """GPU-hour price of GPU system ``system`` [USD/hour per GPU]."""
+        return self._per_system("gpu_hour_price", system)
+
+    def gpu_system_price_for(self, system: str):
+        """Price of one unit (rack or server) of GPU system ``system`` [USD]."""
+        return self._per_system("gpu_system_price", system)
+
+    def _per_system(self, name: str, system: str):
+        table = getattr(self, name)
+        if system in table:
+            return table[system]
+        hint = close_matches(system, table)
+        known = ", ".join(sorted(table)) or "none"
+        raise MarketError(
+            f"no {name.replace('_', ' ')} for GPU system {system!r} (this market has: {known}"
+            f"{'; did you mean ' + hint + '?' if hint else ''}); add it under [{name}] or use "
+            f"--set {name}=...",
+            source=self.id or "market", field=f"{name}.{system}")
+
+
+def markets_dir() -> Path:
+    """The folder of built-in markets."""
+    return DATA_DIR / "markets"
+
+
+def list_markets() -> list[str]:
+    """Ids (dates) of the built-in markets."""
+    return sorted(p.stem for p in markets_dir().glob("*.toml"))
+
+
+def load_market(ref: str | Path | Market | None = None,
+                overrides: Mapping[str, Any] | None = None, *,
+                gpu_system: str | None = None) -> Market:
+    """Load a market by built-in id (a date, ``"2025-11-13"``) or path, with ``--set`` overrides.
+
+    Parameters
+    ----------
+    ref : str, Path, Market or None
+        A built-in id, a path to a market TOML file, or a :class:`Market`; ``None`` is the
+        built-in :data:`DEFAULT_MARKET`.
+    overrides : mapping, optional
+        ``{"btc_price": "90000 USD/BTC", "pool_fee": "1 %"}``. ``gpu_hour_price`` and
+        ``gpu_system_price`` given as one value set the price of ``gpu_system``;
+        ``gpu_hour_price.dgx-h100`` sets one entry of the table. Setting ``difficulty``
+        drops the file's ``network_hashrate`` and the other way round.
+    gpu_system : str, optional
+        Id of the GPU system being compared (for a scalar ``gpu_hour_price`` override).
+
+    Raises
+    ------
+    MarketError
+        Missing or malformed file, unknown id or field, a value with the wrong unit or out of
+        range, a date that does not parse; the message names the file (or ``--set``) and the
+        field.
+    """
+    if ref is None:
+        ref = DEFAULT_MARKET
+    if isinstance(ref, Market):
+        if not overrides:
+            return ref
+        data, source, market_id = _as_input(ref), ref.id or "market", ref.id
+    else:
+        path = resolve(ref, markets_dir(), "market", MarketError)
+        source, market_id = str(path), path.stem
+        data = load_toml(path, MarketError)
+        if "id" in data:
+            raise MarketError("unknown field (the id is the file name)", source=source,
+                              field="id")
+    overridden: set[str] = set()
+    if overrides:
+        data = _apply(data, overrides, gpu_system)
+        overridden = {k.split(".")[0] for k in overrides}
+    try:
+        market = validate(Market, data, source=source, error=MarketError)
+    except MarketError as exc:
+        if exc.field and exc.field.split(".")[0] in overridden:
+            raise MarketError(exc.message, source="--set", field=exc.field) from None
+        raise
+    return market.model_copy(update={"id": market_id})
+
+
+def _apply(data: dict[str, Any], overrides: Mapping[str, Any],
+           gpu_system: str | None) -> dict[str, Any]:
+    data = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in data.items()}
+    fields = [f for f in Market.model_fields if f not in ("id", "sources")]
+    for name, value in overrides.items():
+        head, _, rest = name.partition(".")
+        if head not in fields or (rest and head not in PER_GPU_SYSTEM):
+            hint = close_matches(head, fields)
+            raise MarketError("unknown market field" + (f"; did you mean {hint}?" if hint else ""),
+                              source="--set", field=name)
+        if head in PER_GPU_SYSTEM:
+            if not rest and isinstance(value, Mapping):
+                data[head] = dict(value)
+                continue
+            system = rest or gpu_system
+            if system is None:
+                raise MarketError(f"which GPU system? use --set {head}.<id>=VALUE",
+                                  source="--set", field=name)
+            table = dict(data.get(head) or {})
+            table[system] = value
+            data[head] = table
+            continue
+        if head == "difficulty":
+            data.pop("network_hashrate", None)
+        elif head == "network_hashrate":
+            data.pop("difficulty", None)
+        data[head] = value
+    return data
+
+
+def _as_input(market: Market) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in Market.model_fields:
+        if name in ("id", "network_hashrate"):  # difficulty is always set
+            continue
+        value = getattr(market, name)
+        if name == "sources":
+            value = [s.model_dump() for s in value]
+        out[name] = value
+    return out
