@@ -95,8 +95,8 @@ class SizingResult:
     """What fits in a site and what its cooling must carry (quantities in people's units).
 
     Counts are ``int``; ``hashrate`` is ``None`` for GPU systems, ``gpu_count`` for miners;
-    ``power_density_area`` and ``dry_cooler_min_supply`` are ``None`` when the site gives no
-    white space or design dry bulb. ``units_by`` holds the units each constraint alone allows
+    ``power_density_area`` is ``None`` when the site gives no white space,
+    ``dry_cooler_min_supply`` when it gives no design dry bulb or no heat goes to liquid. ``units_by`` holds the units each constraint alone allows
     (``None`` for one the site does not give). ``warnings`` are findings, not errors.
     """
 
@@ -267,7 +267,7 @@ def size(site: str | Path | Site = "moses-lake",
     unit_count = int(units)
     it = Q_(it_w, "W")
     liquid_flow = Q_(volume_flow, "m**3/s")
-    dry_min = _dry_cooler_min_supply(st)
+    dry_min = _dry_cooler_min_supply(st) if lf > 0 else None
 
     result = SizingResult(
         utility_power=st.utility_power.to("MW"),

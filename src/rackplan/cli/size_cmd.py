@@ -1,1 +1,72 @@
-"""(filled in by its command)."""
+"""``rackplan size``: what fits in a site, what binds, and what the cooling must carry.
+
+Defaults to the built-in Moses Lake site and the GB300 NVL72. Data goes to stdout; warnings
+(design findings such as "dry coolers cannot hold the supply temperature") go to stderr in table
+mode and into the ``warnings`` list in JSON and CSV. Heavy modules load inside the command.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from rackplan.cli.app import app
+
+__all__ = ["size_command"]
+
+
+class Basis(str, Enum):
+    max = "max"
+    typical = "typical"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command("size")
+def size_command(
+    site: str = typer.Option(
+        "moses-lake", "--site", metavar="ID|FILE",
+        help="Built-in site id or a site TOML file."),
+    profile: str = typer.Option(
+        "gb300-nvl72", "--profile", metavar="ID|FILE",
+        help="Hardware profile id (see 'rackplan profiles list') or a profile TOML file."),
+    set_: Optional[List[str]] = typer.Option(
+        None, "--set", metavar="FIELD=VALUE",
+        help="Override a site field, e.g. --set utility_power='20 MW' --set pue=1.3 "
+             "--set cooling_plant.type=chiller. Repeatable."),
+    basis: Basis = typer.Option(
+        Basis.max, "--basis", help="Size units on power_max (default) or power_typical."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """Size a site for a hardware profile: units, racks, binding constraint, heat and flows."""
+    from rackplan._io import parse_override
+    from rackplan.capacity import size
+    from rackplan.cli.output import emit, warn
+
+    overrides = dict(parse_override(text) for text in (set_ or []))
+    result = size(site, profile, basis=basis.value, overrides=overrides)
+    data = result.as_quantities()
+    if fmt is Format.table:
+        for message in result.warnings:
+            warn(message)
+        data = {k: v for k, v in data.items() if k not in ("warnings", "units_by", "inputs")}
+        data["units_by"] = {k: ("not given" if v is None else v)
+                            for k, v in result.units_by.items()}
+        data["inputs"] = result.inputs
+        title = f"{result.inputs['site_name']} / {result.inputs['profile_name']}"
+        emit(_without_none(data), "table", title)
+    else:
+        data["warnings"] = list(result.warnings)
+        emit(data, fmt.value, "size")
+
+
+def _without_none(data: dict) -> dict:
+    """Rows with no value (hashrate of a GPU system) are left out of the table."""
+    return {k: (_without_none(v) if isinstance(v, dict) else v)
+            for k, v in data.items() if v is not None}
