@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rackplan.coolant import air_density, coolant_properties
-from rackplan.errors import InputError
+from rackplan.errors import InputError, SiteError
 from rackplan.kernels import capacity as kernels
 from rackplan.profiles import HardwareProfile, load_profile
 from rackplan.site import Site, load_site, plant_overheads
@@ -237,7 +237,13 @@ def size(site: str | Path | Site = "moses-lake",
     rho = cp = math.nan
     if lf > 0:
         mean_t = Q_(supply.magnitude + st.coolant_delta_t.m_as("K") / 2.0, "degC")
-        coolant = coolant_properties(st.coolant, mean_t)
+        try:
+            coolant = coolant_properties(st.coolant, mean_t)
+        except SiteError as exc:
+            overridden = {k.split(".")[0] for k in (overrides or {})}
+            from_flag = overridden & {"coolant", "coolant_supply_temperature", "coolant_delta_t"}
+            source = "--set" if from_flag else (st.id if isinstance(site, Site) else str(site))
+            raise SiteError(exc.message, source=source, field=exc.field) from None
         rho = float(coolant.density.m_as("kg/m**3"))
         cp = float(coolant.specific_heat.m_as("J/(kg*K)"))
 

@@ -1,0 +1,392 @@
+"""Sizing: hand-worked references, the plant PUE model, warnings, the kernel and its twin.
+
+References marked [D] are hardware.md's own illustrative arithmetic (section 0); the rest are
+worked here in the comments from the formulas of hardware.md 3.3.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import DATA
+from rackplan.capacity import plant_pue, size
+from rackplan.errors import InputError
+from rackplan.kernels import capacity as k
+from rackplan.profiles import Cooling, load_profile
+from rackplan.site import CRAH_FANS, EXHAUST_FANS, load_site
+from rackplan.units import Q_
+
+SITES = DATA / "sites"
+FIXED = SITES / "fixed-pue.toml"  # 18 MW, PUE 1.25, nothing else
+
+
+def gpu_rack(power_kw: float, liquid_fraction: float, **update):
+    """gb300-nvl72 with another rack power and liquid share (a test-only profile)."""
+    base = load_profile("gb300-nvl72")
+    cooling = Cooling(method="direct_liquid" if liquid_fraction > 0 else "air",
+                      liquid_fraction=liquid_fraction)
+    power = Q_(power_kw * 1000.0, "W")
+    return base.model_copy(update={"power_max": power, "power_typical": power,
+                                   "cooling": cooling, **update})
+
+
+# --- hand-worked references ------------------------------------------------------------------
+
+def test_gb300_at_pue_1_25_fits_101_racks():
+    # [D] 18 MW / 1.25 = 14.4 MW IT; 14,400 / 142 = 101.4 -> 101 racks
+    r = size(FIXED, "gb300-nvl72")
+    assert r.it_power_available.m_as("MW") == pytest.approx(14.4)
+    assert (r.unit_count, r.rack_count, r.binding_constraint) == (101, 101, "power")
+    assert r.it_power.m_as("kW") == pytest.approx(101 * 142)
+    assert r.gpu_count == 101 * 72
+    assert r.hashrate is None
+    # facility = 14,342 x 1.25 = 17,927.5 kW; stranded = 18,000 - 17,927.5 = 72.5 kW
+    assert r.facility_power.m_as("kW") == pytest.approx(17927.5)
+    assert r.stranded_power.m_as("kW") == pytest.approx(72.5)
+
+
+def test_gb300_on_the_typical_basis_fits_109_racks():
+    # [D] 14,400 / 132 = 109.1 -> 109 racks
+    r = size("moses-lake", "gb300-nvl72", basis="typical", overrides={"pue": 1.25})
+    assert r.rack_count == 109
+    assert r.inputs["basis"] == "typical"
+
+
+def test_s21_xp_hyd_at_pue_1_05():
+    # [D] 18 MW / 1.05 = 17.14 MW IT; 17,142,857 / 5,676 = 3,020.2 -> 3,020 units;
+    # 3,020 x 473 TH/s = 1,428,460 TH/s = 1.43 EH/s
+    r = size("moses-lake", "antminer-s21-xp-hyd", overrides={"pue": 1.05})
+    assert r.unit_count == 3020
+    assert r.hashrate.m_as("EH/s") == pytest.approx(1.42846)
+    assert r.gpu_count is None
+    assert r.rack_count == math.ceil(3020 / 16)  # 16 per rack in the profile -> 189
+
+
+def test_coolant_flow_of_a_132_kw_rack_on_water():
+    # hardware.md 1.4 [D]: 132 kW at 10 K with water (cp 4.18) -> 3.16 kg/s ~ 190 L/min
+    # ~ 1.44 L/min/kW (the OCP rule says 1.5). Here: all heat to liquid, water at 30 degC mean.
+    site = load_site(FIXED, {"utility_power": "165 kW", "coolant_supply_temperature": "25 degC"})
+    r = size(site, gpu_rack(132, 1.0))  # 165 kW / 1.25 = 132 kW: one rack
+    assert r.unit_count == 1
+    assert r.coolant_mass_flow.m_as("kg/s") == pytest.approx(132e3 / (4180 * 10), rel=3e-3)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(190, rel=0.01)
+    assert r.coolant_flow_per_kw.m_as("L/min/kW") == pytest.approx(1.44, abs=0.02)
+    assert r.airflow.m_as("m**3/s") == 0.0
+
+
+def test_airflow_follows_the_cfm_rule_at_sea_level():
+    # CFM = 3.16 W / dT(degF) (hardware.md 3.3), i.e. air of 0.075 lb/ft^3 (~20 degC, sea level)
+    # 10 kW at 20 degF: 3.16 x 10,000 / 20 = 1,580 CFM
+    site = load_site(FIXED, {"utility_power": "12.5 kW", "air_inlet_temperature": "20 degC"})
+    r = size(site, gpu_rack(10, 0.0))
+    assert r.heat_to_air.m_as("kW") == pytest.approx(10.0)
+    assert r.airflow_cfm.m_as("cfm") == pytest.approx(1580, rel=0.01)
+    # INRES: 154 CFM/kW at 20 degF; 4,000 ft (0.86 atm) needs 1 / 0.86 times more
+    high = size(load_site(site, {"altitude": "4000 ft"}), gpu_rack(10, 0.0))
+    assert high.airflow_cfm / r.airflow_cfm == pytest.approx(1 / 0.86, rel=0.01)
+
+
+def test_heat_in_btu_per_hour_and_tons():
+    # 1 W = 3.412 BTU/h; 1 TR = 12,000 BTU/h = 3.517 kW (hardware.md 3.3)
+    r = size(FIXED, "gb300-nvl72")
+    kw = r.it_power.m_as("kW")
+    assert r.heat_load_btuh.m_as("BTU/hour") == pytest.approx(kw * 1000 * 3.412, rel=1e-3)
+    assert r.heat_load_tons.m_as("refrigeration_ton") == pytest.approx(kw / 3.517, rel=1e-3)
+
+
+def test_heat_split_cdu_count_and_redundancy():
+    # 101 racks x 142 kW = 14,342 kW; 85 % to liquid = 12,190.7 kW; 15 % to air = 2,151.3 kW
+    # 12,190.7 / 1,368 = 8.91 -> 9 CDUs; N+1 -> 10; 2N -> 18; N -> 9
+    r = size(FIXED, "gb300-nvl72")
+    assert r.heat_to_liquid.m_as("kW") == pytest.approx(12190.7)
+    assert r.heat_to_air.m_as("kW") == pytest.approx(2151.3)
+    assert r.cdu_count == 10
+    assert size(FIXED, "gb300-nvl72", overrides={"redundancy": "2N"}).cdu_count == 18
+    assert size(FIXED, "gb300-nvl72", overrides={"redundancy": "N"}).cdu_count == 9
+
+
+def test_power_density():
+    # Moses Lake at PUE 1.25: 14,342 kW on 4,645 m^2 = 3.088 kW/m^2; 142 kW per rack
+    r = size("moses-lake", "gb300-nvl72", overrides={"pue": 1.25})
+    assert r.power_density_rack.m_as("kW") == pytest.approx(142)
+    assert r.power_density_area.m_as("kW/m**2") == pytest.approx(14342 / 4645)
+    assert size(FIXED, "gb300-nvl72").power_density_area is None
+
+
+# --- every constraint can bind (all-constraints.toml, gb300-nvl72) ----------------------------
+# power: 14,400 / 142 = 101; floor area: 1,500 ft^2 = 139.35 m^2 / (0.72 x 2) = 96.8 -> 96;
+# floor loading: 1,220.6 kg/m^2 x 139.35 m^2 / 1,360 kg = 125.1 -> 125;
+# heat rejection: 40,000 kBTU/h = 11,722.8 kW / 142 = 82.6 -> 82.
+
+def test_all_constraints_worked_by_hand():
+    r = size(SITES / "all-constraints.toml", "gb300-nvl72")
+    assert r.units_by == {"power": 101, "floor_area": 96, "floor_loading": 125,
+                          "heat_rejection": 82}
+    assert (r.unit_count, r.binding_constraint) == (82, "heat_rejection")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "binding", "units"),
+    [
+        ({"heat_rejection_capacity": "50 MW"}, "floor_area", 96),
+        # 700 kg/m^2 x 139.35 / 1,360 = 71.7 -> 71
+        ({"heat_rejection_capacity": "50 MW", "floor_load_limit": "700 kg/m^2"},
+         "floor_loading", 71),
+        ({"heat_rejection_capacity": "50 MW", "white_space": "10000 m^2"}, "power", 101),
+    ],
+)
+def test_each_constraint_can_bind(overrides, binding, units):
+    r = size(SITES / "all-constraints.toml", "gb300-nvl72", overrides=overrides)
+    assert (r.binding_constraint, r.unit_count) == (binding, units)
+
+
+# --- PUE from the plant ----------------------------------------------------------------------
+
+def test_gb300_on_the_moses_lake_dry_coolers_lands_in_the_bitfarms_band():
+    # 1 / (0.985 x 0.95 x 0.97) = 1.10168 (power chain)
+    # + (0.85 x (0.037 + 0.02) + 0.15 x (0.0502 + 1/5)) / 0.985 = 0.08729 (cooling)
+    # + 0.02 (house) = 1.2090; Bitfarms' target 1.2-1.3 (hardware.md 0)
+    r = size("moses-lake", "gb300-nvl72")
+    assert r.pue == pytest.approx(1.2090, abs=2e-4)
+    assert 1.2 <= r.pue <= 1.3
+    assert r.inputs["pue_from"] == "cooling_plant (dry_cooler)"
+
+
+@pytest.mark.parametrize(
+    ("profile", "plant"),
+    [
+        # hydro containers on a tower, the hall air ventilated by fans, not chilled
+        ("antminer-s21-xp-hyd", {"cooling_plant.type": "cooling_tower",
+                                 "cooling_plant.air_overhead": EXHAUST_FANS}),
+        ("antminer-s21-xp-hyd", {"cooling_plant.type": "immersion"}),
+        ("whatsminer-m66s", {"cooling_plant.type": "immersion"}),
+        ("antminer-s19j-pro", {"cooling_plant.type": "air_fans"}),
+    ],
+)
+def test_mining_sites_land_near_1_05_to_1_10(profile, plant):
+    # no UPS: 1 / (0.985 x 0.97) = 1.0466; + 0.0347 / 0.985 (tower or immersion aux, 25 kW on
+    # 720 kW) or 0.0188 / 0.985 (exhaust fans); + 0.01 house -> 1.076-1.092
+    # ("liquid-cooled ~1.05", network-wide 1.1-1.3 [U], hardware.md 3.4)
+    r = size("air-mining-100mw", profile, overrides=plant)
+    assert 1.05 <= r.pue <= 1.10
+
+
+def test_a_tower_plant_chills_the_air_share():
+    # the default cooling_tower air side is CRAH fans + a water-cooled chiller (COP 6.5):
+    # 0.0502 + 0.1538 = 0.204 W/W, so the 5 % air share of a hydro miner costs 0.01 of PUE
+    r = size("air-mining-100mw", "antminer-s21-xp-hyd",
+             overrides={"cooling_plant.type": "cooling_tower"})
+    lf = 0.95
+    expected = 1 / (0.985 * 0.97) + (lf * 25 / 720 + (1 - lf) * (CRAH_FANS + 1 / 6.5)) / 0.985 \
+        + 0.01
+    assert r.pue == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_fixed_pue_wins_over_the_plant():
+    site = load_site("moses-lake", {"pue": 1.3})
+    assert plant_pue(site, 0.85) == 1.3
+    assert size(site, "gb300-nvl72").inputs["pue_from"] == "fixed"
+
+
+def test_more_liquid_lowers_the_pue_of_a_liquid_plant():
+    site = load_site("moses-lake")
+    assert plant_pue(site, 1.0) < plant_pue(site, 0.85) < plant_pue(site, 0.0)
+
+
+def test_plant_pue_kernel_equals_its_twin():
+    args = (0.985, 0.95, 0.97, 0.057, 0.25, 0.85, 0.02)
+    assert k.plant_pue(*args) == pytest.approx(k.plant_pue_numpy(*args), rel=1e-15)
+
+
+# --- warnings: results, not errors -----------------------------------------------------------
+
+def test_dry_coolers_cannot_hold_40_degc_at_a_40_degc_design_day():
+    # 40 degC DB + 6 K dry cooler + 4 K CDU = 50 degC > 40 degC supply
+    r = size("moses-lake", "gb300-nvl72")
+    assert r.dry_cooler_min_supply.m_as("degC") == pytest.approx(50.0)
+    assert any("dry coolers cannot hold the 40 degC" in w for w in r.warnings)
+    cool_day = size("moses-lake", "gb300-nvl72", overrides={"design_dry_bulb": "30 degC"})
+    assert not any("dry coolers" in w for w in cool_day.warnings)
+
+
+def test_supply_and_inlet_above_the_profile_limits_warn():
+    r = size(FIXED, "gb300-nvl72", overrides={"coolant_supply_temperature": "50 degC",
+                                               "air_inlet_temperature": "40 degC"})
+    assert any("coolant supply 50 degC is above the 45 degC" in w for w in r.warnings)
+    assert any("air inlet 40 degC is above the 35 degC" in w for w in r.warnings)
+    assert size(FIXED, "gb300-nvl72").warnings == ()
+
+
+def test_a_rack_heavier_than_the_floor_warns():
+    # 1,360 kg / 0.72 m^2 = 1,889 kg/m^2 > 1,200 kg/m^2
+    r = size(FIXED, "gb300-nvl72", overrides={"floor_load_limit": "1200 kg/m^2"})
+    assert any("1,889 kg/m^2" in w for w in r.warnings)
+
+
+def test_nothing_fits_is_a_result():
+    r = size(FIXED, "gb300-nvl72", overrides={"utility_power": "100 kW"})
+    assert r.unit_count == 0 and r.rack_count == 0 and r.cdu_count == 0
+    assert any("not one" in w for w in r.warnings)
+
+
+def test_a_bad_basis_is_an_input_error():
+    with pytest.raises(InputError, match="--basis"):
+        size(FIXED, "gb300-nvl72", basis="peak")
+
+
+# --- output shapes ---------------------------------------------------------------------------
+
+def test_to_dict_is_json_with_value_unit_pairs():
+    d = size("moses-lake", "gb300-nvl72").to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["it_power"]["unit"] == "MW" and isinstance(d["it_power"]["value"], float)
+    assert d["airflow_cfm"]["unit"] == "CFM"
+    assert isinstance(d["unit_count"], int) and isinstance(d["binding_constraint"], str)
+    assert isinstance(d["warnings"], list)
+    assert d["inputs"]["site"] == "moses-lake" and d["inputs"]["profile"] == "gb300-nvl72"
+    assert d["inputs"]["coolant_fluid"] == "INCOMP::MPG[0.25]"
+
+
+def test_to_xarray_carries_units():
+    r = size("moses-lake", "gb300-nvl72")
+    ds = r.to_xarray()
+    assert ds["pue"].attrs["units"] == "1"
+    assert ds["it_power"].attrs["units"] == "MW"
+    assert float(ds["it_power"]) == pytest.approx(r.it_power.m_as("MW"))
+    assert ds["coolant_flow_m3h"].attrs["units"] == "m^3/h"
+    assert ds["heat_load_tons"].attrs["units"] == "W"  # not UDUNITS: written in W
+    assert float(ds["heat_load_tons"]) == pytest.approx(r.it_power.m_as("W"))
+    assert str(ds["binding_constraint"].values) == "power"
+    assert np.isnan(float(ds["hashrate"])) and np.isnan(float(ds["units_by_floor_loading"]))
+    assert all("long_name" in ds[v].attrs for v in ds.data_vars)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+POWER_UNITS = {"W": 1.0, "kW": 1e3, "MW": 1e6, "GW": 1e9}
+
+
+@given(
+    mw=st.floats(0.1, 500.0),
+    pue=st.floats(1.0, 2.5),
+    profile=st.sampled_from(["gb300-nvl72", "antminer-s21-xp-hyd", "antminer-s19j-pro"]),
+    white_space=st.one_of(st.none(), st.floats(10.0, 1e5)),
+    heat_mw=st.one_of(st.none(), st.floats(0.1, 500.0)),
+)
+def test_energy_balance_and_no_nan(mw, pue, profile, white_space, heat_mw):
+    overrides = {"utility_power": f"{mw!r} MW", "pue": pue}
+    if white_space is not None:
+        overrides["white_space"] = f"{white_space!r} m^2"
+    if heat_mw is not None:
+        overrides["heat_rejection_capacity"] = f"{heat_mw!r} MW"
+    r = size(FIXED, profile, overrides=overrides)
+    it = r.it_power.m_as("W")
+    overhead = it * (r.pue - 1.0)
+    assert it + overhead == pytest.approx(r.facility_power.m_as("W"), rel=1e-12)
+    assert r.stranded_power.m_as("W") >= 0.0
+    assert r.facility_power.m_as("W") <= r.utility_power.m_as("W") * (1 + 1e-12)
+    assert r.heat_to_liquid.m_as("W") + r.heat_to_air.m_as("W") == pytest.approx(it)
+    for value in json.loads(json.dumps(r.to_dict(), allow_nan=False)).values():
+        if isinstance(value, dict) and "value" in value:
+            assert math.isfinite(value["value"])
+
+
+@given(mw=st.floats(0.1, 200.0), extra=st.floats(0.0, 50.0),
+       profile=st.sampled_from(["gb300-nvl72", "antminer-s19j-pro"]))
+def test_more_utility_power_never_fits_fewer_units(mw, extra, profile):
+    small = size(SITES / "all-constraints.toml", profile, overrides={"utility_power": f"{mw!r} MW"})
+    large = size(SITES / "all-constraints.toml", profile,
+                 overrides={"utility_power": f"{mw + extra!r} MW"})
+    assert large.unit_count >= small.unit_count
+
+
+@given(mw=st.floats(0.1, 100.0), unit=st.sampled_from(sorted(POWER_UNITS)),
+       ws_ft2=st.floats(100.0, 1e5), floor_lb=st.floats(50.0, 400.0))
+def test_the_unit_an_input_is_written_in_does_not_matter(mw, unit, ws_ft2, floor_lb):
+    metric = {"utility_power": f"{mw!r} MW", "white_space": f"{ws_ft2 * 0.09290304!r} m^2",
+              "floor_load_limit": f"{floor_lb * 4.882427636!r} kg/m^2",
+              "coolant_supply_temperature": "30 degC"}
+    other = {"utility_power": f"{mw * 1e6 / POWER_UNITS[unit]!r} {unit}",
+             "white_space": f"{ws_ft2!r} ft^2", "floor_load_limit": f"{floor_lb!r} lb/ft^2",
+             "coolant_supply_temperature": "86 degF"}
+    a = size(FIXED, "gb300-nvl72", overrides=metric)
+    b = size(FIXED, "gb300-nvl72", overrides=other)
+    # counts may differ only where a ratio sits within rounding of a whole number
+    assert abs(a.unit_count - b.unit_count) <= 1
+    if a.unit_count == b.unit_count:
+        assert a.coolant_flow.magnitude == pytest.approx(b.coolant_flow.magnitude, rel=1e-9)
+
+
+# --- the kernel, its batch form and its NumPy twin -------------------------------------------
+
+def random_sites(n: int, seed: int):
+    """Random valid inputs for size_sites, NaN for constraints a site does not give."""
+    rng = np.random.default_rng(seed)
+
+    def maybe(values):
+        return np.where(rng.random(n) < 0.3, np.nan, values)
+
+    return (
+        rng.uniform(1e5, 5e8, n),                 # utility_power_w
+        rng.uniform(1.0, 2.0, n),                 # pue
+        rng.uniform(3e3, 2e5, n),                 # unit_power_w
+        rng.integers(1, 20, n).astype(float),     # units_per_rack
+        rng.uniform(0.4, 2.0, n),                 # rack_footprint_m2
+        rng.uniform(1.0, 3.0, n),                 # aisle_factor
+        maybe(rng.uniform(10, 5e4, n)),           # white_space_m2
+        rng.uniform(100, 2000, n),                # rack_weight_kg
+        maybe(rng.uniform(300, 2500, n)),         # floor_load_kg_m2
+        maybe(rng.uniform(1e5, 5e8, n)),          # heat_rejection_w
+        rng.uniform(0.0, 1.0, n),                 # liquid_fraction
+        rng.uniform(990, 1070, n),                # coolant_density
+        rng.uniform(3500, 4200, n),               # coolant_cp
+        rng.uniform(3, 20, n),                    # coolant_delta_t_k
+        rng.uniform(0, 2500, n),                  # altitude_m
+        rng.uniform(288, 318, n),                 # air_inlet_k
+        rng.uniform(5, 20, n),                    # air_delta_t_k
+        rng.uniform(2e5, 3e6, n),                 # cdu_capacity_w
+        rng.integers(0, 3, n).astype(np.int64),   # redundancy
+    )
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_size_sites_equals_its_numpy_twin(seed):
+    args = random_sites(64, seed)
+    fast = k.size_sites(*args)
+    twin = k.size_sites_numpy(*args)
+    for name, a, b in zip(("units", "racks", "binding"), fast[:3], twin[:3]):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    for a, b in zip(fast[3:], twin[3:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert not any(np.isnan(a).any() for a in fast)
+
+
+def test_fit_units_equals_its_twin_and_the_scalar_sizing():
+    args = random_sites(200, 7)
+    units, binding = k.fit_units_numpy(*args[:10])
+    for i in range(200):
+        u, b = k.fit_units(*(float(a[i]) for a in args[:10]))
+        assert (u, b) == (units[i], binding[i])
+        assert k.size_site(*(a[i] for a in args))[0] == u
+
+
+def test_fit_units_ignores_constraints_not_given_and_breaks_ties_in_order():
+    nan = math.nan
+    # only power: 14.4 MW / 142 kW -> 101
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan) == (101.0, 0)
+    # floor area gives exactly 101 racks too (101 x 1.44 m^2): the tie goes to power
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, 101 * 1.44, 1360.0, nan, nan) \
+        == (101.0, 0)
+    # heat rejection of exactly 50 units (7.1 MW / 142 kW) binds and counts the 50th unit
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, 7.1e6) == (50.0, 3)
+    assert k.fit_units(nan, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan)[1] == -1
+    assert BINDING_NAMES == k.BINDING
+
+
+BINDING_NAMES = ("power", "floor_area", "floor_loading", "heat_rejection")
