@@ -1,0 +1,128 @@
+"""``rackplan size`` from the command line: the three formats and the one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import BROKEN, DATA
+from test_site import BROKEN_SITES
+
+FIXED = str(DATA / "sites" / "fixed-pue.toml")
+
+
+def test_defaults_size_moses_lake_for_the_gb300_as_a_table(run_cli):
+    code, out, err = run_cli("size")
+    assert code == 0
+    assert "Moses Lake" in out and "NVIDIA GB300 NVL72" in out
+    # a unit beside the numbers
+    row = next(line for line in out.splitlines() if "it power available" in line)
+    assert "MW" in row
+    # the dry-cooler finding goes to stderr, as a warning line
+    assert err.startswith("rackplan: warning: dry coolers cannot hold")
+    assert "Traceback" not in err
+
+
+def test_json_has_every_key_with_value_unit_pairs(run_cli):
+    code, out, err = run_cli("size", "--format", "json", "--set", "pue=1.25")
+    assert code == 0
+    data = json.loads(out)
+    assert data["rack_count"] == 101  # 14.4 MW / 142 kW (hardware.md 0 [D])
+    for key in ("utility_power", "it_power_available", "it_power", "facility_power",
+                "stranded_power", "heat_to_liquid", "heat_to_air", "heat_load_btuh",
+                "heat_load_tons", "coolant_flow", "coolant_flow_m3h", "coolant_mass_flow",
+                "airflow", "airflow_cfm", "power_density_rack", "power_density_area"):
+        assert set(data[key]) == {"value", "unit"}, key
+        assert isinstance(data[key]["value"], float) and data[key]["unit"]
+    for key in ("unit_count", "rack_count", "cdu_count", "gpu_count"):
+        assert isinstance(data[key], int)
+    assert data["pue"] == 1.25
+    assert data["binding_constraint"] == "power"
+    assert data["hashrate"] is None
+    assert isinstance(data["warnings"], list) and data["warnings"]
+    assert data["inputs"]["site"] == "moses-lake"
+    assert data["inputs"]["profile"] == "gb300-nvl72"
+    # in JSON mode the warnings live in the data, and stderr stays quiet
+    assert err == ""
+
+
+def test_csv_parses_with_a_unit_column(run_cli):
+    code, out, _ = run_cli("size", "--site", FIXED, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_field = {(r["section"], r["field"]): r for r in rows}
+    assert by_field[("", "unit_count")]["value"] == "101"
+    assert by_field[("", "it_power")]["unit"] == "MW"
+    assert float(by_field[("", "it_power")]["value"]) == pytest.approx(14.342)
+    assert by_field[("units_by", "power")]["value"] == "101"
+
+
+def test_profile_basis_and_set_flags(run_cli):
+    code, out, _ = run_cli("size", "--site", FIXED, "--basis", "typical", "--format", "json")
+    assert json.loads(out)["rack_count"] == 109  # 14,400 / 132
+    code, out, _ = run_cli("size", "--site", FIXED, "--profile", "antminer-s21-xp-hyd",
+                           "--set", "pue=1.05", "--format", "json")
+    data = json.loads(out)
+    assert data["unit_count"] == 3020  # hardware.md 0 [D]
+    assert data["hashrate"]["unit"] == "EH/s"
+    assert data["hashrate"]["value"] == pytest.approx(1.428, abs=1e-3)
+    code, out, _ = run_cli("size", "--site", FIXED, "--set", "utility_power=20 MW",
+                           "--set", 'white_space="100 m^2"', "--format", "json")
+    data = json.loads(out)
+    assert data["binding_constraint"] == "floor_area"  # 100 / 1.44 = 69.4 -> 69 racks
+    assert data["unit_count"] == 69
+
+
+def test_a_site_file_from_the_user(run_cli):
+    code, out, _ = run_cli("size", "--site", str(DATA / "sites" / "all-constraints.toml"),
+                           "--format", "json")
+    assert code == 0
+    assert json.loads(out)["binding_constraint"] == "heat_rejection"
+
+
+@pytest.mark.parametrize(("name", "field", "fragment"), BROKEN_SITES)
+def test_broken_sites_give_one_line_and_exit_2(run_cli, name, field, fragment):
+    path = str(BROKEN / name)
+    code, out, err = run_cli("size", "--site", path)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"rackplan: error: {path}: ")
+    if field:
+        assert f": {field}: " in err
+    assert fragment in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--site", "no-such-site"), "rackplan: error: --site: unknown site id 'no-such-site'"),
+        (("--site", "missing/site.toml"), "rackplan: error: missing/site.toml: file not found"),
+        (("--profile", "gb300-nvl27"), "rackplan: error: --profile: unknown profile id"),
+        (("--set", "pue"), "rackplan: error: --set: 'pue' is not FIELD=VALUE"),
+        (("--set", "utility_powr=20 MW"), "rackplan: error: --set: utility_powr: unknown site"),
+        (("--set", "utility_power=18 kg"), "rackplan: error: --set: utility_power: '18 kg' is "
+                                           "not a power"),
+        (("--set", "utility_power=18000000"), "rackplan: error: --set: utility_power: bare "
+                                              "number"),
+        (("--set", "pue=0.8"), "rackplan: error: --set: pue: 0.8 must be at least 1"),
+        (("--set", "cooling_plant.type=swamp"), "rackplan: error: --set: cooling_plant.type: "),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(run_cli, args, expected):
+    code, out, err = run_cli("size", *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(expected)
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_profile_that_is_not_a_file_is_an_error(run_cli, tmp_path):
+    bad = tmp_path / "mine.toml"
+    bad.write_text('name = "x"\nvendor = "y"\nkind = "gpu"\npower_max = "142 kg"\n')
+    code, _, err = run_cli("size", "--profile", str(bad))
+    assert code == 2
+    assert err.startswith(f"rackplan: error: {bad}: ")
