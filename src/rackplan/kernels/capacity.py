@@ -58,6 +58,11 @@ SEA_LEVEL_PRESSURE = 101325.0
 _LAPSE_OVER_T0 = 2.25577e-5
 _BARO_EXPONENT = 5.25588
 
+# Kernels use numba's "numpy" error model: a division by zero gives inf/NaN as in the NumPy
+# twin, instead of a Python ZeroDivisionError check on every division, which also keeps the
+# selects below free of branches. Inputs are validated upstream (powers > 0).
+_KERNEL = {"error_model": "numpy"}
+
 # Counts are floor()/ceil() of ratios that may be one ulp off an integer (18e6 / 1.25 / 120e3
 # could come out as 119.99999999999999); nudge by this relative amount so exact ratios count.
 _RTOL = 1e-12
@@ -68,7 +73,7 @@ def _air_density(altitude_m, temperature_k):
     return p / (AIR_R * temperature_k)
 
 
-air_density = njit(_air_density)
+air_density = njit(**_KERNEL)(_air_density)
 air_density.__doc__ = """Density of dry air [kg/m^3] at ``altitude_m`` [m] and ``temperature_k`` [K].
 
 Standard-atmosphere pressure at that altitude, ideal gas at that temperature:
@@ -89,7 +94,7 @@ def _plant_pue(eta_transformer, eta_ups, eta_distribution, k_liquid, k_air, liqu
             + cooling / eta_transformer + house_load)
 
 
-plant_pue = njit(_plant_pue)
+plant_pue = njit(**_KERNEL)(_plant_pue)
 plant_pue.__doc__ = """PUE of a site from its power chain and cooling plant [1].
 
 Parameters: transformer, UPS and distribution efficiencies [0..1]; the cooling plant's
@@ -101,18 +106,18 @@ power [1]. See ``docs/sizing.md``.
 plant_pue_numpy = _plant_pue
 
 
-@njit
+@njit(**_KERNEL)
 def _floor(x):
     # np.floor, not math.floor: it stays a float, so NaN (a constraint not given) survives.
     return np.floor(x * (1.0 + _RTOL))
 
 
-@njit
+@njit(**_KERNEL)
 def _ceil(x):
     return np.ceil(x * (1.0 - _RTOL))
 
 
-@njit
+@njit(**_KERNEL)
 def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                         aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
                         heat_rejection_w):
@@ -130,20 +135,16 @@ def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack
     Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack`` and ``aisle_factor`` are
     plain numbers.
     """
+    # No branches: NaN (not given) propagates through the arithmetic, which keeps the loop
+    # free of hard-to-predict jumps when many sites mix given and missing constraints.
     by_power = _floor(utility_power_w / pue / unit_power_w)
-    by_area = math.nan
-    by_load = math.nan
-    by_heat = math.nan
-    if not math.isnan(white_space_m2):
-        by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * units_per_rack
-        if not math.isnan(floor_load_kg_m2):
-            by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * units_per_rack
-    if not math.isnan(heat_rejection_w):
-        by_heat = _floor(heat_rejection_w / unit_power_w)
+    by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * units_per_rack
+    by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * units_per_rack
+    by_heat = _floor(heat_rejection_w / unit_power_w)
     return by_power, by_area, by_load, by_heat
 
 
-@njit
+@njit(**_KERNEL)
 def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w):
     """Units that fit [1] and the binding constraint (an index into :data:`BINDING`).
@@ -165,7 +166,7 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     return best, code
 
 
-@njit
+@njit(**_KERNEL)
 def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
               liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
@@ -189,26 +190,22 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     facility = it_power * pue
     to_liquid = it_power * liquid_fraction
     to_air = it_power - to_liquid
-    mass_flow = 0.0
-    volume_flow = 0.0
-    cdus = 0.0
-    if to_liquid > 0.0:
-        # Q = m cp dT (hardware.md 3.3)
-        mass_flow = to_liquid / (coolant_cp * coolant_delta_t_k)
-        volume_flow = mass_flow / coolant_density
-        cdus = _ceil(to_liquid / cdu_capacity_w)
-        if redundancy == 1:
-            cdus += 1.0
-        elif redundancy == 2:
-            cdus *= 2.0
-    airflow = 0.0
-    if to_air > 0.0:
-        airflow = to_air / (air_density(altitude_m, air_inlet_k) * AIR_CP * air_delta_t_k)
+    # Written as selects, not branches (see units_by_constraint). With no liquid heat the
+    # coolant properties may be NaN; the select drops them.
+    has_liquid = to_liquid > 0.0
+    mass_flow_q = to_liquid / (coolant_cp * coolant_delta_t_k)  # Q = m cp dT (hardware.md 3.3)
+    mass_flow = mass_flow_q if has_liquid else 0.0
+    volume_flow = mass_flow_q / coolant_density if has_liquid else 0.0
+    n = _ceil(to_liquid / cdu_capacity_w)
+    n = n + 1.0 if redundancy == 1 else (2.0 * n if redundancy == 2 else n)
+    cdus = n if has_liquid else 0.0
+    rho_air = air_density(altitude_m, air_inlet_k)
+    airflow = to_air / (rho_air * AIR_CP * air_delta_t_k) if to_air > 0.0 else 0.0
     return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
             volume_flow, airflow, cdus)
 
 
-@njit(parallel=True)
+@njit(parallel=True, **_KERNEL)
 def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
                liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,

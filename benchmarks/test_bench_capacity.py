@@ -1,0 +1,94 @@
+"""Sizing kernel over 1,000,000 site variants: numba ``size_sites`` against its NumPy twin.
+
+Run: ``pytest benchmarks/test_bench_capacity.py --benchmark-only``. Both implementations are
+timed in the same run (one group); each checks its result against the other's, so a fast
+wrong answer cannot pass. The median ratio numba / numpy is printed at the end of the module;
+on a shared machine only that ratio means anything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rackplan.kernels.capacity import size_sites, size_sites_numpy
+
+N_SITES = 1_000_000
+IMPLS = {"numpy": size_sites_numpy, "numba": size_sites}
+_MEDIANS: dict[str, float] = {}
+
+
+def site_variants(n: int, seed: int = 2026):
+    """Random valid site/profile inputs in SI units; NaN where a site gives no constraint."""
+    rng = np.random.default_rng(seed)
+
+    def maybe(values):
+        return np.where(rng.random(n) < 0.3, np.nan, values)
+
+    return (
+        rng.uniform(1e5, 5e8, n),                 # utility_power_w
+        rng.uniform(1.0, 2.0, n),                 # pue
+        rng.uniform(3e3, 2e5, n),                 # unit_power_w
+        rng.integers(1, 20, n).astype(float),     # units_per_rack
+        rng.uniform(0.4, 2.0, n),                 # rack_footprint_m2
+        rng.uniform(1.0, 3.0, n),                 # aisle_factor
+        maybe(rng.uniform(10, 5e4, n)),           # white_space_m2
+        rng.uniform(100, 2000, n),                # rack_weight_kg
+        maybe(rng.uniform(300, 2500, n)),         # floor_load_kg_m2
+        maybe(rng.uniform(1e5, 5e8, n)),          # heat_rejection_w
+        rng.uniform(0.0, 1.0, n),                 # liquid_fraction
+        rng.uniform(990, 1070, n),                # coolant_density [kg/m^3]
+        rng.uniform(3500, 4200, n),               # coolant_cp [J/(kg K)]
+        rng.uniform(3, 20, n),                    # coolant_delta_t_k
+        rng.uniform(0, 2500, n),                  # altitude_m
+        rng.uniform(288, 318, n),                 # air_inlet_k
+        rng.uniform(5, 20, n),                    # air_delta_t_k
+        rng.uniform(2e5, 3e6, n),                 # cdu_capacity_w
+        rng.integers(0, 3, n).astype(np.int64),   # redundancy code
+    )
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    args = site_variants(N_SITES)
+    size_sites(*(a[:10] for a in args))  # compile (or load from cache) outside the timing
+    return args
+
+
+@pytest.fixture(scope="module")
+def expected(inputs):
+    """Each implementation's answer, computed once, to check the other against."""
+    return {name: fn(*inputs) for name, fn in IMPLS.items()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_ratio(request):
+    yield
+    if {"numpy", "numba"} <= _MEDIANS.keys():
+        ratio = _MEDIANS["numba"] / _MEDIANS["numpy"]
+        line = (f"capacity size_sites over {N_SITES:,} sites: median numba "
+                f"{_MEDIANS['numba']:.4f} s, numpy {_MEDIANS['numpy']:.4f} s, "
+                f"ratio numba/numpy = {ratio:.3f}")
+        # Teardown output is captured; step around the capture so the ratio is always shown.
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\n{line}")
+
+
+def assert_same(result, reference):
+    for i, (a, b) in enumerate(zip(result, reference)):
+        if i < 3 or i == 10:  # unit_count, rack_count, binding, cdu_count: exact
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.benchmark(group="capacity-size_sites-1e6", min_rounds=3, warmup=False)
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_size_sites(benchmark, impl, inputs, expected):
+    result = benchmark(IMPLS[impl], *inputs)
+    other = "numba" if impl == "numpy" else "numpy"
+    assert_same(result, expected[other])
+    stats = getattr(benchmark, "stats", None)
+    if stats is not None:
+        _MEDIANS[impl] = stats.stats.median
