@@ -1,0 +1,245 @@
+"""Bitcoin mining economics: block subsidy, expected BTC, hashprice, cost per BTC, breakevens,
+and the monthly cash flows of a mining fleet.
+
+Plain functions on floats in the units their docstrings give ([H/s] is hashes per second,
+[USD/J] dollars per joule); pint quantities are accepted too and converted. The monthly model
+(``docs/economics.md``)::
+
+    BTC_m = H x uptime x (1 - pool_fee) x t_month x (S_m + fees) / (D_m x 2^32)
+
+with ``S_m`` the block-weighted mean subsidy of month ``m`` (``50 BTC >> (height // 210000)``,
+heights advancing 4,383 blocks a month), ``D_m = D0 (1 + g_D)^m``, and revenue ``BTC_m x P0
+(1 + g_P)^(m/12)``.
+
+>>> round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7)   # Foundry USA FPPS FAQ example
+0.0058619
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rackplan.kernels.cashflow import (
+    HALVING_INTERVAL,
+    HASHES_PER_DIFFICULTY,
+    SATS_PER_BTC,
+    SECONDS_PER_MONTH,
+    block_subsidy_sats_numpy,
+    month_subsidy_numpy,
+)
+from rackplan.market import (
+    difficulty_from_network_hashrate,
+    network_hashrate_from_difficulty,
+)
+from rackplan.finance import build_capex
+from rackplan.units import Quantity
+
+__all__ = [
+    "SECONDS_PER_DAY",
+    "BLOCKS_PER_DAY",
+    "block_subsidy",
+    "block_subsidy_btc",
+    "month_subsidy",
+    "halving_height",
+    "network_hashrate_from_difficulty",
+    "difficulty_from_network_hashrate",
+    "expected_btc",
+    "btc_per_day",
+    "hashprice",
+    "hashcost",
+    "cost_per_btc",
+    "breakeven_power_price",
+    "breakeven_btc_price",
+    "MiningMonths",
+    "mining_months",
+]
+
+SECONDS_PER_DAY = 86_400.0
+#: Blocks a day at the 600 s target interval.
+BLOCKS_PER_DAY = 144
+#: Hash rate of one PH/s [H/s], the unit of hashprice.
+PH_PER_S = 1e15
+
+
+def _si(x: Any, unit: str) -> float:
+    """A float in ``unit`` from a float (taken as already in ``unit``) or a pint quantity."""
+    if isinstance(x, Quantity):
+        return float(x.m_as(unit))
+    return float(x)
+
+
+def block_subsidy(height: int) -> int:
+    """Block subsidy at ``height`` [sat]: ``(50 x 10^8) >> (height // 210,000)``; 0 after 64
+    halvings (Bitcoin Core ``GetBlockSubsidy``).
+
+    >>> block_subsidy(840_000), block_subsidy(1_049_999), block_subsidy(1_050_000)
+    (312500000, 312500000, 156250000)
+    """
+    return int(block_subsidy_sats_numpy(int(height)))
+
+
+def block_subsidy_btc(height: int) -> float:
+    """Block subsidy at ``height`` [BTC]."""
+    return block_subsidy(height) / SATS_PER_BTC
+
+
+def halving_height(height: int) -> int:
+    """Height of the next halving after ``height`` (the first block at the lower subsidy)."""
+    return (int(height) // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+
+
+def month_subsidy(block_height: int, n_months: int) -> np.ndarray:
+    """Mean subsidy per block of each month [BTC], weighted by blocks (4,383 a month from
+    ``block_height``): a month holding a halving gets the mix of both subsidies."""
+    return month_subsidy_numpy(int(block_height), int(n_months))
+
+
+def expected_btc(hashrate, seconds, difficulty, subsidy, fees=0.0, pool_fee=0.0,
+                 uptime=1.0) -> float:
+    """Expected BTC earned by ``hashrate`` [H/s] over ``seconds`` [s]:
+    ``h x t x (subsidy + fees) / (D x 2^32) x (1 - pool_fee) x uptime`` [BTC].
+
+    ``difficulty`` [1]; ``subsidy`` and ``fees`` per block [BTC]; ``pool_fee``, ``uptime`` [1].
+    """
+    h = _si(hashrate, "hash/s")
+    s = _si(subsidy, "BTC")
+    f = _si(fees, "BTC")
+    return (h * _si(seconds, "s") * (s + f) / (_si(difficulty, "") * HASHES_PER_DIFFICULTY)
+            * (1.0 - float(pool_fee)) * float(uptime))
+
+
+def btc_per_day(hashrate, difficulty, subsidy, fees=0.0, pool_fee=0.0, uptime=1.0) -> float:
+    """Expected BTC a day for ``hashrate`` [H/s] (see :func:`expected_btc`) [BTC/day].
+
+    Foundry USA Pool's FPPS FAQ (SEC exhibit, economics.md 1.1): 1 PH/s for one day at
+    difficulty 21,448,277,761,059 with a 6.25 BTC subsidy and no fees earns 0.0058619 BTC.
+    """
+    return expected_btc(hashrate, SECONDS_PER_DAY, difficulty, subsidy, fees, pool_fee, uptime)
+
+
+@dataclass(frozen=True)
+class Hashprice:
+    """Expected earnings of 1 PH/s for one day: ``usd`` [USD/PH/day] and ``btc`` [BTC/PH/day]."""
+
+    usd: float
+    btc: float
+
+
+def hashprice(difficulty, subsidy, fees, btc_price, pool_fee=0.0) -> Hashprice:
+    """Hashprice: what 1 PH/s earns in a day, in USD and BTC (Luxor's definition,
+    docs.luxor.tech/hashrateindex/hashprice), after ``pool_fee`` [1].
+
+    ``difficulty`` [1], ``subsidy`` and ``fees`` per block [BTC], ``btc_price`` [USD/BTC].
+    elektronics.dev worked example: D = 1e14, 3.125 BTC, 100,000 USD/BTC -> ~62.8 USD/PH/day.
+    """
+    btc = btc_per_day(PH_PER_S, difficulty, subsidy, fees, pool_fee)
+    return Hashprice(usd=btc * _si(btc_price, "USD/BTC"), btc=btc)
+
+
+def hashcost(efficiency, power_price, pue=1.0) -> float:
+    """Power cost of 1 PH/s for one day [USD/PH/day] at ``efficiency`` [J/TH] and
+    ``power_price`` [USD/MWh]: ``J/TH x 1000 TH/PH x 86,400 s x PUE x price``.
+
+    ``efficiency`` x 1000 is the power [W] of 1 PH/s; over a day that is energy [J].
+    """
+    e = _si(efficiency, "J/TH")
+    price = _si(power_price, "USD/MWh") / 3.6e9  # USD/J
+    return e * 1000.0 * SECONDS_PER_DAY * float(pue) * price
+
+
+def cost_per_btc(cost, btc) -> float:
+    """Cost per BTC mined [USD/BTC]: ``cost`` [USD] / ``btc`` [BTC]; NaN if none is mined."""
+    btc = float(btc)
+    return float(cost) / btc if btc > 0 else float("nan")
+
+
+def breakeven_power_price(revenue, energy, other_cost=0.0) -> float:
+    """Power price at which mining revenue just pays the energy and the other costs [USD/J]:
+    ``(revenue - other_cost) / energy``; ``revenue``, ``other_cost`` [USD], ``energy`` [J]."""
+    energy = float(energy)
+    return (float(revenue) - float(other_cost)) / energy if energy > 0 else float("nan")
+
+
+def breakeven_btc_price(cost, btc) -> float:
+    """BTC price at which revenue just pays ``cost`` [USD] for ``btc`` mined [USD/BTC]."""
+    return cost_per_btc(cost, btc)
+
+
+@dataclass
+class MiningMonths:
+    """Monthly lines of a mining fleet (arrays of ``n_months``).
+
+    ``btc`` [BTC], ``revenue`` [USD], ``energy`` [J] and the opex lines [USD]:
+    ``power`` (energy and demand charges), ``staff``, ``maintenance``, ``insurance``; capex
+    ``capex_it`` (miners) and ``capex_facility`` [USD]; ``start`` the first operating month;
+    ``hashprice`` the month's gross hashprice (before pool fee and uptime) [USD/PH/day].
+    """
+
+    btc: np.ndarray
+    revenue: np.ndarray
+    energy: np.ndarray
+    power: np.ndarray
+    staff: np.ndarray
+    maintenance: np.ndarray
+    insurance: np.ndarray
+    capex_it: np.ndarray
+    capex_facility: np.ndarray
+    start: int
+    hashprice: np.ndarray
+
+
+def mining_months(n_months: int, *, hashrate: float, it_power: float, pue: float,
+                  btc_price: float, btc_price_growth: float, difficulty: float,
+                  difficulty_growth: float, fees_per_block: float, block_height: int,
+                  pool_fee: float, uptime: float, power_price: float, demand_charge: float,
+                  power_price_growth: float, miner_capex: float, facility_capex: float,
+                  build_months: int, staff: float, staff_cost: float, maintenance_it: float,
+                  maintenance_facility: float, insurance: float) -> MiningMonths:
+    """Monthly cash-flow lines of a mining fleet.
+
+    Parameters (SI floats)
+    ----------------------
+    hashrate [H/s], it_power [W] and pue [1] of the fleet; btc_price [USD/BTC] and its yearly
+    growth; difficulty [1] and its monthly growth; fees_per_block [BTC]; block_height at
+    month 0; pool_fee, uptime [1]; power_price [USD/J], demand_charge [USD/(W s)] on peak
+    facility power, power_price_growth per year; miner_capex and facility_capex [USD]
+    (facility spread over ``build_months``, miners bought in the first operating month);
+    staff [FTE] at staff_cost [USD/s]; maintenance_it, maintenance_facility and insurance per
+    year [1] of the capex they apply to.
+
+    The fleet runs at ``uptime`` whatever the margin (no economic shutdown), so revenue and NPV
+    stay linear in the BTC price.
+    """
+    m = np.arange(n_months)
+    start = int(build_months)
+    on = m >= start
+    t = SECONDS_PER_MONTH
+    subsidy = month_subsidy(block_height, n_months)
+    d = difficulty * (1.0 + difficulty_growth) ** m
+    price = btc_price * (1.0 + btc_price_growth) ** (m / 12.0)
+    gross = hashrate * t * (subsidy + fees_per_block) / (d * HASHES_PER_DIFFICULTY)
+    btc = np.where(on, gross * uptime * (1.0 - pool_fee), 0.0)
+    power_f = (1.0 + power_price_growth) ** (m / 12.0)
+    energy = np.where(on, it_power * pue * uptime * t, 0.0)
+    power = energy * power_price * power_f + np.where(on, it_power * pue * t, 0.0) \
+        * demand_charge * power_f
+    monthly = np.where(on, 1.0, 0.0)
+    capex_it = np.where(m == start, miner_capex, 0.0)
+    return MiningMonths(
+        btc=btc,
+        revenue=btc * price,
+        energy=energy,
+        power=power,
+        staff=monthly * staff * staff_cost * t,
+        maintenance=monthly * (maintenance_it * miner_capex
+                               + maintenance_facility * facility_capex) / 12.0,
+        insurance=monthly * insurance * (miner_capex + facility_capex) / 12.0,
+        capex_it=capex_it,
+        capex_facility=build_capex(facility_capex, start, n_months),
+        start=start,
+        hashprice=PH_PER_S * SECONDS_PER_DAY * (subsidy + fees_per_block)
+        / (d * HASHES_PER_DIFFICULTY) * price,
+    )
