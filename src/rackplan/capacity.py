@@ -96,8 +96,9 @@ class SizingResult:
 
     Counts are ``int``; ``hashrate`` is ``None`` for GPU systems, ``gpu_count`` for miners;
     ``power_density_area`` is ``None`` when the site gives no white space,
-    ``dry_cooler_min_supply`` when it gives no design dry bulb or no heat goes to liquid. ``units_by`` holds the units each constraint alone allows
-    (``None`` for one the site does not give). ``warnings`` are findings, not errors.
+    ``dry_cooler_min_supply`` when it gives no design dry bulb or no heat goes to liquid.
+    ``units_by`` holds the units each constraint alone allows (``None`` for one the site does
+    not give). ``warnings`` are findings, not errors.
     """
 
     utility_power: Quantity
@@ -341,8 +342,8 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
             "or trim chillers")
     c = hw.cooling
     if lf > 0 and c.coolant_supply_max is not None and supply_c > c.coolant_supply_max.magnitude:
-        out.append(f"coolant supply {supply_c:g} degC is above the {c.coolant_supply_max.magnitude:g}"
-                   f" degC that {hw.id or hw.name} allows")
+        out.append(f"coolant supply {supply_c:g} degC is above the "
+                   f"{c.coolant_supply_max.magnitude:g} degC that {hw.id or hw.name} allows")
     inlet_c = site.air_inlet_temperature.magnitude
     if lf < 1 and c.air_inlet_max is not None and inlet_c > c.air_inlet_max.magnitude:
         out.append(f"air inlet {inlet_c:g} degC is above the {c.air_inlet_max.magnitude:g} degC "

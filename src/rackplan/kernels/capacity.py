@@ -74,7 +74,7 @@ def _air_density(altitude_m, temperature_k):
 
 
 air_density = njit(**_KERNEL)(_air_density)
-air_density.__doc__ = """Density of dry air [kg/m^3] at ``altitude_m`` [m] and ``temperature_k`` [K].
+air_density.__doc__ = """Density of dry air [kg/m^3] at ``altitude_m`` [m], ``temperature_k`` [K].
 
 Standard-atmosphere pressure at that altitude, ideal gas at that temperature:
 1.184 kg/m^3 at sea level and 25 degC.
