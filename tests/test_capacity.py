@@ -309,18 +309,20 @@ def test_more_utility_power_never_fits_fewer_units(mw, extra, profile):
 @given(mw=st.floats(0.1, 100.0), unit=st.sampled_from(sorted(POWER_UNITS)),
        ws_ft2=st.floats(100.0, 1e5), floor_lb=st.floats(50.0, 400.0))
 def test_the_unit_an_input_is_written_in_does_not_matter(mw, unit, ws_ft2, floor_lb):
-    metric = {"utility_power": f"{mw!r} MW", "white_space": f"{ws_ft2 * 0.09290304!r} m^2",
-              "floor_load_limit": f"{floor_lb * 4.882427636!r} kg/m^2",
+    ft2 = 0.3048**2  # m^2, exact by definition of the foot
+    lb_ft2 = 0.45359237 / ft2  # kg/m^2, exact by definition of the pound
+    metric = {"utility_power": f"{mw!r} MW", "white_space": f"{ws_ft2 * ft2!r} m^2",
+              "floor_load_limit": f"{floor_lb * lb_ft2!r} kg/m^2",
               "coolant_supply_temperature": "30 degC"}
     other = {"utility_power": f"{mw * 1e6 / POWER_UNITS[unit]!r} {unit}",
              "white_space": f"{ws_ft2!r} ft^2", "floor_load_limit": f"{floor_lb!r} lb/ft^2",
              "coolant_supply_temperature": "86 degF"}
     a = size(FIXED, "gb300-nvl72", overrides=metric)
     b = size(FIXED, "gb300-nvl72", overrides=other)
-    # counts may differ only where a ratio sits within rounding of a whole number
-    assert abs(a.unit_count - b.unit_count) <= 1
-    if a.unit_count == b.unit_count:
-        assert a.coolant_flow.magnitude == pytest.approx(b.coolant_flow.magnitude, rel=1e-9)
+    assert (a.unit_count, a.binding_constraint, a.cdu_count) == \
+        (b.unit_count, b.binding_constraint, b.cdu_count)
+    assert a.coolant_flow.magnitude == pytest.approx(b.coolant_flow.magnitude, rel=1e-9)
+    assert a.airflow.magnitude == pytest.approx(b.airflow.magnitude, rel=1e-9)
 
 
 # --- the kernel, its batch form and its NumPy twin -------------------------------------------
