@@ -1,0 +1,350 @@
+"""Sweeps: the grid, units, the Dataset's layout, chunked and in-memory runs, output files,
+breakeven surfaces and bad input.
+
+The oracle for the numbers is the scenario kernel's NumPy twin (``evaluate_numpy``), written
+apart from the numba kernels, fed with grid points whose SI values are converted here by
+pint, independently of :mod:`rackplan.sweep`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rackplan.compare import scenario_base, user_units
+from rackplan.errors import StudyError
+from rackplan.kernels import scenario as sc
+from rackplan.kernels.sweep import sweep_grid, sweep_grid_numpy
+from rackplan.sweep import breakeven_surface, make_grid, parse_axis, summary, sweep
+from rackplan.units import Q_
+
+VARY = {"btc_price": "60000:140000:5", "gpu_hour_price": [2.0, 3.5, 5.0]}
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return sweep(vary=VARY)
+
+
+@pytest.fixture(scope="module")
+def base():
+    b = scenario_base()
+    return np.asarray([b[p] for p in sc.PARAMS])
+
+
+def _oracle(base, names, values_si, n_months=60):
+    """Every grid point through the NumPy twin: float64[N, K] in grid (C) order."""
+    mesh = np.meshgrid(*values_si, indexing="ij")
+    varied = np.stack([m.ravel() for m in mesh], axis=1)
+    idx = np.asarray([sc.PARAMS.index(n) for n in names], dtype=np.int64)
+    return sc.evaluate_numpy(base, varied, idx, n_months)
+
+
+# --- parsing the grid ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec, unit, expected", [
+    ("1:3:3", "1", [1, 2, 3]),
+    ((1, 3, 3), "1", [1, 2, 3]),
+    ("3:1:3", "1", [3, 2, 1]),
+    ([2, 1.5], "1", [2, 1.5]),
+    ("1,2.5,4", "1", [1, 2.5, 4]),
+    ("5", "1", [5]),
+    (np.array([7.0]), "1", [7]),
+    # quantity strings are converted to the user unit: 0.05 USD/kWh = 50 USD/MWh
+    (["40 USD/MWh", "0.05 USD/kWh"], "USD/MWh", [40, 50]),
+    ("40 USD/MWh:0.06 USD/kWh:3", "USD/MWh", [40, 50, 60]),
+    ("85 %:95 %:3", "1", [0.85, 0.90, 0.95]),
+])
+def test_parse_axis(spec, unit, expected):
+    np.testing.assert_allclose(parse_axis("x", spec, unit), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("spec, unit, message", [
+    ("", "1", "empty range"),
+    ([], "1", "empty range"),
+    (",", "1", "empty range"),
+    ("1:2:0", "1", "step count must be positive, got 0"),
+    ("1:2:-4", "1", "step count must be positive, got -4"),
+    ((1, 2, 0), "1", "step count must be positive"),
+    ("1:2:2.5", "1", "not a whole number"),
+    ("1:2", "1", "not start:stop:n"),
+    ("1:2:3:4", "1", "not start:stop:n"),
+    ("1:2:1", "1", "give n >= 2"),
+    ([1.0, float("nan")], "1", "finite"),
+    ("40 W:50 W:2", "USD/MWh", "not"),
+    ("a:b:3", "1", "not a number"),
+    ([True], "1", "not a number"),
+])
+def test_parse_axis_errors(spec, unit, message):
+    with pytest.raises(StudyError, match=message) as exc:
+        parse_axis("power_price", spec, unit)
+    assert str(exc.value).startswith("vary power_price: ")
+
+
+def test_unknown_name_lists_close_matches():
+    with pytest.raises(StudyError, match=r"unknown input 'btc_prize'; did you mean 'btc_price'"):
+        sweep(vary={"btc_prize": [1.0]})
+
+
+def test_out_of_range_values_are_refused_by_the_models():
+    # the market model's own bounds, as for --set: a price must be positive, a share <= 1
+    with pytest.raises(StudyError, match=r"vary btc_price: -5 USD/BTC must be greater than 0"):
+        sweep(vary={"btc_price": "-5:5:3"})
+    with pytest.raises(StudyError, match="vary utilization: 1.5"):
+        sweep(vary={"utilization": [0.5, 1.5]})
+
+
+def test_nothing_to_vary():
+    with pytest.raises(StudyError, match="nothing to vary"):
+        sweep(vary={})
+
+
+# --- the Dataset --------------------------------------------------------------------------------
+
+
+def test_layout(ds):
+    units = user_units()
+    assert ds["npv_mine"].dims == ("btc_price", "gpu_hour_price")
+    assert ds.sizes == {"btc_price": 5, "gpu_hour_price": 3}
+    np.testing.assert_allclose(ds["btc_price"], [60000, 80000, 100000, 120000, 140000])
+    for name in VARY:
+        assert ds[name].attrs["units"] == units[name]
+    assert set(ds.data_vars) == set(sc.OUTPUTS)
+    for name in sc.OUTPUTS:
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
+    w = ds["winner"]
+    assert w.dtype == np.int8
+    assert list(w.attrs["flag_values"]) == [0, 1, 2]
+    assert w.attrs["flag_meanings"] == "mine gpuaas colocation"
+    # breakevens are given in the unit users write the input in
+    assert ds["breakeven_btc_price"].attrs["units"] == units["btc_price"]
+    assert ds["breakeven_gpu_hour_price"].attrs["units"] == units["gpu_hour_price"]
+    assert json.loads(ds.attrs["inputs"])["btc_price"]["unit"] == "USD/BTC"
+
+
+def test_values_match_the_numpy_twin(ds, base):
+    si = [Q_(np.asarray(ds[n].values), user_units()[n]).m_as(sc.PARAM_UNITS[n]) for n in VARY]
+    ref = _oracle(base, list(VARY), si)
+    per_hour = Q_(1.0, "USD/s").m_as("USD/hour")
+    for k, name in enumerate(sc.OUTPUTS):
+        expected = ref[:, k].reshape(ds[name].shape)
+        if name == "winner":
+            np.testing.assert_array_equal(ds[name].values, expected)
+            continue
+        if name == "breakeven_gpu_hour_price":
+            expected = expected * per_hour
+        if name == "breakeven_power_price":  # kernel unit USD/J, shown in USD/MWh
+            expected = Q_(expected, "USD/J").m_as(ds[name].attrs["units"])
+        np.testing.assert_allclose(ds[name].values, expected, rtol=1e-9, atol=1e-6,
+                                   err_msg=name)
+
+
+def test_the_unit_a_value_is_written_in_does_not_matter():
+    a = sweep(vary={"power_price": [40.0, 55.0]})
+    b = sweep(vary={"power_price": ["0.04 USD/kWh", "55 USD/MWh"]})
+    xr.testing.assert_identical(a, b)
+
+
+def test_pue_sets_both_plants_like_set(base):
+    ds = sweep(vary={"pue": [1.1, 1.35]})
+    for pue in (1.1, 1.35):
+        b = scenario_base(overrides={"pue": pue})
+        ref = sc.evaluate_numpy(np.asarray([b[p] for p in sc.PARAMS]), np.empty((1, 0)),
+                                np.empty(0, np.int64), 60)[0]
+        got = ds.sel(pue=pue)
+        for k in (sc.OUTPUTS.index("units_mine"), sc.OUTPUTS.index("npv_gpuaas")):
+            np.testing.assert_allclose(got[sc.OUTPUTS[k]].item(), ref[k], rtol=1e-9)
+
+
+def test_more_power_never_fits_fewer_units():
+    ds = sweep(vary={"utility_power": "2:40:20"})
+    assert np.all(np.diff(ds["units_mine"].values) >= 0)
+    assert np.all(np.diff(ds["units_gpu"].values) >= 0)
+    assert ds["units_gpu"].values[-1] > ds["units_gpu"].values[0]
+
+
+def test_years_set_the_horizon():
+    five = sweep(vary={"btc_price": [98076.0]})
+    ten = sweep(vary={"btc_price": [98076.0]}, years=10)
+    assert ten["noi_colocation"].item() > five["noi_colocation"].item()
+    assert ten.attrs["years"] == 10
+
+
+@settings(max_examples=25)
+@given(
+    n_power=st.integers(1, 4), n_util=st.integers(1, 3), n_pue=st.integers(1, 3),
+    lo=st.floats(10, 60), hi=st.floats(60, 150),
+)
+def test_kernel_matches_twin_on_any_grid(n_power, n_util, n_pue, lo, hi):
+    grid = make_grid(vary={"power_price": np.linspace(lo, hi, n_power).tolist(),
+                           "utilization": np.linspace(0.5, 1.0, n_util).tolist(),
+                           "pue": np.linspace(1.05, 1.5, n_pue).tolist()})
+    args = grid.kernel_args()
+    out = np.empty((len(sc.OUTPUTS), grid.size))
+    sweep_grid(*args, 0, grid.size, out)
+    np.testing.assert_allclose(out, sweep_grid_numpy(*args), rtol=1e-9, atol=1e-6)
+    # a slice of the flat grid gives the same numbers as the whole
+    part = np.full_like(out, np.nan)
+    sweep_grid(*args, grid.size // 2, grid.size, part)
+    np.testing.assert_array_equal(part[:, grid.size // 2:], out[:, grid.size // 2:])
+
+
+# --- breakevens ---------------------------------------------------------------------------------
+
+
+def test_at_the_breakeven_btc_price_the_npvs_are_equal(ds, base):
+    """NPV is linear in the BTC price, so the kernel solves for the breakeven exactly: put it
+    back in as the BTC price and mining's NPV equals GPUaaS's."""
+    be = ds["breakeven_btc_price"].values  # [USD/BTC]
+    hour = Q_(np.asarray(ds["gpu_hour_price"].values), "USD/hour").m_as("USD/s")
+    for j in range(len(hour)):
+        for i in (0, 4):
+            if not np.isfinite(be[i, j]) or be[i, j] <= 0:
+                continue
+            idx = np.asarray([sc.PARAMS.index("btc_price"), sc.PARAMS.index("gpu_hour_price")])
+            r = sc.evaluate_numpy(base, np.array([[be[i, j], hour[j]]]), idx, 60)[0]
+            scale = abs(r[sc.OUTPUTS.index("npv_gpuaas")]) + 1e6
+            assert abs(r[sc.OUTPUTS.index("npv_gpuaas_minus_mine")]) < 1e-9 * scale
+            # the same breakeven whatever BTC price the grid point started from
+            np.testing.assert_allclose(be[:, j], be[0, j], rtol=1e-9)
+
+
+def test_breakeven_surface():
+    da = breakeven_surface(x="gpu_hour_price=2:5:4", y=("power_price", [30, 45, 60]),
+                           solve_for="btc_price")
+    assert da.dims == ("power_price", "gpu_hour_price")
+    assert da.name == "breakeven_btc_price" and da.attrs["units"] == "USD/BTC"
+    full = sweep(vary={"power_price": [30, 45, 60], "gpu_hour_price": "2:5:4"})
+    xr.testing.assert_allclose(da, full["breakeven_btc_price"])
+    # a dearer GPU hour makes GPUaaS worth more, so mining needs a higher BTC price to match
+    assert np.all(np.diff(da.values, axis=1) > 0)
+    other = breakeven_surface(x={"btc_price": "60000:120000:3"}, y="utilization=0.6:0.9:4",
+                              solve_for="gpu_hour_price")
+    assert other.attrs["units"] == "USD/hour" and other.dims == ("utilization", "btc_price")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"solve_for": "btc_prize"}, "cannot solve for 'btc_prize'; did you mean 'btc_price'"),
+    ({"solve_for": "gpu_hour_price"}, "cannot also be an axis"),
+    ({"y": "gpu_hour_price=1:2:2"}, "both gpu_hour_price"),
+    ({"y": "power_price"}, "must be NAME=start:stop:n"),
+])
+def test_breakeven_surface_errors(kwargs, message):
+    args = {"x": "gpu_hour_price=2:5:4", "y": "power_price=30:60:3", "solve_for": "btc_price"}
+    args.update(kwargs)
+    with pytest.raises(StudyError, match=message):
+        breakeven_surface(**args)
+
+
+# --- chunks, files, budgets ---------------------------------------------------------------------
+
+
+def test_chunked_equals_in_memory(ds):
+    chunked = sweep(vary=VARY, chunks=4)
+    xr.testing.assert_identical(chunked, ds)
+    per_dim = sweep(vary=VARY, chunks={"gpu_hour_price": 1})
+    xr.testing.assert_identical(per_dim, ds)
+
+
+def test_over_the_budget_the_result_stays_lazy(ds):
+    lazy = sweep(vary=VARY, memory_budget="1 kB")
+    assert lazy["npv_mine"].chunks is not None  # dask-backed, computed on access
+    xr.testing.assert_identical(lazy.compute(), ds)
+    s_lazy, s_mem = summary(lazy), summary(ds)
+    assert s_lazy["share_won"] == s_mem["share_won"]
+
+
+def test_over_the_budget_with_chunking_off(tmp_path):
+    out = tmp_path / "big.nc"
+    with pytest.raises(StudyError, match="over the memory budget of 1 kB, and chunking is off"):
+        sweep(vary=VARY, chunks="off", memory_budget="1 kB", out=out)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("chunks, message", [
+    ("sideways", "chunks must be"), (0, "chunks must be"), ({"pue": 2}, "not varied"),
+])
+def test_bad_chunks(chunks, message):
+    with pytest.raises(StudyError, match=message):
+        sweep(vary=VARY, chunks=chunks)
+
+
+def test_bad_memory_budget():
+    with pytest.raises(StudyError, match="not an amount of memory"):
+        sweep(vary=VARY, memory_budget="2 GW")
+
+
+def test_netcdf_round_trip(ds, tmp_path):
+    out = tmp_path / "sweep.nc"
+    sweep(vary=VARY, out=out)
+    with xr.open_dataset(out, engine="h5netcdf") as back:
+        xr.testing.assert_equal(back, ds)
+        assert back["npv_mine"].attrs["units"] == "USD"
+        assert back["btc_price"].attrs["units"] == "USD/BTC"
+        assert back["winner"].attrs["flag_meanings"] == "mine gpuaas colocation"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.nc"]  # no partial file
+
+
+def test_chunked_netcdf_is_written_as_it_goes(ds, tmp_path):
+    out = tmp_path / "big.nc"
+    back = sweep(vary=VARY, memory_budget="1 kB", out=out)
+    try:
+        assert back["npv_mine"].chunks is not None  # opened lazily from the file
+        xr.testing.assert_equal(back.compute(), ds)
+    finally:
+        back.close()
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    def broken(self, path, **kwargs):
+        open(path, "wb").write(b"half")  # a partial file, then a failure
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
+    with pytest.raises(OSError, match="disk full"):
+        sweep(vary=VARY, out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_and_json(ds, tmp_path):
+    sweep(vary=VARY, out=tmp_path / "s.csv")
+    lines = (tmp_path / "s.csv").read_text().splitlines()
+    assert lines[0].startswith("btc_price [USD/BTC],gpu_hour_price [USD/hour],")
+    assert "npv_mine [USD]" in lines[0]
+    assert len(lines) == 1 + 15
+    sweep(vary=VARY, out=tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["coords"]["btc_price"]["attrs"]["units"] == "USD/BTC"
+    np.testing.assert_allclose(data["data_vars"]["npv_mine"]["data"], ds["npv_mine"].values)
+
+
+def test_bad_output_path(tmp_path):
+    with pytest.raises(StudyError, match="unknown output format"):
+        sweep(vary=VARY, out=tmp_path / "s.xlsx")
+    with pytest.raises(StudyError, match="does not exist"):
+        sweep(vary=VARY, out=tmp_path / "nowhere" / "s.nc")
+
+
+def test_outputs_selection():
+    ds = sweep(vary=VARY, outputs=["winner", "npv_mine"])
+    assert set(ds.data_vars) == {"winner", "npv_mine"}
+    with pytest.raises(StudyError, match="unknown output 'npv_min'; did you mean 'npv_mine'"):
+        sweep(vary=VARY, outputs=["npv_min"])
+
+
+def test_summary(ds):
+    s = summary(ds)
+    assert s["grid"]["scenarios"] == 15
+    assert s["grid"]["btc_price"]["values"] == 5
+    shares = [q.m_as("percent") for q in s["share_won"].values()]
+    assert sum(shares) == pytest.approx(100.0)
+    for name, stats in s["range"].items():
+        lo, mean, hi = (stats[k].magnitude for k in ("min", "mean", "max"))
+        assert lo <= mean <= hi, name
+    assert s["range"]["npv_mine"]["max"].magnitude == ds["npv_mine"].max().item()
