@@ -17,7 +17,10 @@ name          CoolProp fluid              note
 Glycol shares are by mass here. Trade tables (Perry's, Dow) often give them by volume: PG25
 by volume freezes at -8.9 degC, PG25 by mass at about -9.8 degC.
 
-CoolProp takes seconds to import, so it is imported on first use only.
+CoolProp's package ``__init__`` lists every fluid it knows at import, which takes 3-4 s; the
+property functions themselves load in milliseconds. :func:`_propssi` therefore loads CoolProp's
+compiled core directly (falling back to the ordinary import), on first use only, so that
+``rackplan size`` answers in well under a second.
 """
 
 from __future__ import annotations
@@ -112,10 +115,35 @@ def coolant_properties(name: str, temperature) -> CoolantProperties:
     )
 
 
-@lru_cache(maxsize=64)
-def _props(fluid: str, t_k: float) -> tuple[float, float, float]:
+@lru_cache(maxsize=1)
+def _propssi():
+    """CoolProp's ``PropsSI``, from its compiled core without the slow package ``__init__``."""
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("CoolProp")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                core = Path(folder) / f"CoolProp{suffix}"
+                if not core.is_file():
+                    continue
+                core_spec = importlib.util.spec_from_file_location("CoolProp.CoolProp", core)
+                try:
+                    module = importlib.util.module_from_spec(core_spec)
+                    core_spec.loader.exec_module(module)
+                    return module.PropsSI
+                except (ImportError, AttributeError, OSError):
+                    break  # an unusual build: take the ordinary, slower route below
     from CoolProp.CoolProp import PropsSI
 
+    return PropsSI
+
+
+@lru_cache(maxsize=64)
+def _props(fluid: str, t_k: float) -> tuple[float, float, float]:
+    PropsSI = _propssi()
     if fluid == "Water":
         # The equation of state answers for ice-cold or boiling water too: bound it to liquid.
         boiling = PropsSI("T", "P", LOOP_PRESSURE, "Q", 0, fluid)

@@ -62,12 +62,22 @@ def format_number(x: float) -> str:
     return f"{x:.4f}"
 
 
+_PRETTY = (("delta_degC", "K"), ("degC", "°C"), ("degF", "°F"), ("**2", "²"), ("**3", "³"))
+
+
+def pretty_unit(unit: str) -> str:
+    """A unit for the eye (``m³/s``, ``°C``); JSON and CSV keep the parseable ASCII form."""
+    for ascii_form, shown in _PRETTY:
+        unit = unit.replace(ascii_form, shown)
+    return unit
+
+
 def value_and_unit(value: Any) -> tuple[str, str]:
     """``("14,400", "kW")`` for a quantity, ``("101", "")`` for a count."""
     from rackplan.units import Quantity, format_unit
 
     if isinstance(value, Quantity):
-        return format_number(float(value.magnitude)), format_unit(value.units)
+        return format_number(float(value.magnitude)), pretty_unit(format_unit(value.units))
     if isinstance(value, bool):
         return ("yes" if value else "no"), ""
     if isinstance(value, (int, float)):
