@@ -1,0 +1,276 @@
+"""Monte Carlo: how likely each option is to win when BTC, difficulty and GPU prices move.
+
+``montecarlo(paths=100_000, seed=7)`` runs the built-in case (or the given site, profiles and
+market) over ``paths`` random paths of the market drivers (see
+:mod:`rackplan.kernels.montecarlo` for the processes) and returns an :class:`xarray.Dataset`:
+
+- the distribution, dimension ``path``: every output of the scenario kernel per path (NPV and
+  NOI of each option, the winner, ...) and ``btc_price_mult_end`` (BTC price at the horizon
+  relative to its trend);
+- the summary: ``npv`` and ``noi`` percentiles (dimensions ``option`` x ``percentile``: P5, P50,
+  P95) and ``win_probability`` (dimension ``option``).
+
+The same seed gives the same bytes, whatever the number of threads. The default
+volatilities and correlation are the module constants below, each with its source; override
+them per call or with ``rackplan montecarlo --btc-volatility ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from rackplan.errors import StudyError
+
+__all__ = ["montecarlo", "summary", "write", "shock_vector", "DEFAULTS", "PERCENTILES"]
+
+# --- sourced defaults ------------------------------------------------------------------------
+
+#: BTC price volatility [1/sqrt(year)]. K33 Research: BTC's daily realized volatility was
+#: 2.24 % in 2025, the lowest on record (via https://apim.gateapi.io/tr/news/detail/17441055),
+#: i.e. 2.24 % x sqrt(365) = 43 %/yr; Glassnode's one-month annualized realized volatility
+#: averaged about 50 % in 2024-25 (CoinDesk, via https://holder.io/news/tuesdays-bitcoin-
+#: volatility-2025). 45 % sits between the two [D].
+BTC_VOLATILITY = 0.45
+
+#: Difficulty growth volatility [1/sqrt(month)]: assumption. Difficulty grew 43 % in the year
+#: after the 2024 halving, about +3 %/month (economics.md 1.5, blockspace.media), in two-weekly
+#: retargets that moved by a few percent either way; 4 % a month is one such retarget's swing.
+DIFFICULTY_VOLATILITY = 0.04
+
+#: GPU-hour price volatility around its declining trend [1/sqrt(year)] [D]: the SemiAnalysis
+#: H100 rental index rose from USD 1.70 (Oct 2025) to 2.35 (Mar 2026), +40 % in five months
+#: (economics.md 3.1, compux.net citing SemiAnalysis): ln(1.40) / sqrt(5/12) = 0.52.
+GPU_PRICE_VOLATILITY = 0.5
+
+#: Utilization volatility around its trend [1] (relative): assumption from economics.md 3.1,
+#: where plans assume 95-100 % but reality runs 75-90 % (disintermediate.global): a range of
+#: about +-10 % read as two standard deviations.
+UTILIZATION_VOLATILITY = 0.05
+
+#: Month-to-month persistence of utilization deviations [1]: assumption (a contract or a
+#: customer lost stays lost for months; 0.9 gives a half-life of about 6.6 months).
+UTILIZATION_PERSISTENCE = 0.9
+
+#: Correlation of monthly BTC-price and difficulty shocks [1]. CryptoQuant found no correlation
+#: between BTC price and 1-day or 10-day mean hash rate (|r| < 0.2;
+#: https://cryptoquant.substack.com/p/q-was-the-crash-caused-by-the-sudden-hash-rate-decrease-
+#: 56d9c9d46ae0); hash rate follows price with a lag of weeks to months. 0 = independent.
+CORRELATION = 0.0
+
+DEFAULTS = {
+    "btc_volatility": BTC_VOLATILITY,
+    "difficulty_volatility": DIFFICULTY_VOLATILITY,
+    "gpu_price_volatility": GPU_PRICE_VOLATILITY,
+    "utilization_volatility": UTILIZATION_VOLATILITY,
+    "utilization_persistence": UTILIZATION_PERSISTENCE,
+    "correlation": CORRELATION,
+}
+_UNITS = {
+    "btc_drift": "1/year", "btc_volatility": "1/year**0.5", "difficulty_volatility":
+    "1/month**0.5", "gpu_price_volatility": "1/year**0.5", "utilization_volatility": "1",
+    "utilization_persistence": "1", "correlation": "1",
+}
+PERCENTILES = (5.0, 50.0, 95.0)
+OPTIONS = ("mine", "gpuaas", "colocation")
+MAX_PATHS = 100_000_000
+
+
+def _fraction(name: str, value: Any, lo: float, hi: float, *, hi_open=False) -> float:
+    from rackplan.units import parse_quantity
+
+    try:
+        v = float(parse_quantity(value, "").magnitude)
+    except Exception as exc:
+        raise StudyError(str(exc), source=name) from None
+    if not (lo <= v and (v < hi if hi_open else v <= hi)):
+        raise StudyError(f"{v:g} is outside {lo:g} to {hi:g}", source=name)
+    return v
+
+
+def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_VOLATILITY,
+                 difficulty_volatility=DIFFICULTY_VOLATILITY,
+                 gpu_price_volatility=GPU_PRICE_VOLATILITY,
+                 utilization_volatility=UTILIZATION_VOLATILITY,
+                 utilization_persistence=UTILIZATION_PERSISTENCE,
+                 correlation=CORRELATION) -> np.ndarray:
+    """The kernel's ``shock`` vector from annual figures (see :mod:`rackplan.kernels.montecarlo`).
+
+    ``btc_drift`` is the expected BTC price growth per year, in the convention of the market's
+    ``btc_price_growth``; ``None`` takes that growth, so the paths scatter around the
+    deterministic case. Volatilities are annual (difficulty: monthly) standard deviations of
+    log changes; strings such as ``"45 %"`` are accepted.
+    """
+    from rackplan.kernels import montecarlo as k
+
+    s_b = _fraction("btc_volatility", btc_volatility, 0, 5)
+    s_d = _fraction("difficulty_volatility", difficulty_volatility, 0, 1)
+    s_g = _fraction("gpu_price_volatility", gpu_price_volatility, 0, 5)
+    s_u = _fraction("utilization_volatility", utilization_volatility, 0, 1)
+    phi = _fraction("utilization_persistence", utilization_persistence, 0, 1, hi_open=True)
+    rho = _fraction("correlation", correlation, -1, 1)
+    trend = float(base.get("btc_price_growth", 0.0))
+    mu = 0.0
+    if btc_drift is not None:
+        drift = _fraction("btc_drift", btc_drift, -0.99, 100)
+        # The kernel's trend grows by (1 + trend) a year; the paths' mean by (1 + drift).
+        mu = (math.log1p(drift) - math.log1p(trend)) / 12.0
+    util = float(base.get("utilization", 1.0))
+    shock = np.zeros(k.N_SHOCK_PARAMS)
+    shock[k.BTC_MU] = mu
+    shock[k.BTC_SIGMA] = s_b / math.sqrt(12.0)
+    shock[k.DIFF_SIGMA] = s_d
+    shock[k.GPU_SIGMA] = s_g / math.sqrt(12.0)
+    shock[k.UTIL_SIGMA] = s_u
+    shock[k.UTIL_PHI] = phi
+    shock[k.RHO] = rho
+    shock[k.UTIL_MAX] = 1.0 / util if util > 0 else 1.0
+    return shock
+
+
+def write(ds, out) -> None:
+    """Write a Monte Carlo result: ``.nc`` and ``.json`` take the whole Dataset, ``.csv`` one
+    row per path (the distribution). Complete or not at all, as :func:`rackplan.studyio.write`."""
+    from pathlib import Path
+
+    from rackplan.studyio import write as write_file
+
+    if Path(out).suffix.lower() == ".csv":
+        if "path" not in ds.dims:
+            raise StudyError("the paths were not kept (keep_paths=False)", source="--out")
+        ds = ds[[v for v in ds.data_vars if ds[v].dims == ("path",)]]
+    write_file(ds, out)
+
+
+def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
+               paths: int = 10_000, seed: int = 0, years: int = 5, overrides=None,
+               btc_drift=None, btc_volatility=BTC_VOLATILITY,
+               difficulty_volatility=DIFFICULTY_VOLATILITY,
+               gpu_price_volatility=GPU_PRICE_VOLATILITY,
+               utilization_volatility=UTILIZATION_VOLATILITY,
+               utilization_persistence=UTILIZATION_PERSISTENCE, correlation=CORRELATION,
+               keep_paths: bool = True):
+    """Run ``paths`` random market paths over ``years`` and summarize.
+
+    Parameters
+    ----------
+    site, mining_profile, gpu_profile, market, years, overrides
+        As for :func:`rackplan.sweep.sweep`.
+    paths : int
+        Number of paths (1 to 1e8).
+    seed : int
+        Non-negative seed; the same seed gives the same bytes.
+    btc_drift : float or str, optional
+        Expected BTC price growth per year [1]; default the market's ``btc_price_growth``.
+    btc_volatility, difficulty_volatility, gpu_price_volatility, utilization_volatility,
+    utilization_persistence, correlation
+        See the module constants for units and sources.
+    keep_paths : bool
+        Keep the per-path distribution (``path`` dimension) in the result.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    from rackplan.compare import scenario_base
+    from rackplan.kernels import montecarlo as kmc
+    from rackplan.kernels import scenario as sc
+
+    n = _whole("paths", paths, 1, MAX_PATHS)
+    seed = _whole("seed", seed, 0, 2**63 - 1)
+    years_i = _whole("years", years, 1, 100)
+    base_d = scenario_base(site, mining_profile, gpu_profile, market, years=years_i,
+                           overrides=overrides)
+    base = np.asarray([float(base_d[p]) for p in sc.PARAMS], dtype=np.float64)
+    settings = dict(btc_drift=btc_drift, btc_volatility=btc_volatility,
+                    difficulty_volatility=difficulty_volatility,
+                    gpu_price_volatility=gpu_price_volatility,
+                    utilization_volatility=utilization_volatility,
+                    utilization_persistence=utilization_persistence, correlation=correlation)
+    shock = shock_vector(base_d, **settings)
+    out = np.empty((len(sc.OUTPUTS), n))
+    btc_end = np.empty(n)
+    kmc.simulate(base, years_i * 12, seed, shock, out, btc_end)
+    return _dataset(out, btc_end, sc, settings, seed, years_i, keep_paths)
+
+
+def _whole(name: str, value: Any, lo: int, hi: int) -> int:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise StudyError(f"{value!r} is not a whole number", source=name) from None
+    if not v.is_integer() or not lo <= v <= hi:
+        raise StudyError(f"must be a whole number from {lo:,} to {hi:,}, got {value!r}",
+                         source=name)
+    return int(v)
+
+
+def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
+    import xarray as xr
+
+    names = list(sc.OUTPUTS)
+    idx = {name: k for k, name in enumerate(names)}
+    pct = np.asarray(PERCENTILES)
+    data_vars = {}
+    for metric in ("npv", "noi"):
+        rows = [np.percentile(out[idx[f"{metric}_{'gpuaas' if o == 'gpuaas' else o}"]], pct)
+                for o in OPTIONS]
+        unit = sc.OUTPUT_UNITS.get(f"{metric}_mine", "USD")
+        data_vars[metric] = (("option", "percentile"), np.asarray(rows), {
+            "units": unit, "long_name": f"{metric.upper()} percentiles over the paths"})
+    winner = out[idx["winner"]]
+    n = winner.shape[0]
+    p_win = np.asarray([np.count_nonzero(winner == k) / n for k in range(len(OPTIONS))])
+    data_vars["win_probability"] = ("option", p_win, {
+        "units": "1", "long_name": "share of paths on which the option has the highest NPV"})
+    if keep_paths:
+        for name in names:
+            data = out[idx[name]]
+            attrs = {"units": sc.OUTPUT_UNITS.get(name, "1"),
+                     "long_name": sc.OUTPUT_LONG_NAMES.get(name, name.replace("_", " "))}
+            if name == "winner":
+                data = np.where(np.isnan(data), -1, data).astype(np.int8)
+                attrs.update(units="1", flag_values=np.arange(3, dtype=np.int8),
+                             flag_meanings=" ".join(OPTIONS))
+            data_vars[name] = ("path", data, attrs)
+        data_vars["btc_price_mult_end"] = ("path", btc_end, {
+            "units": "1", "long_name": "BTC price in the last month relative to its trend"})
+    coords = {"option": ("option", list(OPTIONS)),
+              "percentile": ("percentile", pct, {"units": "percent"})}
+    if keep_paths:
+        coords["path"] = ("path", np.arange(n, dtype=np.int64))
+    attrs = {"title": "rackplan Monte Carlo: mining vs GPU-as-a-service vs colocation",
+             "paths": n, "seed": seed, "years": years,
+             "settings": json.dumps({k: (None if v is None else str(v))
+                                     for k, v in settings.items()})}
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def summary(ds) -> dict[str, Any]:
+    """The result for people: per option P5/P50/P95 of NPV and NOI and the win probability,
+    as quantities (for :func:`rackplan.cli.output.emit`)."""
+    from rackplan.units import Q_
+
+    def q(value, unit):
+        try:
+            return Q_(float(value), unit)
+        except Exception:  # a unit string pint cannot read: show the bare number
+            return float(value)
+
+    result: dict[str, Any] = {
+        "run": {"paths": int(ds.attrs["paths"]), "seed": int(ds.attrs["seed"]),
+                "years": int(ds.attrs["years"])}}
+    for o in OPTIONS:
+        section = {}
+        for metric in ("npv", "noi"):
+            unit = ds[metric].attrs.get("units", "USD")
+            for p in PERCENTILES:
+                v = ds[metric].sel(option=o, percentile=p).item()
+                section[f"{metric}_p{int(p)}"] = q(v, unit)
+        section["win_probability"] = Q_(100.0 * ds["win_probability"].sel(option=o).item(),
+                                         "percent")
+        result[o] = section
+    return result

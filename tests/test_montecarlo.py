@@ -1,0 +1,226 @@
+"""Monte Carlo: the random numbers, the paths' statistics, reproducibility, the summary and
+bad input.
+
+References: the normal quantiles are checked against Python's own
+``statistics.NormalDist.inv_cdf`` (the same AS241 algorithm, written independently); the paths'
+statistics against the processes' definitions (GBM log steps of ``sigma / sqrt(12)`` a month,
+mean-one multipliers, the requested correlation and AR(1) persistence), with tolerances of
+several standard errors for the number of paths drawn.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from statistics import NormalDist
+
+import numba
+import numpy as np
+import pytest
+
+from rackplan.compare import scenario_base
+from rackplan.errors import StudyError
+from rackplan.kernels import montecarlo as k
+from rackplan.kernels import scenario as sc
+from rackplan.montecarlo import (
+    BTC_VOLATILITY,
+    DEFAULTS,
+    montecarlo,
+    shock_vector,
+    summary,
+)
+
+MONTHS = 60
+
+
+@pytest.fixture(scope="module")
+def base_d():
+    return scenario_base()
+
+
+@pytest.fixture(scope="module")
+def base(base_d):
+    return np.asarray([base_d[p] for p in sc.PARAMS])
+
+
+@pytest.fixture(scope="module")
+def result():
+    return montecarlo(paths=3000, seed=7)
+
+
+# --- random numbers -----------------------------------------------------------------------------
+
+
+def test_ndtri_is_python_s_inverse_normal_cdf():
+    p = np.concatenate([np.linspace(1e-12, 1 - 1e-12, 2001), [2.0**-53, 0.025, 0.5, 0.975,
+                                                              1 - 2.0**-53, 1e-300]])
+    ref = np.array([NormalDist().inv_cdf(x) for x in p])
+    got = np.array([k.ndtri(x) for x in p])
+    np.testing.assert_allclose(got, ref, rtol=1e-15, atol=1e-15)
+    np.testing.assert_array_equal(k.ndtri_numpy(p), got)
+
+
+def test_uniforms_are_in_the_open_interval_and_spread():
+    u = np.array([k._uniform(k._path_key(3, 0), d) for d in range(20000)])
+    assert u.min() > 0 and u.max() < 1
+    # 20 equal bins: a chi-square with 19 degrees of freedom stays well under 60
+    counts = np.histogram(u, bins=20, range=(0, 1))[0]
+    assert ((counts - 1000) ** 2 / 1000).sum() < 60
+
+
+def test_path_multipliers_match_the_numpy_twin(base_d):
+    shock = shock_vector(base_d, correlation=0.5)
+    paths = np.arange(0, 400, 7)
+    b, d, g, u = k.path_multipliers_numpy(11, paths, MONTHS, shock)
+    one = [np.empty(MONTHS) for _ in range(4)]
+    for row, path in enumerate(paths):
+        k.path_multipliers(11, path, MONTHS, shock, *one)
+        for got, ref in zip(one, (b, d, g, u)):
+            np.testing.assert_allclose(got, ref[row], rtol=1e-12)
+
+
+# --- the processes ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def paths(base_d):
+    n = 20_000
+    shock = shock_vector(base_d, correlation=0.7, utilization_persistence=0.8)
+    return shock, k.path_multipliers_numpy(5, np.arange(n), MONTHS, shock)
+
+
+def test_month_zero_is_the_market_date(paths):
+    _, (b, d, g, u) = paths
+    assert np.all(b[:, 0] == 1) and np.all(d[:, 0] == 1) and np.all(g[:, 0] == 1)
+
+
+def test_btc_price_is_a_mean_one_gbm_with_the_given_volatility(paths):
+    _, (b, *_rest) = paths
+    steps = np.diff(np.log(b), axis=1)
+    # monthly log steps: sd sigma/sqrt(12), mean -sigma^2/24 (so the multiplier has mean 1)
+    assert steps.std() == pytest.approx(BTC_VOLATILITY / math.sqrt(12), rel=0.01)
+    assert steps.mean() == pytest.approx(-BTC_VOLATILITY**2 / 24, abs=5e-4)
+    end = b[:, -1]
+    assert abs(end.mean() - 1.0) < 4 * end.std() / math.sqrt(end.size)
+    # lognormal at the horizon: log sd sigma * sqrt(59/12)
+    assert np.log(end).std() == pytest.approx(BTC_VOLATILITY * math.sqrt(59 / 12), rel=0.02)
+
+
+def test_difficulty_shocks_have_the_given_correlation(paths):
+    _, (b, d, *_rest) = paths
+    r = np.corrcoef(np.diff(np.log(b), axis=1).ravel(), np.diff(np.log(d), axis=1).ravel())
+    assert r[0, 1] == pytest.approx(0.7, abs=0.01)
+    assert np.diff(np.log(d), axis=1).std() == pytest.approx(DEFAULTS["difficulty_volatility"],
+                                                             rel=0.01)
+
+
+def test_utilization_is_persistent_and_stays_in_range(paths, base_d):
+    shock, (*_rest, u) = paths
+    assert u.min() >= 0 and u.max() <= 1 / base_d["utilization"] + 1e-12
+    x = (u - 1) / DEFAULTS["utilization_volatility"]
+    lag1 = np.corrcoef(x[:, 1:].ravel(), x[:, :-1].ravel())[0, 1]
+    assert lag1 == pytest.approx(0.8, abs=0.02)
+    assert x.std() == pytest.approx(1.0, rel=0.03)
+
+
+def test_btc_drift_sets_the_mean_path(base_d):
+    g = base_d["btc_price_growth"]
+    same = shock_vector(base_d, btc_drift=g)
+    np.testing.assert_array_equal(same, shock_vector(base_d))
+    shock = shock_vector(base_d, btc_drift="20 %")
+    b = k.path_multipliers_numpy(1, np.arange(20_000), MONTHS, shock)[0]
+    expected = ((1.2) / (1 + g)) ** ((MONTHS - 1) / 12)
+    end = b[:, -1]
+    assert abs(end.mean() - expected) < 4 * end.std() / math.sqrt(end.size)
+
+
+# --- the simulation -----------------------------------------------------------------------------
+
+
+def test_without_volatility_every_path_is_the_deterministic_case(base):
+    ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
+                    gpu_price_volatility=0, utilization_volatility=0)
+    ref = sc.evaluate_numpy(base, np.empty((1, 0)), np.empty(0, np.int64), MONTHS)[0]
+    for j, name in enumerate(sc.OUTPUTS):
+        np.testing.assert_allclose(ds[name].values, ref[j], rtol=1e-9, atol=1e-6, err_msg=name)
+    winner = int(ref[sc.OUTPUTS.index("winner")])
+    assert ds["win_probability"].values.tolist() == [float(i == winner) for i in range(3)]
+
+
+def test_same_seed_same_bytes_for_any_thread_count():
+    a = montecarlo(paths=700, seed=42)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        b = montecarlo(paths=700, seed=42)
+    finally:
+        numba.set_num_threads(threads)
+    for name in a.data_vars:
+        assert a[name].values.tobytes() == b[name].values.tobytes(), name
+    c = montecarlo(paths=700, seed=43)
+    assert c["npv_mine"].values.tobytes() != a["npv_mine"].values.tobytes()
+
+
+def test_a_path_does_not_depend_on_how_many_paths_run():
+    small = montecarlo(paths=10, seed=9)
+    large = montecarlo(paths=500, seed=9)
+    np.testing.assert_array_equal(small["npv_gpuaas"].values, large["npv_gpuaas"].values[:10])
+
+
+def test_summary_is_consistent_with_the_paths(result):
+    ds = result
+    for metric in ("npv", "noi"):
+        for option in ("mine", "gpuaas", "colocation"):
+            values = ds[f"{metric}_{option}"].values
+            q = ds[metric].sel(option=option).values
+            np.testing.assert_allclose(q, np.percentile(values, [5, 50, 95]))
+            assert q[0] <= q[1] <= q[2]
+    p = ds["win_probability"].values
+    assert p.sum() == pytest.approx(1.0)
+    assert p[1] == pytest.approx(np.mean(ds["winner"].values == 1))
+    s = summary(ds)
+    assert s["run"] == {"paths": 3000, "seed": 7, "years": 5}
+    assert s["gpuaas"]["npv_p50"].magnitude == pytest.approx(ds["npv"].sel(
+        option="gpuaas", percentile=50).item())
+
+
+def test_mining_earns_more_on_paths_where_btc_ends_higher(result):
+    r = np.corrcoef(result["btc_price_mult_end"].values, result["noi_mine"].values)[0, 1]
+    assert r > 0.5
+
+
+def test_simulate_matches_the_numpy_twin(base, base_d):
+    params = inspect.signature(sc.evaluate_numpy).parameters
+    if "btc_price_mult" not in params:
+        pytest.skip("evaluate_numpy takes no path multipliers yet (contract addendum)")
+    shock = shock_vector(base_d, correlation=0.3)
+    out, end = np.empty((len(sc.OUTPUTS), 300)), np.empty(300)
+    k.simulate(base, MONTHS, 3, shock, out, end)
+    ref, ref_end = k.simulate_numpy(base, MONTHS, 3, shock, 300, batch=128)
+    np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(end, ref_end, rtol=1e-12)
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"paths": 0}, "paths: must be a whole number from 1"),
+    ({"paths": 2.5}, "paths: must be a whole number"),
+    ({"paths": "many"}, "paths: 'many' is not a whole number"),
+    ({"seed": -1}, "seed: must be a whole number from 0"),
+    ({"correlation": 1.5}, "correlation: 1.5 is outside -1 to 1"),
+    ({"btc_volatility": "fast"}, "btc_volatility"),
+    ({"btc_volatility": "45 m"}, "btc_volatility"),
+    ({"utilization_persistence": 1}, "utilization_persistence"),
+    ({"years": 0}, "years"),
+])
+def test_bad_input(kwargs, message):
+    with pytest.raises(StudyError, match=message):
+        montecarlo(**{"paths": 10, **kwargs})
+
+
+def test_percent_strings_are_accepted():
+    a = montecarlo(paths=20, seed=2, btc_volatility="45 %", correlation="10 %")
+    b = montecarlo(paths=20, seed=2, btc_volatility=0.45, correlation=0.1)
+    assert a["npv_mine"].values.tobytes() == b["npv_mine"].values.tobytes()
