@@ -40,6 +40,11 @@ __all__ = [
     "gpuaas_sums",
     "colocation_sums",
     "discount_sum",
+    "ipow",
+    "geometric_sum",
+    "mining_sums_closed",
+    "gpuaas_sums_closed",
+    "colocation_sums_closed",
     "npv",
     "npv_numpy",
     "irr",
@@ -61,7 +66,7 @@ SATS_PER_BTC = 100_000_000.0
 HASHES_PER_DIFFICULTY = 4294967296.0
 
 
-@njit
+@njit(error_model="numpy")
 def block_subsidy_sats(height):
     """Block subsidy at ``height`` [sat]: ``50 BTC >> (height // 210000)``, 0 after 64 halvings.
 
@@ -98,7 +103,7 @@ def month_subsidy_numpy(block_height, n_months):
     return sats / (BLOCKS_PER_MONTH * SATS_PER_BTC)
 
 
-@njit
+@njit(error_model="numpy")
 def discount_sum(v, a, b):
     """``sum(v**m for m in range(a, b))`` [1] (0 when ``b <= a``)."""
     if b <= a:
@@ -111,7 +116,7 @@ def discount_sum(v, a, b):
     return s
 
 
-@njit
+@njit(error_model="numpy")
 def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fees_btc,
                 btc_price_growth, power_price_growth, v, btc_price_mult, difficulty_mult,
                 has_mult):
@@ -203,7 +208,7 @@ def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fe
     return btc, rev, rev_disc, grow, grow_disc, disc
 
 
-@njit
+@njit(error_model="numpy")
 def gpuaas_sums(n_months, start, utilization, gpu_price_decline, power_price_growth, v,
                 gpu_price_mult, utilization_mult, has_mult):
     """Monthly sums of a GPU-as-a-service fleet over its operating months ``[start, n_months)``.
@@ -257,7 +262,7 @@ def gpuaas_sums(n_months, start, utilization, gpu_price_decline, power_price_gro
     return rev, rev_disc, grow, grow_disc, ugrow, ugrow_disc, disc
 
 
-@njit
+@njit(error_model="numpy")
 def colocation_sums(n_months, start, escalator, v):
     """Sums of the colocation rate factor over the lease months ``[start, n_months)``.
 
@@ -284,10 +289,168 @@ def colocation_sums(n_months, start, escalator, v):
     return rate, rate_disc
 
 
+# --- Closed forms (no multipliers): the same sums without a monthly loop ---------------------
+#
+# With all multipliers 1, every monthly series above is geometric (piecewise, for the subsidy),
+# so its sum over months [a, b) is (x^a - x^b) / (1 - x). Integer powers come from repeated
+# squaring (no pow() of a float exponent), which keeps evaluate() fast over millions of
+# scenarios; near x = 1 the sum is taken term by term instead of dividing by a tiny 1 - x.
+
+
+@njit(error_model="numpy")
+def ipow(x, k):
+    """``x**k`` for an integer ``k >= 0``, by repeated squaring.
+
+    Below 2^7 the loop has a fixed trip count and no data-dependent branch (a select per
+    bit), so it costs the same whatever ``k`` is: evaluate() calls it with many different
+    exponents and a mispredicted branch would cost more than the multiplications.
+    """
+    if k < 128:
+        result = 1.0
+        base = x
+        for bit in range(7):
+            result *= base if (k >> bit) & 1 else 1.0
+            base *= base
+        return result
+    result = 1.0
+    base = x
+    while k > 0:
+        if k & 1:
+            result *= base
+        base *= base
+        k >>= 1
+    return result
+
+
+@njit(error_model="numpy")
+def geometric_sum(x, xa, xb, a, b):
+    """``sum(x**m for m in range(a, b))`` given ``xa = x**a`` and ``xb = x**b``."""
+    if b <= a:
+        return 0.0
+    if x == 1.0:
+        return float(b - a)
+    d = 1.0 - x
+    if abs(d) < 1e-3:  # 1 - x would cost digits: add the terms
+        total = 0.0
+        term = xa
+        for _ in range(a, b):
+            total += term
+            term *= x
+        return total
+    return (xa - xb) / d
+
+
+@njit(error_model="numpy")
+def mining_sums_closed(n_months, start, block_height, difficulty, difficulty_growth, fees_btc,
+                       btc_price_growth, power_price_growth, v):
+    """:func:`mining_sums` with all multipliers 1, in closed form (same returns).
+
+    Months at one subsidy form a geometric segment; a month holding a halving is added on its
+    own with its block-weighted subsidy.
+    """
+    btc = 0.0
+    rev = 0.0
+    rev_disc = 0.0
+    if start >= n_months:
+        return btc, rev, rev_disc, 0.0, 0.0, 0.0
+    y = 1.0 / (1.0 + difficulty_growth)  # difficulty factor per month, inverted
+    step_p = 1.0 if btc_price_growth == 0.0 else (1.0 + btc_price_growth) ** (1.0 / 12.0)
+    step_e = 1.0 if power_price_growth == 0.0 else (1.0 + power_price_growth) ** (1.0 / 12.0)
+    q = y * step_p
+    w = q * v
+    a = start
+    ya = ipow(y, a)
+    qa = ipow(q, a)
+    wa = ipow(w, a)
+    height = block_height + BLOCKS_PER_MONTH * a
+    sub = block_subsidy_sats(height)
+    next_halving = (height // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+    while a < n_months:
+        blocks = next_halving - block_height
+        month = blocks // BLOCKS_PER_MONTH  # the month that holds the halving block
+        before = blocks - BLOCKS_PER_MONTH * month  # its blocks at the old subsidy
+        e = min(month, n_months)
+        reward = sub / SATS_PER_BTC + fees_btc
+        ye = ipow(y, e)
+        qe = ipow(q, e)
+        we = ipow(w, e)
+        btc += reward * geometric_sum(y, ya, ye, a, e)
+        rev += reward * geometric_sum(q, qa, qe, a, e)
+        rev_disc += reward * geometric_sum(w, wa, we, a, e)
+        if e >= n_months:
+            break
+        new_sub = block_subsidy_sats(next_halving)
+        if before > 0:  # month e holds both subsidies
+            mixed = ((before * sub + (BLOCKS_PER_MONTH - before) * new_sub)
+                     / (BLOCKS_PER_MONTH * SATS_PER_BTC) + fees_btc)
+            btc += mixed * ye
+            rev += mixed * qe
+            rev_disc += mixed * we
+            a = e + 1
+            ya, qa, wa = ye * y, qe * q, we * w
+        else:
+            a = e
+            ya, qa, wa = ye, qe, we
+        sub = new_sub
+        next_halving += HALVING_INTERVAL
+    vs = ipow(v, start)
+    vn = ipow(v, n_months)
+    es = ipow(step_e, start)
+    en = ipow(step_e, n_months)
+    ev = step_e * v
+    grow = geometric_sum(step_e, es, en, start, n_months)
+    grow_disc = geometric_sum(ev, es * vs, en * vn, start, n_months)
+    disc = geometric_sum(v, vs, vn, start, n_months)
+    return (btc / difficulty, rev / difficulty, rev_disc / difficulty, grow, grow_disc, disc)
+
+
+@njit(error_model="numpy")
+def gpuaas_sums_closed(n_months, start, utilization, gpu_price_decline, power_price_growth, v):
+    """:func:`gpuaas_sums` with all multipliers 1, in closed form (same returns)."""
+    if start >= n_months:
+        return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    step_g = 1.0 if gpu_price_decline == 0.0 else (1.0 - gpu_price_decline) ** (1.0 / 12.0)
+    step_e = 1.0 if power_price_growth == 0.0 else (1.0 + power_price_growth) ** (1.0 / 12.0)
+    vs = ipow(v, start)
+    vn = ipow(v, n_months)
+    gs = ipow(step_g, start)
+    gn = ipow(step_g, n_months)
+    es = ipow(step_e, start)
+    en = ipow(step_e, n_months)
+    price = geometric_sum(step_g, gs, gn, start, n_months)
+    price_disc = geometric_sum(step_g * v, gs * vs, gn * vn, start, n_months)
+    grow = geometric_sum(step_e, es, en, start, n_months)
+    grow_disc = geometric_sum(step_e * v, es * vs, en * vn, start, n_months)
+    disc = geometric_sum(v, vs, vn, start, n_months)
+    u = utilization
+    return (u * price, u * price_disc, grow, grow_disc, u * grow, u * grow_disc, disc)
+
+
+@njit(error_model="numpy")
+def colocation_sums_closed(n_months, start, escalator, v):
+    """:func:`colocation_sums` in closed form (same returns): full lease years form a
+    geometric series in ``(1 + e) v^12``, then the months of the last, part year."""
+    if start >= n_months:
+        return 0.0, 0.0
+    months = n_months - start
+    years = months // 12
+    rest = months - 12 * years
+    step = 1.0 + escalator
+    v12 = ipow(v, 12)
+    year_disc = geometric_sum(v, 1.0, v12, 0, 12)  # sum of v^k over one lease year
+    sy = ipow(step, years)
+    x = step * v12
+    xy = sy * ipow(v12, years)
+    rate = 12.0 * geometric_sum(step, 1.0, sy, 0, years) + rest * sy
+    rate_disc = ipow(v, start) * (year_disc * geometric_sum(x, 1.0, xy, 0, years)
+                                  + xy * geometric_sum(v, 1.0, ipow(v, rest), 0, rest))
+    return rate, rate_disc
+
+
 # --- Finance on one monthly series ---------------------------------------------------------
 
 
-@njit
+@njit(error_model="numpy")
 def npv(cashflow, discount_rate):
     """Net present value [USD] of monthly ``cashflow`` [USD] at the effective yearly
     ``discount_rate`` [1]: ``sum cf_m (1 + r)^(-m/12)``, month 0 undiscounted."""
@@ -307,7 +470,7 @@ def npv_numpy(cashflow, discount_rate):
     return float(np.sum(cf * (1.0 + discount_rate) ** (-m / 12.0)))
 
 
-@njit
+@njit(error_model="numpy")
 def _npv_monthly(cashflow, x):
     # sum cf_m / (1 + x)^m by Horner's rule from the last month (stable for x > -1)
     total = 0.0
@@ -317,7 +480,7 @@ def _npv_monthly(cashflow, x):
     return total
 
 
-@njit
+@njit(error_model="numpy")
 def irr(cashflow):
     """Internal rate of return of monthly ``cashflow`` [1], annualized: ``(1 + x)^12 - 1``
     where ``x`` solves ``sum cf_m / (1 + x)^m = 0``.
@@ -387,7 +550,7 @@ def irr_numpy(cashflow):
     return float((1.0 + x) ** 12 - 1.0)
 
 
-@njit
+@njit(error_model="numpy")
 def payback_month(cashflow):
     """Months from month 0 until the cumulative cash flow first turns non-negative [month]:
     ``m + 1`` for the first month ``m`` whose running total is >= 0 after being negative;

@@ -36,9 +36,13 @@ from rackplan.kernels.cashflow import (
     HASHES_PER_DIFFICULTY,
     SECONDS_PER_MONTH,
     colocation_sums,
-    discount_sum,
+    colocation_sums_closed,
+    geometric_sum,
     gpuaas_sums,
+    gpuaas_sums_closed,
+    ipow,
     mining_sums,
+    mining_sums_closed,
     month_subsidy_numpy,
 )
 
@@ -191,20 +195,20 @@ OUTPUT_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _OUTPUT_TABLE}
 assert len(PARAMS) == RESIDUAL_VALUE + 1 and len(OUTPUTS) == O_BREAKEVEN_POWER_PRICE + 1
 
 
-@njit
+@njit(error_model="numpy")
 def _months(seconds):
     # a whole number of months from a duration [s] (the market checks it is whole)
     return int(np.floor(seconds / SECONDS_PER_MONTH + 0.5))
 
 
-@njit
+@njit(error_model="numpy")
 def _book_share(months_in_service, life_months):
     # straight-line book value left after months_in_service, as a share of cost
     used = max(0.0, months_in_service) / life_months
     return max(0.0, 1.0 - used)
 
 
-@njit
+@njit(error_model="numpy")
 def _facility_spend(total, build, n_months, v):
     # capex of a build spread evenly over its months (at month 0 if there is no build):
     # (spent within the horizon, its discounted value)
@@ -212,13 +216,34 @@ def _facility_spend(total, build, n_months, v):
         return total, total
     monthly = total / build
     months = min(build, n_months)
-    return monthly * months, monthly * discount_sum(v, 0, months)
+    return monthly * months, monthly * geometric_sum(v, 1.0, ipow(v, months), 0, months)
 
 
-@njit
-def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, utilization_mult,
-              has_mult, out):
-    n = n_months
+@njit(error_model="numpy")
+def _discount_factor(discount_rate):
+    # monthly discount factor of an effective yearly rate
+    return (1.0 + discount_rate) ** (-1.0 / 12.0)
+
+
+@njit(error_model="numpy")
+def _mining_time_sums(p, n, v, btc_price_mult, difficulty_mult, has_mult):
+    height = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
+    start = _months(p[MINING_BUILD_PERIOD])
+    if has_mult:
+        return mining_sums(n, start, height, p[DIFFICULTY], p[DIFFICULTY_GROWTH],
+                           p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v,
+                           btc_price_mult, difficulty_mult, True)
+    # the same sums in closed form, no monthly loop
+    return mining_sums_closed(n, start, height, p[DIFFICULTY], p[DIFFICULTY_GROWTH],
+                              p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v)
+
+
+@njit(error_model="numpy")
+def _scenario(p, n, v, mine_sums, gpu_sums, colo_sums, out):
+    """Size the fleets and assemble the outputs of one scenario from its time sums: the
+    mining sums of :func:`mining_sums`, the GPU sums of :func:`gpuaas_sums` (utilization
+    applied) and the colocation sums of :func:`colocation_sums`, all at discount factor
+    ``v``."""
     S = SECONDS_PER_MONTH
     utility = p[UTILITY_POWER]
     units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
@@ -232,8 +257,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
     it_g = units_g * p[GPU_POWER_MAX]
     gpus = units_g * p[GPUS_PER_UNIT]
 
-    v = (1.0 + p[DISCOUNT_RATE]) ** (-1.0 / 12.0)
-    v_last = v ** (n - 1)
+    v_last = ipow(v, n - 1)
     start_m = _months(p[MINING_BUILD_PERIOD])
     start_g = _months(p[BUILD_PERIOD])
     life_it = p[USEFUL_LIFE_IT] / S
@@ -245,10 +269,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
 
     # --- mining ---------------------------------------------------------------------------
     uptime = p[UPTIME]
-    btc_s, rev_s, rev_d, grow_s, grow_d, disc_s = mining_sums(
-        n, start_m, np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5)), p[DIFFICULTY],
-        p[DIFFICULTY_GROWTH], p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v,
-        btc_price_mult, difficulty_mult, has_mult)
+    btc_s, rev_s, rev_d, grow_s, grow_d, disc_s = mine_sums
     per_month = hash_m * uptime * (1.0 - p[POOL_FEE]) * S / HASHES_PER_DIFFICULTY
     btc = per_month * btc_s
     rev_coef_d = per_month * rev_d  # discounted revenue per USD/BTC of month-0 price
@@ -258,7 +279,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
     fac_mine = p[MINING_FACILITY_CAPEX] * utility
     fac_mine_spent, fac_mine_d = _facility_spend(fac_mine, start_m, n, v)
     eq_mine_spent = eq_mine if start_m < n else 0.0
-    eq_mine_d = eq_mine * v ** start_m if start_m < n else 0.0
+    eq_mine_d = eq_mine * ipow(v, start_m) if start_m < n else 0.0
     energy_mine = it_m * p[PUE_MINE] * uptime * S  # J a month at the month-0 price factor
     peak_mine = it_m * p[PUE_MINE] * S  # W*s a month, for the demand charge
     fixed_mine = (p[MINING_STAFF_PER_MW] * it_m * p[STAFF_COST] * S
@@ -277,9 +298,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
 
     # --- GPU-as-a-service -------------------------------------------------------------------
     idle = p[GPU_IDLE_POWER_SHARE]
-    g_rev_s, g_rev_d, g_grow_s, g_grow_d, g_ugrow_s, g_ugrow_d, g_disc_s = gpuaas_sums(
-        n, start_g, p[UTILIZATION], p[GPU_PRICE_DECLINE], p[POWER_PRICE_GROWTH], v,
-        gpu_price_mult, utilization_mult, has_mult)
+    g_rev_s, g_rev_d, g_grow_s, g_grow_d, g_ugrow_s, g_ugrow_d, g_disc_s = gpu_sums
     gpu_seconds = gpus * S
     rev_gpu = p[GPU_HOUR_PRICE] * gpu_seconds * g_rev_s
     rev_gpu_d = p[GPU_HOUR_PRICE] * gpu_seconds * g_rev_d
@@ -287,7 +306,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
     fac_gpu = p[FACILITY_CAPEX] * utility
     fac_spent, fac_d = _facility_spend(fac_gpu, start_g, n, v)
     eq_gpu_spent = eq_gpu if start_g < n else 0.0
-    eq_gpu_d = eq_gpu * v ** start_g if start_g < n else 0.0
+    eq_gpu_d = eq_gpu * ipow(v, start_g) if start_g < n else 0.0
     energy_gpu = units_g * p[GPU_POWER_TYPICAL] * p[PUE_GPU] * S  # J a month at full load
     peak_gpu = it_g * p[PUE_GPU] * S
     energy_gpu_s = energy_gpu * (idle * g_grow_s + (1.0 - idle) * g_ugrow_s)
@@ -306,7 +325,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
     npv_gpu = rev_gpu_d * (1.0 - sga) - opex_gpu_d - eq_gpu_d - fac_d + residual_gpu * v_last
 
     # --- colocation (same facility and build; the tenant brings the GPUs) -------------------
-    c_s, c_d = colocation_sums(n, start_g, p[COLOCATION_ESCALATOR], v)
+    c_s, c_d = colo_sums
     lease = p[COLOCATION_RATE] * it_g * S
     rev_colo = lease * c_s
     rev_colo_d = lease * c_d
@@ -359,7 +378,7 @@ def _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, util
                                     if d_power != 0.0 else math.nan)
 
 
-@njit
+@njit(error_model="numpy")
 def scenario_cashflows(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult,
                        utilization_mult, out):
     """Evaluate one scenario; write ``len(OUTPUTS)`` values into ``out`` (float64[K]).
@@ -368,34 +387,79 @@ def scenario_cashflows(p, n_months, btc_price_mult, difficulty_mult, gpu_price_m
     (float64[n_months]) multiply the deterministic trend month by month (all ones = the
     deterministic case); Monte Carlo passes random paths. The difficulty multiplier divides the
     BTC mined; utilization is capped at 1 after its multiplier. Breakevens are solved for the
-    trend's month-0 value with the paths held fixed.
+    trend's month-0 value with the paths held fixed. Runs the monthly loop (no allocation).
     """
-    _scenario(p, n_months, btc_price_mult, difficulty_mult, gpu_price_mult, utilization_mult,
-              True, out)
+    v = _discount_factor(p[DISCOUNT_RATE])
+    start_g = _months(p[BUILD_PERIOD])
+    mine = _mining_time_sums(p, n_months, v, btc_price_mult, difficulty_mult, True)
+    gpu = gpuaas_sums(n_months, start_g, p[UTILIZATION], p[GPU_PRICE_DECLINE],
+                      p[POWER_PRICE_GROWTH], v, gpu_price_mult, utilization_mult, True)
+    colo = colocation_sums(n_months, start_g, p[COLOCATION_ESCALATOR], v)
+    _scenario(p, n_months, v, mine, gpu, colo, out)
 
 
-@njit(parallel=True)
+@njit(parallel=True, error_model="numpy")
 def evaluate(base, varied, varied_idx, n_months):
     """Evaluate ``N`` scenarios: ``base`` float64[P], ``varied`` float64[N, V], ``varied_idx``
     int64[V] (which entries of ``p`` vary). For each scenario ``i``: ``p = base`` with
     ``p[varied_idx] = varied[i]``, evaluated with all-ones multipliers. Returns float64[N, K].
 
-    Scenarios are split into one block per thread chunk; each block copies ``base`` once and
-    overwrites the varied entries per scenario, so nothing is allocated per scenario.
+    The same model as :func:`scenario_cashflows`, with the monthly sums in closed form. The
+    scenarios are split into blocks (one thread each at a time); a block copies ``base`` once
+    and overwrites the varied entries per scenario, so nothing is allocated per scenario. The
+    time sums (discount factor, the mining, GPU and colocation sums) depend on a few inputs
+    only (discount rate, block height, difficulty and its growth, fees, growth and decline
+    rates, build periods); a block keeps the last ones and recomputes them only when one of
+    those inputs changes, which in a sweep over prices, power, utilization or sizing is never.
     """
     n = varied.shape[0]
     k = len(OUTPUTS)
     result = np.empty((n, k))
-    ones = np.ones(n_months)
     n_blocks = min(n, 256) if n > 0 else 0
+    nan = math.nan
     for b in prange(n_blocks):
         lo = b * n // n_blocks
         hi = (b + 1) * n // n_blocks
         p = base.copy()
+        out = np.empty(k)
+        # last inputs of the time sums (NaN: none yet) and the sums themselves
+        r_last = nan
+        v = 1.0
+        m_key = (nan, nan, nan, nan, nan, nan, nan, nan)
+        mine = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        g_key = (nan, nan, nan, nan)
+        gpu1 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        c_key = (nan, nan, nan)
+        colo = (0.0, 0.0)
         for i in range(lo, hi):
             for j in range(varied_idx.shape[0]):
                 p[varied_idx[j]] = varied[i, j]
-            _scenario(p, n_months, ones, ones, ones, ones, False, result[i])
+            changed = not p[DISCOUNT_RATE] == r_last  # NaN never equals: recompute
+            if changed:
+                r_last = p[DISCOUNT_RATE]
+                v = _discount_factor(r_last)
+            key = (p[MINING_BUILD_PERIOD], p[BLOCK_HEIGHT], p[DIFFICULTY],
+                   p[DIFFICULTY_GROWTH], p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH],
+                   p[POWER_PRICE_GROWTH], r_last)
+            if changed or not key == m_key:
+                m_key = key
+                mine = _mining_time_sums(p, n_months, v, out, out, False)
+            key_g = (p[BUILD_PERIOD], p[GPU_PRICE_DECLINE], p[POWER_PRICE_GROWTH], r_last)
+            start_g = _months(p[BUILD_PERIOD])
+            if changed or not key_g == g_key:
+                g_key = key_g
+                gpu1 = gpuaas_sums_closed(n_months, start_g, 1.0, p[GPU_PRICE_DECLINE],
+                                          p[POWER_PRICE_GROWTH], v)
+            key_c = (p[BUILD_PERIOD], p[COLOCATION_ESCALATOR], r_last)
+            if changed or not key_c == c_key:
+                c_key = key_c
+                colo = colocation_sums_closed(n_months, start_g, p[COLOCATION_ESCALATOR], v)
+            u = p[UTILIZATION]  # the GPU sums at utilization 1, scaled (exact: u is constant)
+            gpu = (u * gpu1[0], u * gpu1[1], gpu1[2], gpu1[3], u * gpu1[4], u * gpu1[5],
+                   gpu1[6])
+            _scenario(p, n_months, v, mine, gpu, colo, out)
+            for q in range(k):
+                result[i, q] = out[q]
     return result
 
 
@@ -404,16 +468,27 @@ def evaluate(base, varied, varied_idx, n_months):
 # apart from the kernel so that it can catch the kernel's mistakes.
 
 
-def evaluate_numpy(base, varied, varied_idx, n_months):
-    """NumPy twin of :func:`evaluate`: the same results, vectorized over scenarios."""
+def evaluate_numpy(base, varied, varied_idx, n_months, chunk=16384):
+    """NumPy twin of :func:`evaluate`: the same results, vectorized over scenarios and months
+    (2-D arrays of ``chunk`` scenarios x ``n_months``)."""
     base = np.asarray(base, dtype=float)
     varied = np.asarray(varied, dtype=float)
     n = varied.shape[0]
-    P = np.broadcast_to(base, (n, base.shape[0])).copy()
-    if varied.size:
-        P[:, np.asarray(varied_idx, dtype=np.int64)] = varied
-    c = {name: P[:, i] for i, name in enumerate(PARAMS)}
+    out = np.empty((n, len(OUTPUTS)))
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        P = np.broadcast_to(base, (hi - lo, base.shape[0])).copy()
+        if varied.size:
+            P[:, np.asarray(varied_idx, dtype=np.int64)] = varied[lo:hi]
+        out[lo:hi] = _evaluate_numpy_chunk(P, n_months)
+    return out
+
+
+def _evaluate_numpy_chunk(P, n_months):
+    n = P.shape[0]
+    c = {name: P[:, i:i + 1] for i, name in enumerate(PARAMS)}  # columns, shape (n, 1)
     S = SECONDS_PER_MONTH
+    m = np.arange(n_months, dtype=float)[None, :]  # shape (1, months)
 
     units_m, _ = fit_units_numpy(c["utility_power"], c["pue_mine"], c["miner_power"],
                                  c["miner_units_per_rack"], c["miner_rack_footprint"],
@@ -429,122 +504,105 @@ def evaluate_numpy(base, varied, varied_idx, n_months):
     gpus = units_g * c["gpus_per_unit"]
     start_m = np.floor(c["mining_build_period"] / S + 0.5)
     start_g = np.floor(c["build_period"] / S + 0.5)
-    r = c["discount_rate"]
     sga = c["sga_share"]
+    disc = (1.0 + c["discount_rate"]) ** (-m / 12.0)
+    power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
 
     # capex lines
     eq_mine = c["miner_price"] * hash_m
     fac_mine = c["mining_facility_capex"] * c["utility_power"]
     eq_gpu = units_g * c["gpu_system_price"] + gpus * c["installation_per_gpu"]
     fac_gpu = c["facility_capex"] * c["utility_power"]
+
+    def spread(total, start):
+        # facility capex: evenly over the build months, or all in month 0 without a build
+        per_month = np.where(start > 0, total / np.maximum(start, 1.0), 0.0)
+        return (np.where(m < start, per_month, 0.0)
+                + np.where((start == 0) & (m == 0), total, 0.0))
+
+    # --- mining: month by month, subsidy from the block height -----------------------------
+    on_m = m >= start_m
+    height = np.floor(c["block_height"][:, 0] + 0.5).astype(np.int64)
+    subsidy = month_subsidy_numpy(height, n_months).T  # (n, months)
+    difficulty = c["difficulty"] * (1.0 + c["difficulty_growth"]) ** m
+    h_eff = hash_m * c["uptime"] * (1.0 - c["pool_fee"])
+    btc = np.where(on_m, h_eff * S * (subsidy + c["fees_per_block"])
+                   / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
+    price_f = (1.0 + c["btc_price_growth"]) ** (m / 12.0)
+    rev_m = btc * c["btc_price"] * price_f
+    energy_m = np.where(on_m, it_m * c["pue_mine"] * c["uptime"] * S, 0.0)
     fixed_mine = (c["mining_staff_per_mw"] * it_m * c["staff_cost"] * S
                   + (c["maintenance_it"] * eq_mine + c["maintenance_facility"] * fac_mine
                      + c["insurance"] * (eq_mine + fac_mine)) / 12.0)
+    opex_m = (energy_m * c["power_price"] * power_f
+              + np.where(on_m, it_m * c["pue_mine"] * S * c["demand_charge"] * power_f
+                         + fixed_mine, 0.0))
+    capex_m = spread(fac_mine, start_m) + np.where(m == start_m, eq_mine, 0.0)
+
+    # --- GPU-as-a-service and colocation share the build -----------------------------------
+    on_g = m >= start_g
+    decline_f = (1.0 - c["gpu_price_decline"]) ** (m / 12.0)
+    sold = np.where(on_g, gpus * S * c["utilization"], 0.0)
+    rev_g = sold * c["gpu_hour_price"] * decline_f
+    load = c["gpu_idle_power_share"] + (1.0 - c["gpu_idle_power_share"]) * c["utilization"]
+    energy_g = np.where(on_g, units_g * c["gpu_power_typical"] * load * c["pue_gpu"] * S, 0.0)
     fixed_gpu = (c["staff_per_1000_gpus"] * gpus / 1000.0 * c["staff_cost"] * S
                  + c["network_software"] * gpus * S
                  + (c["maintenance_it"] * eq_gpu + c["maintenance_facility"] * fac_gpu
                     + c["insurance"] * (eq_gpu + fac_gpu)) / 12.0)
-    h_eff = hash_m * c["uptime"] * (1.0 - c["pool_fee"])
-    subsidy = month_subsidy_numpy(np.floor(c["block_height"] + 0.5).astype(np.int64), n_months)
+    opex_g = (energy_g * c["power_price"] * power_f
+              + np.where(on_g, it_g * c["pue_gpu"] * S * c["demand_charge"] * power_f
+                         + fixed_gpu, 0.0))
+    fac_capex_g = spread(fac_gpu, start_g)
+    capex_g = fac_capex_g + np.where(m == start_g, eq_gpu, 0.0)
+    lease_years = np.floor(np.maximum(m - start_g, 0.0) / 12.0)
+    rev_c = np.where(on_g, c["colocation_rate"] * (1.0 + c["colocation_escalator"])
+                     ** lease_years * it_g * S, 0.0)
+    keep = 1.0 - c["colocation_opex_share"]
 
-    zeros = np.zeros(n)
-    acc = {key: zeros.copy() for key in (
-        "btc", "rev_m", "cf_m", "rev_g", "cf_g", "rev_c", "cf_c", "noi_m", "noi_g", "noi_c",
-        "cap_m", "cap_g", "dbtc", "dgpu", "dpow_m", "dpow_g")}
-    for m in range(n_months):
-        disc = (1.0 + r) ** (-m / 12.0)
-        power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
-        e_price = c["power_price"] * power_f
-        d_price = c["demand_charge"] * power_f
-        # mining
-        on_m = m >= start_m
-        difficulty = c["difficulty"] * (1.0 + c["difficulty_growth"]) ** m
-        btc = np.where(on_m, h_eff * S * (subsidy[m] + c["fees_per_block"])
-                       / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
-        price_f = (1.0 + c["btc_price_growth"]) ** (m / 12.0)
-        rev = btc * c["btc_price"] * price_f
-        energy = np.where(on_m, it_m * c["pue_mine"] * c["uptime"] * S, 0.0)
-        opex = energy * e_price + np.where(on_m, it_m * c["pue_mine"] * S * d_price + fixed_mine,
-                                           0.0)
-        build_m = np.where(start_m > 0, fac_mine / np.maximum(start_m, 1.0), 0.0)
-        capex = (np.where(m < start_m, build_m, 0.0)
-                 + np.where((start_m == 0) & (m == 0), fac_mine, 0.0)
-                 + np.where(m == start_m, eq_mine, 0.0))
-        acc["btc"] += btc
-        acc["rev_m"] += rev
-        acc["noi_m"] += rev - opex
-        acc["cap_m"] += capex
-        acc["cf_m"] += (rev * (1.0 - sga) - opex - capex) * disc
-        acc["dbtc"] += btc * price_f * (1.0 - sga) * disc
-        acc["dpow_m"] += energy * power_f * disc
-        # GPU-as-a-service and colocation share the build
-        on_g = m >= start_g
-        decline_f = (1.0 - c["gpu_price_decline"]) ** (m / 12.0)
-        hours_sold = np.where(on_g, gpus * S * c["utilization"], 0.0)
-        rev = hours_sold * c["gpu_hour_price"] * decline_f
-        load = c["gpu_idle_power_share"] + (1.0 - c["gpu_idle_power_share"]) * c["utilization"]
-        energy = np.where(on_g, units_g * c["gpu_power_typical"] * load * c["pue_gpu"] * S, 0.0)
-        opex = energy * e_price + np.where(on_g, it_g * c["pue_gpu"] * S * d_price + fixed_gpu,
-                                           0.0)
-        build_g = np.where(start_g > 0, fac_gpu / np.maximum(start_g, 1.0), 0.0)
-        fac_capex = (np.where(m < start_g, build_g, 0.0)
-                     + np.where((start_g == 0) & (m == 0), fac_gpu, 0.0))
-        capex = fac_capex + np.where(m == start_g, eq_gpu, 0.0)
-        acc["rev_g"] += rev
-        acc["noi_g"] += rev - opex
-        acc["cap_g"] += capex
-        acc["cf_g"] += (rev * (1.0 - sga) - opex - capex) * disc
-        acc["dgpu"] += hours_sold * decline_f * (1.0 - sga) * disc
-        acc["dpow_g"] += energy * power_f * disc
-        lease_years = np.floor((m - start_g) / 12.0)
-        rate = c["colocation_rate"] * (1.0 + c["colocation_escalator"]) ** lease_years
-        rev = np.where(on_g, rate * it_g * S, 0.0)
-        acc["rev_c"] += rev
-        acc["noi_c"] += rev * (1.0 - c["colocation_opex_share"])
-        acc["cf_c"] += (rev * (1.0 - c["colocation_opex_share"] - sga) - fac_capex) * disc
-
-    # residual book value in the last month
-    last = (1.0 + r) ** (-(n_months - 1) / 12.0)
+    # --- finance: NPV of EBITDA - capex, plus the residual book value in the last month -----
+    last = disc[:, -1:]
     life_it = c["useful_life_it"] / S
     life_fac = c["useful_life_facility"] / S
 
     def book(start, life):
         return np.maximum(0.0, 1.0 - np.maximum(0.0, n_months - start) / life)
 
-    fac_spent_m = np.where(start_m > 0, fac_mine * np.minimum(start_m, n_months)
-                           / np.maximum(start_m, 1.0), fac_mine)
-    fac_spent_g = np.where(start_g > 0, fac_gpu * np.minimum(start_g, n_months)
-                           / np.maximum(start_g, 1.0), fac_gpu)
+    fac_spent_m = capex_m.sum(axis=1, keepdims=True) - np.where(start_m < n_months, eq_mine,
+                                                                 0.0)
+    fac_spent_g = fac_capex_g.sum(axis=1, keepdims=True)
     eq_spent_m = np.where(start_m < n_months, eq_mine, 0.0)
     eq_spent_g = np.where(start_g < n_months, eq_gpu, 0.0)
     rv = c["residual_value"]
-    npv_m = acc["cf_m"] + rv * (eq_spent_m * book(start_m, life_it)
-                                + fac_spent_m * book(start_m, life_fac)) * last
-    npv_g = acc["cf_g"] + rv * (eq_spent_g * book(start_g, life_it)
-                                + fac_spent_g * book(start_g, life_fac)) * last
-    npv_c = acc["cf_c"] + rv * fac_spent_g * book(start_g, life_fac) * last
+
+    def total(x):
+        return x.sum(axis=1)
+
+    npv_m = total((rev_m * (1.0 - sga) - opex_m - capex_m) * disc) + (
+        rv * (eq_spent_m * book(start_m, life_it) + fac_spent_m * book(start_m, life_fac))
+        * last)[:, 0]
+    npv_g = total((rev_g * (1.0 - sga) - opex_g - capex_g) * disc) + (
+        rv * (eq_spent_g * book(start_g, life_it) + fac_spent_g * book(start_g, life_fac))
+        * last)[:, 0]
+    npv_c = total((rev_c * (keep - sga) - fac_capex_g) * disc) + (
+        rv * fac_spent_g * book(start_g, life_fac) * last)[:, 0]
 
     out = np.empty((n, len(OUTPUTS)))
     o = {name: i for i, name in enumerate(OUTPUTS)}
-    out[:, o["units_mine"]] = units_m
-    out[:, o["units_gpu"]] = units_g
-    out[:, o["gpu_count"]] = gpus
-    out[:, o["hashrate_mine"]] = hash_m
-    out[:, o["it_power_mine"]] = it_m
-    out[:, o["it_power_gpu"]] = it_g
-    out[:, o["btc_mined"]] = acc["btc"]
-    out[:, o["revenue_mine"]] = acc["rev_m"]
-    out[:, o["revenue_gpuaas"]] = acc["rev_g"]
-    out[:, o["revenue_colocation"]] = acc["rev_c"]
-    out[:, o["noi_mine"]] = acc["noi_m"]
-    out[:, o["noi_gpuaas"]] = acc["noi_g"]
-    out[:, o["noi_colocation"]] = acc["noi_c"]
-    out[:, o["ebitda_mine"]] = acc["noi_m"] - sga * acc["rev_m"]
-    out[:, o["ebitda_gpuaas"]] = acc["noi_g"] - sga * acc["rev_g"]
-    out[:, o["ebitda_colocation"]] = acc["noi_c"] - sga * acc["rev_c"]
-    out[:, o["capex_mine"]] = acc["cap_m"]
-    out[:, o["capex_gpuaas"]] = acc["cap_g"]
-    out[:, o["capex_colocation"]] = fac_spent_g
+    col = {"units_mine": units_m, "units_gpu": units_g, "gpu_count": gpus,
+           "hashrate_mine": hash_m, "it_power_mine": it_m, "it_power_gpu": it_g}
+    for name, value in col.items():
+        out[:, o[name]] = value[:, 0]
+    revenue = (total(rev_m), total(rev_g), total(rev_c))
+    noi = (total(rev_m - opex_m), total(rev_g - opex_g), total(rev_c) * keep[:, 0])
+    out[:, o["btc_mined"]] = total(btc)
+    for i, opt in enumerate(("mine", "gpuaas", "colocation")):
+        out[:, o[f"revenue_{opt}"]] = revenue[i]
+        out[:, o[f"noi_{opt}"]] = noi[i]
+        out[:, o[f"ebitda_{opt}"]] = noi[i] - sga[:, 0] * revenue[i]
+    out[:, o["capex_mine"]] = total(capex_m)
+    out[:, o["capex_gpuaas"]] = total(capex_g)
+    out[:, o["capex_colocation"]] = fac_spent_g[:, 0]
     out[:, o["npv_mine"]] = npv_m
     out[:, o["npv_gpuaas"]] = npv_g
     out[:, o["npv_colocation"]] = npv_c
@@ -552,12 +610,15 @@ def evaluate_numpy(base, varied, varied_idx, n_months):
     npvs = np.stack([npv_m, npv_g, npv_c])
     winner = np.argmax(npvs, axis=0).astype(float)  # first maximum: ties go to the lower code
     out[:, o["winner"]] = np.where(np.isnan(npvs).any(axis=0), np.nan, winner)
+    # d NPV / d price of each breakeven, from the same monthly lines
+    slope_btc = total(btc * price_f * disc) * (1.0 - sga[:, 0])
+    slope_gpu = total(sold * decline_f * disc) * (1.0 - sga[:, 0])
+    d_power = total((energy_m - energy_g) * power_f * disc)
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, o["breakeven_btc_price"]] = np.where(
-            acc["dbtc"] > 0, c["btc_price"] + (npv_g - npv_m) / acc["dbtc"], np.nan)
+            slope_btc > 0, c["btc_price"][:, 0] + (npv_g - npv_m) / slope_btc, np.nan)
         out[:, o["breakeven_gpu_hour_price"]] = np.where(
-            acc["dgpu"] > 0, c["gpu_hour_price"] + (npv_m - npv_g) / acc["dgpu"], np.nan)
-        d_power = acc["dpow_m"] - acc["dpow_g"]
+            slope_gpu > 0, c["gpu_hour_price"][:, 0] + (npv_m - npv_g) / slope_gpu, np.nan)
         out[:, o["breakeven_power_price"]] = np.where(
-            d_power != 0, c["power_price"] + (npv_m - npv_g) / d_power, np.nan)
+            d_power != 0, c["power_price"][:, 0] + (npv_m - npv_g) / d_power, np.nan)
     return out
