@@ -1,1 +1,353 @@
-"""(filled in by its command)."""
+"""``rackplan compare`` (mining vs GPU-as-a-service vs colocation) and ``rackplan hashprice``.
+
+Defaults: the built-in case (Moses Lake, 18 MW gross, antminer-s21-xp-hyd against gb300-nvl72,
+five years) and the built-in market of 2025-11-13. Data goes to stdout; warnings to stderr.
+Heavy modules load inside the commands.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, List, Optional
+
+import typer
+
+from rackplan.cli.app import app
+
+__all__ = ["compare_command", "hashprice_command"]
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+# --- rackplan compare -------------------------------------------------------------------------
+
+
+@app.command("compare")
+def compare_command(
+    site: str = typer.Option(
+        "moses-lake", "--site", metavar="ID|FILE", help="Built-in site id or a site TOML file."),
+    mining_profile: str = typer.Option(
+        "antminer-s21-xp-hyd", "--mining-profile", metavar="ID|FILE",
+        help="Bitcoin miner profile id or TOML file."),
+    gpu_profile: str = typer.Option(
+        "gb300-nvl72", "--gpu-profile", metavar="ID|FILE",
+        help="GPU system profile id or TOML file."),
+    market: Optional[str] = typer.Option(
+        None, "--market", metavar="ID|FILE",
+        help="Market TOML file or built-in id (default: the built-in 2025-11-13 market)."),
+    years: int = typer.Option(5, "--years", metavar="N", help="Horizon in years (1-50)."),
+    set_: Optional[List[str]] = typer.Option(
+        None, "--set", metavar="FIELD=VALUE",
+        help="Override a site field, else a market field: --set pue=1.3 "
+             "--set btc_price='120000 USD/BTC' --set gpu_hour_price='4 USD/hour'. Repeatable."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """Compare mining, GPU-as-a-service and colocation for the same site: NOI, NPV, IRR,
+    payback, the winner under the stated assumptions, and the breakeven prices."""
+    from rackplan._io import parse_override
+    from rackplan.cli.output import print_json, warn
+    from rackplan.compare import compare
+
+    overrides = dict(parse_override(text) for text in (set_ or []))
+    result = compare(site, mining_profile, gpu_profile, market, years=years,
+                     overrides=overrides)
+    if fmt is Format.json:
+        print_json(result.to_dict())
+        return
+    for message in result.warnings:
+        warn(message)
+    if fmt is Format.csv:
+        _compare_csv(result)
+    else:
+        _compare_table(result)
+
+
+def _money(q) -> str:
+    from rackplan.cli.output import format_number
+
+    return format_number(float(q.m_as("USD")) / 1e6)
+
+
+def _fmt(q, unit: str) -> str:
+    import math
+
+    from rackplan.cli.output import format_number
+
+    value = float(q.m_as(unit))
+    return "n/a" if math.isnan(value) else format_number(value)
+
+
+def _compare_table(result) -> None:
+    from rich.table import Table
+
+    from rackplan.cli.output import console, format_number
+
+    out = console()
+    inp = result.inputs
+    opts = result.options
+    names = list(opts)
+    title = (f"{inp['site_name']}: {inp['mining_profile']} vs {inp['gpu_profile']}, "
+             f"{inp['years']} years from {inp['market_date']}")
+
+    side = Table(title=title, title_justify="left")
+    side.add_column("quantity")
+    for key in names:
+        side.add_column(opts[key].label, justify="right")
+    side.add_column("unit")
+
+    def row(label, cells, unit=""):
+        side.add_row(label, *cells, unit)
+
+    row("hardware", [opts[k].fleet["profile"] for k in names])
+    row("units", [f"{opts[k].fleet['units']:,}" for k in names])
+    row("racks", [f"{opts[k].fleet['racks']:,}" for k in names])
+    row("IT power", [_fmt(opts[k].fleet["it_power"], "MW") for k in names], "MW")
+    row("PUE", [f"{opts[k].fleet['pue']:.3f}" for k in names])
+    row("hash rate / GPUs", [
+        _fmt(opts[k].fleet["hashrate"], "EH/s") + " EH/s" if "hashrate" in opts[k].fleet
+        else f"{opts[k].fleet['gpu_count']:,} GPUs" for k in names])
+    row("first operating month", [str(opts[k].fleet["start_month"] + 1) for k in names])
+    row("capex", [_money(opts[k].capex) for k in names], "M USD")
+    row("revenue, total", [_money(opts[k].total["revenue"]) for k in names], "M USD")
+    row("NOI, total", [_money(opts[k].total["noi"]) for k in names], "M USD")
+    row("NOI margin", [_fmt(opts[k].total["noi_margin"], "%") for k in names], "%")
+    row("EBITDA, total", [_money(opts[k].total["ebitda"]) for k in names], "M USD")
+    row("residual value at the end", [_money(opts[k].total["residual_value"]) for k in names],
+        "M USD")
+    row(f"NPV at {100 * inp['discount_rate']:g} %", [_money(opts[k].npv) for k in names],
+        "M USD")
+    row("IRR", [_fmt(opts[k].irr, "%/year") for k in names], "%/year")
+    row("payback", [_fmt(opts[k].payback, "month") for k in names], "months")
+    row("revenue per MW(IT)-year", [_money(opts[k].revenue_per_mw_year * _q("1 MW*year"))
+                                    for k in names], "M USD")
+    out.print(side)
+
+    n_years = len(opts[names[0]].yearly)
+    for what, label, unit in (("revenue", "Revenue", "M USD"), ("noi", "NOI", "M USD"),
+                              ("noi_margin", "NOI margin", "%")):
+        t = Table(title=f"{label} by year ({unit})", title_justify="left")
+        t.add_column("year")
+        t.add_column("from")
+        for key in names:
+            t.add_column(opts[key].label, justify="right")
+        for y in range(n_years):
+            cells = []
+            for key in names:
+                q = opts[key].yearly[y][what]
+                cells.append(_fmt(q, "%") if what == "noi_margin" else _money(q))
+            t.add_row(str(y + 1), opts[names[0]].yearly[y]["start"], *cells)
+        t.add_row("total", "", *[
+            _fmt(opts[k].total[what], "%") if what == "noi_margin" else _money(opts[k].total[what])
+            for k in names])
+        out.print(t)
+
+    mine = opts["mine"].details
+    t = Table(title="Mining at the market date", title_justify="left")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_column("unit")
+    for key, label, unit in (
+            ("hashprice", "hashprice (after pool fee)", "USD/PH/day"),
+            ("hashcost", "power cost of 1 PH/s", "USD/PH/day"),
+            ("btc_mined", "BTC mined over the horizon", "BTC"),
+            ("cost_per_btc", "cash cost per BTC (opex / BTC)", "USD/BTC"),
+            ("all_in_cost_per_btc", "all-in cost per BTC (opex + capex)", "USD/BTC"),
+            ("breakeven_btc_price_month1", "cash breakeven BTC price, month 1", "USD/BTC"),
+            ("breakeven_power_price_month1", "cash breakeven power price, month 1", "USD/MWh")):
+        if key in mine:
+            t.add_row(label, _fmt(mine[key], unit), unit)
+    out.print(t)
+
+    out.print(_verdict(result), highlight=False, soft_wrap=True)
+
+
+def _q(text):
+    from rackplan.units import Q_
+
+    value, unit = text.split(" ", 1)
+    return Q_(float(value), unit)
+
+
+def _verdict(result) -> str:
+    from rackplan.cli.output import format_number
+
+    opts = result.options
+    win = opts[result.winner]
+    inp = result.inputs
+    lines = [
+        f"Winner under these assumptions: {win.label} (highest NPV, {_money(win.npv)} M USD at "
+        f"a {100 * inp['discount_rate']:g} % discount rate)."
+    ]
+    if all(float(o.npv.m_as("USD")) < 0 for o in opts.values()):
+        lines.append("All three NPVs are negative over this horizon: none repays its capex.")
+    be = result.breakeven
+    btc = float(be["btc_price"]["value"].m_as("USD/BTC"))
+    assumed_btc = format_number(float(be["btc_price"]["assumed"].m_as("USD/BTC")))
+    if btc != btc:
+        lines.append("Breakeven BTC price: n/a (no BTC mined).")
+    elif btc <= 0:
+        lines.append(f"Breakeven BTC price: mining's NPV beats GPU-as-a-service's at any BTC "
+                     f"price (the line crosses at {format_number(btc)} USD/BTC; assumed "
+                     f"{assumed_btc}).")
+    else:
+        lines.append(f"Breakeven BTC price: mining's NPV equals GPU-as-a-service's at "
+                     f"{format_number(btc)} USD/BTC (assumed {assumed_btc}, same growth path).")
+    gpu = float(be["gpu_hour_price"]["value"].m_as("USD/hour"))
+    assumed_gpu = format_number(float(be["gpu_hour_price"]["assumed"].m_as("USD/hour")))
+    if gpu != gpu:
+        lines.append("Breakeven GPU-hour price: n/a (no GPU hours sold).")
+    elif gpu <= 0:
+        lines.append(f"Breakeven GPU-hour price: GPU-as-a-service's NPV beats mining's at any "
+                     f"GPU-hour price (the line crosses at {format_number(gpu)} USD/hour).")
+    else:
+        lines.append(f"Breakeven GPU-hour price: GPU-as-a-service's NPV equals mining's at "
+                     f"{format_number(gpu)} USD per GPU-hour (assumed {assumed_gpu}, same "
+                     "decline).")
+    power = float(be["power_price"]["value"].m_as("USD/MWh"))
+    if power == power:
+        lines.append(f"Power price at which the two NPVs meet: {format_number(power)} USD/MWh "
+                     f"(assumed {format_number(float(be['power_price']['assumed'].m_as('USD/MWh')))}).")
+    return "\n".join(lines)
+
+
+def _compare_csv(result) -> None:
+    import csv
+    import math
+    import sys
+
+    from rackplan.units import Quantity, format_unit
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["option", "year", "quantity", "value", "unit"])
+
+    def put(option, year, name, value):
+        if isinstance(value, Quantity):
+            v = float(value.magnitude)
+            writer.writerow([option, year, name, "" if math.isnan(v) else repr(v),
+                             format_unit(value.units)])
+        elif value is None:
+            return
+        else:
+            writer.writerow([option, year, name, value, ""])
+
+    for name, value in result.inputs.items():
+        put("inputs", "", name, value)
+    for key, opt in result.options.items():
+        for name, value in opt.fleet.items():
+            put(key, "", name, value)
+        for name in ("capex", "npv", "irr", "payback", "revenue_per_mw_year"):
+            put(key, "", name, getattr(opt, name))
+        for name, value in opt.details.items():
+            put(key, "", name, value)
+        for row in opt.yearly:
+            for name, value in row.items():
+                if name not in ("year",):
+                    put(key, row["year"], name, value)
+        for name, value in opt.total.items():
+            put(key, "total", name, value)
+    for name, item in result.breakeven.items():
+        put("breakeven", "", name, item["value"])
+        put("breakeven", "", f"{name}_assumed", item["assumed"])
+    put("result", "", "winner", result.winner)
+
+
+# --- rackplan hashprice -----------------------------------------------------------------------
+
+# flag -> (market field, unit a bare number is taken in, or None to require a unit)
+_HASHPRICE_FLAGS = {
+    "--btc-price": ("btc_price", "USD/BTC"),
+    "--difficulty": ("difficulty", None),
+    "--network-hashrate": ("network_hashrate", None),
+    "--fees-per-block": ("fees_per_block", "BTC"),
+    "--block-height": ("block_height", None),
+    "--pool-fee": ("pool_fee", None),
+}
+
+
+def _with_unit(text: str, unit: str | None) -> Any:
+    """A flag's value for the market model: a bare number gets the flag's unit."""
+    import tomllib
+
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and unit is not None:
+        return f"{value} {unit}"
+    return value
+
+
+@app.command("hashprice")
+def hashprice_command(
+    btc_price: Optional[str] = typer.Option(
+        None, "--btc-price", metavar="PRICE", help="BTC price, e.g. 98076 or '98076 USD/BTC'."),
+    difficulty: Optional[str] = typer.Option(
+        None, "--difficulty", metavar="D", help="Network difficulty, e.g. 152.3e12."),
+    network_hashrate: Optional[str] = typer.Option(
+        None, "--network-hashrate", metavar="RATE",
+        help="Network hash rate instead of the difficulty, e.g. '1.1 ZH/s'."),
+    fees_per_block: Optional[str] = typer.Option(
+        None, "--fees-per-block", metavar="BTC", help="Transaction fees per block, e.g. 0.025."),
+    block_height: Optional[str] = typer.Option(
+        None, "--block-height", metavar="HEIGHT", help="Block height (sets the subsidy)."),
+    pool_fee: Optional[str] = typer.Option(
+        None, "--pool-fee", metavar="SHARE", help="Pool fee, e.g. 0.02 or '2 %'."),
+    market: Optional[str] = typer.Option(
+        None, "--market", metavar="ID|FILE",
+        help="Market for the values not given (default: the built-in 2025-11-13 market)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """Hashprice: what 1 PH/s earns in a day, in USD and BTC (after the pool fee)."""
+    from rackplan.cli.output import emit
+    from rackplan.errors import InputError, MarketError
+    from rackplan.market import load_market
+    from rackplan.mining import block_subsidy_btc, hashprice
+    from rackplan.units import Q_
+
+    given = {"--btc-price": btc_price, "--difficulty": difficulty,
+             "--network-hashrate": network_hashrate, "--fees-per-block": fees_per_block,
+             "--block-height": block_height, "--pool-fee": pool_fee}
+    if difficulty is not None and network_hashrate is not None:
+        raise InputError("give --difficulty or --network-hashrate, not both",
+                         source="--network-hashrate")
+    overrides = {}
+    field_to_flag = {}
+    for flag, text in given.items():
+        if text is None:
+            continue
+        name, unit = _HASHPRICE_FLAGS[flag]
+        overrides[name] = _with_unit(text, unit)
+        field_to_flag[name] = flag
+    try:
+        m = load_market(market, overrides)
+    except MarketError as exc:
+        if exc.source == "--set" and exc.field in field_to_flag:
+            raise InputError(exc.message, source=field_to_flag[exc.field]) from None
+        raise
+
+    subsidy = block_subsidy_btc(m.block_height)
+    difficulty_value = float(m.difficulty.magnitude)
+    fees = float(m.fees_per_block.m_as("BTC"))
+    price = float(m.btc_price.m_as("USD/BTC"))
+    hp = hashprice(difficulty_value, subsidy, fees, price, m.pool_fee)
+    data = {
+        "hashprice": Q_(hp.usd, "USD/PH/day"),
+        "hashprice_btc": Q_(hp.btc, "BTC/PH/day"),
+        "hashprice_th": Q_(hp.usd / 1000.0, "USD/TH/day"),
+        "inputs": {
+            "market": m.id,
+            "market_date": m.date.isoformat(),
+            "btc_price": m.btc_price,
+            "difficulty": difficulty_value,
+            "network_hashrate": m.network_hashrate.to("EH/s"),
+            "block_height": m.block_height,
+            "block_subsidy": Q_(subsidy, "BTC"),
+            "fees_per_block": m.fees_per_block,
+            "pool_fee": Q_(100.0 * m.pool_fee, "%"),
+        },
+    }
+    emit(data, fmt.value, "hashprice")
