@@ -108,12 +108,16 @@ def connect(scheduler: str):
 
 @contextmanager
 def use_scheduler(client):
+    """Run dask computations inside on ``client`` (a ``distributed.Client``), or locally.
+
+    The client is also made the current one, so that xarray's netCDF writer finds it for the
+    distributed lock it takes around each write."""
     import dask
 
     if client is None:
         yield
     else:
-        with dask.config.set(scheduler=client):
+        with dask.config.set(scheduler=client), client.as_current():
             yield
 
 
