@@ -468,23 +468,32 @@ def evaluate(base, varied, varied_idx, n_months):
 # apart from the kernel so that it can catch the kernel's mistakes.
 
 
-def evaluate_numpy(base, varied, varied_idx, n_months, chunk=16384):
+def evaluate_numpy(base, varied, varied_idx, n_months, chunk=16384, *, btc_price_mult=None,
+                   difficulty_mult=None, gpu_price_mult=None, utilization_mult=None):
     """NumPy twin of :func:`evaluate`: the same results, vectorized over scenarios and months
-    (2-D arrays of ``chunk`` scenarios x ``n_months``)."""
+    (2-D arrays of ``chunk`` scenarios x ``n_months``).
+
+    The optional ``*_mult`` arrays (float64[N, n_months], ``None`` = all ones) multiply the
+    trend of scenario ``i`` month by month, as :func:`scenario_cashflows` does with its
+    multipliers: the NumPy twin of the Monte Carlo kernel passes its random paths here.
+    """
     base = np.asarray(base, dtype=float)
     varied = np.asarray(varied, dtype=float)
     n = varied.shape[0]
+    mults = [None if a is None else np.asarray(a, dtype=float)
+             for a in (btc_price_mult, difficulty_mult, gpu_price_mult, utilization_mult)]
     out = np.empty((n, len(OUTPUTS)))
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         P = np.broadcast_to(base, (hi - lo, base.shape[0])).copy()
         if varied.size:
             P[:, np.asarray(varied_idx, dtype=np.int64)] = varied[lo:hi]
-        out[lo:hi] = _evaluate_numpy_chunk(P, n_months)
+        out[lo:hi] = _evaluate_numpy_chunk(P, n_months,
+                                           *(None if a is None else a[lo:hi] for a in mults))
     return out
 
 
-def _evaluate_numpy_chunk(P, n_months):
+def _evaluate_numpy_chunk(P, n_months, bm=None, dm=None, gm=None, um=None):
     n = P.shape[0]
     c = {name: P[:, i:i + 1] for i, name in enumerate(PARAMS)}  # columns, shape (n, 1)
     S = SECONDS_PER_MONTH
@@ -526,9 +535,13 @@ def _evaluate_numpy_chunk(P, n_months):
     subsidy = month_subsidy_numpy(height, n_months).T  # (n, months)
     difficulty = c["difficulty"] * (1.0 + c["difficulty_growth"]) ** m
     h_eff = hash_m * c["uptime"] * (1.0 - c["pool_fee"])
+    if dm is not None:  # Monte Carlo: the difficulty multiplier divides the BTC mined
+        difficulty = difficulty * dm
     btc = np.where(on_m, h_eff * S * (subsidy + c["fees_per_block"])
                    / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
     price_f = (1.0 + c["btc_price_growth"]) ** (m / 12.0)
+    if bm is not None:
+        price_f = price_f * bm
     rev_m = btc * c["btc_price"] * price_f
     energy_m = np.where(on_m, it_m * c["pue_mine"] * c["uptime"] * S, 0.0)
     fixed_mine = (c["mining_staff_per_mw"] * it_m * c["staff_cost"] * S
@@ -542,9 +555,12 @@ def _evaluate_numpy_chunk(P, n_months):
     # --- GPU-as-a-service and colocation share the build -----------------------------------
     on_g = m >= start_g
     decline_f = (1.0 - c["gpu_price_decline"]) ** (m / 12.0)
-    sold = np.where(on_g, gpus * S * c["utilization"], 0.0)
+    if gm is not None:
+        decline_f = decline_f * gm
+    util = c["utilization"] if um is None else np.minimum(1.0, c["utilization"] * um)
+    sold = np.where(on_g, gpus * S * util, 0.0)
     rev_g = sold * c["gpu_hour_price"] * decline_f
-    load = c["gpu_idle_power_share"] + (1.0 - c["gpu_idle_power_share"]) * c["utilization"]
+    load = c["gpu_idle_power_share"] + (1.0 - c["gpu_idle_power_share"]) * util
     energy_g = np.where(on_g, units_g * c["gpu_power_typical"] * load * c["pue_gpu"] * S, 0.0)
     fixed_gpu = (c["staff_per_1000_gpus"] * gpus / 1000.0 * c["staff_cost"] * S
                  + c["network_software"] * gpus * S
