@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rackplan.compare import scenario_base, user_units
 from rackplan.errors import StudyError
 from rackplan.kernels import scenario as sc
-from rackplan.kernels.sweep import sweep_grid, sweep_grid_numpy
+from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy, sweep_grid_serial
 from rackplan.sweep import breakeven_surface, make_grid, parse_axis, summary, sweep
 from rackplan.units import Q_
 
@@ -186,13 +186,22 @@ def test_kernel_matches_twin_on_any_grid(n_power, n_util, n_pue, lo, hi):
                            "utilization": np.linspace(0.5, 1.0, n_util).tolist(),
                            "pue": np.linspace(1.05, 1.5, n_pue).tolist()})
     args = grid.kernel_args()
-    out = np.empty((len(sc.OUTPUTS), grid.size))
-    sweep_grid(*args, 0, grid.size, out)
+    out = sweep_grid(*args)
     np.testing.assert_allclose(out, sweep_grid_numpy(*args), rtol=1e-9, atol=1e-6)
-    # a slice of the flat grid gives the same numbers as the whole
-    part = np.full_like(out, np.nan)
-    sweep_grid(*args, grid.size // 2, grid.size, part)
-    np.testing.assert_array_equal(part[:, grid.size // 2:], out[:, grid.size // 2:])
+    # the serial kernel (dask workers) gives the same bytes, and so does a slice of the grid
+    np.testing.assert_array_equal(sweep_grid_serial(*args), out)
+    half = grid.size // 2
+    np.testing.assert_array_equal(sweep_grid(*args, half, grid.size), out[half:])
+
+
+def test_grid_points_are_in_c_order():
+    values = np.array([1.0, 2.0, 10.0, 20.0, 30.0])
+    pts = grid_points(values, np.array([0, 2]), np.array([2, 3]), np.array([0, 1, 0]))
+    np.testing.assert_array_equal(pts, [[1, 10, 1], [1, 20, 1], [1, 30, 1],
+                                        [2, 10, 2], [2, 20, 2], [2, 30, 2]])
+    np.testing.assert_array_equal(
+        grid_points(values, np.array([0, 2]), np.array([2, 3]), np.array([1]), 2, 4),
+        [[30], [10]])
 
 
 # --- breakevens ---------------------------------------------------------------------------------

@@ -284,6 +284,12 @@ def estimate(n_points: int, n_outputs: int) -> float:
     return float(n_points) * n_outputs * 8.0
 
 
+def _point_bytes(n_outputs: int, n_targets: int) -> float:
+    """Working memory per grid point while it is computed [byte]: the kernel's outputs, the
+    point's inputs, and the breakevens converted to user units."""
+    return 8.0 * (n_outputs + n_targets + 3)
+
+
 def _auto_chunks(shape: tuple[int, ...], point_bytes: float, chunk_bytes: float) -> tuple[int, ...]:
     """Chunk sizes per dimension: trailing dimensions whole while they fit (C order keeps
     each chunk contiguous on disk), the first one that does not fit cut to fit, leading ones 1."""
@@ -344,36 +350,34 @@ def _block(*axes, grid_args, n_out):
     base, target_param, target_axis, n_months = grid_args
     shape = np.broadcast_shapes(*(a.shape for a in axes))
     pieces = []
-    for d, a in enumerate(axes):
+    for d, a in enumerate(axes):  # each axis arrives with size 1 (or broadcast) elsewhere
         full = np.broadcast_to(a, shape)
-        pieces.append(np.ascontiguousarray(
-            full[tuple(slice(None) if k == d else 0 for k in range(len(shape)))]
-            if len(shape) else full.reshape(-1), dtype=np.float64))
+        pieces.append(full[tuple(slice(None) if k == d else 0 for k in range(len(shape)))])
     sizes = np.asarray([len(p) for p in pieces], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     n = int(np.prod(shape, dtype=np.int64))
-    out = np.empty((n_out, n))
-    if n:
-        sweep_grid_serial(base, np.concatenate(pieces), starts, sizes, target_param,
-                          target_axis, n_months, 0, n, out)
-    return tuple(out[k].reshape(shape) for k in range(n_out))
+    if n == 0:  # dask probing the function with empty blocks
+        return tuple(np.empty(shape) for _ in range(n_out))
+    res = sweep_grid_serial(base, np.concatenate(pieces).astype(np.float64), starts, sizes,
+                            target_param, target_axis, n_months)
+    return tuple(res[:, k].reshape(shape) for k in range(n_out))
 
 
-def _run_inmemory(grid: Grid, n_out: int, progress: bool) -> np.ndarray:
+def _run_inmemory(grid: Grid, progress: bool) -> np.ndarray:
+    """All grid points on all numba threads: ``float64[N, K]`` (in slabs, with a bar)."""
     from rackplan.kernels.sweep import sweep_grid
 
     args = grid.kernel_args()
     n = grid.size
-    out = np.empty((n_out, n))
     if not progress:
-        sweep_grid(*args, 0, n, out)
-        return out
+        return sweep_grid(*args)
     slabs = np.linspace(0, n, min(100, max(2, n // 100_000)) + 1).astype(np.int64)
+    parts = []
     with progress_bar("sweep", len(slabs) - 1) as advance:
         for lo, hi in zip(slabs[:-1], slabs[1:]):
-            sweep_grid(*args, int(lo), int(hi), out)
+            parts.append(sweep_grid(*args, int(lo), int(hi)))
             advance(1)
-    return out
+    return np.concatenate(parts)
 
 
 def _attrs_for(name: str, sc) -> dict[str, Any]:
@@ -505,8 +509,8 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     budget = parse_bytes(memory_budget)
     mode = _chunk_mode(chunks)
     n_out = len(sc.OUTPUTS)
-    point_bytes = 8.0 * n_out
-    nbytes = estimate(grid.size, n_out)
+    point_bytes = _point_bytes(n_out, len(grid.target_param))
+    nbytes = grid.size * point_bytes
     if progress:
         dims = " x ".join(f"{len(v)} {n}" for n, v in zip(grid.names, grid.values))
         print(f"rackplan: sweep: {grid.size:,} scenarios ({dims}), result ~"
@@ -522,8 +526,8 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                 f"raise the budget or vary fewer values", source="chunks")
         attrs = _ds_attrs(grid, site, mining_profile, gpu_profile, market, overrides)
         if mode == "off" or (mode == "auto" and nbytes <= budget and client is None):
-            res = _run_inmemory(grid, n_out, progress and grid.size >= PROGRESS_MIN_POINTS)
-            arrays = {name: res[k].reshape(grid.shape) for k, name in enumerate(sc.OUTPUTS)
+            res = _run_inmemory(grid, progress and grid.size >= PROGRESS_MIN_POINTS)
+            arrays = {name: res[:, k].reshape(grid.shape) for k, name in enumerate(sc.OUTPUTS)
                       if name in chosen}
             ds = _dataset(grid, arrays, sc, users, attrs)
             if out is not None:
