@@ -23,8 +23,8 @@ import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Any, Mapping
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+                      field_validator, model_validator)
 
 from rackplan._io import DATA_DIR, close_matches, load_toml, resolve, validate
 from rackplan.errors import MarketError, UnitError
@@ -164,6 +164,9 @@ class Market(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     notes: str = ""
 
+    # where the market came from (its file), for error messages
+    _source: str = PrivateAttr(default="")
+
     @field_validator("build_period", "mining_build_period")
     @classmethod
     def _whole_months(cls, q):
@@ -208,7 +211,7 @@ class Market(BaseModel):
             f"no {name.replace('_', ' ')} for GPU system {system!r} (this market has: {known}"
             f"{'; did you mean ' + hint + '?' if hint else ''}); add it under [{name}] or use "
             f"--set {name}=...",
-            source=self.id or "market", field=f"{name}.{system}")
+            source=self._source or self.id or "market", field=f"{name}.{system}")
 
 
 def markets_dir() -> Path:
@@ -269,7 +272,9 @@ def load_market(ref: str | Path | Market | None = None,
         if exc.field and exc.field.split(".")[0] in overridden:
             raise MarketError(exc.message, source="--set", field=exc.field) from None
         raise
-    return market.model_copy(update={"id": market_id})
+    market = market.model_copy(update={"id": market_id})
+    market._source = source
+    return market
 
 
 def _apply(data: dict[str, Any], overrides: Mapping[str, Any],

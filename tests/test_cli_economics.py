@@ -1,0 +1,127 @@
+"""``rackplan compare`` and ``rackplan hashprice`` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import BROKEN, DATA
+
+TOY = ["--site", str(DATA / "sites" / "toy-1mw.toml"),
+       "--mining-profile", str(DATA / "profiles" / "toy-miner.toml"),
+       "--gpu-profile", str(DATA / "profiles" / "toy-gpu.toml"),
+       "--market", str(DATA / "markets" / "handworked.toml"), "--years", "1"]
+
+
+def test_compare_with_no_arguments_runs_the_builtin_case(run_cli):
+    code, out, err = run_cli("compare")
+    assert code == 0, err
+    assert "Moses Lake" in out and "antminer-s21-xp-hyd vs gb300-nvl72, 5 years" in out
+    for words in ("Bitcoin mining", "GPU-as-a-service", "Colocation", "NOI margin", "NPV",
+                  "IRR", "payback", "revenue per MW(IT)-year", "Revenue by year",
+                  "NOI by year", "Winner under these assumptions", "Breakeven BTC price",
+                  "Breakeven GPU-hour price", "M USD", "MW"):
+        assert words in out, words
+
+
+def test_compare_json(run_cli):
+    code, out, _ = run_cli("compare", "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert set(d["options"]) == {"mine", "gpuaas", "colocation"}
+    assert {"inputs", "options", "breakeven"} <= set(d)
+    row = d["options"]["gpuaas"]["yearly"][1]
+    assert row["year"] == 2 and row["noi"]["unit"] == "USD"
+    assert d["options"]["mine"]["it_power"]["unit"] == "MW"
+
+
+def test_compare_json_hand_worked(run_cli):
+    code, out, _ = run_cli("compare", *TOY, "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    # colocation: 1,000 kW x 100 USD/kW/month x 12 months, 90 % kept, minus 1 M USD capex
+    assert d["options"]["colocation"]["npv"]["value"] == pytest.approx(80_000)
+    assert d["winner"] == "colocation"
+
+
+def test_compare_set_routes_to_site_then_market(run_cli):
+    code, out, _ = run_cli("compare", *TOY, "--set", "utility_power=2 MW",
+                           "--set", "colocation_rate=200 USD/kW/month", "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["options"]["gpuaas"]["units"] == 20
+    assert d["options"]["colocation"]["total"]["revenue"]["value"] == pytest.approx(
+        2000 * 200 * 12)
+
+
+def test_compare_csv(run_cli):
+    code, out, _ = run_cli("compare", *TOY, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["option", "year", "quantity", "value", "unit"]
+    npv = {r["option"]: r for r in rows if r["quantity"] == "npv"}
+    assert float(npv["colocation"]["value"]) == pytest.approx(80_000)
+    assert npv["colocation"]["unit"] == "USD"
+    assert any(r["year"] == "1" and r["quantity"] == "revenue" for r in rows)
+
+
+def test_foundry_worked_example_through_the_cli(run_cli):
+    # Foundry USA FPPS FAQ: 1 PH/s, one day, D = 21,448,277,761,059, 6.25 BTC -> 0.0058619 BTC
+    code, out, _ = run_cli("hashprice", "--difficulty", "21448277761059", "--block-height",
+                           "700000", "--fees-per-block", "0", "--pool-fee", "0",
+                           "--btc-price", "40000", "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert round(d["hashprice_btc"]["value"], 7) == 0.0058619
+    assert d["hashprice_btc"]["unit"] == "BTC/PH/day"
+    assert d["hashprice"]["value"] == pytest.approx(0.0058619 * 40_000, rel=1e-4)
+    assert d["inputs"]["block_subsidy"] == {"value": 6.25, "unit": "BTC"}
+
+
+def test_hashprice_defaults_to_the_builtin_market(run_cli):
+    code, out, _ = run_cli("hashprice")
+    assert code == 0
+    assert "USD/PH/day" in out and "98,076" in out
+    code, out, _ = run_cli("hashprice", "--format", "json", "--network-hashrate", "1.1 ZH/s",
+                           "--btc-price", "100000 USD/BTC")
+    d = json.loads(out)
+    # 1 PH/s of 1.1 ZH/s: 144 blocks x (3.125 + 0.025) BTC / 1.1e6 x 0.98 x 100,000 USD
+    assert d["hashprice"]["value"] == pytest.approx(144 * 3.15 / 1.1e6 * 0.98 * 1e5, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", [
+    "market_negative_price", "market_utilization_above_1", "market_pool_fee_40",
+    "market_wrong_unit", "market_bad_date", "market_unknown_field", "market_bare_number",
+    "market_no_gpu_price", "market_malformed", "market_both_difficulty_and_hashrate",
+    "market_half_month_build",
+])
+def test_broken_markets_give_one_line_and_exit_2(run_cli, name):
+    path = BROKEN / f"{name}.toml"
+    code, out, err = run_cli("compare", "--market", str(path))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"rackplan: error: {path}"), err
+
+
+@pytest.mark.parametrize("args, words", [
+    (["compare", "--set", "btc_prise=1"], "--set btc_prise: not a site or market field; "
+                                          "did you mean 'btc_price'"),
+    (["compare", "--set", "pool_fee=40"], "pool_fee: 40 is out of range"),
+    (["compare", "--set", "btc_price=90000"], "needs a unit"),
+    (["compare", "--years", "0"], "--years"),
+    (["compare", "--mining-profile", "dgx-h100"], "not a Bitcoin miner"),
+    (["compare", "--market", "1999-01-01"], "unknown market id"),
+    (["hashprice", "--pool-fee", "40"], "--pool-fee: 40 is out of range"),
+    (["hashprice", "--btc-price", "-3"], "--btc-price: -3 USD/BTC must be greater than 0"),
+    (["hashprice", "--difficulty", "1e14", "--network-hashrate", "1 ZH/s"], "not both"),
+    (["hashprice", "--network-hashrate", "900"], "needs a unit"),
+    (["hashprice", "--market", str(BROKEN / "market_bad_date.toml")], "date"),
+])
+def test_bad_input_is_one_line_exit_2(run_cli, args, words):
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and words in err, err

@@ -1,0 +1,267 @@
+"""rackplan.compare(): hand-worked cases per option, the built-in case, breakevens, shapes.
+
+The hand-worked case: tests/data (toy-1mw site: 1 MW at PUE 1; toy-miner: 100 kW and 1 PH/s a
+unit; toy-gpu: 100 kW and 100 GPUs a unit; handworked market: round numbers, no growth, no
+fees). 10 units of each fit. A month is 30.4375 days = 2,629,800 s = 730.5 h.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from rackplan.compare import compare, route_overrides, scenario_base, user_units
+from rackplan.errors import InputError, MarketError, ProfileError
+from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate, scenario_cashflows
+
+from conftest import BROKEN, DATA
+
+TOY = dict(site=DATA / "sites" / "toy-1mw.toml",
+           mining_profile=DATA / "profiles" / "toy-miner.toml",
+           gpu_profile=DATA / "profiles" / "toy-gpu.toml",
+           market=DATA / "markets" / "handworked.toml")
+HOURS = 730.5
+# BTC a month for 10 PH/s at D = 1e14 and 3.125 BTC a block:
+# 1e16 x 2,629,800 x 3.125 / (1e14 x 2^32) = 821,812,500 / 4,294,967,296 = 0.19134313 BTC
+BTC_MONTH = 821_812_500 / 4_294_967_296
+
+
+def toy(years=1, **overrides):
+    return compare(**TOY, years=years, overrides=overrides)
+
+
+def usd(q):
+    return float(q.m_as("USD"))
+
+
+def test_hand_worked_mining():
+    r = toy()
+    mine = r.options["mine"]
+    assert mine.fleet["units"] == 10
+    assert float(mine.fleet["hashrate"].m_as("PH/s")) == pytest.approx(10)
+    # revenue: 12 x 0.19134313 BTC x 100,000 USD/BTC = 229,611.76 USD
+    assert usd(mine.total["revenue"]) == pytest.approx(12 * BTC_MONTH * 1e5, rel=1e-12)
+    assert float(mine.total["btc_mined"].m_as("BTC")) == pytest.approx(12 * BTC_MONTH)
+    # power: 1 MW x 730.5 h x 50 USD/MWh = 36,525 USD a month
+    assert usd(mine.total["opex"]) == pytest.approx(12 * 36_525, rel=1e-12)
+    # capex: 10 USD per TH/s x 10,000 TH/s = 100,000 USD in month 0
+    assert usd(mine.capex) == pytest.approx(100_000)
+    # NPV at 0 %: 229,611.76 - 438,300 - 100,000 = -308,688.24
+    assert usd(mine.npv) == pytest.approx(12 * BTC_MONTH * 1e5 - 438_300 - 100_000, rel=1e-12)
+    # cash cost per BTC: 438,300 / 2.2961176 BTC
+    assert float(mine.details["cost_per_btc"].m_as("USD/BTC")) == pytest.approx(
+        438_300 / (12 * BTC_MONTH))
+    # month-1 cash breakevens: 36,525 / 0.19134313 USD/BTC; 19,134.31 USD / 730.5 MWh
+    assert float(mine.details["breakeven_btc_price_month1"].m_as("USD/BTC")) == pytest.approx(
+        36_525 / BTC_MONTH)
+    assert float(mine.details["breakeven_power_price_month1"].m_as("USD/MWh")) == \
+        pytest.approx(BTC_MONTH * 1e5 / 730.5)
+    # hashprice: 1 PH/s a day: 8.64e19 / (1e14 x 2^32) x 3.125 x 1e5 = 62.864 USD
+    assert float(mine.details["hashprice"].m_as("USD/PH/day")) == pytest.approx(
+        8.64e19 / (1e14 * 2**32) * 3.125e5)
+
+
+def test_hand_worked_gpuaas():
+    r = toy()
+    gpu = r.options["gpuaas"]
+    assert gpu.fleet["units"] == 10 and gpu.fleet["gpu_count"] == 1000
+    # revenue: 1,000 GPUs x 730.5 h x 0.5 x 2 USD = 730,500 USD a month
+    assert usd(gpu.total["revenue"]) == pytest.approx(12 * 730_500)
+    # power: 10 x 100 kW x (0.2 + 0.8 x 0.5) = 600 kW x 730.5 h x 50 USD/MWh = 21,915 a month
+    assert usd(gpu.total["opex"]) == pytest.approx(12 * 21_915)
+    # capex: 10 x 1,000,000 + facility 1,000,000 USD/MW x 1 MW
+    assert usd(gpu.capex) == pytest.approx(11e6)
+    assert usd(gpu.npv) == pytest.approx(12 * (730_500 - 21_915) - 11e6)
+    assert float(gpu.revenue_per_mw_year.m_as("USD/MW/year")) == pytest.approx(12 * 730_500)
+
+
+def test_hand_worked_colocation():
+    r = toy()
+    colo = r.options["colocation"]
+    # 1,000 kW of IT x 100 USD/kW/month = 100,000 a month; operator keeps 90 %
+    assert usd(colo.total["revenue"]) == pytest.approx(1.2e6)
+    assert usd(colo.total["noi"]) == pytest.approx(1.08e6)
+    assert float(colo.total["noi_margin"].m_as("%")) == pytest.approx(90)
+    assert usd(colo.npv) == pytest.approx(1.08e6 - 1e6)
+    # running cash flow: -1,000,000 + 90,000 a month >= 0 after 12 months (11.1 -> 12)
+    assert float(colo.payback.m_as("month")) == 12
+    # IRR: monthly x with sum 90,000 / (1+x)^m (m = 0..11) = 1,000,000; annualized
+    x = _monthly_irr([90_000.0 - 1e6] + [90_000.0] * 11)
+    assert float(colo.irr.m_as("%/year")) == pytest.approx(100 * ((1 + x) ** 12 - 1), rel=1e-8)
+    assert r.winner == "colocation"
+
+
+def _monthly_irr(cf):
+    import numpy_financial as npf
+
+    return npf.irr(cf)
+
+
+def test_hand_worked_discounting_escalator_build_and_residual():
+    # 1 % a month: (1.01)^12 - 1; a 3-month build; the lease escalates 10 % after 12 months;
+    # residual value: the facility's book value after 21 of 120 months, in month 23.
+    r = toy(years=2, discount_rate=1.01 ** 12 - 1, build_period="3 month",
+            colocation_escalator=0.1, residual_value=1.0)
+    colo = r.options["colocation"]
+    v = 1 / 1.01
+    capex = sum(1e6 / 3 * v ** m for m in range(3))
+    income = sum(90_000 * (1.1 if m >= 15 else 1.0) * v ** m for m in range(3, 24))
+    residual = 1e6 * (1 - 21 / 120) * v ** 23
+    assert usd(colo.npv) == pytest.approx(income - capex + residual, rel=1e-12)
+    assert [usd(row["revenue"]) for row in colo.yearly] == pytest.approx(
+        [9 * 100_000, 9 * 110_000 + 3 * 100_000])
+    # depreciation: 1,000,000 over 120 months from month 3
+    assert usd(colo.total["depreciation"]) == pytest.approx(1e6 * 21 / 120)
+
+
+def test_hand_worked_breakevens():
+    r = toy()
+    # mining NPV = 12 x 0.19134 x P - 538,300; GPUaaS NPV = -2,496,980
+    # -> P = (538,300 - 2,496,980) / (12 x 0.19134) < 0: mining wins at any price
+    be = r.breakeven
+    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(
+        (538_300 - 2_496_980) / (12 * BTC_MONTH))
+    # GPUaaS NPV = 12 x 365,250 x G - 262,980 - 11e6 = mining NPV (-308,688.24)
+    g = (usd(r.options["mine"].npv) + 262_980 + 11e6) / (12 * 365_250)
+    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(g)
+
+
+def test_breakevens_hold_when_substituted():
+    """Re-run the built-in case at each breakeven price: the two NPVs meet."""
+    r = compare()
+    gpu_price = r.breakeven["gpu_hour_price"]["value"]
+    at = compare(overrides={"gpu_hour_price": f"{gpu_price.m_as('USD/hour')!r} USD/hour"})
+    assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
+                                                           rel=1e-9)
+    power = r.breakeven["power_price"]["value"]
+    at = compare(overrides={"power_price": f"{power.m_as('USD/MWh')!r} USD/MWh"})
+    assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
+                                                           rel=1e-9)
+    # a BTC price breakeven that is positive: make GPUaaS strong enough
+    r = compare(overrides={"gpu_hour_price": "6.5 USD/hour"})
+    btc = r.breakeven["btc_price"]["value"].m_as("USD/BTC")
+    assert btc > 98_076
+    at = compare(overrides={"gpu_hour_price": "6.5 USD/hour", "btc_price": f"{btc!r} USD/BTC"})
+    assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
+                                                           rel=1e-9)
+
+
+def test_builtin_case():
+    r = compare()
+    inp = r.inputs
+    assert (inp["site"], inp["mining_profile"], inp["gpu_profile"], inp["years"]) == (
+        "moses-lake", "antminer-s21-xp-hyd", "gb300-nvl72", 5)
+    for key, opt in r.options.items():
+        assert len(opt.yearly) == 5
+        assert usd(opt.total["revenue"]) == pytest.approx(
+            sum(usd(row["revenue"]) for row in opt.yearly))
+    gpu = r.options["gpuaas"]
+    # Moses Lake, 18 MW gross at the plant PUE: 104 GB300 NVL72 racks (docs/sizing.md)
+    assert gpu.fleet["units"] == 104 and gpu.fleet["gpu_count"] == 104 * 72
+    assert gpu.fleet["start_month"] == 13  # Nov 2025 -> Dec 2026
+    assert usd(gpu.yearly[0]["revenue"]) == 0  # the build year earns nothing
+    # facility 128 M for 18 MW, as announced
+    assert usd(r.options["colocation"].capex) == pytest.approx(128e6, rel=1e-6)
+    assert r.winner in r.options
+    assert r.winner == max(r.options, key=lambda k: usd(r.options[k].npv))
+
+
+def test_kernel_totals_equal_the_python_compare():
+    """scenario_cashflows and evaluate on scenario_base() reproduce compare() (built-in)."""
+    r = compare()
+    b = np.array(list(scenario_base().values()))
+    out = np.empty(len(OUTPUTS))
+    ones = np.ones(60)
+    scenario_cashflows(b, 60, ones, ones, ones, ones, out)
+    ev = evaluate(b, np.zeros((1, 0)), np.zeros(0, dtype=np.int64), 60)[0]
+    o = dict(zip(OUTPUTS, out))
+    e = dict(zip(OUTPUTS, ev))
+    for key, opt in r.options.items():
+        for what in ("revenue", "noi", "ebitda", "npv"):
+            py = usd(opt.npv) if what == "npv" else usd(opt.total[what])
+            assert o[f"{what}_{key}"] == pytest.approx(py, rel=1e-10), (what, key)
+            assert e[f"{what}_{key}"] == pytest.approx(py, rel=1e-10), (what, key)
+        assert o[f"capex_{key}"] == pytest.approx(usd(opt.capex), rel=1e-12)
+    assert o["units_mine"] == r.options["mine"].fleet["units"]
+    assert o["btc_mined"] == pytest.approx(
+        float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-12)
+    assert e["breakeven_btc_price"] == pytest.approx(
+        float(r.breakeven["btc_price"]["value"].m_as("USD/BTC")), rel=1e-9)
+    assert e["breakeven_gpu_hour_price"] * 3600 == pytest.approx(
+        float(r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")), rel=1e-9)
+    assert ["mine", "gpuaas", "colocation"][int(e["winner"])] == r.winner
+
+
+def test_scenario_base_and_user_units():
+    base = scenario_base()
+    assert tuple(base) == PARAMS
+    assert base["btc_price"] == 98_076
+    assert base["power_price"] == pytest.approx(33 / 3.6e9)
+    assert base["gpu_hour_price"] == pytest.approx(3.13 / 3600)
+    assert base["build_period"] == pytest.approx(13 * 2_629_800)
+    assert math.isnan(base["floor_load_limit"])
+    base = scenario_base(overrides={"pue": 1.3, "btc_price": "1e5 USD/BTC"})
+    assert base["pue_mine"] == base["pue_gpu"] == 1.3 and base["btc_price"] == 1e5
+    assert user_units()["power_price"] == "USD/MWh"
+
+
+def test_pue_and_utility_power_overrides_reach_the_sizing():
+    r = compare(overrides={"utility_power": "36 MW", "pue": 1.25})
+    # 36 MW / 1.25 / 142 kW = 202.8 -> 202 racks
+    assert r.options["gpuaas"].fleet["units"] == 202
+    assert r.options["mine"].fleet["pue"] == 1.25
+
+
+def test_json_shape():
+    d = compare().to_dict()
+    assert set(d) >= {"inputs", "options", "breakeven"}
+    assert set(d["options"]) == {"mine", "gpuaas", "colocation"}
+    mine = d["options"]["mine"]
+    assert isinstance(mine["yearly"], list) and len(mine["yearly"]) == 5
+    assert mine["yearly"][0]["revenue"]["unit"] == "USD"
+    assert mine["npv"]["unit"] == "USD" and isinstance(mine["npv"]["value"], float)
+    assert d["inputs"]["btc_price"] == {"value": 98076.0, "unit": "USD/BTC"}
+    assert d["breakeven"]["btc_price"]["value"]["unit"] == "USD/BTC"
+    json.dumps(d, allow_nan=False)  # NaN became null
+
+
+def test_to_xarray():
+    ds = compare().to_xarray()
+    assert ds["revenue"].dims == ("option", "year")
+    assert list(ds["option"].values) == ["mine", "gpuaas", "colocation"]
+    assert ds["npv"].attrs["units"] == "USD" and ds["revenue"].attrs["long_name"]
+    assert ds["noi_margin"].attrs["units"] == "%"
+    assert ds.attrs["winner"] in ("mine", "gpuaas", "colocation")
+
+
+def test_routing_of_overrides():
+    site, market = route_overrides({"pue": 1.3, "btc_price": "1 USD/BTC",
+                                    "cooling_plant.type": "chiller",
+                                    "gpu_hour_price.dgx-h100": "1 USD/hour"})
+    assert set(site) == {"pue", "cooling_plant.type"}
+    assert set(market) == {"btc_price", "gpu_hour_price.dgx-h100"}
+    with pytest.raises(InputError) as info:
+        route_overrides({"btc_prise": 1})
+    assert str(info.value).startswith("--set btc_prise: ") and "'btc_price'" in str(info.value)
+
+
+def test_bad_inputs():
+    with pytest.raises(ProfileError, match="not a Bitcoin miner"):
+        compare(mining_profile="gb300-nvl72")
+    with pytest.raises(ProfileError, match="not a GPU system"):
+        compare(gpu_profile="antminer-s21")
+    with pytest.raises(MarketError, match="no gpu hour price for GPU system 'gb300-nvl72'"):
+        compare(market=BROKEN / "market_no_gpu_price.toml")
+    with pytest.raises(MarketError, match="no gpu hour price for GPU system 'toy-gpu'"):
+        compare(gpu_profile=TOY["gpu_profile"])
+    with pytest.raises(InputError, match="--years"):
+        compare(years=0)
+
+
+def test_other_gpu_systems_compare():
+    r = compare(gpu_profile="dgx-h100", years=3)
+    assert r.options["gpuaas"].fleet["gpu_count"] == 8 * r.options["gpuaas"].fleet["units"]
+    assert len(r.options["colocation"].yearly) == 3

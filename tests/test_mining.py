@@ -1,0 +1,173 @@
+"""Mining economics (rackplan.mining): subsidy, expected BTC, hashprice, breakevens."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rackplan.mining import (
+    block_subsidy,
+    block_subsidy_btc,
+    breakeven_btc_price,
+    breakeven_power_price,
+    btc_per_day,
+    cost_per_btc,
+    expected_btc,
+    halving_height,
+    hashcost,
+    hashprice,
+    mining_months,
+    month_subsidy,
+)
+from rackplan.units import Q_
+
+
+def test_foundry_fpps_worked_example():
+    # Foundry USA Pool FPPS FAQ (SEC exhibit, economics.md 1.1): 1 PH/s for one day at
+    # difficulty 21,448,277,761,059 with a 6.25 BTC subsidy and no fees earns 0.0058619 BTC.
+    assert round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7) == 0.0058619
+    hp = hashprice(21_448_277_761_059, block_subsidy_btc(700_000), 0.0, 50_000)
+    assert round(hp.btc, 7) == 0.0058619
+    assert hp.usd == pytest.approx(0.0058619 * 50_000, rel=1e-4)
+
+
+def test_elektronics_hashprice_example():
+    # elektronics.dev/docs/hashprice (hardware.md 5): D = 1e14, 3.125 BTC, 100,000 USD/BTC
+    # -> ~62.81 USD/PH/day. By hand: 8.64e19 / (1e14 x 2^32) x 3.125 x 1e5 = 62.864, within
+    # 0.1 % of the published figure.
+    hp = hashprice(1e14, 3.125, 0.0, 100_000)
+    assert hp.usd == pytest.approx(62.81, rel=1e-3)
+    assert hp.usd == pytest.approx(8.64e19 / (1e14 * 2**32) * 3.125 * 1e5, rel=1e-12)
+
+
+def test_pool_fee_and_uptime_scale_the_reward():
+    full = btc_per_day(1e15, 1e14, 3.125, 0.1)
+    assert btc_per_day(1e15, 1e14, 3.125, 0.1, pool_fee=0.02, uptime=0.5) == pytest.approx(
+        full * 0.98 * 0.5)
+
+
+def test_quantities_are_accepted():
+    a = expected_btc(Q_(1, "PH/s"), Q_(1, "day"), 1e14, Q_(3.125, "BTC"))
+    b = expected_btc(1e15, 86_400, 1e14, 3.125)
+    assert a == pytest.approx(b)
+
+
+def test_subsidy_halves_at_block_1_050_000():
+    # Bitcoin Core GetBlockSubsidy: 50 BTC >> (height // 210,000), in satoshis
+    assert block_subsidy(0) == 5_000_000_000
+    assert block_subsidy(839_999) == 625_000_000
+    assert block_subsidy(840_000) == 312_500_000
+    assert block_subsidy(1_049_999) == 312_500_000
+    assert block_subsidy(1_050_000) == 156_250_000
+    assert block_subsidy(1_050_000) * 2 == block_subsidy(1_049_999)
+    assert block_subsidy(64 * 210_000) == 0
+    assert block_subsidy(33 * 210_000) == 0  # 50e8 >> 33 is 0 sat already
+    assert block_subsidy(32 * 210_000) == 1
+    assert halving_height(922_368) == 1_050_000
+
+
+def test_a_month_that_holds_the_halving_gets_the_block_weighted_mix():
+    # 1,000 blocks at 3.125 and 3,383 at 1.5625 out of 4,383:
+    # (1000 x 3.125 + 3383 x 1.5625) / 4383 = 8410.9375 / 4383 = 1.918990...
+    s = month_subsidy(1_050_000 - 1_000, 3)
+    assert s[0] == pytest.approx(8410.9375 / 4383, rel=1e-15)
+    assert s[1] == s[2] == 1.5625
+    # a month that starts exactly at the halving block has the new subsidy only
+    assert month_subsidy(1_050_000, 1)[0] == 1.5625
+    assert month_subsidy(1_050_000 - 4383, 2).tolist() == [3.125, 1.5625]
+
+
+@given(st.integers(0, 2_000_000), st.integers(1, 120))
+def test_month_subsidy_is_the_mean_over_its_blocks(h0, n):
+    s = month_subsidy(h0, n)
+    m = int(np.random.default_rng(h0).integers(0, n))
+    heights = np.arange(h0 + 4383 * m, h0 + 4383 * (m + 1))
+    exact = sum(block_subsidy(int(h)) for h in heights) / 4383 / 1e8
+    assert s[m] == pytest.approx(exact, rel=1e-14)
+
+
+def test_hashcost_by_hand():
+    # 12 J/TH = 12 kW per PH/s; a day is 288 kWh; at 50 USD/MWh that is 14.40 USD/PH/day
+    assert hashcost(12, 50) == pytest.approx(14.4)
+    assert hashcost(Q_(12, "J/TH"), Q_(5, "cUSD/kWh"), pue=1.25) == pytest.approx(18.0)
+
+
+def test_cost_and_breakevens_by_hand():
+    assert cost_per_btc(50_000, 2) == 25_000
+    assert np.isnan(cost_per_btc(1, 0))
+    assert breakeven_btc_price(60_000, 1.5) == 40_000
+    # revenue 1,000 USD, other costs 200 USD, 10 MWh: (1000 - 200) / 3.6e10 J
+    assert breakeven_power_price(1000, 3.6e10, 200) * 3.6e9 == pytest.approx(80.0)
+
+
+def _months(**kw):
+    args = dict(hashrate=1e16, it_power=1e6, pue=1.0, btc_price=100_000.0,
+                btc_price_growth=0.0, difficulty=1e14, difficulty_growth=0.0,
+                fees_per_block=0.0, block_height=840_000, pool_fee=0.0, uptime=1.0,
+                power_price=50 / 3.6e9, demand_charge=0.0, power_price_growth=0.0,
+                miner_capex=100_000.0, facility_capex=0.0, build_months=0, staff=0.0,
+                staff_cost=0.0, maintenance_it=0.0, maintenance_facility=0.0, insurance=0.0)
+    args.update(kw)
+    return mining_months(12, **args)
+
+
+def test_mining_months_by_hand():
+    mm = _months()
+    # 10 PH/s for 30.4375 days at D = 1e14, 3.125 BTC a block:
+    # 1e16 x 2,629,800 x 3.125 / (1e14 x 2^32) = 821,812,500 / 4,294,967,296 BTC
+    btc = 821_812_500 / 4_294_967_296
+    assert mm.btc == pytest.approx(np.full(12, btc), rel=1e-14)
+    assert mm.revenue == pytest.approx(np.full(12, btc * 100_000), rel=1e-14)
+    # 1 MW x 730.5 h = 730.5 MWh a month at 50 USD/MWh = 36,525 USD
+    assert mm.power == pytest.approx(np.full(12, 36_525.0), rel=1e-14)
+    assert mm.capex_it[0] == 100_000 and mm.capex_it[1:].sum() == 0
+
+
+def test_mining_months_build_growth_and_opex_lines():
+    mm = _months(build_months=2, facility_capex=1.2e6, difficulty_growth=0.01,
+                 btc_price_growth=0.21, maintenance_it=0.12, insurance=0.01, staff=2,
+                 staff_cost=1.0, demand_charge=1e-6, uptime=0.9)
+    assert mm.btc[:2].sum() == 0 and mm.power[:2].sum() == 0
+    assert mm.capex_facility[:2].tolist() == [600_000.0, 600_000.0]
+    assert mm.capex_it[2] == 100_000
+    # month 3 vs month 2: difficulty x1.01, price x1.21^(1/12)
+    assert mm.revenue[3] / mm.revenue[2] == pytest.approx(1.21 ** (1 / 12) / 1.01)
+    # maintenance 12 %/yr of 100,000 = 1,000 a month; insurance 1 % of 1.3 M a year
+    assert mm.maintenance[2] == pytest.approx(1_000.0)
+    assert mm.insurance[5] == pytest.approx(0.01 * 1.3e6 / 12)
+    assert mm.staff[2] == pytest.approx(2 * 2_629_800)
+    # demand charge on facility power regardless of uptime: 1e-6 USD/(W s) x 1e6 W x t
+    energy = 1e6 * 0.9 * 2_629_800 * 50 / 3.6e9
+    assert mm.power[2] == pytest.approx(energy + 2_629_800)
+
+
+@given(st.floats(1e3, 1e6), st.floats(1.01, 3.0))
+def test_revenue_rises_with_btc_price(price, factor):
+    low = _months(btc_price=price).revenue.sum()
+    high = _months(btc_price=price * factor).revenue.sum()
+    assert high > low
+
+
+@given(st.floats(1e12, 1e15), st.floats(1.01, 3.0), st.floats(0.0, 0.05))
+def test_revenue_falls_with_difficulty(d, factor, growth):
+    low = _months(difficulty=d * factor, difficulty_growth=growth).revenue.sum()
+    high = _months(difficulty=d, difficulty_growth=growth).revenue.sum()
+    assert low < high
+    assert low * factor == pytest.approx(high, rel=1e-12)  # BTC is inverse in difficulty
+
+
+def test_halving_inside_the_horizon_halves_revenue():
+    # 840,000 + 48 x 4,383 = 1,050,384 > 1,050,000: month 47 holds the halving
+    mm = mining_months(60, **{**dict(hashrate=1e16, it_power=1e6, pue=1.0,
+                                     btc_price=1e5, btc_price_growth=0.0, difficulty=1e14,
+                                     difficulty_growth=0.0, fees_per_block=0.0,
+                                     block_height=840_000, pool_fee=0.0, uptime=1.0,
+                                     power_price=0.0, demand_charge=0.0,
+                                     power_price_growth=0.0, miner_capex=0.0,
+                                     facility_capex=0.0, build_months=0, staff=0.0,
+                                     staff_cost=0.0, maintenance_it=0.0,
+                                     maintenance_facility=0.0, insurance=0.0)})
+    assert mm.btc[48] == pytest.approx(mm.btc[46] / 2)
+    assert mm.btc[46] > mm.btc[47] > mm.btc[48]
