@@ -209,14 +209,25 @@ def _book_share(months_in_service, life_months):
 
 
 @njit(error_model="numpy")
-def _facility_spend(total, build, n_months, v):
-    # capex of a build spread evenly over its months (at month 0 if there is no build):
-    # (spent within the horizon, its discounted value)
+def _spend(build, n_months, v):
+    # capex of a build spread evenly over its months (all in month 0 if there is no build),
+    # per unit of total: (share spent within the horizon, its discounted value)
     if build == 0:
-        return total, total
-    monthly = total / build
+        return 1.0, 1.0
     months = min(build, n_months)
-    return monthly * months, monthly * geometric_sum(v, 1.0, ipow(v, months), 0, months)
+    return months / build, geometric_sum(v, 1.0, ipow(v, months), 0, months) / build
+
+
+@njit(error_model="numpy")
+def _timing(p, n, v):
+    """Discount factors of the scenario's dates: (v^(n-1), v^start_mine, v^start_gpu, and
+    the spent share and discounted share of each facility build)."""
+    start_m = _months(p[MINING_BUILD_PERIOD])
+    start_g = _months(p[BUILD_PERIOD])
+    share_m, disc_m = _spend(start_m, n, v)
+    share_g, disc_g = _spend(start_g, n, v)
+    return (ipow(v, n - 1), ipow(v, start_m), ipow(v, start_g), share_m, disc_m, share_g,
+            disc_g)
 
 
 @njit(error_model="numpy")
@@ -239,11 +250,11 @@ def _mining_time_sums(p, n, v, btc_price_mult, difficulty_mult, has_mult):
 
 
 @njit(error_model="numpy")
-def _scenario(p, n, v, mine_sums, gpu_sums, colo_sums, out):
+def _scenario(p, n, timing, mine_sums, gpu_sums, colo_sums, out):
     """Size the fleets and assemble the outputs of one scenario from its time sums: the
-    mining sums of :func:`mining_sums`, the GPU sums of :func:`gpuaas_sums` (utilization
-    applied) and the colocation sums of :func:`colocation_sums`, all at discount factor
-    ``v``."""
+    discount factors of :func:`_timing`, the mining sums of :func:`mining_sums`, the GPU sums
+    of :func:`gpuaas_sums` (utilization applied) and the colocation sums of
+    :func:`colocation_sums`."""
     S = SECONDS_PER_MONTH
     utility = p[UTILITY_POWER]
     units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
@@ -257,7 +268,7 @@ def _scenario(p, n, v, mine_sums, gpu_sums, colo_sums, out):
     it_g = units_g * p[GPU_POWER_MAX]
     gpus = units_g * p[GPUS_PER_UNIT]
 
-    v_last = ipow(v, n - 1)
+    v_last, v_start_m, v_start_g, share_m, disc_m, share_g, disc_g = timing
     start_m = _months(p[MINING_BUILD_PERIOD])
     start_g = _months(p[BUILD_PERIOD])
     life_it = p[USEFUL_LIFE_IT] / S
@@ -277,9 +288,10 @@ def _scenario(p, n, v, mine_sums, gpu_sums, colo_sums, out):
     rev_mine_d = p[BTC_PRICE] * rev_coef_d
     eq_mine = p[MINER_PRICE] * hash_m
     fac_mine = p[MINING_FACILITY_CAPEX] * utility
-    fac_mine_spent, fac_mine_d = _facility_spend(fac_mine, start_m, n, v)
+    fac_mine_spent = fac_mine * share_m
+    fac_mine_d = fac_mine * disc_m
     eq_mine_spent = eq_mine if start_m < n else 0.0
-    eq_mine_d = eq_mine * ipow(v, start_m) if start_m < n else 0.0
+    eq_mine_d = eq_mine * v_start_m if start_m < n else 0.0
     energy_mine = it_m * p[PUE_MINE] * uptime * S  # J a month at the month-0 price factor
     peak_mine = it_m * p[PUE_MINE] * S  # W*s a month, for the demand charge
     fixed_mine = (p[MINING_STAFF_PER_MW] * it_m * p[STAFF_COST] * S
@@ -304,9 +316,10 @@ def _scenario(p, n, v, mine_sums, gpu_sums, colo_sums, out):
     rev_gpu_d = p[GPU_HOUR_PRICE] * gpu_seconds * g_rev_d
     eq_gpu = units_g * p[GPU_SYSTEM_PRICE] + gpus * p[INSTALLATION_PER_GPU]
     fac_gpu = p[FACILITY_CAPEX] * utility
-    fac_spent, fac_d = _facility_spend(fac_gpu, start_g, n, v)
+    fac_spent = fac_gpu * share_g
+    fac_d = fac_gpu * disc_g
     eq_gpu_spent = eq_gpu if start_g < n else 0.0
-    eq_gpu_d = eq_gpu * ipow(v, start_g) if start_g < n else 0.0
+    eq_gpu_d = eq_gpu * v_start_g if start_g < n else 0.0
     energy_gpu = units_g * p[GPU_POWER_TYPICAL] * p[PUE_GPU] * S  # J a month at full load
     peak_gpu = it_g * p[PUE_GPU] * S
     energy_gpu_s = energy_gpu * (idle * g_grow_s + (1.0 - idle) * g_ugrow_s)
@@ -395,7 +408,7 @@ def scenario_cashflows(p, n_months, btc_price_mult, difficulty_mult, gpu_price_m
     gpu = gpuaas_sums(n_months, start_g, p[UTILIZATION], p[GPU_PRICE_DECLINE],
                       p[POWER_PRICE_GROWTH], v, gpu_price_mult, utilization_mult, True)
     colo = colocation_sums(n_months, start_g, p[COLOCATION_ESCALATOR], v)
-    _scenario(p, n_months, v, mine, gpu, colo, out)
+    _scenario(p, n_months, _timing(p, n_months, v), mine, gpu, colo, out)
 
 
 @njit(parallel=True, error_model="numpy")
@@ -425,6 +438,8 @@ def evaluate(base, varied, varied_idx, n_months):
         # last inputs of the time sums (NaN: none yet) and the sums themselves
         r_last = nan
         v = 1.0
+        t_key = (nan, nan)
+        timing = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         m_key = (nan, nan, nan, nan, nan, nan, nan, nan)
         mine = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         g_key = (nan, nan, nan, nan)
@@ -438,6 +453,10 @@ def evaluate(base, varied, varied_idx, n_months):
             if changed:
                 r_last = p[DISCOUNT_RATE]
                 v = _discount_factor(r_last)
+            key_t = (p[MINING_BUILD_PERIOD], p[BUILD_PERIOD])
+            if changed or not key_t == t_key:
+                t_key = key_t
+                timing = _timing(p, n_months, v)
             key = (p[MINING_BUILD_PERIOD], p[BLOCK_HEIGHT], p[DIFFICULTY],
                    p[DIFFICULTY_GROWTH], p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH],
                    p[POWER_PRICE_GROWTH], r_last)
@@ -457,7 +476,7 @@ def evaluate(base, varied, varied_idx, n_months):
             u = p[UTILIZATION]  # the GPU sums at utilization 1, scaled (exact: u is constant)
             gpu = (u * gpu1[0], u * gpu1[1], gpu1[2], gpu1[3], u * gpu1[4], u * gpu1[5],
                    gpu1[6])
-            _scenario(p, n_months, v, mine, gpu, colo, out)
+            _scenario(p, n_months, timing, mine, gpu, colo, out)
             for q in range(k):
                 result[i, q] = out[q]
     return result

@@ -1,0 +1,101 @@
+"""The cash-flow kernel over 1,000,000 scenarios x 60 months x 3 options, against its NumPy twin.
+
+``pytest benchmarks/test_bench_cashflow.py --benchmark-only``. Both implementations of
+:func:`rackplan.kernels.scenario.evaluate` are timed in one group, in the same run; each result
+is checked against the other implementation inside the test (a fast wrong answer fails).
+``benchmarks/check_ratios.py`` reads the medians and reports the ratio numpy/numba.
+
+Two groups:
+
+- ``cashflow``: a price sweep around the built-in Moses Lake case: BTC price, GPU-hour price,
+  power price and utilization drawn at random for every scenario. The time-path inputs
+  (discount rate, difficulty and its growth, build periods, ...) are the same for all, so the
+  kernel computes its monthly sums once per block and each scenario costs its sizing and its
+  cash-flow assembly (the NumPy twin still runs its 60 months for every scenario).
+- ``cashflow-timepaths``: the discount rate, difficulty growth, BTC price growth and GPU-hour
+  price decline drawn per scenario too, so the kernel recomputes every monthly sum for every
+  scenario: its worst case.
+
+``RACKPLAN_BENCH_SHORT=1`` (CI's short mode) runs a quarter of the scenarios.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from rackplan.compare import scenario_base
+from rackplan.kernels.scenario import PARAMS, evaluate, evaluate_numpy
+
+SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
+N = 250_000 if SHORT else 1_000_000
+MONTHS = 60
+CHECK = 20_000  # scenarios checked against the other implementation, at each end
+IMPLS = {"numba": evaluate, "numpy": evaluate_numpy}
+
+
+def _case(seed: int, timepaths: bool):
+    base = np.array(list(scenario_base().values()))
+    rng = np.random.default_rng(seed)
+    names = ["btc_price", "gpu_hour_price", "power_price", "utilization"]
+    cols = [rng.uniform(40_000, 160_000, N),            # USD/BTC
+            rng.uniform(1.0, 7.0, N) / 3600.0,           # USD per GPU-second
+            rng.uniform(20.0, 80.0, N) / 3.6e9,          # USD/J
+            rng.uniform(0.5, 1.0, N)]
+    if timepaths:
+        names += ["discount_rate", "difficulty_growth", "btc_price_growth", "gpu_price_decline"]
+        cols += [rng.uniform(0.05, 0.15, N), rng.uniform(0.0, 0.04, N),
+                 rng.uniform(-0.2, 0.5, N), rng.uniform(0.0, 0.4, N)]
+    idx = np.array([PARAMS.index(n) for n in names], dtype=np.int64)
+    varied = np.ascontiguousarray(np.column_stack(cols))
+    evaluate(base, varied[:64], idx, MONTHS)  # compile (or load the cache) outside the timing
+    return base, varied, idx
+
+
+@pytest.fixture(scope="module")
+def prices():
+    return _case(1, timepaths=False)
+
+
+@pytest.fixture(scope="module")
+def timepaths():
+    return _case(2, timepaths=True)
+
+
+def _check(result, impl, base, varied, idx):
+    other = IMPLS["numba" if impl == "numpy" else "numpy"]
+    for lo in (0, N - CHECK):
+        expected = other(base, varied[lo:lo + CHECK], idx, MONTHS)
+        got = result[lo:lo + CHECK]
+        # 1e-9 of each value, plus 1e-12 of its column's largest value: an NPV near zero is
+        # a difference of flows of ~1e8 USD and keeps ~1e-7 USD of rounding
+        scale = np.nanmax(np.abs(expected), axis=0)
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        ok = np.isnan(expected) | (np.abs(got - expected)
+                                   <= 1e-9 * np.abs(expected) + 1e-12 * scale)
+        assert ok.all()
+
+
+def _run(benchmark, impl, case):
+    base, varied, idx = case
+    result = benchmark.pedantic(IMPLS[impl], args=(base, varied, idx, MONTHS), rounds=3,
+                                iterations=1, warmup_rounds=0)
+    assert result.shape[0] == N
+    _check(result, impl, base, varied, idx)
+    benchmark.extra_info.update(scenarios=N, months=MONTHS, options=3, outputs=result.shape[1])
+    if getattr(benchmark, "stats", None) is not None:
+        benchmark.extra_info["scenarios_per_s"] = N / benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="cashflow")
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_cashflow(benchmark, impl, prices):
+    _run(benchmark, impl, prices)
+
+
+@pytest.mark.benchmark(group="cashflow-timepaths")
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_cashflow_timepaths(benchmark, impl, timepaths):
+    _run(benchmark, impl, timepaths)
