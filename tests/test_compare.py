@@ -265,3 +265,11 @@ def test_other_gpu_systems_compare():
     r = compare(gpu_profile="dgx-h100", years=3)
     assert r.options["gpuaas"].fleet["gpu_count"] == 8 * r.options["gpuaas"].fleet["units"]
     assert len(r.options["colocation"].yearly) == 3
+
+
+def test_model_limits_are_reported_as_warnings():
+    r = compare(years=10)
+    text = "\n".join(r.warnings)
+    assert "mining NOI is negative" in text and "does not switch miners off" in text
+    assert "past the 60-month useful life of the GPU systems" in text
+    assert not any("useful life" in w for w in toy().warnings)

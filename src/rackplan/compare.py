@@ -640,9 +640,28 @@ def compare(site: str | Path | Site | None = None,
     }
     inputs = _inputs(st, mp, gp, mk, n_years, sm, sg)
     warnings = tuple(f"{mp.id}: {w}" for w in sm.warnings) + tuple(
-        f"{gp.id}: {w}" for w in sg.warnings)
+        f"{gp.id}: {w}" for w in sg.warnings) + tuple(_model_warnings(fin_m, n, start_m,
+                                                                     start_g, life_it))
     return ComparisonResult(inputs=inputs, options=options, winner=winner, breakeven=breakeven,
                             warnings=warnings, sizing={"mine": sm, "gpuaas": sg})
+
+
+def _model_warnings(fin_m: Financials, n: int, start_m: int, start_g: int,
+                    life_it: float) -> list[str]:
+    """Findings about the model's limits in this case (results, not errors)."""
+    out = []
+    losing = np.nonzero(fin_m.noi[start_m:] < 0)[0]
+    if losing.size:
+        first = int(losing[0]) + start_m + 1
+        out.append(f"mining NOI is negative in {losing.size} of {n - start_m} operating months "
+                   f"(from month {first}): the model keeps the fleet hashing, it does not switch "
+                   "miners off when hashprice falls below their cash cost")
+    for name, start in (("miners", start_m), ("GPU systems", start_g)):
+        if n - start > life_it + 1e-9:
+            out.append(f"the horizon runs {n - start - life_it:.0f} months past the "
+                       f"{life_it:.0f}-month useful life of the {name}: the model keeps them "
+                       "running without a refresh")
+    return out
 
 
 def _inputs(st, mp, gp, mk, n_years, sm, sg) -> dict[str, Any]:
