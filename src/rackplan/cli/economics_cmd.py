@@ -84,7 +84,7 @@ def _fmt(q, unit: str) -> str:
 def _compare_table(result) -> None:
     from rich.table import Table
 
-    from rackplan.cli.output import console, format_number
+    from rackplan.cli.output import console
 
     out = console()
     inp = result.inputs
