@@ -231,8 +231,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                                  "in unit", source="vary")
     base_dict = scenario_base(site, mining_profile, gpu_profile, market, years=int(years),
                               overrides=overrides)
-    for name, unit, vals in zip(names, units, values):
-        _check_range(name, unit, vals, (site, mining_profile, gpu_profile, market), overrides)
+    _check_ranges(names, units, values, (site, mining_profile, gpu_profile, market), overrides)
     missing = [p for p in params if p not in base_dict]
     if missing:  # a contract breach, not a user error: say it plainly
         raise RuntimeError(f"scenario_base() lacks {missing}")
@@ -246,24 +245,34 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                 np.asarray(t_axis, np.int64), base, int(years) * 12, inputs)
 
 
-def _check_range(name: str, unit: str, values: np.ndarray, case: tuple, overrides) -> None:
-    """Check the lowest and highest value of an axis with the site and market models, as if
-    each were given with ``--set``: a BTC price of -5 or a utilization of 1.5 is refused with
-    the model's own message. Inputs that are not site or market fields (the profiles' figures)
-    are left to the kernel."""
+def _check_ranges(names, units, values, case: tuple, overrides) -> None:
+    """Check the lowest and the highest value of every axis with the site and market models,
+    as if given with ``--set``: a BTC price of -5 or a utilization of 1.5 is refused with the
+    model's own message. Inputs that are not site or market fields (the profiles' figures) are
+    left to the kernel. The models' bounds are intervals, so the two ends are enough."""
     from rackplan.compare import route_overrides, scenario_base
     from rackplan.errors import InputError
 
-    try:
-        route_overrides({name: 0})
-    except InputError:
-        return  # not a --set field
-    base = dict(overrides or {}) if isinstance(overrides, Mapping) else {}
-    for v in sorted({float(values.min()), float(values.max())}):
-        text = repr(v) if unit == "1" else f"{v!r} {unit}"
+    checked = []
+    for name, unit, vals in zip(names, units, values):
         try:
-            scenario_base(*case, overrides={**base, name: text})
+            route_overrides({name: 0})
+        except InputError:
+            continue  # not a --set field
+        checked.append((name, unit, vals))
+    base = dict(overrides or {}) if isinstance(overrides, Mapping) else {}
+    for end in (np.min, np.max):
+        trial = dict(base)
+        for name, unit, vals in checked:
+            v = float(end(vals))
+            trial[name] = repr(v) if unit == "1" else f"{v!r} {unit}"
+        if not checked:
+            return
+        try:
+            scenario_base(*case, overrides=trial)
         except InputError as exc:
+            field = exc.field or (exc.source or "").removeprefix("--set ").strip()
+            name = field if field in names else next(iter(n for n, *_ in checked))
             raise StudyError(exc.message, source=_source(name)) from None
 
 

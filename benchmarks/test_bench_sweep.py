@@ -1,0 +1,60 @@
+"""Sweep of 1,000,000 scenarios x 60 months, all three options: numba against its NumPy twin.
+
+``pytest benchmarks/test_bench_sweep.py --benchmark-only``. Both implementations are timed in
+one group (``sweep``) in the same run; each is checked against the other inside the test, so a
+fast wrong answer cannot pass. ``benchmarks/check_ratios.py`` reads the medians and gates the
+ratio numpy/numba (target 10, issue 4 section 4). ``sweep-api`` times the public
+``rackplan.sweep`` end to end (grid, kernel, Dataset), for the scenarios-per-second figure.
+
+``RACKPLAN_BENCH_SHORT=1`` (CI's short mode) runs a quarter of the grid: the kernel's cost per
+scenario does not depend on the grid's size past a few thousand scenarios.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from rackplan.kernels.sweep import sweep_grid, sweep_grid_numpy
+from rackplan.sweep import make_grid, sweep
+
+SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
+SIDE = 500 if SHORT else 1000  # btc_price x gpu_hour_price: SIDE**2 scenarios
+VARY = {"btc_price": f"40000:160000:{SIDE}", "gpu_hour_price": f"1:7:{SIDE}"}
+YEARS = 5
+CHECK = 20_000  # scenarios checked against the other implementation, at each end
+
+
+@pytest.fixture(scope="module")
+def grid():
+    g = make_grid(vary=VARY, years=YEARS)
+    sweep_grid(*g.kernel_args(), 0, 64)  # compile (or load from the cache) outside the timing
+    return g
+
+
+IMPLS = {"numba": sweep_grid, "numpy": sweep_grid_numpy}
+
+
+@pytest.mark.benchmark(group="sweep", min_rounds=3, warmup=False)
+@pytest.mark.parametrize("impl", ["numpy", "numba"])
+def test_sweep_kernel(benchmark, impl, grid):
+    args, n = grid.kernel_args(), grid.size
+    result = benchmark(IMPLS[impl], *args)
+    other = IMPLS["numba" if impl == "numpy" else "numpy"]
+    for lo in (0, n - CHECK):  # the first and the last scenarios against the other twin
+        np.testing.assert_allclose(result[lo:lo + CHECK], other(*args, lo, lo + CHECK),
+                                   rtol=1e-9, atol=1e-6)
+    benchmark.extra_info.update(scenarios=n, months=grid.n_months, outputs=result.shape[1])
+    if getattr(benchmark, "stats", None) is not None:
+        benchmark.extra_info["scenarios_per_s"] = n / benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="sweep-api", min_rounds=3, warmup=False)
+def test_sweep_api(benchmark, grid):
+    ds = benchmark(sweep, vary=VARY, years=YEARS)
+    assert ds.sizes == {"btc_price": SIDE, "gpu_hour_price": SIDE}
+    benchmark.extra_info.update(scenarios=grid.size, months=grid.n_months)
+    if getattr(benchmark, "stats", None) is not None:
+        benchmark.extra_info["scenarios_per_s"] = grid.size / benchmark.stats.stats.median
