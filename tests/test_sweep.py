@@ -357,3 +357,21 @@ def test_summary(ds):
         lo, mean, hi = (stats[k].magnitude for k in ("min", "mean", "max"))
         assert lo <= mean <= hi, name
     assert s["range"]["npv_mine"]["max"].magnitude == ds["npv_mine"].max().item()
+
+
+def test_sigterm_while_writing_removes_the_partial_file(tmp_path, monkeypatch):
+    """``kill`` (or a batch system's time limit) during a write: like Ctrl-C, the partial
+    file goes, and the old SIGTERM handler is back afterwards."""
+    import os
+    import signal
+
+    def killed(self, path, **kwargs):
+        open(path, "wb").write(b"half")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(vary=VARY, out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is before

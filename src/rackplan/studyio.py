@@ -19,7 +19,8 @@ import numpy as np
 from rackplan.errors import StudyError
 
 __all__ = ["parse_bytes", "human_bytes", "progress_bar", "dask_progress", "connect",
-           "use_scheduler", "write", "sweep_summary", "print_sweep_summary", "print_surface"]
+           "use_scheduler", "write", "sweep_summary", "print_sweep_summary", "print_montecarlo_summary",
+           "print_surface"]
 
 DEFAULT_MEMORY_BUDGET = "2 GB"
 SCHEDULER_TIMEOUT_S = 5  # connecting to --scheduler: an unreachable address fails this fast
@@ -121,6 +122,27 @@ def use_scheduler(client):
             yield
 
 
+@contextmanager
+def _terminate_as_interrupt():
+    """While a file is written, SIGTERM (``kill``, a batch system's time limit) raises
+    KeyboardInterrupt like Ctrl-C does, so the partial file is removed on the way out."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _tmp_path(out: Path) -> Path:
     return out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
 
@@ -146,7 +168,9 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
                          f"large sweeps as .nc", source="--out")
     tmp = _tmp_path(out)
     try:
-        with use_scheduler(client), dask_progress(progress and _is_lazy(ds) and client is None):
+        lazy = _is_lazy(ds)
+        with _terminate_as_interrupt(), use_scheduler(client), \
+                dask_progress(progress and lazy and client is None):
             if fmt == "nc":
                 ds.to_netcdf(tmp, engine="h5netcdf")
             elif fmt == "csv":
@@ -287,6 +311,29 @@ def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
         cells = [value_and_unit(stats[s]) for s in ("min", "mean", "max")]
         ranges.add_row(name, *(c[0] for c in cells), cells[0][1])
     out.print(ranges)
+
+
+def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
+    """:func:`rackplan.montecarlo.summary` on stdout: JSON and CSV as
+    :func:`rackplan.cli.output.emit`; the table with one column per option."""
+    from rackplan.cli.output import console, emit, value_and_unit
+
+    if fmt != "table":
+        emit(data, fmt, "montecarlo")
+        return
+    from rich.table import Table
+
+    run = data["run"]
+    table = Table(title=f"Monte Carlo: {run['paths']:,} paths, seed {run['seed']}, "
+                        f"{run['years']} years", title_justify="left")
+    table.add_column("")
+    for option in _OPTIONS:
+        table.add_column(option, justify="right")
+    table.add_column("unit")
+    for row in data[_OPTIONS[0]]:
+        cells = [value_and_unit(data[o][row]) for o in _OPTIONS]
+        table.add_row(row.replace("_", " "), *(c[0] for c in cells), cells[0][1])
+    console().print(table)
 
 
 def print_surface(da, fmt: str, file=None) -> None:

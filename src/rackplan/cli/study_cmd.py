@@ -140,8 +140,8 @@ def montecarlo_command(
 ) -> None:
     """Monte Carlo over BTC price, difficulty, GPU-hour price and utilization paths:
     NPV and NOI percentiles and the probability that each option wins."""
-    from rackplan.cli.output import emit
     from rackplan.montecarlo import montecarlo, summary, write
+    from rackplan.studyio import print_montecarlo_summary
 
     ds = montecarlo(site, mining_profile, gpu_profile, market, paths=paths, seed=seed,
                     years=years, overrides=_overrides(set_), btc_drift=btc_drift,
@@ -152,7 +152,7 @@ def montecarlo_command(
     if out is not None:
         write(ds, out)
         print(f"rackplan: wrote {out} ({paths:,} paths)", file=sys.stderr)
-    emit(summary(ds), fmt.value, "montecarlo")
+    print_montecarlo_summary(summary(ds), fmt.value)
 
 
 @app.command("breakeven")

@@ -66,11 +66,12 @@ def sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_ax
 @functools.cache
 def _serial():
     # The scenario kernel's own evaluate, compiled without parallel=True (prange runs as
-    # range). Not cached on disk: it would share evaluate's cache file and key, which do not
-    # say whether a function was compiled parallel.
+    # range) and without the GIL, so that dask's worker threads run it side by side. Not
+    # cached on disk: it would share evaluate's cache file and key, which do not say whether
+    # a function was compiled parallel.
     from numba import njit
 
-    return njit(error_model="numpy", cache=False)(scenario.evaluate.py_func)
+    return njit(error_model="numpy", cache=False, nogil=True)(scenario.evaluate.py_func)
 
 
 def sweep_grid_serial(base, axis_values, axis_start, axis_size, target_param, target_axis,
