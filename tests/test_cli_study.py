@@ -118,6 +118,34 @@ def test_unreachable_scheduler(run_cli, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_server_that_is_not_a_dask_scheduler(run_cli, tmp_path):
+    """Something answers on the port, but not dask: one clear line, quickly."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer_garbage():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"\xff" * 64)
+            conn.close()
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
+    try:
+        result = run_cli("sweep", *GRID, "--scheduler", address, "--out", str(tmp_path / "s.nc"))
+    finally:
+        server.close()
+    _one_error_line(*result, f"cannot reach dask scheduler '{address}'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_out_format(run_cli, tmp_path):
     _one_error_line(*run_cli("sweep", *GRID, "--out", str(tmp_path / "s.xlsx")),
                     "--out", "use .nc, .csv or .json")

@@ -93,18 +93,60 @@ def dask_progress(enabled: bool):
 
 
 def connect(scheduler: str):
-    """A ``dask.distributed`` client for ``scheduler`` (an address), or a StudyError."""
+    """A ``dask.distributed`` client for ``scheduler`` (an address), or a StudyError.
+
+    The address is probed first (connect, ask the server who it is) with a short timeout, so
+    that nothing that is not a dask scheduler gets as far as a half-made Client, whose clean-up
+    would print a traceback and hang for seconds after the error.
+    """
+    import asyncio
+
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - the 'scale' extra
         raise StudyError("dask.distributed is not installed: pip install 'rackplan[scale]'",
                          source="--scheduler") from None
+
+    def fail(reason: str):
+        return StudyError(f"cannot reach dask scheduler {scheduler!r}: {reason}",
+                          source="--scheduler")
+
+    try:
+        asyncio.get_running_loop()
+        in_loop = True  # a notebook's event loop: Client() itself reports a bad address
+    except RuntimeError:
+        in_loop = False
+    if not in_loop:
+        try:
+            info = asyncio.run(_identity(scheduler, SCHEDULER_TIMEOUT_S))
+        except Exception as exc:  # OSError, TimeoutError, ValueError, garbage on the wire
+            raise fail(_first_line(exc)) from None
+        if not isinstance(info, dict) or info.get("type") != "Scheduler":
+            raise fail("the server there is not a dask scheduler")
     try:
         return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)
-    except Exception as exc:  # OSError / TimeoutError / ValueError for a bad address
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StudyError(f"cannot reach dask scheduler {scheduler!r}: {reason}",
-                         source="--scheduler") from None
+    except Exception as exc:
+        raise fail(_first_line(exc)) from None
+
+
+async def _identity(address: str, timeout: float):
+    import asyncio
+
+    from distributed.comm import connect as comm_connect
+
+    comm = await comm_connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await asyncio.wait_for(comm.read(), timeout)
+    finally:
+        comm.abort()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, MemoryError) or "Unable to allocate" in text:
+        return "the server there does not speak dask's protocol"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @contextmanager
