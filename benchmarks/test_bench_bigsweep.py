@@ -41,10 +41,11 @@ compile_s = time.perf_counter() - t
 t = time.perf_counter()
 ds = sweep(vary=vary, memory_budget=budget, out=out, outputs=["winner"])
 written = time.perf_counter() - t
+rss_written = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 share = [float((ds.winner == k).mean()) for k in range(3)]
 ds.close()
 print(json.dumps({"seconds": time.perf_counter() - t, "write_seconds": written,
-                  "compile_seconds": compile_s,
+                  "compile_seconds": compile_s, "peak_rss_mb_after_write": rss_written,
                   "share_won": share,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -67,5 +68,5 @@ def test_bigsweep(benchmark, tmp_path):
     benchmark.extra_info.update(
         points=POINTS, full=FULL, memory_budget=BUDGET, seconds=result["seconds"],
         peak_rss_mb=result["peak_rss_mb"], points_per_s=POINTS / result["write_seconds"],
-        compile_s=result["compile_seconds"],
+        compile_s=result["compile_seconds"], peak_rss_mb_write=result["peak_rss_mb_after_write"],
         extrapolated_s_1e9=result["write_seconds"] * scale, share_won=result["share_won"])

@@ -214,7 +214,7 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
         with _terminate_as_interrupt(), use_scheduler(client), \
                 dask_progress(progress and lazy and client is None):
             if fmt == "nc":
-                ds.to_netcdf(tmp, engine="h5netcdf")
+                ds.to_netcdf(tmp, engine="h5netcdf", encoding=_disk_chunks(ds))
             elif fmt == "csv":
                 _write_csv(ds.compute(), tmp)
             else:
@@ -224,6 +224,16 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
         tmp.unlink(missing_ok=True)
         raise
     return out
+
+
+def _disk_chunks(ds) -> dict[str, dict[str, Any]]:
+    """netCDF chunk shapes equal to the dask chunks of a lazy result, so that the file reads
+    back chunk by chunk (a contiguous variable would be read whole)."""
+    encoding = {}
+    for name, var in ds.data_vars.items():
+        if var.chunks is not None and var.ndim:
+            encoding[name] = {"chunksizes": tuple(max(c) for c in var.chunks)}
+    return encoding
 
 
 def _is_lazy(ds) -> bool:

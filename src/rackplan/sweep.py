@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -573,7 +574,22 @@ def _lazy(grid: Grid, chunk_sizes, sc, users, chosen, attrs):
     axes = [xr.DataArray(si, dims=[n]).chunk({n: c})
             for n, si, c in zip(grid.names, grid.si, chunk_sizes)]
     n_out = len(sc.OUTPUTS)
-    results = xr.apply_ufunc(
+    from dask.array import PerformanceWarning
+
+    with warnings.catch_warnings():
+        # every chunk of one axis meets every chunk of the others: the grid is an outer
+        # product, so dask's "increasing number of chunks" is the point, not a problem
+        warnings.simplefilter("ignore", PerformanceWarning)
+        results = _apply(axes, grid, n_out)
+    arrays = {name: r.transpose(*grid.names).data for name, r in zip(sc.OUTPUTS, results)
+              if name in chosen}
+    return _dataset(grid, arrays, sc, users, attrs)
+
+
+def _apply(axes, grid: Grid, n_out: int):
+    import xarray as xr
+
+    return xr.apply_ufunc(
         _block, *axes,
         kwargs={"grid_args": (grid.base, grid.target_param, grid.target_axis, grid.n_months),
                 "n_out": n_out},
@@ -581,9 +597,6 @@ def _lazy(grid: Grid, chunk_sizes, sc, users, chosen, attrs):
         output_core_dims=[[] for _ in range(n_out)],
         output_dtypes=[np.float64] * n_out,
     )
-    arrays = {name: r.transpose(*grid.names).data for name, r in zip(sc.OUTPUTS, results)
-              if name in chosen}
-    return _dataset(grid, arrays, sc, users, attrs)
 
 
 def _ds_attrs(grid: Grid, site, mining_profile, gpu_profile, market, overrides) -> dict:
