@@ -55,11 +55,8 @@ def format_number(x: float) -> str:
         return f"{x:.4g}"
     if ax >= 1000:
         return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:,.1f}"
-    if ax >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.4f}"
+    # Four significant digits, no padding zeros: 3.125, 14.77, 1.209, 0.0004077.
+    return f"{x:.4g}"
 
 
 _PRETTY = (("delta_degC", "K"), ("degC", "°C"), ("degF", "°F"), ("**2", "²"), ("**3", "³"))
