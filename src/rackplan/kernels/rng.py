@@ -177,7 +177,8 @@ def normals(key, j0, out, scratch):
     for k in range(n):
         bits = _bits(key, DRAWS_PER_NORMAL * (j0 + k))
         i = np.int64(bits & _LAYER_MASK)
-        u = (float(bits >> _S11) + 0.5) * _TWO_M52 - 1.0
+        # the top 53 bits as a signed integer: exact, and a conversion AVX-512 vectorizes
+        u = (float(np.int64(bits >> _S11)) + 0.5) * _TWO_M52 - 1.0
         out[k] = u * _ZX[i]
         scratch[k] = abs(u) - _ZR[i]  # < 0: inside the rectangle, accepted
     for k in range(n):
