@@ -35,10 +35,10 @@ TARGETS = (
     ("sweep", 10.0, "issue 4: a sweep at least 10 times its NumPy twin"),
     ("montecarlo", 3.0, "issue 4: Monte Carlo at least 3 times its NumPy twin"),
     # Set from the ratios measured in short mode on the 2-core machine (benchmarks/README.md),
-    # with room for a noisy neighbour: sizing 3.7x, cash flows 69x and 27x.
-    ("capacity", 3.0, "measured 3.7x (benchmarks/README.md)"),
-    ("cashflow-timepaths", 10.0, "measured 27x (benchmarks/README.md)"),
-    ("cashflow", 20.0, "measured 69x (benchmarks/README.md)"),
+    # with room for a noisy neighbour: sizing 3.7-3.9x, cash flows 69-331x and 27-65x.
+    ("capacity", 3.0, "measured 3.7-3.9x (benchmarks/README.md)"),
+    ("cashflow-timepaths", 10.0, "measured 27-65x (benchmarks/README.md)"),
+    ("cashflow", 20.0, "measured 69-331x (benchmarks/README.md)"),
 )
 DEFAULT_TARGET = (2.0, "default: numba must not be slower than NumPy")
 SHORT_MAX_TIME = "0.5"  # seconds per benchmark before pytest-benchmark stops adding rounds
