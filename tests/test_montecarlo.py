@@ -262,6 +262,8 @@ def test_simulate_matches_the_numpy_twin(base, base_d):
     ({"btc_volatility": "45 m"}, "btc_volatility"),
     ({"utilization_persistence": 1}, "utilization_persistence"),
     ({"years": 0}, "years"),
+    ({"paths": 10_000_000}, "paths: 10,000,000 paths need about 2.24 GB, over the memory budget"),
+    ({"memory_budget": "lots"}, "not an amount of memory"),
 ])
 def test_bad_input(kwargs, message):
     with pytest.raises(StudyError, match=message):

@@ -152,7 +152,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                gpu_price_volatility=GPU_PRICE_VOLATILITY,
                utilization_volatility=UTILIZATION_VOLATILITY,
                utilization_persistence=UTILIZATION_PERSISTENCE, correlation=CORRELATION,
-               keep_paths: bool = True):
+               keep_paths: bool = True, memory_budget="2 GB"):
     """Run ``paths`` random market paths over ``years`` and summarize.
 
     Parameters
@@ -170,6 +170,9 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         See the module constants for units and sources.
     keep_paths : bool
         Keep the per-path distribution (``path`` dimension) in the result.
+    memory_budget : str or float
+        The paths' outputs are held in memory (``len(OUTPUTS) + 1`` floats a path, 224 bytes):
+        more paths than fit are an error, before anything runs.
 
     Returns
     -------
@@ -180,6 +183,13 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     from rackplan.kernels import scenario as sc
 
     n = _whole("paths", paths, 1, MAX_PATHS)
+    from rackplan.studyio import human_bytes, parse_bytes
+
+    need, budget = 8.0 * (len(sc.OUTPUTS) + 1) * n, parse_bytes(memory_budget)
+    if need > budget:
+        raise StudyError(f"{n:,} paths need about {human_bytes(need)}, over the memory budget "
+                         f"of {human_bytes(budget)}: run fewer paths (the percentiles settle "
+                         f"long before) or raise the budget", source="paths")
     seed = _whole("seed", seed, 0, 2**63 - 1)
     years_i = _whole("years", years, 1, 100)
     base_d = scenario_base(site, mining_profile, gpu_profile, market, years=years_i,

@@ -136,6 +136,8 @@ def montecarlo_command(
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc|.csv|.json",
         help="Also write the distribution (every path) to a file."),
+    memory_budget: str = typer.Option("2 GB", "--memory-budget", metavar="SIZE",
+                                      help="Largest set of paths held in memory."),
     fmt: Format = _FORMAT,
 ) -> None:
     """Monte Carlo over BTC price, difficulty, GPU-hour price and utilization paths:
@@ -148,7 +150,7 @@ def montecarlo_command(
                     btc_volatility=btc_volatility, difficulty_volatility=difficulty_volatility,
                     gpu_price_volatility=gpu_price_volatility,
                     utilization_volatility=utilization_volatility, correlation=correlation,
-                    keep_paths=out is not None)
+                    keep_paths=out is not None, memory_budget=memory_budget)
     if out is not None:
         write(ds, out)
         print(f"rackplan: wrote {out} ({paths:,} paths)", file=sys.stderr)
@@ -161,8 +163,8 @@ def breakeven_command(
     y: str = typer.Option(..., "--y", metavar="NAME=START:STOP:N", help="Rows."),
     solve_for: str = typer.Option(
         "btc_price", "--solve-for", metavar="NAME",
-        help="btc_price (the BTC price mining needs to match GPUaaS) or gpu_hour_price (the "
-             "GPU-hour price GPUaaS needs to match mining)."),
+        help="btc_price (the BTC price mining needs to match GPUaaS), gpu_hour_price (the "
+             "GPU-hour price GPUaaS needs to match mining) or power_price."),
     site: Optional[str] = _SITE, mining_profile: Optional[str] = _MINING,
     gpu_profile: Optional[str] = _GPU, market: Optional[str] = _MARKET,
     set_: Optional[List[str]] = _SET, years: int = _YEARS,
