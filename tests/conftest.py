@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Every run, CI's included, draws the same examples: a property that fails, fails every time,
+# and a green run is not luck. No example database, so a run leaves no files behind. The
+# deadline only catches a hang: the first call of a numba kernel compiles it (seconds).
 settings.register_profile(
     "rackplan",
     max_examples=60,
-    deadline=None,  # the first call of a numba kernel compiles it
+    derandomize=True,
+    database=None,
+    deadline=timedelta(seconds=60),
     suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
 )
-settings.load_profile("rackplan")
+# A long, random campaign for finding new bugs (docs: benchmarks/README.md, "Fuzzing"):
+# HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+settings.register_profile(
+    "long",
+    parent=settings.get_profile("rackplan"),
+    max_examples=5_000,
+    derandomize=False,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "rackplan"))
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
