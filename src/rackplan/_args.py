@@ -1,0 +1,95 @@
+"""Checks of the arguments of the public Python functions, shared by all of them.
+
+Every bad argument raises an :class:`~rackplan.errors.InputError` (a :class:`RackplanError`)
+whose message names the argument, the same way in every function: ``years=True`` is refused by
+``compare``, ``sweep`` and ``montecarlo`` alike, and an array where one value is expected is an
+error, not a ``TypeError`` deep inside. ``source`` is the name the caller knows the argument by
+(``"years"`` from Python, ``"--years"`` from the CLI).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Mapping
+
+from rackplan.errors import InputError
+
+__all__ = ["whole_number", "real_number", "overrides_mapping", "shorten", "MAX_SHOWN"]
+
+#: Characters of a user's value echoed in an error line; the rest is cut ("…").
+MAX_SHOWN = 60
+
+
+def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)``, cut to ``limit`` characters: an error line never echoes a huge value."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def whole_number(value: Any, source: str, lo: int, hi: int,
+                 error: type[InputError] = InputError) -> int:
+    """``value`` as an int in ``[lo, hi]``: an int, or a float or string that is a whole number.
+
+    ``True``/``False`` are refused (a flag is not a count), as are arrays, NaN and infinity.
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
+        raise error(f"{shorten(value)} is not a whole number from {lo:,} to {hi:,}",
+                    source=source)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise error(f"{shorten(value)} is not a whole number from {lo:,} to {hi:,}",
+                    source=source) from None
+    if not math.isfinite(number) or not number.is_integer() or not lo <= number <= hi:
+        raise error(f"must be a whole number from {lo:,} to {hi:,}, got {shorten(value)}",
+                    source=source)
+    return int(number)
+
+
+def real_number(value: Any, source: str, lo: float = -math.inf, hi: float = math.inf,
+                error: type[InputError] = InputError) -> float:
+    """``value`` as a finite float in ``[lo, hi]`` (an int, a float or a numeric string)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
+        raise error(f"{shorten(value)} is not a number", source=source)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise error(f"{shorten(value)} is not a number", source=source) from None
+    if not math.isfinite(number):
+        raise error(f"{shorten(value)} is not a finite number", source=source)
+    if not lo <= number <= hi:
+        raise error(f"must be from {lo:g} to {hi:g}, got {shorten(value)}", source=source)
+    return number
+
+
+def _is_scalar_value(value: Any) -> bool:
+    from rackplan.units import Quantity  # pint only when overrides are given
+
+    if isinstance(value, Quantity):
+        return getattr(value.magnitude, "ndim", 0) == 0 and not isinstance(value.magnitude, list)
+    return isinstance(value, (str, bool, numbers.Real))
+
+
+def overrides_mapping(overrides: Any, source: str = "overrides") -> dict[str, Any]:
+    """``overrides`` as a plain dict of ``{field name: one value}``; ``None`` is empty.
+
+    Values are what ``--set`` takes: a quantity string (``"20 MW"``), a number, a boolean or a
+    pint quantity; an array or a list is refused (vary an input with ``sweep`` instead).
+    """
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise InputError(f"must be a mapping of field names to values, e.g. "
+                         f"{{'pue': 1.3}}, got {type(overrides).__name__}", source=source)
+    result: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"field names are strings, got {shorten(name)}", source=source)
+        if not _is_scalar_value(value):
+            raise InputError(f"one value is expected (a number, a quantity string such as "
+                             f"'20 MW', or a pint quantity), got {type(value).__name__}; "
+                             f"to try several values use rackplan.sweep",
+                             source=f"{source}[{name!r}]")
+        result[name] = value
+    return result
