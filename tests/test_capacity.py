@@ -360,13 +360,48 @@ def random_sites(n: int, seed: int):
 @given(seed=st.integers(0, 2**32 - 1))
 def test_size_sites_equals_its_numpy_twin(seed):
     args = random_sites(64, seed)
-    fast = k.size_sites(*args)
+    fast = k.size_sites_alloc(*args)
     twin = k.size_sites_numpy(*args)
     for name, a, b in zip(("units", "racks", "binding"), fast[:3], twin[:3]):
         np.testing.assert_array_equal(a, b, err_msg=name)
     for a, b in zip(fast[3:], twin[3:]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert not any(np.isnan(a).any() for a in fast)
+
+
+def test_size_sites_fills_the_arrays_it_is_given():
+    args = random_sites(100, 11)
+    out = k.empty_site_outputs(100)
+    assert [a.dtype for a in out] == [np.int64 if name == "binding" else np.float64
+                                      for name in k.SITE_OUTPUTS]
+    for a in out:
+        a[:] = -7  # a sentinel no sizing returns: every element must be overwritten
+    assert k.size_sites(*args, *out) is None
+    twin = k.size_sites_numpy(*args)
+    for name, a, b in zip(k.SITE_OUTPUTS, out, twin):
+        assert not (a == -7).any(), name
+        np.testing.assert_allclose(a, b, rtol=1e-12, err_msg=name)
+    # the same arrays again, from other inputs: overwritten, not accumulated
+    args2 = random_sites(100, 12)
+    k.size_sites(*args2, *out)
+    for name, a, b in zip(k.SITE_OUTPUTS, out, k.size_sites_numpy(*args2)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, err_msg=name)
+
+
+def test_size_sites_rejects_arrays_of_another_length():
+    args = random_sites(50, 3)
+    out = k.empty_site_outputs(50)
+    short_out = list(out)
+    short_out[10] = np.empty(49)  # cdu_count: one element short
+    with pytest.raises(ValueError, match="output"):
+        k.size_sites(*args, *short_out)
+    short_in = list(args)
+    short_in[17] = args[17][:49]  # cdu_capacity_w
+    with pytest.raises(ValueError, match="input"):
+        k.size_sites(*short_in, *out)
+    with pytest.raises(TypeError):
+        k.size_sites_alloc(*args[:18])
+    assert [len(a) for a in k.size_sites_alloc(*(a[:0] for a in args))] == [0] * 11
 
 
 def test_fit_units_equals_its_twin_and_the_scalar_sizing():

@@ -9,6 +9,8 @@ their own numba code:
   signature is fixed: the economics and sweep kernels call it.
 - :func:`units_by_constraint` (scalar): the units each constraint alone allows.
 - :func:`size_site` (scalar) and :func:`size_sites` (arrays, ``prange``): the whole sizing.
+  ``size_sites`` writes into output arrays its caller allocates with NumPy
+  (:func:`empty_site_outputs`); :func:`size_sites_alloc` allocates them and returns them.
 - :func:`air_density` and :func:`plant_pue`: small formulas shared with the models.
 
 Each has a NumPy twin ``*_numpy`` with the same results (the test oracle and the benchmark
@@ -36,7 +38,10 @@ __all__ = [
     "fit_units",
     "fit_units_numpy",
     "size_site",
+    "SITE_OUTPUTS",
+    "empty_site_outputs",
     "size_sites",
+    "size_sites_alloc",
     "size_sites_numpy",
 ]
 
@@ -205,28 +210,54 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
             volume_flow, airflow, cdus)
 
 
+#: Names of :func:`size_sites`'s outputs, in order (``binding`` is int64, the rest float64).
+SITE_OUTPUTS = ("unit_count", "rack_count", "binding", "it_power_w", "facility_power_w",
+                "heat_to_liquid_w", "heat_to_air_w", "coolant_mass_flow_kg_s",
+                "coolant_volume_flow_m3_s", "airflow_m3_s", "cdu_count")
+
+
+def empty_site_outputs(n):
+    """The eleven output arrays of :func:`size_sites` for ``n`` sites, allocated by NumPy
+    (``np.empty``: uninitialized; ``binding`` int64, the rest float64)."""
+    return tuple(np.empty(n, dtype=np.int64 if name == "binding" else np.float64)
+                 for name in SITE_OUTPUTS)
+
+
 @njit(parallel=True, **_KERNEL)
 def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
                liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
-               air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy):
-    """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64).
+               air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy,
+               units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
+               volume_flow, airflow, cdus):
+    """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64), written
+    into the caller's arrays.
 
-    Returns eleven arrays in :func:`size_site`'s order; ``binding`` is int64, the rest
-    float64.
+    The nineteen inputs are :func:`size_site`'s arguments; the eleven outputs after them are
+    its results in order (:data:`SITE_OUTPUTS`), 1-D arrays of the inputs' length, ``binding``
+    int64 and the rest float64, overwritten. Allocate them with :func:`empty_site_outputs`
+    (NumPy's large allocations get transparent huge pages where the system offers them; the
+    kernel's own would not) or use :func:`size_sites_alloc`. Raises ``ValueError`` when an
+    array's length differs from ``utility_power_w``'s. Returns nothing.
     """
     n = utility_power_w.shape[0]
-    units = np.empty(n)
-    racks = np.empty(n)
-    binding = np.empty(n, dtype=np.int64)
-    it_power = np.empty(n)
-    facility = np.empty(n)
-    to_liquid = np.empty(n)
-    to_air = np.empty(n)
-    mass_flow = np.empty(n)
-    volume_flow = np.empty(n)
-    airflow = np.empty(n)
-    cdus = np.empty(n)
+    # Nothing is bounds-checked inside the loop: check every length once, here. (Written out,
+    # not a loop over a tuple: arrays of different layouts would make the tuple heterogeneous.)
+    if (pue.shape[0] != n or unit_power_w.shape[0] != n or units_per_rack.shape[0] != n
+            or rack_footprint_m2.shape[0] != n or aisle_factor.shape[0] != n
+            or white_space_m2.shape[0] != n or rack_weight_kg.shape[0] != n
+            or floor_load_kg_m2.shape[0] != n or heat_rejection_w.shape[0] != n
+            or liquid_fraction.shape[0] != n or coolant_density.shape[0] != n
+            or coolant_cp.shape[0] != n or coolant_delta_t_k.shape[0] != n
+            or altitude_m.shape[0] != n or air_inlet_k.shape[0] != n
+            or air_delta_t_k.shape[0] != n or cdu_capacity_w.shape[0] != n
+            or redundancy.shape[0] != n):
+        raise ValueError("size_sites: the input arrays differ in length")
+    if (units.shape[0] != n or racks.shape[0] != n or binding.shape[0] != n
+            or it_power.shape[0] != n or facility.shape[0] != n or to_liquid.shape[0] != n
+            or to_air.shape[0] != n or mass_flow.shape[0] != n or volume_flow.shape[0] != n
+            or airflow.shape[0] != n or cdus.shape[0] != n):
+        raise ValueError("size_sites: an output's length differs from the inputs'")
     for i in prange(n):
         r = size_site(utility_power_w[i], pue[i], unit_power_w[i], units_per_rack[i],
                       rack_footprint_m2[i], aisle_factor[i], white_space_m2[i],
@@ -245,8 +276,16 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
         volume_flow[i] = r[8]
         airflow[i] = r[9]
         cdus[i] = r[10]
-    return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
-            volume_flow, airflow, cdus)
+
+
+def size_sites_alloc(*inputs):
+    """:func:`size_sites` with its outputs allocated here (:func:`empty_site_outputs`):
+    the nineteen input arrays in, the eleven output arrays out, as :func:`size_sites_numpy`."""
+    if len(inputs) != 19:
+        raise TypeError(f"size_sites_alloc takes 19 input arrays, got {len(inputs)}")
+    out = empty_site_outputs(np.shape(inputs[0])[0])
+    size_sites(*inputs, *out)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +336,7 @@ def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_fo
                      heat_rejection_w, liquid_fraction, coolant_density, coolant_cp,
                      coolant_delta_t_k, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
                      redundancy):
-    """NumPy twin of :func:`size_sites` (same arguments and outputs)."""
+    """NumPy twin of :func:`size_sites_alloc` (the same inputs; returns the eleven outputs)."""
     units, binding = fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                                      rack_footprint_m2, aisle_factor, white_space_m2,
                                      rack_weight_kg, floor_load_kg_m2, heat_rejection_w)
