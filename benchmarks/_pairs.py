@@ -1,0 +1,73 @@
+"""How every gated numba/NumPy pair is timed (imported by the ``test_bench_*`` modules).
+
+Like with like, so that ``benchmarks/check_ratios.py`` can gate the ratio on any machine:
+
+- **One thread on each side.** The NumPy twins run on one core (no BLAS in them), so the
+  numba kernel's timed rounds run with ``numba.set_num_threads(1)`` too (restored after): the
+  ratio is a per-core ratio, which a busy neighbouring core slows on both sides alike instead
+  of on the parallel side only. The kernel's all-threads time is measured after the gated
+  rounds and recorded in ``extra_info`` (``all_threads_min_s``), not gated.
+- **Outputs allocated by NumPy on both sides.** A kernel's output arrays come from
+  ``np.empty`` in the timed call (see each module), as the twin's do.
+- **Enough rounds, and the minimum of them.** A fixed number of rounds per side
+  (:data:`ROUNDS`), one untimed warm-up round for the fast numba side; ``check_ratios.py``
+  compares the *minimum* of the rounds, the least disturbed measurement of each side.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+
+import numba
+
+SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
+
+#: Timed rounds per side. The NumPy twins take seconds a round: five rounds give a stable
+#: minimum and keep the short gate within a few minutes on 2 cores. The numba side is fast:
+#: more rounds cost little and make its minimum robust to a neighbour's bursts.
+ROUNDS = {"numpy": 5, "numba": 15}
+#: Rounds of the recorded (not gated) all-threads time of a numba kernel.
+ALL_THREADS_ROUNDS = 5
+
+
+@contextmanager
+def numba_threads(n: int):
+    """Run the block with ``n`` numba threads, then restore the previous number."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def time_pair(benchmark, impl: str, fn, args: tuple, *, rounds: dict | None = None):
+    """Time ``fn(*args)`` as side ``impl`` ("numpy" or "numba") of a gated pair; return its
+    result. The numba side runs on one thread (see the module docstring)."""
+    rounds = {**ROUNDS, **(rounds or {})}
+    if impl == "numba":
+        with numba_threads(1):
+            result = benchmark.pedantic(fn, args=args, rounds=rounds["numba"], iterations=1,
+                                        warmup_rounds=1)
+        if getattr(benchmark, "stats", None) is not None:  # None with --benchmark-disable
+            benchmark.extra_info["all_threads"] = numba.get_num_threads()
+            benchmark.extra_info["all_threads_min_s"] = _min_time(fn, args,
+                                                                  ALL_THREADS_ROUNDS)
+    elif impl == "numpy":
+        result = benchmark.pedantic(fn, args=args, rounds=rounds["numpy"], iterations=1,
+                                    warmup_rounds=0)
+    else:  # pragma: no cover - a typo in a parametrization
+        raise ValueError(f"impl must be 'numpy' or 'numba', not {impl!r}")
+    benchmark.extra_info["threads"] = 1
+    return result
+
+
+def _min_time(fn, args, rounds):
+    best = float("inf")
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - t)
+    return best
