@@ -17,7 +17,8 @@ def test_help_lists_the_commands(run_cli):
 def test_unknown_command_is_a_usage_error(run_cli):
     code, _, err = run_cli("no-such-command")
     assert code == 2
-    assert "No such command" in err
+    assert err == ("rackplan: error: no such command 'no-such-command' (commands: breakeven, "
+                   "compare, hashprice, montecarlo, profiles, size, sweep)\n")
 
 
 @pytest.fixture
@@ -40,3 +41,159 @@ def test_rackplan_errors_become_one_line_and_exit_code_2(run_cli, failing_comman
 def test_debug_shows_the_traceback(run_cli, failing_command):
     with pytest.raises(SiteError):
         run_cli("--debug", "_fail")
+
+
+# --- usage errors: one line, exit code 2 ------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, line", [
+    (["compare", "--format", "xml"],
+     "rackplan: error: --format: 'xml' is not one of 'table', 'json', 'csv'"),
+    (["size", "--basis", "peak"], "rackplan: error: --basis: 'peak' is not one of 'max', 'typical'"),
+    (["profiles", "list", "--kind", "fpga"], "rackplan: error: --kind: 'fpga' is not one of"),
+    (["compare", "--frmat", "json"], "rackplan: error: --frmat: no such option; did you mean"),
+    (["compare", "--years"], "rackplan: error: --years: needs a value"),
+    (["size", "--set"], "rackplan: error: --set: needs a value"),
+    (["size", "extra"], "rackplan: error: got unexpected extra argument"),
+    (["--bogus"], "rackplan: error: --bogus: no such option"),
+    (["profiles", "show"], "rackplan: error: profiles show: missing argument ID|FILE"),
+    (["sweep", "--paths", "abc"], "rackplan: error: --paths"),
+    (["montecarlo", "--paths", "abc"], "rackplan: error: --paths"),
+    (["compare", "--years", "abc"], "rackplan: error: --years: 'abc' is not a whole number"),
+    (["compare", "--years", "2.5"], "rackplan: error: --years: must be a whole number"),
+    (["compare", "--years", "99"], "rackplan: error: --years: must be a whole number from 1 to 50"),
+])
+def test_usage_errors_are_one_line(run_cli, args, line):
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(line), err
+    assert "Usage:" not in err and "Traceback" not in err
+
+
+def test_help_still_works(run_cli):
+    code, out, err = run_cli("compare", "--help")
+    assert code == 0 and "--years" in out and err == ""
+    code, out, err = run_cli("profiles", "-h")
+    assert code == 0 and "validate" in out
+
+
+def test_no_arguments_shows_the_help_on_stderr_with_code_2(run_cli):
+    code, out, err = run_cli()
+    assert code == 2 and out == "" and "Usage: rackplan" in err
+
+
+def test_id_or_file_options_state_the_rule(run_cli):
+    from rackplan.cli.app import REF_RULE
+
+    for command, flags in (("size", ("--site", "--profile")),
+                           ("compare", ("--site", "--mining-profile", "--gpu-profile",
+                                        "--market")),
+                           ("hashprice", ("--market",))):
+        code, out, _ = run_cli(command, "--help")
+        assert code == 0
+        assert " ".join(out.split()).count(REF_RULE) == len(flags), command
+
+
+# --- error lines: safe for a terminal, short ----------------------------------------------------
+
+
+@pytest.fixture
+def command(request):
+    """Register a hidden command ``_t`` running the test's function; removed afterwards."""
+    registered = []
+
+    def register(fn):
+        app.command("_t", hidden=True)(fn)
+        registered.append(fn)
+        return fn
+
+    yield register
+    app.registered_commands[:] = [c for c in app.registered_commands if c.name != "_t"]
+
+
+def test_error_lines_escape_control_characters_and_cut_long_values(run_cli, command):
+    @command
+    def _t() -> None:
+        raise SiteError(f"'{'x' * 500}' is not a power", source="a\x1b[31mb\nc.toml",
+                        field="name\x07")
+
+    code, out, err = run_cli("_t")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err
+    assert err.startswith("rackplan: error: a\\x1b[31mb\\nc.toml: name\\x07: 'xxx")
+    assert "…' is not a power" in err and len(err) < 200
+
+
+def test_unknown_site_with_escape_bytes(run_cli):
+    code, _, err = run_cli("size", "--site", "a\x1b]0;pwned\x07b")
+    assert code == 2 and err.count("\n") == 1
+    assert "\x1b" not in err and "\x07" not in err and "a\\x1b]0;pwned\\x07b" in err
+
+
+def test_a_bug_is_one_line_and_code_1(run_cli, command):
+    @command
+    def _t() -> None:
+        raise ZeroDivisionError("boom")
+
+    code, _, err = run_cli("_t")
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("rackplan: internal error: ZeroDivisionError: boom")
+    with pytest.raises(ZeroDivisionError):
+        run_cli("--debug", "_t")
+
+
+# --- library warnings are not printed -----------------------------------------------------------
+
+
+def test_library_warnings_are_not_printed(run_cli, command):
+    @command
+    def _t() -> None:
+        import warnings
+
+        import numpy as np
+
+        np.array([1.0]) / np.array([0.0])
+        warnings.warn("a library talks", RuntimeWarning)
+        raise SiteError("bad", source="s.toml", field="pue")
+
+    code, _, err = run_cli("_t")
+    assert code == 2
+    assert err == "rackplan: error: s.toml: pue: bad\n"
+
+
+# --- signals ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, code, line", [
+    ("SIGINT", 130, "rackplan: interrupted\n"),
+    ("SIGTERM", 143, "rackplan: interrupted by SIGTERM\n"),
+    ("SIGHUP", 129, "rackplan: interrupted by SIGHUP\n"),
+])
+def test_signals_end_the_run_with_one_line(run_cli, command, name, code, line):
+    import os
+    import signal
+
+    sig = getattr(signal, name)
+    before = signal.getsignal(sig)
+
+    @command
+    def _t() -> None:
+        try:
+            os.kill(os.getpid(), sig)
+            signal.pause() if hasattr(signal, "pause") else None  # pragma: no cover
+        finally:
+            # a second signal during the shut-down is ignored: no second traceback
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), sig)
+
+    got, out, err = run_cli("_t")
+    assert (got, out, err) == (code, "", line)
+    assert signal.getsignal(sig) == before  # in-process runs leave the handlers as they were
+
+
+def test_keyboard_interrupt_is_one_line(run_cli, command):
+    @command
+    def _t() -> None:
+        raise KeyboardInterrupt
+
+    assert run_cli("_t") == (130, "", "rackplan: interrupted\n")

@@ -1,37 +1,302 @@
 """Command line: ``rackplan size``, ``compare``, ``hashprice``, ``sweep``, ``montecarlo``,
-``profiles``. Data goes to stdout, messages to stderr; bad input exits with code 2."""
+``profiles``. Data goes to stdout, messages to stderr; bad input exits with code 2.
+
+Every way a run can end is one line on stderr at most:
+
+- bad input (a :class:`~rackplan.errors.RackplanError` or a usage error such as an unknown
+  option): ``rackplan: error: <where>: <what>``, exit code 2 (``--debug`` re-raises it);
+- Ctrl-C: ``rackplan: interrupted``, exit code 130; SIGTERM and SIGHUP end the same way with
+  128 + the signal number. Further signals during the shut-down are ignored;
+- a bug: ``rackplan: internal error: ...``, exit code 1 (``--debug`` shows the traceback).
+
+Python warnings raised by libraries during a run (numpy's ``RuntimeWarning`` and the like) are
+not printed: results never carry NaN or infinity to the output (:mod:`rackplan.cli.output`),
+and rackplan's own findings are printed by :func:`rackplan.cli.output.warn`. ``--debug`` lists
+the library warnings after the run.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 
 __all__ = ["main"]
 
+#: Characters of a quoted value echoed in an error line; of a whole error line.
+MAX_VALUE = 60
+MAX_LINE = 1000
+
+_SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
+
+
+class _Signals:
+    """SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt once; the signal is remembered and
+    every later one is ignored while the run shuts down (no second traceback)."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def _names(self):
+        import signal
+
+        return [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+
+    def install(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in self._names():
+            try:
+                self.previous[sig] = signal.signal(sig, self._handle)
+            except (OSError, ValueError):  # pragma: no cover - a platform without it
+                pass
+
+    def ignore_more(self) -> None:
+        import signal
+
+        for sig in self.previous:
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (OSError, ValueError):  # pragma: no cover
+                pass
+
+    def restore(self) -> None:
+        import signal
+
+        for sig, handler in self.previous.items():
+            try:
+                signal.signal(sig, handler)
+            except (OSError, ValueError, TypeError):  # pragma: no cover
+                pass
+        self.previous.clear()
+
+    def _handle(self, signum, frame) -> None:
+        if self.received is None:
+            self.received = int(signum)
+        self.ignore_more()
+        raise KeyboardInterrupt(f"signal {int(signum)}")
+
+
+def _interrupted_line(signum: int) -> str:
+    if signum == 2:
+        return "rackplan: interrupted"
+    return f"rackplan: interrupted by {_SIGNAL_NAMES.get(signum, f'signal {signum}')}"
+
+
+def _signal_of(exc: BaseException, signals: _Signals) -> int:
+    """The signal that raised ``exc``: the one the handler saw, else one named in the message
+    (``KeyboardInterrupt("signal 15")`` from a handler of the study writer), else SIGINT."""
+    if signals.received is not None:
+        return signals.received
+    match = re.fullmatch(r"signal (\d+)", str(exc))
+    return int(match.group(1)) if match else 2
+
+
+def one_line(text: str) -> str:
+    """``text`` as one safe line: control characters escaped, long quoted values cut at
+    :data:`MAX_VALUE` characters, the whole line at :data:`MAX_LINE`."""
+    from rackplan.cli.output import cut, plain
+
+    text = plain(text)
+
+    def shorten(match: re.Match) -> str:
+        quote, inner = match.group(1), match.group(2)
+        return quote + cut(inner, MAX_VALUE) + quote
+
+    text = re.sub(r"(['\"])([^'\"]{%d,})\1" % (MAX_VALUE + 1), shorten, text)
+    return cut(text, MAX_LINE)
+
+
+def _param_name(param, ctx) -> str:
+    """How the user writes ``param``: its longest flag (``--format``) or its metavar."""
+    if param is None:
+        return ""
+    opts = [o for o in (getattr(param, "opts", None) or []) if isinstance(o, str)]
+    if getattr(param, "param_type_name", "") == "option" and opts:
+        return max(opts, key=len)
+    metavar = getattr(param, "metavar", None)
+    if isinstance(metavar, str) and metavar:
+        return metavar
+    name = getattr(param, "name", None)
+    return name.upper() if isinstance(name, str) else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _click_exceptions():
+    """The module of the click exceptions typer raises: its own copy of click (typer 0.2x
+    vendors click as ``typer._click``) or click itself."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # typer that runs on click
+        from click import exceptions
+    return exceptions
+
+
+def usage_line(exc) -> str:
+    """One line for a click usage error: ``--format: 'xml' is not one of 'table', ...``."""
+    try:
+        return _usage_line(exc)
+    except Exception:  # pragma: no cover - a click version with other attributes
+        return " ".join(str(exc.format_message()).split())
+
+
+def _usage_line(exc) -> str:
+    e = _click_exceptions()
+    BadOptionUsage, BadParameter = e.BadOptionUsage, e.BadParameter
+    MissingParameter, NoSuchOption = e.MissingParameter, e.NoSuchOption
+
+    where = ""
+    if isinstance(exc, MissingParameter):
+        name = _param_name(exc.param, exc.ctx) or (exc.param_hint or "")
+        kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
+        command = exc.ctx.command_path if exc.ctx is not None else ""
+        command = command.removeprefix("rackplan").strip()
+        message = f"missing {kind} {name}".strip()
+        where = command
+    elif isinstance(exc, BadParameter):
+        where = _param_name(exc.param, exc.ctx) or (
+            exc.param_hint if isinstance(exc.param_hint, str) else "")
+        message = exc.message
+    elif isinstance(exc, NoSuchOption):
+        where = exc.option_name
+        message = "no such option"
+        if exc.possibilities:
+            message += "; did you mean " + ", ".join(sorted(exc.possibilities)) + "?"
+    elif isinstance(exc, BadOptionUsage):
+        where = exc.option_name
+        message = exc.message
+        if "requires an argument" in message:
+            message = "needs a value"
+    else:
+        message = exc.format_message()
+        if message.startswith("No such command"):
+            message = message.rstrip(".") + _command_hint(exc.ctx)
+    message = " ".join(str(message).split("\n")).strip().rstrip(".")
+    if message.startswith("Value error, "):  # typer's coercion wraps the type's message
+        message = message[len("Value error, "):]
+    if where and message.startswith(("Option ", "option ")):
+        message = message.split(" ", 2)[-1] if message.count(" ") >= 2 else message
+    message = _lower_first(message)
+    return f"{where}: {message}" if where else message
+
+
+def _command_hint(ctx) -> str:
+    command = getattr(ctx, "command", None)
+    names = sorted(getattr(command, "commands", {}) or {})
+    names = [n for n in names if not n.startswith("_")]
+    return f" (commands: {', '.join(names)})" if names else ""
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
+    import warnings
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    signals = _Signals()
+    signals.install()
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")  # once per place: a long run keeps few
+            return _run(args, debug, signals)
+    except KeyboardInterrupt as exc:  # a signal outside the command (while importing)
+        signals.ignore_more()
+        signum = _signal_of(exc, signals)
+        print(_interrupted_line(signum), file=sys.stderr)
+        return 128 + signum
+    finally:
+        if debug:
+            for w in caught:
+                print(f"rackplan: debug: {w.category.__name__}: {w.message} "
+                      f"({w.filename}:{w.lineno})", file=sys.stderr)
+        signals.restore()
+
+
+def _run(args: list[str], debug: bool, signals: _Signals) -> int:
+    import typer
+    import typer.main
 
     from rackplan.cli.app import app
     from rackplan.cli import profiles_cmd, size_cmd, economics_cmd, study_cmd  # noqa: F401
     from rackplan.errors import RackplanError
 
+    e = _click_exceptions()
+    Exit = (typer.Exit, getattr(e, "Exit", typer.Exit))
+    Abort = (typer.Abort, getattr(e, "Abort", typer.Abort))
+    UsageError, ClickException = e.UsageError, e.ClickException
+    # click >= 8.2 signals "no arguments, show the help" with this usage error
+    NoArgsIsHelpError = getattr(e, "NoArgsIsHelpError", ())
+    command = typer.main.get_command(app)
     try:
-        app(args=args, prog_name="rackplan", standalone_mode=True)
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        with command.make_context("rackplan", list(args)) as ctx:
+            command.invoke(ctx)
+        return 0
+    except Exit as exc:  # --help, typer.Exit(code=...)
+        return exc.exit_code
+    except NoArgsIsHelpError as exc:  # `rackplan` alone: the help on stderr, exit code 2
+        exc.show()
+        return exc.exit_code
+    except UsageError as exc:
+        if debug:
+            raise
+        print(f"rackplan: error: {one_line(usage_line(exc))}", file=sys.stderr)
+        return 2
+    except ClickException as exc:  # pragma: no cover - a click error that is not usage
+        if debug:
+            raise
+        print(f"rackplan: error: {one_line(exc.format_message())}", file=sys.stderr)
+        return exc.exit_code
     except RackplanError as exc:
         if debug:
             raise
-        print(f"rackplan: error: {exc}", file=sys.stderr)
+        print(f"rackplan: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("rackplan: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    except (KeyboardInterrupt, *Abort) as exc:
+        signals.ignore_more()
+        if not isinstance(exc, KeyboardInterrupt) and signals.received is None:
+            print("rackplan: aborted", file=sys.stderr)
+            return 1
+        signum = _signal_of(exc, signals)
+        print(_interrupted_line(signum), file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:
+        # `rackplan compare | head -1`: the reader left; nothing more to say to it.
+        _silence_stdout()
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"rackplan: internal error: {one_line(f'{type(exc).__name__}: {exc}')} "
+              "(run with --debug for the traceback; please report it)", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _console_main() -> None:  # pragma: no cover - thin wrapper for the entry point
-    sys.exit(main())
+    code = main()
+    # The process is ending: a Ctrl-C during the interpreter's own clean-up prints nothing.
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+            except (OSError, ValueError):
+                pass
+    sys.exit(code)

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 import typer
 
+#: How ``--site``, ``--profile``, ``--market`` (and the other ID|FILE options) tell a built-in id
+#: from a file; every such option's help ends with it.
+REF_RULE = ("A value containing '/' or ending in .toml is a file path; anything else is a "
+            "built-in id (write ./NAME for a file named like an id).")
+
+
+def ref_help(what: str) -> str:
+    """The help of an ID|FILE option: ``what`` it takes, then :data:`REF_RULE`."""
+    return f"{what} {REF_RULE}"
+
+
 app = typer.Typer(
     name="rackplan",
     help=(
