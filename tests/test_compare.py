@@ -257,7 +257,7 @@ def test_bad_inputs():
         compare(market=BROKEN / "market_no_gpu_price.toml")
     with pytest.raises(MarketError, match="no gpu hour price for GPU system 'toy-gpu'"):
         compare(gpu_profile=TOY["gpu_profile"])
-    with pytest.raises(InputError, match="--years"):
+    with pytest.raises(InputError, match="^years: "):
         compare(years=0)
 
 

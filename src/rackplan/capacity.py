@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from rackplan._args import overrides_mapping, shorten
 from rackplan.coolant import air_density, coolant_properties
 from rackplan.errors import InputError, SiteError
 from rackplan.kernels import capacity as kernels
@@ -27,7 +28,7 @@ from rackplan.profiles import HardwareProfile, load_profile
 from rackplan.site import Site, load_site, plant_overheads
 from rackplan.units import Q_, Quantity, to_json
 
-__all__ = ["size", "plant_pue", "SizingResult", "BASES"]
+__all__ = ["size", "plant_pue", "SizingResult", "BASES", "check_reference"]
 
 BASES = ("max", "typical")
 
@@ -135,7 +136,8 @@ class SizingResult:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: every quantity ``{"value", "unit"}``, counts ``int``, ``None`` kept."""
+        """JSON-ready: every quantity ``{"value", "unit"}``, counts ``int``, ``None`` kept; a
+        value that is not a finite number (never expected) is ``None`` too."""
         return _jsonable(self.as_quantities())
 
     def to_xarray(self):
@@ -171,14 +173,43 @@ class SizingResult:
         return xr.Dataset(data_vars, attrs=attrs)
 
 
+def _finite(x: Any) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _jsonable(value: Any) -> Any:
+    """JSON-ready copy: quantities ``{"value", "unit"}``, NaN and infinity ``None``."""
     if isinstance(value, Quantity):
-        return to_json(value)
+        mag = value.magnitude
+        if getattr(mag, "ndim", 0) == 0 and not isinstance(mag, (list, tuple)):
+            f = _finite(mag)
+            return None if f is None else {**to_json(value), "value": f}
+        return {"value": _jsonable(list(getattr(mag, "tolist", lambda: mag)())),
+                "unit": to_json(Q_(1.0, value.units))["unit"]}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
+        value = value.item()
+    if isinstance(value, float):
+        return _finite(value)
     return value
+
+
+def check_reference(value: Any, name: str, model: type, *, optional: bool = False) -> Any:
+    """``value`` if it can name a ``model`` (a built-in id, a path, or the model itself), else an
+    :class:`InputError` naming the argument ``name``; ``None`` passes when ``optional``."""
+    if value is None and optional:
+        return value
+    if isinstance(value, (str, Path, model)):
+        return value
+    raise InputError(f"must be a built-in id, a path to a TOML file or a {model.__name__}, "
+                     f"got {shorten(value)}", source=name)
 
 
 def plant_pue(site: Site, liquid_fraction: float) -> float:
@@ -222,10 +253,14 @@ def size(site: str | Path | Site = "moses-lake",
     Raises
     ------
     InputError
-        A bad site, profile or basis (design shortfalls are warnings in the result instead).
+        A bad site, profile, ``basis`` or ``overrides`` (not a mapping of field names to single
+        values); design shortfalls are warnings in the result instead.
     """
-    if basis not in BASES:
-        raise InputError(f"unknown basis {basis!r}; use 'max' or 'typical'", source="--basis")
+    if not isinstance(basis, str) or basis not in BASES:
+        raise InputError(f"must be 'max' or 'typical', got {shorten(basis)}", source="basis")
+    overrides = overrides_mapping(overrides)
+    check_reference(site, "site", Site)
+    check_reference(profile, "profile", HardwareProfile)
     hw = load_profile(profile)
     st = load_site(site, overrides)
     unit_power = hw.power_max if basis == "max" else hw.power_typical

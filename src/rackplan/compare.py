@@ -26,8 +26,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from rackplan._args import overrides_mapping, whole_number
 from rackplan._io import close_matches
-from rackplan.capacity import SizingResult, plant_pue, size
+from rackplan.capacity import SizingResult, check_reference, plant_pue, size
 from rackplan.colocation import colocation_months
 from rackplan.errors import InputError, ProfileError
 from rackplan.finance import Financials, financials, margin, npv, yearly
@@ -95,6 +96,10 @@ def route_overrides(overrides: Mapping[str, Any] | None) -> tuple[dict, dict]:
 
 
 def _load(site, mining_profile, gpu_profile, market, overrides):
+    check_reference(site, "site", Site, optional=True)
+    check_reference(mining_profile, "mining_profile", HardwareProfile, optional=True)
+    check_reference(gpu_profile, "gpu_profile", HardwareProfile, optional=True)
+    check_reference(market, "market", Market, optional=True)
     site_over, market_over = route_overrides(overrides)
     st = load_site(DEFAULT_SITE if site is None else site, site_over)
     mp = load_profile(DEFAULT_MINING_PROFILE if mining_profile is None else mining_profile)
@@ -112,12 +117,10 @@ def _load(site, mining_profile, gpu_profile, market, overrides):
     return st, mp, gp, mk
 
 
-def _years(years) -> int:
-    if isinstance(years, bool) or not isinstance(years, (int, np.integer)) or not (
-            1 <= int(years) <= MAX_YEARS):
-        raise InputError(f"{years!r} is not a whole number of years from 1 to {MAX_YEARS}",
-                         source="--years")
-    return int(years)
+def _years(years, source: str = "years") -> int:
+    """``years`` as a whole number of years from 1 to :data:`MAX_YEARS` (``5.0`` is 5;
+    ``True``, ``"abc"``, ``2.5`` and arrays are refused, naming ``source``)."""
+    return whole_number(years, source, 1, MAX_YEARS)
 
 
 # --- The parameter vector -------------------------------------------------------------------
@@ -199,6 +202,7 @@ def scenario_base(site=None, mining_profile=None, gpu_profile=None, market=None,
     ``years`` is checked but not part of the vector (the kernels take ``n_months``).
     """
     _years(years)
+    overrides = overrides_mapping(overrides)
     st, mp, gp, mk = _load(site, mining_profile, gpu_profile, market, overrides)
     base = _base(st, mp, gp, mk)
     assert tuple(base) == PARAMS, "scenario_base out of step with PARAMS"
@@ -251,7 +255,9 @@ class OptionResult:
     ``yearly`` is a list of rows (dicts of quantities), ``total`` one such dict for the whole
     horizon; ``npv`` [USD], ``irr`` [%/year] (NaN if none), ``payback`` [month] (NaN if not
     within the horizon), ``revenue_per_mw_year`` [USD/MW/year] per MW of IT over the operating
-    months. ``fleet`` and ``details`` hold option-specific quantities.
+    months (NaN when no unit fits or no month operates); ``noi_margin`` is NaN in a year with
+    no revenue. ``fleet`` and ``details`` hold option-specific quantities. Each NaN has its
+    reason in :attr:`ComparisonResult.warnings`; :meth:`to_dict` writes it as ``None``.
     """
 
     name: str
@@ -271,11 +277,11 @@ class OptionResult:
         return {
             "label": self.label,
             **_jsonable(self.fleet),
-            "capex": to_json(self.capex),
-            "npv": to_json(self.npv),
+            "capex": _q_json(self.capex),
+            "npv": _q_json(self.npv),
             "irr": _q_json(self.irr),
             "payback": _q_json(self.payback),
-            "revenue_per_mw_year": to_json(self.revenue_per_mw_year),
+            "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
             "yearly": [_jsonable(row) for row in self.yearly],
             "total": _jsonable(self.total),
             **_jsonable(self.details),
@@ -289,7 +295,9 @@ class ComparisonResult:
     ``options`` maps ``"mine"``, ``"gpuaas"``, ``"colocation"`` to :class:`OptionResult`;
     ``winner`` is the key with the highest NPV; ``breakeven`` holds ``btc_price`` (mining NPV =
     GPU-as-a-service NPV), ``gpu_hour_price`` (the reverse) and ``power_price`` (the power
-    price at which the two NPVs meet), each with the value it is compared against.
+    price at which the two NPVs meet), each with the value it is compared against, and a
+    ``note`` when it does not exist (its value is then NaN). ``warnings`` are findings: the
+    sizing's, the model's limits in this case, and why any figure is undefined.
     """
 
     inputs: dict[str, Any]
@@ -368,23 +376,42 @@ _LONG = {
 }
 
 
+def _finite(x: Any) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _q_json(q: Quantity) -> dict[str, Any] | None:
-    return None if math.isnan(float(q.magnitude)) else to_json(q)
+    """``{"value", "unit"}``, or ``None`` for a figure that is not a finite number (an array
+    magnitude keeps its shape, its non-finite entries ``None``)."""
+    mag = q.magnitude
+    if np.ndim(mag) == 0:
+        f = _finite(mag)
+        return None if f is None else {**to_json(q), "value": f}
+    values = np.asarray(mag, dtype=float)
+    return {"value": [None if not math.isfinite(v) else float(v) for v in values.ravel()],
+            "unit": to_json(Q_(1.0, q.units))["unit"]}
 
 
 def _jsonable(value: Any) -> Any:
+    """JSON-ready copy: quantities ``{"value", "unit"}``, NaN and infinity ``None``."""
     if isinstance(value, Quantity):
         return _q_json(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
     if isinstance(value, (_dt.date,)):
         return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float):
+        return _finite(value)
     return value
 
 
@@ -473,15 +500,27 @@ def compare(site: str | Path | Site | None = None,
     Returns
     -------
     ComparisonResult
+        Figures that do not exist in this case (the IRR of a project whose cash flow never
+        turns positive, a payback beyond the horizon, revenue per MW when no unit fits or
+        nothing operates, a breakeven price that no price reaches) are NaN in the result,
+        ``None`` in :meth:`ComparisonResult.to_dict`, and each kind has a line in
+        ``warnings`` saying why. No figure is ever infinite.
+
+    A build period as long as the horizon or longer is a valid case, not an error: that
+    option never operates within the horizon, earns nothing and spends only its build capex
+    (a warning says so), so that a sweep over build periods compares like with like.
 
     Raises
     ------
     InputError
         Bad site, profile or market input, an unknown ``--set`` name, a market without
-        prices for the GPU system.
+        prices for the GPU system, ``years`` that is not a whole number from 1 to 50,
+        ``overrides`` that is not a mapping of names to single values, or inputs so far out
+        of range that the cash flows overflow.
     """
     n_years = _years(years)
     n = 12 * n_years
+    overrides = overrides_mapping(overrides)
     st, mp, gp, mk = _load(site, mining_profile, gpu_profile, market, overrides)
     base = _base(st, mp, gp, mk)
     sm = size(st, mp)
@@ -547,20 +586,45 @@ def compare(site: str | Path | Site | None = None,
     fin_c = financials(cm.revenue, {"operator": cm.operator}, capex_it=np.zeros(n),
                        capex_facility=cm.capex_facility, start=start_g, **common)
 
+    # --- overflow: inputs far outside any real case ----------------------------------------
+    for label, fin in ((OPTION_LABELS["mine"], fin_m), (OPTION_LABELS["gpuaas"], fin_g),
+                       (OPTION_LABELS["colocation"], fin_c)):
+        if not (np.all(np.isfinite(fin.cash_flow)) and np.all(np.isfinite(fin.revenue))
+                and np.all(np.isfinite(fin.opex)) and math.isfinite(fin.npv)):
+            raise InputError(f"the cash flows of {label} are too large for a float: an input "
+                             "is far outside any real case (check the --set values and the "
+                             "market file)", source="compare")
+
     # --- breakevens (each NPV is linear in the price) ---------------------------------------
+    notes: dict[str, str] = {}  # why a breakeven does not exist, by breakeven name
     r = b["discount_rate"]
     m = np.arange(n)
     sga = b["sga_share"]
+    keep = 1.0 - sga  # share of revenue left after SG&A
     btc_price_f = (1.0 + b["btc_price_growth"]) ** (m / 12.0)
-    slope_btc = (1.0 - sga) * npv(mm.btc * btc_price_f, r)  # dNPV_mine / d(BTC price)
+    slope_btc = keep * npv(mm.btc * btc_price_f, r)  # dNPV_mine / d(BTC price)
     decline_f = (1.0 - b["gpu_price_decline"]) ** (m / 12.0)
-    slope_gpu = (1.0 - sga) * npv(gm.gpu_hours * 3600.0 * decline_f, r)  # per USD/s
+    slope_gpu = keep * npv(gm.gpu_hours * 3600.0 * decline_f, r)  # per USD/s
     power_f = (1.0 + b["power_price_growth"]) ** (m / 12.0)
     d_power = npv(mm.energy * power_f, r) - npv(gm.energy * power_f, r)
     gap = fin_g.npv - fin_m.npv
-    be_btc = b["btc_price"] + gap / slope_btc if slope_btc > 0 else math.nan
-    be_gpu = b["gpu_hour_price"] - gap / slope_gpu if slope_gpu > 0 else math.nan
-    be_power = b["power_price"] - gap / d_power if d_power != 0 else math.nan
+    no_sga = ("SG&A takes all revenue (sga_share = 1), so no price changes the NPV"
+              if keep <= 0 else "")
+    be_btc = _ratio(gap, slope_btc, b["btc_price"], +1.0)
+    if math.isnan(be_btc):
+        notes["btc_price"] = no_sga or _never("mining earns no BTC", start_m, n,
+                                              sm.unit_count, mp.id)
+    be_gpu = _ratio(gap, slope_gpu, b["gpu_hour_price"], -1.0)
+    if math.isnan(be_gpu):
+        notes["gpu_hour_price"] = no_sga or (
+            "GPU-as-a-service sells no GPU hours (utilization is 0)"
+            if sg.unit_count > 0 and start_g < n
+            else _never("GPU-as-a-service sells no GPU hours", start_g, n, sg.unit_count,
+                        gp.id))
+    be_power = _ratio(gap, d_power, b["power_price"], -1.0)
+    if math.isnan(be_power):
+        notes["power_price"] = ("mining and GPU-as-a-service buy the same energy, so the "
+                                "power price does not move the gap between their NPVs")
 
     npvs = {"mine": fin_m.npv, "gpuaas": fin_g.npv, "colocation": fin_c.npv}
     winner = max(npvs, key=lambda k: npvs[k])  # first maximum on a tie: mine, gpuaas, colo
@@ -584,18 +648,29 @@ def compare(site: str | Path | Site | None = None,
         "all_in_cost_per_btc": Q_((opex_m + fin_m.capex.sum()) / btc_total
                                   if btc_total > 0 else math.nan, "USD/BTC"),
     }
+    if btc_total <= 0:
+        notes["cost_per_btc"] = _never("mining earns no BTC", start_m, n, sm.unit_count, mp.id)
     if first is not None:
         # Operating breakevens in the first operating month, at that month's prices:
         # the BTC price and the power price at which its EBITDA is zero.
         energy0 = mm.energy[first] * power_f[first]
         other0 = fin_m.opex[first] - mm.energy[first] * b["power_price"] * power_f[first]
-        rev0 = mm.revenue[first] * (1.0 - sga)
+        rev0 = mm.revenue[first] * keep
+        btc0 = mm.btc[first] * btc_price_f[first] * keep
         details_m["breakeven_btc_price_month1"] = Q_(
-            fin_m.opex[first] / (mm.btc[first] * btc_price_f[first] * (1.0 - sga))
-            if mm.btc[first] > 0 else math.nan, "USD/BTC")
+            fin_m.opex[first] / btc0 if btc0 > 0 else math.nan, "USD/BTC")
         details_m["breakeven_power_price_month1"] = Q_(
             (rev0 - other0) / energy0 if energy0 > 0 else math.nan, "USD/J").to("USD/MWh")
+        if not btc0 > 0:
+            notes["breakeven_btc_price_month1"] = no_sga or "mining earns no BTC in its first " \
+                                                            "operating month"
+        if not energy0 > 0:
+            notes["breakeven_power_price_month1"] = "mining uses no energy in its first " \
+                                                    "operating month"
 
+    # The GPU-hour price in the first operating month (beyond the horizon if the build is).
+    price_at_start = b["gpu_hour_price"] * 3600.0 * (1.0 - b["gpu_price_decline"]) ** (
+        start_g / 12.0)
     options = {
         "mine": _option(
             "mine", fin_m,
@@ -612,8 +687,7 @@ def compare(site: str | Path | Site | None = None,
             it_g, start_date,
             {"gpu_hours": (gm.gpu_hours, "hour"), "power_cost": (gm.power, "USD")},
             {"gpu_hour_price": Q_(b["gpu_hour_price"] * 3600.0, "USD/hour"),
-             "gpu_hour_price_at_start": Q_(float(gm.gpu_hour_price[min(start_g, n - 1)]),
-                                           "USD/hour"),
+             "gpu_hour_price_at_start": Q_(price_at_start, "USD/hour"),
              "utilization": Q_(100.0 * b["utilization"], "%")}, n),
         "colocation": _option(
             "colocation", fin_c,
@@ -638,12 +712,103 @@ def compare(site: str | Path | Site | None = None,
             "value": Q_(be_power, "USD/J").to("USD/MWh"), "assumed": mk.power_price,
             "meaning": "power price at which mining NPV equals GPU-as-a-service NPV"},
     }
+    for key, item in breakeven.items():
+        if key in notes:
+            item["note"] = f"no breakeven: {notes[key]}"
     inputs = _inputs(st, mp, gp, mk, n_years, sm, sg)
     warnings = tuple(f"{mp.id}: {w}" for w in sm.warnings) + tuple(
         f"{gp.id}: {w}" for w in sg.warnings) + tuple(_model_warnings(fin_m, n, start_m,
                                                                      start_g, life_it))
+    warnings += tuple(_undefined_warnings(options, notes, n, {
+        "mine": (start_m, sm.unit_count, mp.id),
+        "gpuaas": (start_g, sg.unit_count, gp.id),
+        "colocation": (start_g, sg.unit_count, gp.id)}))
     return ComparisonResult(inputs=inputs, options=options, winner=winner, breakeven=breakeven,
                             warnings=warnings, sizing={"mine": sm, "gpuaas": sg})
+
+
+def _ratio(gap: float, slope: float, assumed: float, sign: float) -> float:
+    """``assumed + sign x gap / slope``: the price at which two NPVs meet, NaN when the slope
+    is 0 (the price does not move the gap) or the division leaves the floats."""
+    if not slope or not math.isfinite(slope):
+        return math.nan
+    value = assumed + sign * gap / slope
+    return value if math.isfinite(value) else math.nan
+
+
+def _never(what: str, start: int, n: int, units: int, profile: str) -> str:
+    """Why an option produces nothing: no unit fits, or its build outlasts the horizon."""
+    if units <= 0:
+        return f"{what}: not one {profile} unit fits the site"
+    if start >= n:
+        return (f"{what}: its {start}-month build period leaves no operating month in the "
+                f"{n}-month horizon")
+    return what
+
+
+_BREAKEVEN_LABELS = {
+    "btc_price": "breakeven BTC price",
+    "gpu_hour_price": "breakeven GPU-hour price",
+    "power_price": "breakeven power price",
+    "breakeven_btc_price_month1": "Bitcoin mining: cash breakeven BTC price in month 1",
+    "breakeven_power_price_month1": "Bitcoin mining: cash breakeven power price in month 1",
+    "cost_per_btc": "Bitcoin mining: cost per BTC (cash and all-in)",
+}
+
+
+def _labels(names: list[str]) -> str:
+    labels = [OPTION_LABELS[k] for k in names]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _undefined_warnings(options: dict[str, OptionResult], notes: dict[str, str], n: int,
+                        fleets: dict[str, tuple[int, int, str]]) -> list[str]:
+    """One line per kind of figure that does not exist here (NaN in the result, ``None`` in
+    JSON, ``n/a`` in tables), saying why; options that share a reason share a line."""
+    out: list[str] = []
+    grouped: dict[str, list[str]] = {}
+
+    def note(text: str, key: str) -> None:
+        grouped.setdefault(text, []).append(key)
+
+    for key, opt in options.items():
+        start, units, profile = fleets[key]
+        idle = units <= 0 or start >= n
+        if start >= n:
+            note(f"does not operate within the horizon: its {start}-month build period is as "
+                 f"long as the {n}-month horizon or longer, so it earns no revenue and spends "
+                 "only its build capex", key)
+        fin = opt.finance
+        if math.isnan(fin.irr):
+            cf = fin.cash_flow
+            if not (cf > 0).any():
+                why = "the cash flow is never positive"
+            elif not (cf < 0).any():
+                why = "the cash flow is never negative"
+            else:
+                why = "no monthly rate from -99 % to +100 % zeroes the NPV"
+            note(f"IRR n/a: {why}", key)
+        if math.isnan(fin.payback):
+            note(f"payback n/a: the running cash flow does not turn non-negative within the "
+                 f"{n}-month horizon", key)
+        if math.isnan(float(opt.revenue_per_mw_year.magnitude)):
+            why = (f"not one {profile} unit fits the site" if units <= 0
+                   else "no operating month within the horizon")
+            note(f"revenue per MW(IT)-year n/a: {why}", key)
+        no_revenue = [str(row["year"]) for row in opt.yearly
+                      if math.isnan(float(row["noi_margin"].magnitude))]
+        if no_revenue and not idle:
+            years = ", ".join(no_revenue)
+            note(f"NOI margin n/a in year{'s' if len(no_revenue) > 1 else ''} {years}: "
+                 "no revenue that year", key)
+        elif idle and math.isnan(float(opt.total["noi_margin"].magnitude)):
+            note("NOI margin n/a: no revenue", key)
+    for text, keys in grouped.items():
+        out.append(f"{_labels(keys)}: {text}")
+    for key, why in notes.items():
+        label = _BREAKEVEN_LABELS[key]
+        out.append(f"{label} n/a: {why}")
+    return out
 
 
 def _model_warnings(fin_m: Financials, n: int, start_m: int, start_g: int,
