@@ -198,7 +198,7 @@ def test_validate_does_not_take_an_id_for_a_file(run_cli):
 def test_validate_needs_at_least_one_file(run_cli):
     code, _, err = run_cli("profiles", "validate")
     assert code == 2
-    assert "Missing argument" in err
+    assert err == "rackplan: error: profiles validate: missing argument FILE\n"
 
 
 def test_validate_a_folder(run_cli, tmp_path):

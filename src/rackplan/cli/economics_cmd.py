@@ -12,7 +12,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import app
+from rackplan.cli.app import app, ref_help
 
 __all__ = ["compare_command", "hashprice_command"]
 
@@ -29,17 +29,19 @@ class Format(str, Enum):
 @app.command("compare")
 def compare_command(
     site: str = typer.Option(
-        "moses-lake", "--site", metavar="ID|FILE", help="Built-in site id or a site TOML file."),
+        "moses-lake", "--site", metavar="ID|FILE",
+        help=ref_help("Built-in site id or a site TOML file.")),
     mining_profile: str = typer.Option(
         "antminer-s21-xp-hyd", "--mining-profile", metavar="ID|FILE",
-        help="Bitcoin miner profile id or TOML file."),
+        help=ref_help("Bitcoin miner profile id or TOML file.")),
     gpu_profile: str = typer.Option(
         "gb300-nvl72", "--gpu-profile", metavar="ID|FILE",
-        help="GPU system profile id or TOML file."),
+        help=ref_help("GPU system profile id or TOML file.")),
     market: Optional[str] = typer.Option(
         None, "--market", metavar="ID|FILE",
-        help="Market TOML file or built-in id (default: the built-in 2025-11-13 market)."),
-    years: int = typer.Option(5, "--years", metavar="N", help="Horizon in years (1-50)."),
+        help=ref_help("Market TOML file or built-in id (default: the built-in 2025-11-13 "
+                      "market).")),
+    years: str = typer.Option("5", "--years", metavar="N", help="Horizon in years (1-50)."),
     set_: Optional[List[str]] = typer.Option(
         None, "--set", metavar="FIELD=VALUE",
         help="Override a site field, else a market field: --set pue=1.3 "
@@ -47,16 +49,22 @@ def compare_command(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Compare mining, GPU-as-a-service and colocation for the same site: NOI, NPV, IRR,
-    payback, the winner under the stated assumptions, and the breakeven prices."""
-    from rackplan._io import parse_override
-    from rackplan.cli.output import print_json, warn
-    from rackplan.compare import compare
+    payback, the winner under the stated assumptions, and the breakeven prices.
 
+    A figure that does not exist in a case (an IRR that never pays back, a breakeven no price
+    reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why."""
+    from rackplan._args import whole_number
+    from rackplan._io import parse_override
+    from rackplan.cli.output import print_json, warn, warn_not_finite
+    from rackplan.compare import MAX_YEARS, compare
+
+    n_years = whole_number(years, "--years", 1, MAX_YEARS)
     overrides = dict(parse_override(text) for text in (set_ or []))
-    result = compare(site, mining_profile, gpu_profile, market, years=years,
+    result = compare(site, mining_profile, gpu_profile, market, years=n_years,
                      overrides=overrides)
     if fmt is Format.json:
-        print_json(result.to_dict())
+        # The warnings are in the data ("warnings"); stderr stays quiet.
+        warn_not_finite(print_json(result.to_dict()))
         return
     for message in result.warnings:
         warn(message)
@@ -67,24 +75,22 @@ def compare_command(
 
 
 def _money(q) -> str:
-    from rackplan.cli.output import format_number
+    """A quantity of money in M USD for a table; ``n/a`` if it is not a finite number."""
+    from rackplan.cli.output import finite, format_number
 
-    return format_number(float(q.m_as("USD")) / 1e6)
+    value = finite(q.m_as("USD"))
+    return "n/a" if value is None else format_number(value / 1e6)
 
 
 def _fmt(q, unit: str) -> str:
-    import math
-
+    """A quantity in ``unit`` for a table; ``n/a`` if it is not a finite number."""
     from rackplan.cli.output import format_number
 
-    value = float(q.m_as(unit))
-    return "n/a" if math.isnan(value) else format_number(value)
+    return format_number(q.m_as(unit))
 
 
 def _compare_table(result) -> None:
-    from rich.table import Table
-
-    from rackplan.cli.output import console
+    from rackplan.cli.output import as_text, console, table
 
     out = console()
     inp = result.inputs
@@ -92,25 +98,30 @@ def _compare_table(result) -> None:
     names = list(opts)
     title = (f"{inp['site_name']}: {inp['mining_profile']} vs {inp['gpu_profile']}, "
              f"{inp['years']} years from {inp['market_date']}")
+    n_months = 12 * int(inp["years"])
 
-    side = Table(title=title, title_justify="left")
+    side = table(title)
     side.add_column("quantity")
     for key in names:
         side.add_column(opts[key].label, justify="right")
     side.add_column("unit")
 
     def row(label, cells, unit=""):
-        side.add_row(label, *cells, unit)
+        side.add_row(label, *[as_text(c) for c in cells], unit)
+
+    def first_month(opt) -> str:
+        start = int(opt.fleet["start_month"])
+        return str(start + 1) if start < n_months else f"{start + 1} (after the horizon)"
 
     row("hardware", [opts[k].fleet["profile"] for k in names])
     row("units", [f"{opts[k].fleet['units']:,}" for k in names])
     row("racks", [f"{opts[k].fleet['racks']:,}" for k in names])
     row("IT power", [_fmt(opts[k].fleet["it_power"], "MW") for k in names], "MW")
-    row("PUE", [f"{opts[k].fleet['pue']:.3f}" for k in names])
+    row("PUE", [_fmt_plain(opts[k].fleet["pue"], 3) for k in names])
     row("hash rate / GPUs", [
         _fmt(opts[k].fleet["hashrate"], "EH/s") + " EH/s" if "hashrate" in opts[k].fleet
         else f"{opts[k].fleet['gpu_count']:,} GPUs" for k in names])
-    row("first operating month", [str(opts[k].fleet["start_month"] + 1) for k in names])
+    row("first operating month", [first_month(opts[k]) for k in names])
     row("capex", [_money(opts[k].capex) for k in names], "M USD")
     row("revenue, total", [_money(opts[k].total["revenue"]) for k in names], "M USD")
     row("NOI, total", [_money(opts[k].total["noi"]) for k in names], "M USD")
@@ -129,7 +140,7 @@ def _compare_table(result) -> None:
     n_years = len(opts[names[0]].yearly)
     for what, label, unit in (("revenue", "Revenue", "M USD"), ("noi", "NOI", "M USD"),
                               ("noi_margin", "NOI margin", "%")):
-        t = Table(title=f"{label} by year ({unit})", title_justify="left")
+        t = table(f"{label} by year ({unit})")
         t.add_column("year")
         t.add_column("from")
         for key in names:
@@ -146,7 +157,7 @@ def _compare_table(result) -> None:
         out.print(t)
 
     mine = opts["mine"].details
-    t = Table(title="Mining at the market date", title_justify="left")
+    t = table("Mining at the market date")
     t.add_column("quantity")
     t.add_column("value", justify="right")
     t.add_column("unit")
@@ -162,7 +173,14 @@ def _compare_table(result) -> None:
             t.add_row(label, _fmt(mine[key], unit), unit)
     out.print(t)
 
-    out.print(_verdict(result), highlight=False, soft_wrap=True)
+    out.print(as_text(_verdict(result), lines=True), soft_wrap=True)
+
+
+def _fmt_plain(x, decimals: int) -> str:
+    from rackplan.cli.output import finite
+
+    f = finite(x)
+    return "n/a" if f is None else f"{f:.{decimals}f}"
 
 
 def _q(text):
@@ -173,7 +191,7 @@ def _q(text):
 
 
 def _verdict(result) -> str:
-    from rackplan.cli.output import format_number
+    from rackplan.cli.output import finite, format_number
 
     opts = result.options
     win = opts[result.winner]
@@ -185,40 +203,51 @@ def _verdict(result) -> str:
     if all(float(o.npv.m_as("USD")) < 0 for o in opts.values()):
         lines.append("All three NPVs are negative over this horizon: none repays its capex.")
     be = result.breakeven
-    btc = float(be["btc_price"]["value"].m_as("USD/BTC"))
-    assumed_btc = format_number(float(be["btc_price"]["assumed"].m_as("USD/BTC")))
-    if btc != btc:
-        lines.append("Breakeven BTC price: n/a (no BTC mined).")
+
+    def assumed(name, unit):
+        return format_number(be[name]["assumed"].m_as(unit))
+
+    def why(name):
+        note = be[name].get("note", "")
+        return note.removeprefix("no breakeven: ") or "no price makes the two NPVs meet"
+
+    btc = finite(be["btc_price"]["value"].m_as("USD/BTC"))
+    if btc is None:
+        lines.append(f"Breakeven BTC price: n/a ({why('btc_price')}).")
     elif btc <= 0:
         lines.append(f"Breakeven BTC price: mining's NPV beats GPU-as-a-service's at any BTC "
                      f"price (the line crosses at {format_number(btc)} USD/BTC; assumed "
-                     f"{assumed_btc}).")
+                     f"{assumed('btc_price', 'USD/BTC')}).")
     else:
         lines.append(f"Breakeven BTC price: mining's NPV equals GPU-as-a-service's at "
-                     f"{format_number(btc)} USD/BTC (assumed {assumed_btc}, same growth path).")
-    gpu = float(be["gpu_hour_price"]["value"].m_as("USD/hour"))
-    assumed_gpu = format_number(float(be["gpu_hour_price"]["assumed"].m_as("USD/hour")))
-    if gpu != gpu:
-        lines.append("Breakeven GPU-hour price: n/a (no GPU hours sold).")
+                     f"{format_number(btc)} USD/BTC (assumed {assumed('btc_price', 'USD/BTC')}, "
+                     "same growth path).")
+    gpu = finite(be["gpu_hour_price"]["value"].m_as("USD/hour"))
+    if gpu is None:
+        lines.append(f"Breakeven GPU-hour price: n/a ({why('gpu_hour_price')}).")
     elif gpu <= 0:
         lines.append(f"Breakeven GPU-hour price: GPU-as-a-service's NPV beats mining's at any "
                      f"GPU-hour price (the line crosses at {format_number(gpu)} USD/hour).")
     else:
         lines.append(f"Breakeven GPU-hour price: GPU-as-a-service's NPV equals mining's at "
-                     f"{format_number(gpu)} USD per GPU-hour (assumed {assumed_gpu}, same "
-                     "decline).")
-    power = float(be["power_price"]["value"].m_as("USD/MWh"))
-    if power == power:
+                     f"{format_number(gpu)} USD per GPU-hour (assumed "
+                     f"{assumed('gpu_hour_price', 'USD/hour')}, same decline).")
+    power = finite(be["power_price"]["value"].m_as("USD/MWh"))
+    if power is not None:
         lines.append(f"Power price at which the two NPVs meet: {format_number(power)} USD/MWh "
-                     f"(assumed {format_number(float(be['power_price']['assumed'].m_as('USD/MWh')))}).")
+                     f"(assumed {assumed('power_price', 'USD/MWh')}).")
+    else:
+        lines.append(f"Power price at which the two NPVs meet: n/a ({why('power_price')}).")
     return "\n".join(lines)
 
 
 def _compare_csv(result) -> None:
+    """One ``option,year,quantity,value,unit`` row per value; a figure that is not a finite
+    number has an empty value cell (its reason is among the warnings)."""
     import csv
-    import math
     import sys
 
+    from rackplan.cli.output import finite, plain
     from rackplan.units import Quantity, format_unit
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -226,13 +255,16 @@ def _compare_csv(result) -> None:
 
     def put(option, year, name, value):
         if isinstance(value, Quantity):
-            v = float(value.magnitude)
-            writer.writerow([option, year, name, "" if math.isnan(v) else repr(v),
+            v = finite(value.magnitude)
+            writer.writerow([option, year, name, "" if v is None else repr(v),
                              format_unit(value.units)])
         elif value is None:
             return
+        elif isinstance(value, float):
+            v = finite(value)
+            writer.writerow([option, year, name, "" if v is None else repr(v), ""])
         else:
-            writer.writerow([option, year, name, value, ""])
+            writer.writerow([option, year, name, plain(value), ""])
 
     for name, value in result.inputs.items():
         put("inputs", "", name, value)
@@ -298,7 +330,8 @@ def hashprice_command(
         None, "--pool-fee", metavar="SHARE", help="Pool fee, e.g. 0.02 or '2 %'."),
     market: Optional[str] = typer.Option(
         None, "--market", metavar="ID|FILE",
-        help="Market for the values not given (default: the built-in 2025-11-13 market)."),
+        help=ref_help("Market for the values not given (default: the built-in 2025-11-13 "
+                      "market).")),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Hashprice: what 1 PH/s earns in a day, in USD and BTC (after the pool fee)."""

@@ -7,6 +7,9 @@ pydantic) load inside the commands so that ``rackplan --help`` stays fast.
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 import sys
 from enum import Enum
 from pathlib import Path
@@ -14,7 +17,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import app
+from rackplan.cli.app import REF_RULE, app, ref_help
 
 __all__ = ["profiles_app", "profile_summary", "profile_details"]
 
@@ -118,9 +121,9 @@ def list_cmd(
 
     rows = [profile_summary(p) for p in list_profiles() if kind is None or p.kind == kind.value]
     if fmt is Format.json:
-        from rackplan.cli.output import print_json
+        from rackplan.cli.output import print_json, warn_not_finite
 
-        print_json(rows)  # a list of objects: `| jq '.[].id'`
+        warn_not_finite(print_json(rows))  # a list of objects: `| jq '.[].id'`
     elif fmt is Format.csv:
         _print_list_csv(rows)
     else:
@@ -129,15 +132,15 @@ def list_cmd(
 
 def _trim(x: float, decimals: int = 3) -> str:
     """``3.068``, ``142``, ``11.18``: enough digits to tell models apart, no trailing zeros."""
+    if not math.isfinite(x):
+        return "n/a"
     return f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def _print_list_table(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+    from rackplan.cli.output import as_text, console, table as new_table
 
-    from rackplan.cli.output import console
-
-    table = Table(title="Hardware profiles", title_justify="left")
+    table = new_table("Hardware profiles")
     table.add_column("id", no_wrap=True)
     table.add_column("kind")
     table.add_column(f"power max ({POWER_UNIT})", justify="right")
@@ -152,15 +155,16 @@ def _print_list_table(rows: list[dict[str, Any]]) -> None:
         else:
             output = f"{r['gpus_per_unit']} GPUs"
         efficiency = "" if r["efficiency"] is None else _trim(r["efficiency"].m, 2)
-        table.add_row(
-            r["id"], r["kind"], _trim(r["power_max"].m), _trim(r["power_typical"].m), output,
-            efficiency, r["cooling_method"], f"{r['liquid_fraction']:.2f}",
-        )
+        cells = (r["id"], r["kind"], _trim(r["power_max"].m), _trim(r["power_typical"].m),
+                 output, efficiency, r["cooling_method"], f"{r['liquid_fraction']:.2f}")
+        table.add_row(*[as_text(c) for c in cells])
     console().print(table)
 
 
 def _print_list_csv(rows: list[dict[str, Any]]) -> None:
     import csv
+
+    from rackplan.cli.output import finite, plain
 
     # The unit is in the column name so that each column is one plain number.
     columns = [
@@ -178,20 +182,32 @@ def _print_list_csv(rows: list[dict[str, Any]]) -> None:
             value = r[key or name]
             if value is None:
                 out.append("")
-            elif hasattr(value, "magnitude"):
-                out.append(repr(float(value.magnitude)))
+            elif hasattr(value, "magnitude") or isinstance(value, float):
+                f = finite(getattr(value, "magnitude", value))
+                out.append("" if f is None else repr(f))
+            elif isinstance(value, str):
+                out.append(plain(value))
             else:
                 out.append(value)
         writer.writerow(out)
 
 
+def is_file_reference(ref: str) -> bool:
+    """The rule of every ID|FILE option (:data:`rackplan.cli.app.REF_RULE`): a path separator
+    or a ``.toml`` ending makes a file path, anything else is a built-in id."""
+    seps = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return ref.endswith(".toml") or any(sep in ref for sep in seps)
+
+
 @profiles_app.command("show")
 def show_cmd(
-    ref: str = typer.Argument(..., metavar="ID|FILE", help="A built-in id or a path to a TOML file."),
+    ref: str = typer.Argument(..., metavar="ID|FILE",
+                              help=ref_help("A built-in id or a path to a TOML file.")),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Show every field of one profile, with units, sources and assumptions."""
-    from rackplan.cli.output import emit, print_json
+    # REF_RULE: a reference with a "/" or ending in .toml is a file, anything else an id.
+    from rackplan.cli.output import emit, print_json, warn_not_finite
     from rackplan.errors import ProfileError
     from rackplan.profiles import load_profile
 
@@ -201,10 +217,10 @@ def show_cmd(
         if exc.source == "--profile":  # resolve() names the flag of `size`; here it is an argument
             raise ProfileError(exc.message, source="profiles show", field=exc.field) from None
         raise
-    is_file = ref.endswith(".toml") or "/" in ref or "\\" in ref or Path(ref).exists()
+    is_file = is_file_reference(ref)
     data = profile_details(profile, path=ref if is_file else None)
     if fmt is Format.json:
-        print_json(data)
+        warn_not_finite(print_json(data))
         return
     # Table and CSV: one "section, field, value, unit" row per value, sources numbered.
     flat = dict(data)
@@ -220,22 +236,59 @@ def show_cmd(
 def validate_cmd(
     files: List[str] = typer.Argument(..., metavar="FILE...", help="Profile TOML files to check."),
 ) -> None:
-    """Check profile files: 'ok' per valid file; exit 2 with one line per invalid file."""
-    from rackplan.errors import ProfileError, RackplanError
+    """Check profile files: 'ok' per valid file on stdout, one line per invalid file on
+    stderr; every file is checked, and the exit code is 2 if any failed."""
+    from rackplan.errors import RackplanError
     from rackplan.profiles import load_profile
 
     failed = 0
     for name in files:
         # Only files: a name that is not a file is reported, never looked up as a built-in id.
         try:
-            if not Path(name).exists():
-                raise ProfileError("file not found", source=name)
-            load_profile(Path(name))
+            problem = _not_a_file(name)
+            if problem is None:
+                load_profile(Path(name))
         except RackplanError as exc:
-            failed += 1
             parts = [name, getattr(exc, "field", None), getattr(exc, "message", str(exc))]
-            print(": ".join(p for p in parts if p), file=sys.stderr)
+            problem = ": ".join(str(p) for p in parts[1:] if p)
+        except RecursionError:
+            problem = "nested too deeply to read"
+        except MemoryError:
+            problem = "too large to read"
+        except OSError as exc:
+            problem = f"cannot be read: {exc.strerror or exc}"
+        except Exception as exc:  # one bad file never stops the batch
+            problem = f"cannot be read as a profile ({type(exc).__name__}: {exc})"
+        if problem is None:
+            print(f"{_shown(name)}: ok")
         else:
-            print(f"{name}: ok")
+            failed += 1
+            print(_one_line(f"{_shown(name)}: {problem}"), file=sys.stderr)
     if failed:
         raise typer.Exit(code=2)
+
+
+def _not_a_file(name: str) -> str | None:
+    """Why ``name`` cannot be a profile file before it is opened (a FIFO would block, a
+    device never end), or ``None``; folders and missing files are the loader's to report."""
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        return "file not found"
+    except OSError:
+        return None  # the loader reports it
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "not a regular file (a pipe, socket or device)"
+
+
+def _shown(name: str) -> str:
+    from rackplan.cli.output import plain
+
+    return plain(name)
+
+
+def _one_line(text: str) -> str:
+    from rackplan.cli import one_line
+
+    return one_line(text)

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app
+from rackplan.cli.app import app, ref_help
 
 __all__ = ["size_command"]
 
@@ -32,10 +32,11 @@ class Format(str, Enum):
 def size_command(
     site: str = typer.Option(
         "moses-lake", "--site", metavar="ID|FILE",
-        help="Built-in site id or a site TOML file."),
+        help=ref_help("Built-in site id or a site TOML file.")),
     profile: str = typer.Option(
         "gb300-nvl72", "--profile", metavar="ID|FILE",
-        help="Hardware profile id (see 'rackplan profiles list') or a profile TOML file."),
+        help=ref_help("Hardware profile id (see 'rackplan profiles list') or a profile TOML "
+                      "file.")),
     set_: Optional[List[str]] = typer.Option(
         None, "--set", metavar="FIELD=VALUE",
         help="Override a site field, e.g. --set utility_power='20 MW' --set pue=1.3 "
