@@ -7,7 +7,11 @@ result, never an error.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "shown",
+    "one_line",
     "RackplanError",
     "InputError",
     "UnitError",
@@ -18,8 +22,44 @@ __all__ = [
 ]
 
 
+#: Characters of a user's value echoed in a message; a longer one is cut and ends in "…".
+SHOWN_CHARS = 60
+#: Characters of one error line at most (a longer message is cut and ends in "…").
+LINE_CHARS = 2000
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A user's value as a message shows it: ``repr`` of its first ``limit`` characters.
+
+    ``repr`` escapes newlines and control characters, so the message stays one line; a long
+    value is cut: ``'1111…'``.
+
+    >>> shown("18 kg"), shown("x" * 100, limit=3)
+    ("'18 kg'", "'xxx…'")
+    """
+    if isinstance(value, str):
+        return repr(value[:limit] + "…") if len(value) > limit else repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # a deeply nested or broken object: its type is enough
+        text = f"<{type(value).__name__}>"
+    return text[:limit] + "…" if len(text) > limit else text
+
+
+def one_line(text: str, limit: int = LINE_CHARS) -> str:
+    """``text`` made safe to print as one line: control characters (newlines, escape
+    sequences) written as their escapes, and at most ``limit`` characters."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                       for c in text)
+    return text[: limit - 1] + "…" if len(text) > limit else text
+
+
 class RackplanError(Exception):
     """Base of rackplan's errors; ``str(error)`` is the one line a user sees."""
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class InputError(RackplanError):
@@ -32,8 +72,10 @@ class InputError(RackplanError):
         super().__init__(message)
 
     def __str__(self) -> str:
+        # One line whatever the parts hold (a file name or a field with a newline, a long
+        # value): the CLI prints it as "rackplan: error: <this>".
         parts = [p for p in (self.source, self.field) if p]
-        return ": ".join([*parts, self.message])
+        return one_line(": ".join(str(p) for p in [*parts, self.message]))
 
 
 class UnitError(InputError):

@@ -1,17 +1,37 @@
 """The one pint registry of rackplan, and the parsing of quantities users type.
 
 Every quantity a user writes, in a TOML file or a ``--set`` flag, is a string such as
-``"18 MW"``, ``"473 TH/s"`` or ``"35 degC"``. :func:`parse_quantity` turns it into a
-:class:`pint.Quantity` in the field's canonical unit, or raises :class:`~rackplan.errors.UnitError`
-with a message that names the value and the dimension that was expected.
+``"18 MW"``, ``"473 TH/s"`` or ``"35 degC"``: a number, then a unit, nothing else.
+:func:`parse_quantity` turns it into a :class:`pint.Quantity` in the field's canonical unit, or
+raises :class:`~rackplan.errors.UnitError` with a message that names the value (cut to its first
+60 characters) and the dimension that was expected. Whatever the text, the result is a quantity
+or a ``UnitError``: never a pint, tokenizer or arithmetic exception.
 
 :func:`QuantityField` builds the pydantic field type used by the data models (profiles, sites,
 markets): ``Power = QuantityField("W", gt=0)``.
 
-Units defined here, beyond pint's defaults:
+The registry is built from the definitions in :data:`DEFINITIONS` (a subset of pint's
+``default_en.txt``, the units a data-center or mining input is written in), with no on-disk
+cache: nothing is unpickled at start-up, and building it takes about 20 ms (pint's full default
+file takes about 130 ms, its pickle cache about 27 ms). Units known:
 
-- ``hash`` (symbol ``H``), a base dimension, so ``TH/s``, ``PH/s`` and ``EH/s`` work. The symbol
-  ``H`` is taken from the henry, which this field never needs (``henry`` still works by name).
+- SI prefixes (``k``, ``M``, ``G``, ``T``, ``P``, ``E``, ``Z``, ...) on every unit, binary
+  prefixes (``Ki``, ``Mi``, ``Gi``, ...) on ``byte`` and ``bit``;
+- length ``m``, ``in``, ``ft``, ``yd``, ``mi``; area ``m^2``, ``ft^2``, ``ha``, ``acre``;
+  volume ``L``, ``m^3``, ``ft^3``, ``gal``, ``imperial_gallon``;
+- mass ``g``, ``t`` (tonne), ``lb``, ``oz``, ``ton`` (short ton), ``long_ton``;
+- time ``s``, ``min``, ``h``/``hour``, ``day``, ``week``, ``month`` (a year / 12), ``year``
+  (365.25 days);
+- temperature ``K``, ``degC``, ``degF``, ``degR`` and the differences ``delta_degC``, ...;
+- power ``W``, ``VA``, ``hp``, ``BTU/h``, ``refrigeration_ton`` (``TR``); energy ``J``, ``Wh``,
+  ``cal``, ``BTU``, ``therm``; pressure ``Pa``, ``bar``, ``psi``, ``atm``, ``inH2O``;
+  force ``N``, ``kgf``, ``lbf``; ``V``, ``A``, ``C``, ``Ah``; ``Hz``;
+- ratios ``%``, ``permille``, ``ppm``; information ``bit``, ``byte`` (``B``).
+
+Units defined here, beyond those:
+
+- ``hash`` (symbol ``H``), a base dimension, so ``TH/s``, ``PH/s`` and ``EH/s`` work (the
+  henry is not defined, so ``H`` is free).
 - ``USD`` and ``BTC``: two currencies, each its own dimension (their exchange rate moves, so no
   fixed conversion exists); ``sat`` is 1e-8 BTC.
 - ``cfm``: cubic feet per minute, the unit of airflow in North American data centers.
@@ -21,36 +41,243 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import re
-import warnings
+import sys
+import tokenize
 from typing import Annotated, Any
 
 import pint
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-from rackplan.errors import UnitError
+from rackplan.errors import UnitError, shown
 
-__all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "format_unit", "to_json"]
+__all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "FractionField",
+           "CountField",
+           "format_unit", "to_json", "DEFINITIONS", "MAX_TEXT_CHARS", "MAX_UNIT_CHARS",
+           "MAX_UNIT_FACTORS", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
 
-# The parsed default definitions are cached on disk (pint: "5x to 20x" faster to build).
-ureg = pint.UnitRegistry(cache_folder=":auto:")
-with warnings.catch_warnings():
-    # 'H' is redefined from henry to hash on purpose (see the module docstring).
-    warnings.simplefilter("ignore")
-    ureg.define("hash = [hash] = H")
-# "_": no separate symbol, so units print as "USD/MWh", not "US_dollar/MWh".
-ureg.define("USD = [currency_usd] = _ = US_dollar")
-ureg.define("BTC = [currency_btc] = _ = bitcoin")
-ureg.define("sat = 1e-8 * BTC = _ = satoshi")
-ureg.define("cfm = foot ** 3 / minute = CFM")
-ureg.define("@alias refrigeration_ton = TR")
+#: The unit definitions of the registry, in pint's definition-file syntax. Taken from pint's
+#: ``default_en.txt`` (BSD licence, (c) 2013-2019 by Pint Authors): the prefixes, the base
+#: units, and the units of length, area, volume, mass, time, temperature, energy, power,
+#: pressure, force, charge and information; the conversion factors are pint's own
+#: (``tests/test_units.py`` checks every unit against pint's full registry). Then rackplan's
+#: hash, USD, BTC, sat and cfm.
+DEFINITIONS = """
+@defaults
+    group = international
+    system = mks
+@end
+
+quecto- = 1e-30 = q-
+ronto- = 1e-27 = r-
+yocto- = 1e-24 = y-
+zepto- = 1e-21 = z-
+atto- =  1e-18 = a-
+femto- = 1e-15 = f-
+pico- =  1e-12 = p-
+nano- =  1e-9  = n-
+micro- = 1e-6  = µ- = μ- = u- = mu- = mc-
+milli- = 1e-3  = m-
+centi- = 1e-2  = c-
+deci- =  1e-1  = d-
+deca- =  1e+1  = da- = deka-
+hecto- = 1e2   = h-
+kilo- =  1e3   = k-
+mega- =  1e6   = M-
+giga- =  1e9   = G-
+tera- =  1e12  = T-
+peta- =  1e15  = P-
+exa- =   1e18  = E-
+zetta- = 1e21  = Z-
+yotta- = 1e24  = Y-
+ronna- = 1e27 = R-
+quetta- = 1e30 = Q-
+
+kibi- = 2**10 = Ki-
+mebi- = 2**20 = Mi-
+gibi- = 2**30 = Gi-
+tebi- = 2**40 = Ti-
+pebi- = 2**50 = Pi-
+exbi- = 2**60 = Ei-
+
+meter = [length] = m = metre
+second = [time] = s = sec
+ampere = [current] = A = amp
+gram = [mass] = g
+kelvin = [temperature]; offset: 0 = K = degK = °K = degree_Kelvin = degreeK
+radian = [] = rad
+bit = []
+byte = 8 * bit = B = octet
+
+pi = 3.1415926535897932384626433832795028841971693993751 = π
+standard_gravity = 9.80665 m/s^2 = g_0 = g0 = g_n = gravity
+standard_atmosphere = 1.01325e5 Pa = atm = atmosphere
+conventional_water_density = 1000 kg/m^3 = ρH2O
+
+percent = 0.01 = %
+permille = 0.001 = ‰
+ppm = 1e-6
+
+metric_ton = 1e3 * kilogram = t = tonne
+
+minute = 60 * second = min
+hour = 60 * minute = h = hr
+day = 24 * hour = d
+week = 7 * day
+year = 365.25 * day = a = yr = julian_year
+month = year / 12
+
+degree_Celsius = kelvin; offset: 273.15 = °C = celsius = degC = degreeC
+degree_Rankine = 5 / 9 * kelvin; offset: 0 = °R = rankine = degR = degreeR
+degree_Fahrenheit = 5 / 9 * kelvin; offset: 233.15 + 200 / 9 = °F = fahrenheit = degF = degreeF
+
+[area] = [length] ** 2
+are = 100 * meter ** 2
+hectare = 100 * are = ha
+
+[volume] = [length] ** 3
+liter = decimeter ** 3 = l = L = ℓ = litre
+cubic_centimeter = centimeter ** 3 = cc
+
+[frequency] = 1 / [time]
+hertz = 1 / second = Hz
+
+[velocity] = [length] / [time]
+[speed] = [velocity]
+[volumetric_flow_rate] = [volume] / [time]
+[acceleration] = [velocity] / [time]
+
+[force] = [mass] * [acceleration]
+newton = kilogram * meter / second ** 2 = N
+force_kilogram = g_0 * kilogram = kgf = kilogram_force
+
+[energy] = [force] * [length]
+joule = newton * meter = J
+watt_hour = watt * hour = Wh = watthour
+calorie = 4.184 * joule = cal = thermochemical_calorie = cal_th
+international_calorie = 4.1868 * joule = cal_it = international_steam_table_calorie
+british_thermal_unit = 1055.056 * joule = Btu = BTU = Btu_iso
+therm = 1e5 * Btu = thm = EC_therm
+
+[power] = [energy] / [time]
+watt = joule / second = W
+volt_ampere = volt * ampere = VA
+horsepower = 550 * foot * force_pound / second = hp = UK_horsepower = hydraulic_horsepower
+metric_horsepower = 75 * force_kilogram * meter / second
+electrical_horsepower = 746 * watt
+refrigeration_ton = 12e3 * Btu / hour = _ = ton_of_refrigeration = TR
+cooling_tower_ton = 1.25 * refrigeration_ton
+
+[density] = [mass] / [volume]
+
+[pressure] = [force] / [area]
+pascal = newton / meter ** 2 = Pa
+bar = 1e5 * pascal
+torr = atm / 760
+pound_force_per_square_inch = force_pound / inch ** 2 = psi
+meter_H2O = meter * conventional_water_density * g_0 = mH2O = m_H2O
+inch_H2O = inch * conventional_water_density * g_0 = inH2O = in_H2O = inchesH2O = inches_H2O
+
+[charge] = [current] * [time]
+coulomb = ampere * second = C
+ampere_hour = ampere * hour = Ah
+[electric_potential] = [energy] / [charge]
+volt = joule / coulomb = V
+
+@group USCSLengthInternational
+    inch = yard / 36 = in = international_inch = inches = international_inches
+    foot = yard / 3 = ft = international_foot = feet = international_feet
+    yard = 0.9144 * meter = yd = international_yard
+    mile = 1760 * yard = mi = international_mile
+    square_inch = inch ** 2 = sq_in = square_inches
+    square_foot = foot ** 2 = sq_ft = square_feet
+    square_yard = yard ** 2 = sq_yd
+    square_mile = mile ** 2 = sq_mi
+    cubic_inch = in ** 3 = cu_in
+    cubic_foot = ft ** 3 = cu_ft = cubic_feet
+    cubic_yard = yd ** 3 = cu_yd
+@end
+
+@group USCSLengthSurvey
+    survey_foot = 1200 / 3937 * meter = sft
+    rod = 16.5 * survey_foot = rd = pole = perch
+    chain = 4 * rod
+    acre = 10 * chain ** 2
+@end
+
+@group USCSLiquidVolume
+    pint = quart / 2 = pt = liquid_pint = US_pint
+    quart = gallon / 4 = qt = liquid_quart = US_liquid_quart
+    gallon = 231 * cubic_inch = gal = liquid_gallon = US_liquid_gallon
+@end
+
+@group Avoirdupois
+    ounce = pound / 16 = oz = avoirdupois_ounce = avdp_ounce
+    pound = 0.45359237 * kilogram = lb = avoirdupois_pound = avdp_pound
+    ton = 2e3 * pound = _ = short_ton
+    long_ton = 2240 * pound
+    force_pound = g_0 * pound = lbf = pound_force
+@end
+
+@group ImperialVolume
+    imperial_gallon = 4.54609 * liter = imperial_gal = UK_gallon
+@end
+
+# rackplan's own: hash rate, two currencies, airflow
+hash = [hash] = H
+USD = [currency_usd] = _ = US_dollar
+BTC = [currency_btc] = _ = bitcoin
+sat = 1e-8 * BTC = _ = satoshi
+cfm = foot ** 3 / minute = CFM
+
+@system SI
+    second
+    meter
+    kilogram
+    ampere
+    kelvin
+@end
+
+@system mks using international
+    meter
+    kilogram
+    second
+@end
+"""
+
+# Built from the definitions above, with no disk cache: nothing is unpickled at start-up (a
+# cache folder holds pickles that anyone able to write there could replace).
+ureg = pint.UnitRegistry(DEFINITIONS.splitlines())
 pint.set_application_registry(ureg)
 
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 
+#: A quantity string longer than this is refused before it is parsed (no unit needs more).
+MAX_TEXT_CHARS = 200
+#: Characters of the unit part (``"USD/kW/month"``) at most.
+MAX_UNIT_CHARS = 100
+#: Unit names in the unit part at most (``"J/(kg*K)"`` has 3).
+MAX_UNIT_FACTORS = 8
+#: Magnitudes, in the field's unit, beyond which rackplan does not compute: a value this large
+#: overflows the arithmetic downstream; one this small (other than 0) is subnormal, with few
+#: significant digits, and its inverse overflows. Fields bound their values much tighter.
+MAX_MAGNITUDE = 1e300
+MIN_MAGNITUDE = sys.float_info.min  # 2.2e-308
+
 # A number, then an optional unit: "18 MW", "-3.5e2 kW", "1_000 kW", "35degC", "0.72 m^2".
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+# What a unit is written with: names (letters, digits, _), * / ^ ( ), spaces, and the signs
+# of exponents and decimals. Anything else ("#", ",", "=", quotes) is not part of a unit.
+_UNIT_TEXT = re.compile(r"^[A-Za-z0-9_µμΩℓ°%‰Δ*/^() .+\-]*$")
+_UNIT_NAME = re.compile(r"[A-Za-z_µμΩℓ°%‰Δ][A-Za-z0-9_µμΩℓ°%‰Δ]*")
+
+# Every exception pint's parser and arithmetic can raise for arbitrary text: its own errors,
+# the tokenizer's, and the arithmetic of the expression ("W/0", "W**1e400").
+_PINT_FAILURES = (pint.errors.PintError, tokenize.TokenError, SyntaxError, ValueError,
+                  TypeError, AttributeError, LookupError, ArithmeticError, AssertionError,
+                  RecursionError, NotImplementedError)
 
 _DIMENSION_NAMES = {
     "[mass] * [length] ** 2 / [time] ** 3": "a power",
@@ -81,72 +308,165 @@ def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quanti
     Parameters
     ----------
     value : str, pint.Quantity, int or float
-        What the user wrote: ``"18 MW"``, ``"35 degC"``, ``Q_(18, "MW")``. A bare number is
-        accepted only where ``unit`` is dimensionless (``0.85``, or ``"85 %"``).
+        What the user wrote: ``"18 MW"``, ``"35 degC"``, ``Q_(18, "MW")``. A string is a number
+        and a unit, nothing else (no comment, no second number). A bare number is accepted only
+        where ``unit`` is dimensionless (``0.85``, or ``"85 %"``).
     unit : str
         The canonical unit of the field, e.g. ``"W"``, ``"degC"``, ``"USD/MWh"``.
     delta : bool
         The field is a temperature *difference* (``unit`` is ``"K"``). Offset units
         (``degC``, ``degF``) are then refused, because ``10 degC`` would silently become
-        283.15 K; ``10 K`` and ``10 delta_degC`` are accepted.
+        283.15 K; ``10 K`` and ``10 delta_degC`` are accepted. Where ``unit`` is an absolute
+        temperature (``"degC"``), a difference (``delta_degC``) is refused.
 
     Raises
     ------
     UnitError
-        For a bare number where a unit is needed, an unknown unit, a wrong dimension or a
-        value that is not finite.
+        For a bare number where a unit is needed, an unknown or malformed unit, a wrong
+        dimension, text longer than :data:`MAX_TEXT_CHARS` (or a unit longer than
+        :data:`MAX_UNIT_CHARS`, or of more than :data:`MAX_UNIT_FACTORS` names), or a value
+        that is not finite or lies beyond :data:`MAX_MAGNITUDE` (or, other than 0, below
+        :data:`MIN_MAGNITUDE`) in ``unit``. Never another exception, whatever ``value`` is.
     """
     target = ureg.Unit(unit)
     dimensionless = target.dimensionless
-    if isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a quantity; expected {_describe(unit)}, e.g. '1 {unit}'")
+    if isinstance(value, bool) or value is None:
+        raise UnitError(f"{shown(value)} is not a quantity; expected {_describe(unit)}, "
+                        f"e.g. '1 {format_unit(unit)}'")
     if isinstance(value, pint.Quantity):
-        q = value if value._REGISTRY is ureg else Q_(value.magnitude, str(value.units))
-    elif isinstance(value, (int, float)):
+        q = _from_quantity(value)
+    elif isinstance(value, numbers.Real):
         if not dimensionless:
             raise UnitError(
-                f"bare number {value!r} needs a unit: expected {_describe(unit)}, "
-                f"e.g. '{value} {format_unit(unit)}'"
+                f"bare number {shown(value)} needs a unit: expected {_describe(unit)}, "
+                f"e.g. '{_number_text(value)} {format_unit(unit)}'"
             )
-        q = Q_(float(value), "")
+        q = Q_(_finite(value, value, check_range=False), "")
     elif isinstance(value, str):
-        match = _NUMBER_UNIT.match(value)
-        if match is None:
-            raise UnitError(f"{value!r} is not a number followed by a unit")
-        magnitude, unit_text = match.groups()
-        if not unit_text and not dimensionless:
-            raise UnitError(
-                f"{value!r} has no unit: expected {_describe(unit)}, "
-                f"e.g. '{magnitude} {format_unit(unit)}'"
-            )
-        unit_text = unit_text.replace("%", "percent").replace("°C", "degC").replace("°F", "degF")
-        try:
-            q = Q_(float(magnitude.replace("_", "")), unit_text or "")
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError,
-                AttributeError, TypeError, ValueError, AssertionError) as exc:
-            raise UnitError(f"{value!r}: unknown unit {unit_text!r}") from exc
+        q = _from_text(value, unit, dimensionless)
     else:
-        raise UnitError(f"{value!r} is not a quantity; expected {_describe(unit)}")
+        raise UnitError(f"{shown(value)} is not a quantity; expected {_describe(unit)}")
 
     if q.dimensionality != target.dimensionality:
         raise UnitError(
             f"{_show(value)} is not {_describe(unit)} (expected units like {format_unit(unit)})"
         )
-    if delta and not q._is_multiplicative:
+    multiplicative = q._is_multiplicative
+    if delta and not multiplicative:
         raise UnitError(
             f"{_show(value)} is a temperature, not a temperature difference: "
             f"write '{q.magnitude:g} K' or '{q.magnitude:g} delta_{format_unit(q.units)}'"
         )
-    converted = q.to(target)
-    if not math.isfinite(float(converted.magnitude)):
-        raise UnitError(f"{_show(value)} is not a finite number")
-    return converted
+    target_multiplicative = Q_(1.0, target)._is_multiplicative
+    if not target_multiplicative and _is_difference(q):
+        absolute = format_unit(q.units).replace("delta_", "")
+        raise UnitError(
+            f"{_show(value)} is a temperature difference, not a temperature: "
+            f"write '{q.magnitude:g} {absolute}'"
+        )
+    try:
+        converted = q.to(target)
+        magnitude = float(converted.magnitude)
+    except _PINT_FAILURES:
+        raise UnitError(f"{_show(value)} cannot be converted to {format_unit(unit)}") from None
+    where = f" in {format_unit(unit)}" if not dimensionless else ""
+    _finite(magnitude, value, where)
+    # underflow ("1 %**200" is not 0); offset units (273.15 K is 0 degC) are exempt
+    underflow = magnitude == 0.0 and float(q.magnitude) != 0.0
+    if underflow and multiplicative and target_multiplicative:
+        raise UnitError(f"{_show(value)} is too small (under {MIN_MAGNITUDE:.3g}{where}, "
+                        "and not 0)")
+    return Q_(magnitude, target)
+
+
+def _from_text(value: str, unit: str, dimensionless: bool) -> pint.Quantity:
+    if len(value) > MAX_TEXT_CHARS:
+        raise UnitError(f"{shown(value)} ({len(value):,} characters) is too long for a "
+                        f"quantity: write a number and a unit, e.g. '1 {format_unit(unit)}'")
+    match = _NUMBER_UNIT.match(value)
+    if match is None:
+        raise UnitError(f"{shown(value)} is not a number followed by a unit "
+                        f"(e.g. '1 {format_unit(unit)}')")
+    magnitude_text, unit_text = match.groups()
+    if not unit_text and not dimensionless:
+        raise UnitError(
+            f"{shown(value)} has no unit: expected {_describe(unit)}, "
+            f"e.g. '{magnitude_text} {format_unit(unit)}'"
+        )
+    try:
+        magnitude = float(magnitude_text.replace("_", ""))
+    except ValueError:
+        raise UnitError(f"{shown(value)} does not start with a number") from None
+    _finite(magnitude, value, check_range=False)
+    if unit_text:
+        _check_unit_text(value, unit_text)
+    unit_text = unit_text.replace("%", "percent").replace("°C", "degC").replace("°F", "degF")
+    try:
+        return Q_(magnitude, unit_text or "")
+    except _PINT_FAILURES:
+        raise UnitError(f"{shown(value)}: unknown unit {shown(unit_text)}") from None
+
+
+def _check_unit_text(value: str, unit_text: str) -> None:
+    """Refuse what cannot be a unit before pint parses it (pint reads "MW # note" as MW)."""
+    if len(unit_text) > MAX_UNIT_CHARS:
+        raise UnitError(f"{shown(value)}: the unit is too long ({len(unit_text):,} characters; "
+                        f"at most {MAX_UNIT_CHARS})")
+    if not _UNIT_TEXT.match(unit_text):
+        bad = next(c for c in unit_text if not _UNIT_TEXT.match(c))
+        raise UnitError(f"{shown(value)}: {shown(unit_text)} is not a unit ({bad!r} is not "
+                        "part of one; write only a number and a unit)")
+    names = len(_UNIT_NAME.findall(unit_text))
+    if names > MAX_UNIT_FACTORS:
+        raise UnitError(f"{shown(value)}: the unit has {names} names, more than a unit needs "
+                        f"(at most {MAX_UNIT_FACTORS})")
+
+
+def _from_quantity(value: pint.Quantity) -> pint.Quantity:
+    try:
+        magnitude = _finite(value.magnitude, value, check_range=False)
+        if value._REGISTRY is ureg:
+            return Q_(magnitude, value.units)
+        return Q_(magnitude, str(value.units))
+    except _PINT_FAILURES:
+        raise UnitError(f"{shown(value)} is not a single quantity rackplan knows") from None
+
+
+def _finite(magnitude: Any, value: Any, where: str = "", check_range: bool = True) -> float:
+    """``magnitude`` as a float, or a UnitError if it is not finite (or, with ``check_range``,
+    beyond :data:`MAX_MAGNITUDE` or a subnormal other than 0)."""
+    try:
+        x = float(magnitude)
+    except (TypeError, ValueError, OverflowError):
+        raise UnitError(f"{_show(value)} is not a number") from None
+    if not math.isfinite(x):
+        raise UnitError(f"{_show(value)} is not a finite number{where}")
+    if check_range and abs(x) > MAX_MAGNITUDE:
+        raise UnitError(f"{_show(value)} is too large (over {MAX_MAGNITUDE:g}{where})")
+    if check_range and x != 0.0 and abs(x) < MIN_MAGNITUDE:
+        raise UnitError(f"{_show(value)} is too small (under {MIN_MAGNITUDE:.3g}{where}, "
+                        "and not 0)")
+    return x
+
+
+def _is_difference(q: pint.Quantity) -> bool:
+    return any(name.startswith("delta_") for name, _ in q.unit_items())
+
+
+def _number_text(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError, OverflowError):
+        return "1"
 
 
 def _show(value: Any) -> str:
     if isinstance(value, pint.Quantity):
-        return f"'{value.magnitude:g} {format_unit(value.units)}'"
-    return repr(value)
+        try:
+            return f"'{float(value.magnitude):g} {format_unit(value.units)}'"
+        except _PINT_FAILURES:
+            return shown(value)
+    return shown(value)
 
 
 # pint's compact spelling where people write it otherwise (each still parses back).
@@ -214,7 +534,9 @@ def _bounds_checker(unit: str, gt, ge, lt, le):
 def QuantityField(unit: str, *, gt=None, ge=None, lt=None, le=None, delta: bool = False):
     """A pydantic field type for a quantity stored in ``unit``.
 
-    Bounds are in ``unit`` (``QuantityField("W", gt=0)``). The stored value is a
+    Bounds are in ``unit`` (``QuantityField("W", gt=0)``), checked in the order ``gt``,
+    ``ge``, ``lt``, ``le``: ``gt=0, ge=1`` says "must be greater than 0" of a negative value
+    and "must be at least 1" of 0.5. The stored value is a
     :class:`pint.Quantity` converted to ``unit``; it serializes as ``"18000000 W"``.
     """
     check = _bounds_checker(unit, gt, ge, lt, le)
@@ -248,3 +570,18 @@ def FractionField(*, ge: float | None = 0.0, le: float | None = 1.0, gt=None, lt
             raise ValueError(str(exc)) from None
 
     return Annotated[float, BeforeValidator(validate)]
+
+
+def CountField(*, gt: int | None = None, ge: int | None = None, le: int | None = None):
+    """A pydantic field type for a whole number (units per rack, a block height).
+
+    ``4``, ``4.0`` or ``"4"``; ``true`` is refused (pydantic would read it as 1), and so is
+    anything out of the bounds.
+    """
+
+    def refuse_bool(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a whole number")
+        return value
+
+    return Annotated[int, BeforeValidator(refuse_bool), Field(gt=gt, ge=ge, le=le)]
