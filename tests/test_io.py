@@ -51,10 +51,13 @@ def test_validate_suggests_the_field_meant():
     assert "'utility_power'" in message
 
 
-def test_validate_counts_further_problems():
+def test_validate_lists_every_problem_on_one_line():
     with pytest.raises(InputError) as info:
         validate(_Toy, {"utility_power": "-1 MW", "x": 1, "y": 2}, source="s.toml")
-    assert "(and 2 more problems)" in str(info.value)
+    message = str(info.value)
+    assert message == ("s.toml: x: unknown field; y: unknown field; "
+                       "utility_power: -1e+06 W must be greater than 0 W")
+    assert info.value.field == "x"
 
 
 @pytest.mark.parametrize(

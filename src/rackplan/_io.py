@@ -8,13 +8,15 @@ dict first, and :func:`resolve` finds a built-in id or a user's path.
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rackplan.errors import InputError
+from rackplan.errors import InputError, shown
 
 __all__ = [
     "load_toml",
@@ -24,6 +26,9 @@ __all__ = [
     "apply_overrides",
     "close_matches",
     "resolve",
+    "looks_like_path",
+    "REFERENCE_RULE",
+    "MAX_FILE_BYTES",
     "DATA_DIR",
 ]
 
@@ -32,42 +37,112 @@ M = TypeVar("M", bound=BaseModel)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+#: The largest input file read [bytes]: a market, site or profile file is a few kB.
+MAX_FILE_BYTES = 1 << 20
+
+
 def load_toml(path: str | Path, error: type[InputError] = InputError) -> dict[str, Any]:
-    """Read a TOML file; a missing, unreadable or malformed file raises ``error`` naming it."""
+    """Read a TOML file; a missing, unreadable or malformed file raises ``error`` naming it.
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` (1 MiB) is read: a folder, a device
+    (``/dev/zero``), a FIFO or a socket is refused before it is opened, so nothing blocks or
+    fills memory. The text is UTF-8, with or without a byte-order mark. A file nested too
+    deeply for the TOML parser is refused like a malformed one.
+    """
     path = Path(path)
+    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = os.stat(path)
     except FileNotFoundError:
-        raise error("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise error("is a folder, not a TOML file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read file ({exc.__class__.__name__}: {exc})", source=str(path)) from None
+        raise error("file not found", source=source) from None
+    except (OSError, ValueError) as exc:  # permission, a name too long, an embedded NUL
+        raise error(f"cannot read file ({_reason(exc)})", source=source) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error("is a folder, not a TOML file", source=source)
+    if not stat.S_ISREG(info.st_mode):
+        raise error("is not a regular file (a device, FIFO or socket); give a TOML file",
+                    source=source)
+    if info.st_size > MAX_FILE_BYTES:
+        raise error(f"file too large ({info.st_size:,} bytes; an input file is at most "
+                    f"{MAX_FILE_BYTES:,})", source=source)
+    try:
+        # O_NONBLOCK: should the file have become a FIFO since the stat, opening it does not
+        # wait for a writer; read at most one byte more than allowed.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise error("is not a regular file (a device, FIFO or socket); give a TOML "
+                            "file", source=source)
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except InputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise error(f"cannot read file ({_reason(exc)})", source=source) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"file too large (an input file is at most {MAX_FILE_BYTES:,} bytes)",
+                    source=source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"cannot read file: not UTF-8 text (byte {exc.start:,} is invalid)",
+                    source=source) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"malformed TOML: {exc}", source=str(path)) from None
+        raise error(f"malformed TOML: {exc}", source=source) from None
+    except RecursionError:
+        raise error("malformed TOML: arrays or tables nested too deeply", source=source) from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.__class__.__name__}: {exc.strerror}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+#: Characters of the problems listed in one validation message, at most (then "and N more"):
+#: with the file name the line stays within the 1,000 characters the CLI prints.
+MAX_PROBLEM_CHARS = 700
 
 
 def format_validation_error(exc: ValidationError) -> tuple[str, str]:
-    """The first problem of a pydantic error as ``(field, message)``; more are counted."""
-    # An unknown field first: it is often a misspelt one, which also shows up as "missing",
-    # and only the unknown one can carry the "did you mean" hint.
+    """Every problem of a pydantic error on one line, as ``(field, message)``.
+
+    ``field`` and the start of ``message`` are the first problem's; each further problem
+    follows as ``"; other.field: its message"``. Past :data:`MAX_PROBLEM_CHARS` characters
+    the rest are counted (``"; and 12 more problems"``). An unknown field comes first: it is
+    often a misspelt one, which also shows up as "missing", and only the unknown one can carry
+    the "did you mean" hint.
+    """
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        message = "unknown field"
-    elif kind == "missing":
-        message = "required field is missing"
-    else:
-        message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if "input" in first and kind not in ("value_error", "assertion_error"):
-            message += f" (got {first['input']!r})"
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    problems: list[tuple[str, str]] = []
+    for e in errors:
+        item = (".".join(str(p) for p in e["loc"]) or "(top level)", _problem(e))
+        if item not in problems:
+            problems.append(item)
+    field, message = problems[0]
+    length = len(message)
+    for n, (other, text) in enumerate(problems[1:], start=1):
+        part = f"; {other}: {text}"
+        if length + len(part) > MAX_PROBLEM_CHARS:
+            more = len(problems) - n
+            message += f"; and {more} more problem{'s' if more > 1 else ''}"
+            break
+        message += part
+        length += len(part)
     return field, message
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if "input" in error and kind not in ("value_error", "assertion_error"):
+        message += f" (got {shown(error['input'])})"
+    return message
 
 
 def validate(model: type[M], data: Mapping[str, Any], source: str,
@@ -77,7 +152,7 @@ def validate(model: type[M], data: Mapping[str, Any], source: str,
         return model.model_validate(dict(data))
     except ValidationError as exc:
         field, message = format_validation_error(exc)
-        if message.startswith("unknown field"):  # may be followed by "(and N more problems)"
+        if message.startswith("unknown field"):  # may be followed by further problems
             known = _field_names(model, field)
             hint = close_matches(field.rsplit(".", 1)[-1], known)
             if hint:
@@ -102,21 +177,32 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> str:
     return ", ".join(repr(m) for m in matches)
 
 
+#: A --set value longer than this is taken as a string, never parsed as TOML.
+MAX_OVERRIDE_TOML_CHARS = 1000
+
+
 def parse_override(text: str, flag: str = "--set") -> tuple[str, Any]:
     """Split ``FIELD=VALUE``; VALUE is read as a TOML value if it is one, else as a string.
 
     ``pue=1.3`` gives a float, ``redundancy=N+1`` and ``utility_power=20 MW`` give strings.
+    A value longer than :data:`MAX_OVERRIDE_TOML_CHARS` stays a string (the field refuses it).
     """
     if "=" not in text:
-        raise InputError(f"{text!r} is not FIELD=VALUE", source=flag)
+        raise InputError(f"{shown(text)} is not FIELD=VALUE", source=flag)
     name, _, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not name:
-        raise InputError(f"{text!r} has no field name", source=flag)
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip("'\"")
+        raise InputError(f"{shown(text)} has no field name", source=flag)
+    value: Any = raw.strip("'\"")
+    # One TOML value and nothing else: no comment ("pue=1.3 # note" is refused by the field,
+    # as "18 MW # note" is), no second line, nothing too long to convert.
+    if (len(raw) <= MAX_OVERRIDE_TOML_CHARS and "#" not in raw and "\n" not in raw
+            and "\r" not in raw):
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            # not a TOML value (or one nested or long past what Python converts): a string
+            pass
     return name, value
 
 
@@ -149,22 +235,57 @@ def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
 
+#: How a reference is told apart from a built-in id (quoted by the docstrings of the loaders).
+REFERENCE_RULE = (
+    "A value that contains '/' or '\\' or ends in '.toml' is a file path (write ./NAME for "
+    "a file in the current folder); anything else is a built-in id, even if a file of that "
+    "name exists."
+)
+
+
+def looks_like_path(ref: str | Path) -> bool:
+    """Whether ``ref`` is a file path rather than a built-in id (see :data:`REFERENCE_RULE`):
+    a :class:`~pathlib.Path`, or a string with a path separator or ending in ``.toml``."""
+    if isinstance(ref, Path):
+        return True
+    text = str(ref)
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return any(sep in text for sep in separators) or "\\" in text or text.endswith(".toml")
+
+
 def resolve(ref: str | Path, folder: Path, kind: str, error: type[InputError]) -> Path:
     """Find a built-in id (``moses-lake``) in ``folder`` (searched recursively) or a user's path.
 
-    A string that names an existing file, or ends in ``.toml``, is a path. An unknown id raises
-    ``error`` listing the close matches among the built-in ids.
+    The rule: a :class:`~pathlib.Path`, or a string that contains a path separator (``/``,
+    or ``\\``) or ends in ``.toml``, is a file path (``./moses-lake.toml``,
+    ``sites/mine.toml``); anything else is a built-in id, whatever files the current folder
+    holds (a file ``moses-lake`` there does not shadow the built-in site). A missing path
+    raises ``error("file not found")``; :func:`load_toml` reports any other problem with the
+    file. An unknown id raises ``error`` listing the close matches among the built-in ids.
     """
+    if looks_like_path(ref):
+        path = Path(ref).expanduser() if isinstance(ref, str) else ref
+        try:
+            missing = not os.path.lexists(path)
+        except (OSError, ValueError):  # an embedded NUL: load_toml says so
+            missing = False
+        if missing:
+            raise error("file not found", source=str(ref))
+        return path
     text = str(ref)
-    candidate = Path(text).expanduser()
-    if candidate.suffix == ".toml" or candidate.exists() or "/" in text or "\\" in text:
-        if not candidate.exists():
-            raise error("file not found", source=text)
-        return candidate
     known = {p.stem: p for p in sorted(folder.rglob("*.toml"))}
     if text in known:
         return known[text]
-    hint = close_matches(text, known)
-    message = f"unknown {kind} id {text!r}"
+    hint = close_matches(text, known) if len(text) <= 100 else ""
+    message = f"unknown {kind} id {shown(text)}"
     message += f"; did you mean {hint}?" if hint else f"; known ids: {', '.join(sorted(known))}"
+    if _is_file(text):
+        message += f" (a file {shown(text)} exists here: write ./{text} to read it)"
     raise error(message, source=f"--{kind}")
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
