@@ -29,7 +29,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from rackplan._io import DATA_DIR, close_matches, load_toml, resolve, validate
 from rackplan.errors import MarketError, UnitError
 from rackplan.profiles import Source
-from rackplan.units import QuantityField, parse_quantity
+from rackplan.units import Q_, CountField, QuantityField, parse_quantity
 
 __all__ = [
     "Market",
@@ -48,6 +48,14 @@ DEFAULT_MARKET = "2025-11-13"
 HASHES_PER_DIFFICULTY = 2.0**32
 #: Target block interval [s].
 BLOCK_INTERVAL = 600.0
+#: Difficulty bounds of a market: 1 is the protocol's minimum; 1e24 is 10 billion times the
+#: difficulty of 2025 (a network hash rate of 7e13 EH/s).
+MIN_DIFFICULTY = 1.0
+MAX_DIFFICULTY = 1e24
+_MIN_HASHRATE_EHS = MIN_DIFFICULTY * HASHES_PER_DIFFICULTY / BLOCK_INTERVAL / 1e18
+_MAX_HASHRATE_EHS = MAX_DIFFICULTY * HASHES_PER_DIFFICULTY / BLOCK_INTERVAL / 1e18
+#: Lowest yearly growth of a price or rate: a 99 % fall a year (-1 would be a price of 0).
+MIN_GROWTH = -0.99
 
 # Fields whose scalar --set value applies to the GPU system being compared (a table per id in
 # the file).
@@ -64,14 +72,20 @@ def difficulty_from_network_hashrate(hashrate_hs: float) -> float:
     return hashrate_hs * BLOCK_INTERVAL / HASHES_PER_DIFFICULTY
 
 
-def Share(*, ge: float | None = 0.0, le: float | None = None, gt: float | None = None,
+_UNSET: Any = object()
+
+
+def Share(*, ge: float | None = _UNSET, le: float | None = None, gt: float | None = None,
           lt: float | None = None):
     """A share or rate stored as a float: ``0.02``, ``"0.02"`` or ``"2 %"``.
 
-    Bounds are on the float (``le`` defaults to 1 unless ``lt`` is given). Out of range, the
-    message states the range and, for a whole number where a share is meant (a pool fee of
-    ``40``), how to write it as a percentage.
+    Bounds are on the float: ``ge`` defaults to 0 unless ``gt`` is given, ``le`` to 1 unless
+    ``lt`` is given. Out of range, the message states the range and, for a whole number where
+    a share is meant (a pool fee of ``40``), how to write it as a percentage. Not finite
+    (``inf``, ``nan``) is refused.
     """
+    if ge is _UNSET:
+        ge = None if gt is not None else 0.0
     if le is None and lt is None:
         le = 1.0
 
@@ -103,62 +117,70 @@ class Market(BaseModel):
     file gives that instead), and so is ``network_hashrate``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = ""
     name: str = ""
     date: _dt.date
 
     # --- Bitcoin network -----------------------------------------------------------------
-    btc_price: QuantityField("USD/BTC", gt=0)
-    difficulty: QuantityField("", gt=0) | None = None
-    network_hashrate: QuantityField("EH/s", gt=0) | None = None
+    # Upper bounds on prices and costs: far above any market (a BTC at 10 billion USD,
+    # power at 100 USD/kWh), low enough that fifty years of growth on a 100 GW site stays a
+    # finite number.
+    btc_price: QuantityField("USD/BTC", gt=0, le=1e10)
+    # Difficulty 1 is the protocol's minimum; 1e24 is 10 billion times today's.
+    difficulty: QuantityField("", ge=MIN_DIFFICULTY, le=MAX_DIFFICULTY) | None = None
+    network_hashrate: QuantityField("EH/s", gt=0, ge=_MIN_HASHRATE_EHS,
+                                    le=_MAX_HASHRATE_EHS) | None = None
     fees_per_block: QuantityField("BTC", ge=0, le=50)
-    block_height: int = Field(ge=0, le=6_930_000)  # 33 halvings: the subsidy is 0 after that
+    block_height: CountField(ge=0, le=6_930_000)  # 33 halvings: the subsidy is 0 after that
     difficulty_growth: Share(ge=-0.5, le=1.0)  # per month
-    btc_price_growth: Share(gt=-1.0, le=10.0)  # per year
+    btc_price_growth: Share(ge=MIN_GROWTH, le=10.0)  # per year; -0.2 is a 20 % fall a year
     pool_fee: Share(ge=0.0, lt=1.0)
     uptime: Share(gt=0.0, le=1.0)
 
     # --- Power -----------------------------------------------------------------------------
-    power_price: QuantityField("USD/MWh", ge=0)
-    demand_charge: QuantityField("USD/kW/month", ge=0)
-    power_price_growth: Share(gt=-1.0, le=10.0)  # per year
+    power_price: QuantityField("USD/MWh", ge=0, le=1e5)
+    demand_charge: QuantityField("USD/kW/month", ge=0, le=1e4)
+    power_price_growth: Share(ge=MIN_GROWTH, le=10.0)  # per year
 
     # --- GPU-as-a-service ------------------------------------------------------------------
-    gpu_hour_price: dict[str, QuantityField("USD/hour", gt=0)]  # per GPU, by GPU system id
-    gpu_system_price: dict[str, QuantityField("USD", gt=0)]  # per unit (rack or server)
+    # per GPU, by GPU system id
+    gpu_hour_price: dict[str, QuantityField("USD/hour", gt=0, le=1e4)]
+    gpu_system_price: dict[str, QuantityField("USD", gt=0, le=1e10)]  # per unit (rack/server)
     gpu_price_decline: Share(ge=0.0, lt=1.0)  # per year
     utilization: Share(ge=0.0, le=1.0)
     gpu_idle_power_share: Share(ge=0.0, le=1.0)
-    installation_per_gpu: QuantityField("USD", ge=0)
-    staff_per_1000_gpus: float = Field(ge=0)
-    network_software: QuantityField("USD/month", ge=0)  # per GPU
+    installation_per_gpu: QuantityField("USD", ge=0, le=1e7)
+    staff_per_1000_gpus: float = Field(ge=0, le=1000)  # at most one per GPU
+    network_software: QuantityField("USD/month", ge=0, le=1e6)  # per GPU
     build_period: QuantityField("month", ge=0, le=120)
 
     # --- Colocation ------------------------------------------------------------------------
-    colocation_rate: QuantityField("USD/kW/month", ge=0)  # per kW of IT
-    colocation_escalator: Share(gt=-1.0, le=1.0)  # per year
+    colocation_rate: QuantityField("USD/kW/month", ge=0, le=1e5)  # per kW of IT
+    colocation_escalator: Share(ge=MIN_GROWTH, le=1.0)  # per year
     colocation_opex_share: Share(ge=0.0, le=1.0)  # of colocation revenue
 
     # --- Capex -----------------------------------------------------------------------------
-    facility_capex: QuantityField("USD/MW", ge=0)  # per MW of gross utility power
-    miner_price: QuantityField("USD/(TH/s)", ge=0)
-    mining_facility_capex: QuantityField("USD/MW", ge=0)  # per MW of gross utility power
+    facility_capex: QuantityField("USD/MW", ge=0, le=1e10)  # per MW of gross utility power
+    miner_price: QuantityField("USD/(TH/s)", ge=0, le=1e6)
+    mining_facility_capex: QuantityField("USD/MW", ge=0, le=1e10)  # per MW of gross utility
     mining_build_period: QuantityField("month", ge=0, le=120)
 
     # --- Opex ------------------------------------------------------------------------------
-    staff_cost: QuantityField("USD/year", ge=0)  # per full-time employee
-    mining_staff_per_mw: float = Field(ge=0)  # FTE per MW of mining IT power
+    staff_cost: QuantityField("USD/year", ge=0, le=1e9)  # per full-time employee
+    mining_staff_per_mw: float = Field(ge=0, le=1000)  # FTE per MW of mining IT power
     maintenance_it: Share(ge=0.0, le=1.0)  # per year, of IT equipment capex
     maintenance_facility: Share(ge=0.0, le=1.0)  # per year, of facility capex
     insurance: Share(ge=0.0, le=1.0)  # per year, of all capex
-    sga_share: Share(ge=0.0, le=1.0)  # of revenue
+    # of revenue; below 1, or no revenue is left to break even with (an infinite price)
+    sga_share: Share(ge=0.0, lt=1.0)
 
     # --- Finance ---------------------------------------------------------------------------
     discount_rate: Share(ge=0.0, le=1.0)  # per year, effective
-    useful_life_it: QuantityField("year", gt=0, le=50)
-    useful_life_facility: QuantityField("year", gt=0, le=100)
+    # at least a month: straight-line depreciation over less is no depreciation
+    useful_life_it: QuantityField("year", gt=0, ge=1 / 12, le=50)
+    useful_life_facility: QuantityField("year", gt=0, ge=1 / 12, le=100)
     residual_value: Share(ge=0.0, le=1.0)  # share of book value counted at the horizon's end
 
     sources: list[Source] = Field(default_factory=list)
@@ -182,14 +204,14 @@ class Market(BaseModel):
         if self.difficulty is not None and self.network_hashrate is not None:
             raise ValueError("give difficulty or network_hashrate, not both")
         # Fill the other one in, so downstream code reads either.
+        # Both are bounded so that the one computed from the other is finite and in range.
         if self.difficulty is None:
             h = float(self.network_hashrate.m_as("hash/s"))
-            object.__setattr__(self, "difficulty", parse_quantity(
-                difficulty_from_network_hashrate(h), ""))
+            object.__setattr__(self, "difficulty", Q_(difficulty_from_network_hashrate(h), ""))
         else:
             d = float(self.difficulty.magnitude)
-            object.__setattr__(self, "network_hashrate", parse_quantity(
-                f"{network_hashrate_from_difficulty(d)} hash/s", "EH/s"))
+            object.__setattr__(self, "network_hashrate",
+                               Q_(network_hashrate_from_difficulty(d), "hash/s").to("EH/s"))
         return self
 
     # Prices of the GPU system being compared -------------------------------------------------

@@ -12,6 +12,7 @@ the profile id: ``gb300-nvl72``, ``antminer-s21-xp-hyd``.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from rackplan._io import load_toml, resolve, validate
 from rackplan.errors import ProfileError
-from rackplan.units import FractionField, QuantityField
+from rackplan.units import CountField, FractionField, QuantityField
 
 __all__ = ["HardwareProfile", "Cooling", "Source", "load_profile", "list_profiles", "profiles_dir"]
 
@@ -31,7 +32,7 @@ CoolingMethod = Literal["air", "direct_liquid", "immersion", "hydro", "rear_door
 class Source(BaseModel):
     """Where a figure comes from: ``url`` and what it ``supports`` (which fields)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     url: str = Field(min_length=8)
     supports: str = Field(min_length=1)
 
@@ -43,7 +44,7 @@ class Cooling(BaseModel):
     plates, hydro blocks, immersion fluid) [0..1]; the rest goes to the room air.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     method: CoolingMethod
     liquid_fraction: FractionField()
     coolant_supply_max: QuantityField("degC", gt=-50, lt=120) | None = None
@@ -65,24 +66,32 @@ class Cooling(BaseModel):
 class HardwareProfile(BaseModel):
     """A device, per unit: a miner, a server, or a rack-scale system (``units_per_rack = 1``).
 
-    Quantities are stored in SI-friendly canonical units (W, kg, m^2, hash/s).
+    Quantities are stored in SI-friendly canonical units (W, kg, m^2, hash/s). Bounds:
+    ``power_max`` and ``power_typical`` 1 W to 100 MW, ``hashrate`` 1 MH/s to 1 EH/s,
+    ``rack_weight`` 1 kg to 100 t, ``rack_footprint`` 0.01 to 1,000 m^2, ``units_per_rack`` 1
+    to 10,000, ``gpus_per_unit`` 1 to 100,000, ``rack_units`` 1 to 100.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = ""
     name: str = Field(min_length=1)
     vendor: str = Field(min_length=1)
     kind: Literal["gpu", "asic"]
-    power_max: QuantityField("W", gt=0)
-    power_typical: QuantityField("W", gt=0)
-    units_per_rack: int = Field(gt=0)
+    # Bounds: wide around any real device (a miner is ~5 kW, a rack-scale system ~150 kW and
+    # 1.5 t on 0.7 m^2), tight enough that no count or ratio downstream overflows.
+    power_max: QuantityField("W", gt=0, ge=1, le=1e8)
+    power_typical: QuantityField("W", gt=0, ge=1, le=1e8)
+    units_per_rack: CountField(gt=0, le=10_000)
     # validate_default: the kind checks below must run when the field is left out.
-    gpus_per_unit: int | None = Field(default=None, gt=0, validate_default=True)
-    hashrate: QuantityField("hash/s", gt=0) | None = Field(default=None, validate_default=True)
-    rack_weight: QuantityField("kg", gt=0)
-    rack_footprint: QuantityField("m**2", gt=0)
-    rack_units: int | None = Field(default=None, gt=0, description="height of one unit in U")
+    gpus_per_unit: CountField(gt=0, le=100_000) | None = Field(default=None,
+                                                              validate_default=True)
+    hashrate: QuantityField("hash/s", gt=0, ge=1e6, le=1e18) | None = Field(
+        default=None, validate_default=True)
+    rack_weight: QuantityField("kg", gt=0, ge=1, le=1e5)
+    rack_footprint: QuantityField("m**2", gt=0, ge=0.01, le=1000)
+    rack_units: CountField(gt=0, le=100) | None = Field(default=None,
+                                                       description="height of one unit in U")
     cooling: Cooling
     sources: list[Source] = Field(min_length=1)
     assumptions: str = ""
@@ -133,15 +142,36 @@ def profiles_dir() -> Path:
 
 
 def load_profile(ref: str | Path | HardwareProfile) -> HardwareProfile:
-    """Load a profile by built-in id (``"gb300-nvl72"``) or by path to a user's TOML file."""
+    """Load a profile by built-in id (``"gb300-nvl72"``) or by path to a user's TOML file.
+
+    A :class:`~pathlib.Path`, or a string that contains ``/`` or ``\\`` or ends in ``.toml``,
+    is a file path (``./my-miner.toml``); anything else is a built-in id, even if a file of
+    that name exists in the current folder. A file is read again when it has changed since it
+    was last loaded (its modification time or size differs).
+    """
     if isinstance(ref, HardwareProfile):
         return ref
     path = resolve(ref, profiles_dir(), "profile", ProfileError)
-    return _load_path(str(path.resolve()))
+    return _load_path(str(path))
+
+
+def _load_path(path: str) -> HardwareProfile:
+    """The profile in file ``path``, from the cache while the file is unchanged."""
+    try:
+        resolved = str(Path(path).resolve())
+        info = os.stat(resolved)
+    except (OSError, ValueError, RuntimeError):
+        return _read_profile(path)  # load_toml names the file and what is wrong with it
+    return _cached_profile(resolved, info.st_mtime_ns, info.st_size)
 
 
 @lru_cache(maxsize=256)
-def _load_path(path: str) -> HardwareProfile:
+def _cached_profile(path: str, mtime_ns: int, size: int) -> HardwareProfile:
+    # keyed on the file's modification time and size too: an edited file is read again
+    return _read_profile(path)
+
+
+def _read_profile(path: str) -> HardwareProfile:
     data = load_toml(path, ProfileError)
     if "id" in data:
         raise ProfileError("unknown field (the id is the file name)", source=path, field="id")
@@ -152,5 +182,5 @@ def _load_path(path: str) -> HardwareProfile:
 def list_profiles() -> list[HardwareProfile]:
     """Every built-in profile, sorted by kind then id."""
     paths = sorted(profiles_dir().rglob("*.toml"))
-    profiles = [_load_path(str(p.resolve())) for p in paths]
+    profiles = [_load_path(str(p)) for p in paths]
     return sorted(profiles, key=lambda p: (p.kind, p.id))

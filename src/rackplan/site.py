@@ -123,49 +123,64 @@ _COOLANT = re.compile(r"^(?:(water)|(PG|EG)(\d{1,2}))$", re.IGNORECASE)
 class PowerChain(BaseModel):
     """Efficiencies from the utility meter to the rack [0..1]."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-    transformer: FractionField(gt=0, ge=None) = TRANSFORMER_EFFICIENCY
-    ups: FractionField(gt=0, ge=None) = UPS_EFFICIENCY
-    distribution: FractionField(gt=0, ge=None) = DISTRIBUTION_EFFICIENCY
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+    # gt=0 then ge=0.5: a negative efficiency "must be greater than 0", 0.1 "at least 0.5"
+    transformer: FractionField(gt=0, ge=0.5) = TRANSFORMER_EFFICIENCY
+    ups: FractionField(gt=0, ge=0.5) = UPS_EFFICIENCY
+    distribution: FractionField(gt=0, ge=0.5) = DISTRIBUTION_EFFICIENCY
 
 
 class CoolingPlant(BaseModel):
     """The plant that rejects the heat; ``liquid_overhead``/``air_overhead`` [W/W] override
     the electrical power per unit of heat of :data:`PLANT_OVERHEAD` for its type."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
     type: PlantType
-    liquid_overhead: FractionField(le=None) | None = None
-    air_overhead: FractionField(le=None) | None = None
+    # at most 10 W of cooling power per W of heat (a chiller of COP 0.1)
+    liquid_overhead: FractionField(le=10.0) | None = None
+    air_overhead: FractionField(le=10.0) | None = None
 
 
 class Site(BaseModel):
-    """A site. Quantities are stored in W, m^2, kg/m^2, m, degC and K (differences)."""
+    """A site. Quantities are stored in W, m^2, kg/m^2, m, degC and K (differences).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Bounds beyond the physical ones: ``utility_power`` and ``heat_rejection_capacity`` 1 W to
+    100 GW, ``white_space`` 1 m^2 to 10 km^2, ``floor_load_limit`` 1 to 100,000 kg/m^2,
+    ``pue`` 1 to 10, ``aisle_factor`` 1 to 100, ``air_delta_t`` 1 to 50 K, ``coolant_delta_t``
+    1 to 40 K, ``cdu_capacity`` 1 kW to 1 GW; power-chain efficiencies 0.5 to 1, plant
+    overheads 0 to 10 W/W.
+    """
 
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    # Bounds: wide around any real site, tight enough that no unit count, flow or cost
+    # downstream overflows (a positive value must be "greater than 0", then "at least" the
+    # lower bound, so that 5e-324 K does not give an infinite coolant flow).
     id: str = ""
     name: str = Field(min_length=1)
-    utility_power: QuantityField("W", gt=0)
-    pue: FractionField(ge=1.0, le=None) | None = None
+    utility_power: QuantityField("W", gt=0, ge=1, le=1e11)  # 1 W to 100 GW
+    pue: FractionField(ge=1.0, le=10.0) | None = None
     cooling_plant: CoolingPlant | None = None
     power_chain: PowerChain = PowerChain()
     house_load: FractionField() = HOUSE_LOAD
-    white_space: QuantityField("m**2", gt=0) | None = None
-    aisle_factor: FractionField(ge=1.0, le=None) = AISLE_FACTOR
-    floor_load_limit: QuantityField("kg/m**2", gt=0) | None = None
+    white_space: QuantityField("m**2", gt=0, ge=1, le=1e7) | None = None  # up to 10 km^2
+    aisle_factor: FractionField(ge=1.0, le=100.0) = AISLE_FACTOR
+    floor_load_limit: QuantityField("kg/m**2", gt=0, ge=1, le=1e5) | None = None
     altitude: QuantityField("m", ge=-500, le=6000) = "0 m"
     design_dry_bulb: QuantityField("degC", gt=-60, lt=70) | None = None
     air_inlet_temperature: QuantityField("degC", gt=0, lt=70) = AIR_INLET_TEMPERATURE
-    air_delta_t: QuantityField("K", gt=0, le=50, delta=True) = AIR_DELTA_T
+    air_delta_t: QuantityField("K", gt=0, ge=1, le=50, delta=True) = AIR_DELTA_T
     coolant: str = "water"
     coolant_supply_temperature: QuantityField("degC", gt=0, lt=90) = COOLANT_SUPPLY_TEMPERATURE
-    coolant_delta_t: QuantityField("K", gt=0, le=40, delta=True) = COOLANT_DELTA_T
-    cdu_capacity: QuantityField("W", gt=0) = CDU_CAPACITY
+    coolant_delta_t: QuantityField("K", gt=0, ge=1, le=40, delta=True) = COOLANT_DELTA_T
+    cdu_capacity: QuantityField("W", gt=0, ge=1e3, le=1e9) = CDU_CAPACITY  # 1 kW to 1 GW
     cdu_approach: QuantityField("K", ge=0, le=30, delta=True) = CDU_APPROACH
     dry_cooler_approach: QuantityField("K", ge=0, le=30, delta=True) = DRY_COOLER_APPROACH
     redundancy: Literal["N", "N+1", "2N"] = REDUNDANCY
-    heat_rejection_capacity: QuantityField("W", gt=0) | None = None
+    heat_rejection_capacity: QuantityField("W", gt=0, ge=1, le=1e11) | None = None
 
     @field_validator("coolant")
     @classmethod
