@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -125,3 +126,121 @@ def test_bad_input_is_one_line_exit_2(run_cli, args, words):
     code, out, err = run_cli(*args)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and words in err, err
+
+
+# --- no NaN or infinity in any format; undefined figures are null/empty/n/a with a reason ------
+
+
+def _no_constants(out: str):
+    def refuse(name):
+        raise ValueError(f"{name} in the JSON output")
+
+    return json.loads(out, parse_constant=refuse)
+
+
+def check_output(code, out, err, fmt):
+    """The contract of every run: exit 0 or 2; on 2 one line and nothing on stdout; on 0 no
+    NaN or infinity in the data, whatever the format. Returns the parsed JSON (or None)."""
+    assert code in (0, 2), err
+    assert "Traceback" not in err
+    if code == 2:
+        assert out == "" and err.count("\n") == 1 and err.startswith("rackplan: error: "), err
+        return None
+    if fmt == "json":
+        return _no_constants(out)
+    words = set(re.findall(r"[A-Za-z]+", out.lower()))
+    assert not words & {"nan", "inf", "infinity"}, out
+    return None
+
+
+# Each reproducer of issue 7 and another input of the same kind.
+UNDEFINED_CASES = [
+    pytest.param(["--years", "1"], id="years-1"),  # the GPU build (13 months) outlasts it
+    pytest.param(["--years", "1", "--set", "mining_build_period=12 month"],
+                 id="mining-build-equals-horizon"),
+    pytest.param(["--set", "utility_power=100 kW"], id="no-gpu-system-fits"),
+    pytest.param(["--set", "utility_power=1 W"], id="nothing-fits"),
+    pytest.param(["--set", "build_period=60 month"], id="build-equals-horizon"),
+    pytest.param(["--set", "build_period=120 month"], id="build-beyond-horizon"),
+    pytest.param(["--set", "sga_share=1.0"], id="sga-all-revenue"),
+    pytest.param(["--set", "sga_share=0.999999"], id="sga-nearly-all"),
+    pytest.param(["--set", "staff_per_1000_gpus=inf"], id="staff-inf"),
+    pytest.param(["--set", "staff_per_1000_gpus=nan"], id="staff-nan"),
+    pytest.param(["--set", "utilization=0"], id="no-gpu-hours-sold"),
+    pytest.param(["--set", "power_price=0 USD/MWh", "--set", "demand_charge=0 USD/kW/month"],
+                 id="free-power"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "csv"])
+@pytest.mark.parametrize("args", UNDEFINED_CASES)
+def test_compare_never_prints_nan_or_inf(run_cli, args, fmt):
+    code, out, err = run_cli("compare", *args, "--format", fmt)
+    data = check_output(code, out, err, fmt)
+    if code == 0 and fmt == "json":
+        assert err == ""  # the warnings are in the data
+        nulls = [k for k, v in data["options"].items()
+                 if v["irr"] is None or v["payback"] is None or v["revenue_per_mw_year"] is None]
+        if nulls:
+            assert data["warnings"], "a null figure with no warning saying why"
+
+
+def test_an_option_that_never_operates_is_explained(run_cli):
+    code, out, err = run_cli("compare", "--years", "1", "--format", "json")
+    d = _no_constants(out)
+    gpu = d["options"]["gpuaas"]
+    assert code == 0 and gpu["revenue_per_mw_year"] is None and gpu["payback"] is None
+    assert gpu["total"]["revenue"]["value"] == 0.0 and gpu["total"]["noi_margin"] is None
+    assert d["breakeven"]["gpu_hour_price"]["value"] is None
+    assert "no breakeven" in d["breakeven"]["gpu_hour_price"]["note"]
+    text = "\n".join(d["warnings"])
+    assert "GPU-as-a-service and Colocation: does not operate within the horizon: its " \
+           "13-month build period" in text
+    assert "revenue per MW(IT)-year n/a: no operating month within the horizon" in text
+    # the table: n/a, and the same reasons as warnings on stderr
+    code, out, err = run_cli("compare", "--years", "1")
+    assert code == 0
+    row = next(line for line in out.splitlines() if "revenue per MW(IT)-year" in line)
+    assert row.count("n/a") == 2
+    assert "14 (after the horizon)" in out
+    assert "Breakeven GPU-hour price: n/a (GPU-as-a-service sells no GPU hours" in out
+    assert "rackplan: warning: GPU-as-a-service and Colocation: revenue per MW(IT)-year n/a" \
+        in err
+    # CSV: an empty cell
+    code, out, _ = run_cli("compare", "--years", "1", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    per_mw = {r["option"]: r["value"] for r in rows if r["quantity"] == "revenue_per_mw_year"}
+    assert per_mw["gpuaas"] == "" and per_mw["colocation"] == "" and float(per_mw["mine"]) > 0
+
+
+def test_compare_years_takes_a_whole_number(run_cli):
+    code, out, _ = run_cli("compare", *TOY[:-2], "--years", "1.0", "--format", "json")
+    assert code == 0 and _no_constants(out)["inputs"]["years"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "csv"])
+@pytest.mark.parametrize("flag, value", [
+    ("--btc-price", "1e308"), ("--btc-price", "inf"), ("--btc-price", "nan"),
+    ("--difficulty", "1e-300"), ("--difficulty", "inf"), ("--network-hashrate", "1e-300 H/s"),
+    ("--fees-per-block", "1e300"), ("--pool-fee", "nan"), ("--block-height", "1e30"),
+])
+def test_hashprice_never_prints_nan_or_inf(run_cli, flag, value, fmt):
+    code, out, err = run_cli("hashprice", flag, value, "--format", fmt)
+    check_output(code, out, err, fmt)
+
+
+# --- user text is text ---------------------------------------------------------------------------
+
+
+def test_compare_prints_a_site_name_as_written(run_cli, tmp_path):
+    site = (DATA / "sites" / "toy-1mw.toml").read_text()
+    site = re.sub(r'^name = .*$', r'name = "Site [phase 2] [link=https://x.test]go[/link] '
+                  r'[/x] \\u001b[31m"', site, flags=re.M)
+    path = tmp_path / "site.toml"
+    path.write_text(site)
+    for fmt in ("table", "csv", "json"):
+        code, out, err = run_cli("compare", *TOY, "--site", str(path), "--format", fmt)
+        assert code == 0, err
+        assert "\x1b" not in out and "\x1b" not in err
+        if fmt != "json":
+            assert "Site [phase 2] [link=https://x.test]go[/link] [/x] \\x1b[31m" in out

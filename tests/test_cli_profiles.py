@@ -213,3 +213,26 @@ def test_broken_profile_through_show_is_one_line(run_cli):
     assert code == 2 and out == ""
     assert err == (f"rackplan: error: {Path(path).resolve()}: power_max: "
                    "'142 kg' is not a power (expected units like W)\n")
+
+
+def test_validate_checks_every_file_of_a_batch(run_cli, tmp_path):
+    import os
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 500 + "]" * 500 + "\n")
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbfname = 'x'\n")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    good = str(Path(__file__).parent / "data" / "profiles" / "toy-gpu.toml")
+    odd = tmp_path / "a\x1b[2Jb.toml"
+    files = [str(deep), str(bom), "/dev/zero", str(fifo), str(odd), good, str(tmp_path)]
+    code, out, err = run_cli("profiles", "validate", *files)
+    assert code == 2
+    assert out == f"{good}: ok\n"
+    lines = err.splitlines()
+    assert len(lines) == len(files) - 1, err
+    assert lines[0].startswith(f"{deep}: ") and lines[2].startswith("/dev/zero: not a regular")
+    assert lines[3].startswith(f"{fifo}: not a regular file")
+    assert "\x1b" not in err and "a\\x1b[2Jb.toml: file not found" in err
+    assert "Traceback" not in err

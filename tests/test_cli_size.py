@@ -126,3 +126,71 @@ def test_a_profile_that_is_not_a_file_is_an_error(run_cli, tmp_path):
     code, _, err = run_cli("size", "--profile", str(bad))
     assert code == 2
     assert err.startswith(f"rackplan: error: {bad}: ")
+
+
+# --- user text is text, never markup or terminal control -------------------------------------
+
+
+def _site_named(tmp_path, name: str) -> str:
+    import re
+
+    site = (DATA / "sites" / "toy-1mw.toml").read_text()
+    path = tmp_path / "site.toml"
+    path.write_text(re.sub(r'^name = .*$', lambda _: f'name = "{name}"', site, flags=re.M))
+    return str(path)
+
+
+@pytest.mark.parametrize("name, shown", [
+    (r"Site [phase 2] \u001b[31m", r"Site [phase 2] \x1b[31m"),
+    ("Rack [/x]", "Rack [/x]"),
+    ("[link=https://x.test]click[/link]", "[link=https://x.test]click[/link]"),
+    ("[bold]B[/bold] :thumbs_up:", "[bold]B[/bold] :thumbs_up:"),
+    (r"a\u009b2Jb\u202ec\u0007", r"a\x9b2Jb\u202ec\x07"),
+])
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_site_names_print_as_written(run_cli, tmp_path, name, shown, fmt):
+    code, out, err = run_cli("size", "--site", _site_named(tmp_path, name), "--format", fmt)
+    assert code == 0, err
+    assert shown in out
+    for byte in ("\x1b", "\x9b", "\u202e", "\x07"):
+        assert byte not in out and byte not in err
+
+
+def test_profile_names_print_as_written(run_cli, tmp_path):
+    text = (DATA / "profiles" / "toy-gpu.toml").read_text()
+    path = tmp_path / "toy.toml"
+    path.write_text(text.replace('name = "Toy GPU system"', r'name = "GPU [/x] \u001b]8;;x"'))
+    code, out, err = run_cli("size", "--profile", str(path), "--site", FIXED)
+    assert code == 0, err
+    assert r"GPU [/x] \x1b]8;;x" in " ".join(out.split()) and "\x1b" not in out + err
+
+
+# --- printers: no NaN or infinity, whatever reaches them --------------------------------------
+
+
+def test_printers_turn_non_finite_values_into_null_empty_and_na(capsys):
+    import math
+
+    import numpy as np
+
+    from rackplan.cli.output import emit
+    from rackplan.units import Q_
+
+    data = {"a": Q_(math.inf, "MW"), "b": math.nan, "c": [1.0, -math.inf],
+            "d": Q_(np.array([1.0, math.nan]), "kW"), "e": np.float64("inf"),
+            "s": {"f": Q_(2.0, "m"), "g": np.array([math.nan])}}
+    emit(data, "json", "t")
+    out, err = capsys.readouterr()
+    d = json.loads(out, parse_constant=lambda c: pytest.fail(c))
+    assert d["a"] == {"value": None, "unit": "MW"} and d["b"] is None
+    assert d["c"] == [1.0, None] and d["d"]["value"] == [1.0, None] and d["e"] is None
+    assert d["s"] == {"f": {"value": 2.0, "unit": "m"}, "g": [None]}
+    assert err.startswith("rackplan: warning: a, b, c[1], d, e and 1 more: not a finite number")
+    for fmt in ("table", "csv"):
+        emit(data, fmt, "t")
+        out, err = capsys.readouterr()
+        assert "nan" not in out.lower() and "inf" not in out.lower()
+        assert err.count("\n") == 1
+    emit(data, "table", "t")
+    out = capsys.readouterr().out
+    assert "n/a" in out

@@ -273,3 +273,114 @@ def test_model_limits_are_reported_as_warnings():
     assert "mining NOI is negative" in text and "does not switch miners off" in text
     assert "past the 60-month useful life of the GPU systems" in text
     assert not any("useful life" in w for w in toy().warnings)
+
+
+# --- arguments (issue 7): every bad one is a RackplanError naming it -----------------------------
+
+
+@pytest.mark.parametrize("years", [True, False, "abc", 2.5, 0, 51, -1, math.inf, math.nan,
+                                   np.array([1, 2]), [5], None, 10 ** 30])
+def test_bad_years_are_refused_naming_years(years):
+    with pytest.raises(InputError, match="^years: "):
+        toy(years=years)
+
+
+@pytest.mark.parametrize("years", [1.0, np.int64(1), "1"])
+def test_years_as_a_whole_number_of_another_type(years):
+    assert toy(years=years).inputs["years"] == 1
+
+
+@pytest.mark.parametrize("overrides, where", [
+    ([("pue", 1.2)], "^overrides: must be a mapping"),
+    ("pue=1.2", "^overrides: must be a mapping"),
+    ({"pue": np.array([1.2, 1.3])}, r"^overrides\['pue'\]: one value is expected"),
+    ({"pue": [1.2, 1.3]}, r"^overrides\['pue'\]: one value is expected"),
+    ({1: 2}, "^overrides: field names are strings"),
+])
+def test_bad_overrides_are_refused_naming_overrides(overrides, where):
+    from rackplan.capacity import size
+
+    with pytest.raises(InputError, match=where):
+        compare(**TOY, years=1, overrides=overrides)
+    with pytest.raises(InputError, match=where):
+        size(TOY["site"], TOY["gpu_profile"], overrides=overrides)
+
+
+@pytest.mark.parametrize("name, value", [("site", 123), ("mining_profile", 3.5),
+                                         ("gpu_profile", ["x"]), ("market", {"a": 1})])
+def test_bad_references_are_refused_naming_them(name, value):
+    with pytest.raises(InputError, match=f"^{name}: must be a built-in id, a path"):
+        compare(**{**TOY, name: value}, years=1)
+
+
+@pytest.mark.parametrize("basis", ["peak", "", None, ["max"], np.array(["max"]), True])
+def test_size_refuses_a_bad_basis_naming_it(basis):
+    from rackplan.capacity import size
+
+    with pytest.raises(InputError, match="^basis: must be 'max' or 'typical'"):
+        size(TOY["site"], TOY["gpu_profile"], basis=basis)
+
+
+# --- undefined figures (issue 7): NaN in the result with a reason, None in to_dict, never inf ----
+
+
+def _finite_json(result):
+    return json.loads(json.dumps(result.to_dict(), allow_nan=False))
+
+
+def test_a_build_as_long_as_the_horizon_earns_nothing_and_says_why():
+    r = toy(years=1, build_period="12 month")
+    gpu, colo = r.options["gpuaas"], r.options["colocation"]
+    assert usd(gpu.total["revenue"]) == 0 and usd(colo.total["revenue"]) == 0
+    assert math.isnan(gpu.revenue_per_mw_year.magnitude) and math.isnan(gpu.payback.magnitude)
+    assert math.isnan(r.breakeven["gpu_hour_price"]["value"].magnitude)
+    assert "12-month build period" in r.breakeven["gpu_hour_price"]["note"]
+    text = "\n".join(r.warnings)
+    assert ("GPU-as-a-service and Colocation: does not operate within the horizon: its "
+            "12-month build period is as long as the 12-month horizon or longer") in text
+    assert "GPU-as-a-service and Colocation: revenue per MW(IT)-year n/a" in text
+    d = _finite_json(r)
+    assert d["options"]["gpuaas"]["revenue_per_mw_year"] is None
+    assert d["options"]["gpuaas"]["gpu_hour_price_at_start"]["value"] > 0
+    assert d["breakeven"]["gpu_hour_price"]["value"] is None
+
+
+def test_no_unit_fitted_is_explained():
+    r = toy(utility_power="50 kW")
+    assert r.options["gpuaas"].fleet["units"] == 0
+    text = "\n".join(r.warnings)
+    assert "revenue per MW(IT)-year n/a: not one toy-gpu unit fits the site" in text
+    assert "breakeven GPU-hour price n/a: GPU-as-a-service sells no GPU hours: not one " \
+           "toy-gpu unit fits the site" in text
+    _finite_json(r)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"sga_share": 0.999999}, {"utilization": 0}, {"uptime": 1e-9},
+    {"power_price": "0 USD/MWh", "demand_charge": "0 USD/kW/month"},
+    {"mining_build_period": "12 month", "build_period": "12 month"},
+])
+def test_no_figure_is_ever_infinite(overrides):
+    r = toy(**overrides)
+    d = _finite_json(r)
+    for opt in r.options.values():
+        for q in (opt.npv, opt.irr, opt.payback, opt.revenue_per_mw_year, opt.capex):
+            assert not math.isinf(q.magnitude)
+    for item in r.breakeven.values():
+        assert not math.isinf(item["value"].magnitude)
+    # every figure that is None in JSON has its reason among the warnings
+    for key, opt in d["options"].items():
+        for name in ("irr", "payback", "revenue_per_mw_year"):
+            if opt[name] is None:
+                label = {"irr": "IRR", "payback": "payback",
+                         "revenue_per_mw_year": "revenue per MW(IT)-year"}[name]
+                assert any(f"{label} n/a" in w for w in r.warnings), (key, name)
+
+
+def test_sizing_to_dict_writes_non_finite_values_as_null():
+    import dataclasses
+
+    from rackplan.capacity import size
+
+    r = dataclasses.replace(size(TOY["site"], TOY["gpu_profile"]), pue=math.inf)
+    assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["pue"] is None
