@@ -453,7 +453,7 @@ def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarr
         for k, v in by_year.items():
             row[k] = Q_(float(v[y]), "USD")
             if k == "noi":
-                row["noi_margin"] = Q_(100.0 * margin(v[y], by_year["revenue"][y]), "%")
+                row["noi_margin"] = Q_(_percent(margin(v[y], by_year["revenue"][y])), "%")
         for k, (v, unit) in extra_by_year.items():
             row[k] = Q_(float(v[y]), unit)
         rows.append(row)
@@ -461,10 +461,16 @@ def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarr
     for k, v in lines.items():
         total[k] = Q_(float(v.sum()), "USD")
         if k == "noi":
-            total["noi_margin"] = Q_(100.0 * margin(fin.noi.sum(), fin.revenue.sum()), "%")
+            total["noi_margin"] = Q_(_percent(margin(fin.noi.sum(), fin.revenue.sum())), "%")
     for k, (v, unit) in extra.items():
         total[k] = Q_(float(np.sum(v)), unit)
     return rows, total
+
+
+def _percent(share: float) -> float:
+    """``100 x share``, NaN if that is not a finite number (a margin on almost no revenue)."""
+    value = 100.0 * share
+    return value if math.isfinite(value) else math.nan
 
 
 def _option(name, fin: Financials, fleet, it_power_w, start_date, extra, details, n_months):

@@ -151,5 +151,12 @@ def financials(revenue, opex_lines: dict[str, np.ndarray], *, capex_it, capex_fa
 
 
 def margin(numerator: float, denominator: float) -> float:
-    """``numerator / denominator``, NaN when the denominator is 0 (a margin with no revenue)."""
-    return numerator / denominator if denominator != 0 else math.nan
+    """``numerator / denominator``, NaN when the denominator is 0 (a margin with no revenue)
+    or the ratio is not a finite number; never infinite."""
+    if denominator == 0:
+        return math.nan
+    try:
+        ratio = float(numerator) / float(denominator)
+    except (OverflowError, ZeroDivisionError):
+        return math.nan
+    return ratio if math.isfinite(ratio) else math.nan
