@@ -171,3 +171,106 @@ def test_halving_inside_the_horizon_halves_revenue():
                                      maintenance_facility=0.0, insurance=0.0)})
     assert mm.btc[48] == pytest.approx(mm.btc[46] / 2)
     assert mm.btc[46] > mm.btc[47] > mm.btc[48]
+
+
+# --- the fleet's share of the network is at most 1 ------------------------------------------
+
+
+def test_expected_btc_never_exceeds_the_blocks_of_the_period():
+    # 1 EH/s against a network of difficulty 1 (7 MH/s): every block of the day, no more
+    day = btc_per_day(1e18, 1.0, 3.125, 0.025)
+    assert day == pytest.approx(144 * 3.15, rel=1e-12)
+    assert btc_per_day(1e18, 1.0, 3.125, 0.025, pool_fee=0.02) == pytest.approx(
+        144 * 3.15 * 0.98, rel=1e-12)
+    # below the cap nothing changes: the Foundry example
+    assert round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7) == 0.0058619
+
+
+def test_fleet_difficulty_is_the_difficulty_of_a_network_of_the_fleet_alone():
+    from rackplan.mining import fleet_difficulty
+
+    h = 5e18  # 5 EH/s
+    d = fleet_difficulty(h, 0.97)
+    assert d == pytest.approx(h * 0.97 * 600 / 2**32, rel=1e-15)
+    # at that difficulty the fleet mines every block of a day
+    assert btc_per_day(h, d, 3.125, uptime=0.97) == pytest.approx(144 * 3.125, rel=1e-12)
+
+
+_FLEET = dict(it_power=20e6, pue=1.1, btc_price=1e5, btc_price_growth=0.0, fees_per_block=0.025,
+              block_height=922_368, pool_fee=0.02, uptime=0.97, power_price=0.0,
+              demand_charge=0.0, power_price_growth=0.0, miner_capex=0.0, facility_capex=0.0,
+              build_months=0, staff=0.0, staff_cost=0.0, maintenance_it=0.0,
+              maintenance_facility=0.0, insurance=0.0)
+
+
+@pytest.mark.parametrize(("difficulty", "growth"), [
+    (152.3e12, -0.5),   # the documented lower bound of difficulty_growth
+    (152.3e12, -0.3),
+    (1.0, 0.0),         # the protocol minimum
+    (1e6, 0.01),
+    (1e24, -0.5),
+])
+def test_mining_months_never_mine_more_than_the_blocks_hold(difficulty, growth):
+    n = 60
+    mm = mining_months(n, hashrate=6e18, difficulty=difficulty, difficulty_growth=growth,
+                       **_FLEET)
+    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * (1 - 0.02)
+    assert np.all(np.isfinite(mm.btc)) and np.all(np.isfinite(mm.revenue))
+    assert np.all(mm.btc <= blocks * (1 + 1e-12))
+    assert mm.btc.sum() < 21e6
+
+
+def test_the_cap_binds_only_where_the_network_would_be_smaller_than_the_fleet():
+    n = 60
+    capped = mining_months(n, hashrate=6e18, difficulty=152.3e12, difficulty_growth=-0.5,
+                           **_FLEET)
+    uncapped = 6e18 * 0.97 * 0.98 * 2_629_800 * (month_subsidy(922_368, n) + 0.025) / (
+        152.3e12 * 0.5 ** np.arange(n) * 2**32)
+    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * 0.98
+    np.testing.assert_allclose(capped.btc, np.minimum(uncapped, blocks), rtol=1e-12)
+    assert (uncapped > blocks).any() and (uncapped < blocks).any()  # both regimes occur
+
+
+@pytest.mark.parametrize("overrides", [
+    {"difficulty_growth": -0.5},
+    {"difficulty": 1},
+    {"difficulty_growth": -0.2, "mining_build_period": "3 month"},
+    {"network_hashrate": "1 TH/s"},
+    {},
+])
+def test_compare_and_the_kernels_agree_on_the_cap(overrides):
+    from rackplan.compare import compare, scenario_base
+    from rackplan.kernels.scenario import OUTPUTS, evaluate, evaluate_numpy, scenario_cashflows
+
+    r = compare(overrides=overrides)
+    b = np.array(list(scenario_base(overrides=overrides).values()))
+    none = (np.zeros((1, 0)), np.zeros(0, dtype=np.int64), 60)
+    loop = np.empty(len(OUTPUTS))
+    ones = np.ones(60)
+    scenario_cashflows(b, 60, ones, ones, ones, ones, loop)
+    for values in (loop, evaluate(b, *none)[0], evaluate_numpy(b, *none)[0]):
+        out = dict(zip(OUTPUTS, values))
+        assert out["btc_mined"] == pytest.approx(
+            float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-10)
+        assert out["npv_mine"] == pytest.approx(float(r.options["mine"].npv.m_as("USD")),
+                                                rel=1e-10)
+    blocks = float(((month_subsidy(r.inputs["block_height"], 60) + 0.025) * 4383).sum())
+    assert float(r.options["mine"].details["btc_mined"].m_as("BTC")) <= blocks
+
+
+def test_the_monte_carlo_kernel_caps_a_path_of_falling_difficulty():
+    from rackplan.compare import scenario_base
+    from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate_numpy, scenario_cashflows
+
+    b = np.array(list(scenario_base().values()))
+    n = 60
+    ones = np.ones(n)
+    falling = 0.5 ** np.arange(n)  # a path that drops the difficulty far below the fleet's
+    out = np.empty(len(OUTPUTS))
+    scenario_cashflows(b, n, ones, falling, ones, ones, out)
+    twin = evaluate_numpy(b, np.zeros((1, 0)), np.zeros(0, dtype=np.int64), n,
+                          difficulty_mult=falling[None, :])[0]
+    np.testing.assert_allclose(out, twin, rtol=1e-9)
+    btc = dict(zip(OUTPUTS, out))["btc_mined"]
+    height = int(b[PARAMS.index("block_height")])
+    assert btc <= float(((month_subsidy(height, n) + 0.025) * 4383).sum())

@@ -11,6 +11,15 @@ with ``S_m`` the block-weighted mean subsidy of month ``m`` (``50 BTC >> (height
 heights advancing 4,383 blocks a month), ``D_m = D0 (1 + g_D)^m``, and revenue ``BTC_m x P0
 (1 + g_P)^(m/12)``.
 
+The fleet's share of the network: the market's difficulty (and the network hash rate it
+implies, ``D x 2^32 / 600``) is the whole network's, the fleet included, so the fleet's share
+is ``H x uptime / network``, and it can never exceed 1: a fleet cannot find more blocks than
+the network does. Where the trend (a falling difficulty) would put the network below the fleet,
+the difficulty is held at the fleet's own, ``D_fleet = H x uptime x 600 / 2^32``: month ``m``
+uses ``max(D_m, D_fleet)``, so the fleet earns at most every block's subsidy and fees,
+``BTC_m <= 4,383 x (S_m + fees) x (1 - pool_fee)``. The scenario kernel
+(:mod:`rackplan.kernels.scenario`) applies the same cap.
+
 >>> round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7)   # Foundry USA FPPS FAQ example
 0.0058619
 """
@@ -23,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from rackplan.kernels.cashflow import (
+    BLOCKS_PER_MONTH,
     HALVING_INTERVAL,
     HASHES_PER_DIFFICULTY,
     SATS_PER_BTC,
@@ -44,6 +54,7 @@ __all__ = [
     "block_subsidy_btc",
     "month_subsidy",
     "halving_height",
+    "fleet_difficulty",
     "network_hashrate_from_difficulty",
     "difficulty_from_network_hashrate",
     "expected_btc",
@@ -60,6 +71,8 @@ __all__ = [
 SECONDS_PER_DAY = 86_400.0
 #: Blocks a day at the 600 s target interval.
 BLOCKS_PER_DAY = 144
+#: The target block interval [s] (a month of 2,629,800 s holds 4,383 blocks).
+BLOCK_SECONDS = SECONDS_PER_MONTH / BLOCKS_PER_MONTH
 #: Hash rate of one PH/s [H/s], the unit of hashprice.
 PH_PER_S = 1e15
 
@@ -97,17 +110,30 @@ def month_subsidy(block_height: int, n_months: int) -> np.ndarray:
     return month_subsidy_numpy(int(block_height), int(n_months))
 
 
+def fleet_difficulty(hashrate, uptime=1.0) -> float:
+    """The difficulty at which a fleet of ``hashrate`` [H/s], hashing ``uptime`` [1] of the
+    time, would be the whole network: ``H x uptime x 600 / 2^32`` [1]. Below it the fleet's
+    share of the network would exceed 1, so the models never use a lower difficulty."""
+    return _si(hashrate, "hash/s") * float(uptime) * BLOCK_SECONDS / HASHES_PER_DIFFICULTY
+
+
 def expected_btc(hashrate, seconds, difficulty, subsidy, fees=0.0, pool_fee=0.0,
                  uptime=1.0) -> float:
     """Expected BTC earned by ``hashrate`` [H/s] over ``seconds`` [s]:
-    ``h x t x (subsidy + fees) / (D x 2^32) x (1 - pool_fee) x uptime`` [BTC].
+    ``share x t / 600 x (subsidy + fees) x (1 - pool_fee)`` [BTC], with the fleet's share of
+    the network ``share = min(1, h x uptime / network)`` and ``network = D x 2^32 / 600``;
+    below a share of 1 this is ``h x t x (subsidy + fees) / (D x 2^32) x (1 - pool_fee) x
+    uptime``.
 
     ``difficulty`` [1]; ``subsidy`` and ``fees`` per block [BTC]; ``pool_fee``, ``uptime`` [1].
     """
     h = _si(hashrate, "hash/s")
     s = _si(subsidy, "BTC")
     f = _si(fees, "BTC")
-    return (h * _si(seconds, "s") * (s + f) / (_si(difficulty, "") * HASHES_PER_DIFFICULTY)
+    d = max(_si(difficulty, ""), fleet_difficulty(h, uptime))  # share <= 1
+    if d <= 0.0:
+        return 0.0
+    return (h * _si(seconds, "s") * (s + f) / (d * HASHES_PER_DIFFICULTY)
             * (1.0 - float(pool_fee)) * float(uptime))
 
 
@@ -211,14 +237,17 @@ def mining_months(n_months: int, *, hashrate: float, it_power: float, pue: float
     year [1] of the capex they apply to.
 
     The fleet runs at ``uptime`` whatever the margin (no economic shutdown), so revenue and NPV
-    stay linear in the BTC price.
+    stay linear in the BTC price. Its share of the network is at most 1: a month's difficulty
+    is never below :func:`fleet_difficulty` (see the module docstring), and ``hashprice`` is
+    that month's at the same difficulty.
     """
     m = np.arange(n_months)
     start = int(build_months)
     on = m >= start
     t = SECONDS_PER_MONTH
     subsidy = month_subsidy(block_height, n_months)
-    d = difficulty * (1.0 + difficulty_growth) ** m
+    # the trend, but never below the fleet's own difficulty (its share of the network <= 1)
+    d = np.fmax(difficulty * (1.0 + difficulty_growth) ** m, fleet_difficulty(hashrate, uptime))
     price = btc_price * (1.0 + btc_price_growth) ** (m / 12.0)
     gross = hashrate * t * (subsidy + fees_per_block) / (d * HASHES_PER_DIFFICULTY)
     btc = np.where(on, gross * uptime * (1.0 - pool_fee), 0.0)

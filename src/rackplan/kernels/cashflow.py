@@ -36,7 +36,9 @@ __all__ = [
     "block_subsidy_sats",
     "block_subsidy_sats_numpy",
     "month_subsidy_numpy",
+    "fleet_difficulty",
     "mining_sums",
+    "mining_sums_floor",
     "gpuaas_sums",
     "colocation_sums",
     "discount_sum",
@@ -117,6 +119,14 @@ def discount_sum(v, a, b):
 
 
 @njit(error_model="numpy")
+def fleet_difficulty(hashrate, uptime):
+    """The difficulty at which a fleet of ``hashrate`` [H/s] hashing ``uptime`` [1] of the time
+    is the whole network: ``H x uptime x 600 s / 2^32`` [1]. A lower difficulty would give the
+    fleet a share of the network above 1."""
+    return hashrate * uptime * (SECONDS_PER_MONTH / BLOCKS_PER_MONTH) / HASHES_PER_DIFFICULTY
+
+
+@njit(error_model="numpy")
 def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fees_btc,
                 btc_price_growth, power_price_growth, v, btc_price_mult, difficulty_mult,
                 has_mult):
@@ -143,6 +153,9 @@ def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fe
     btc_price_mult, difficulty_mult : float64[n_months]
         Monthly multipliers of the trend (read only when ``has_mult``).
 
+    The BTC sums are not capped (see :func:`mining_sums_floor`, which this calls with no
+    floor).
+
     Returns
     -------
     btc : float
@@ -154,6 +167,22 @@ def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fe
         ``sum (1 + g_power)^(m/12)``, undiscounted and discounted (power-price factor).
     disc : float
         ``sum v^m`` over the operating months.
+    """
+    return mining_sums_floor(n_months, start, block_height, difficulty, difficulty_growth,
+                             fees_btc, btc_price_growth, power_price_growth, v, btc_price_mult,
+                             difficulty_mult, has_mult, 0.0)
+
+
+@njit(error_model="numpy")
+def mining_sums_floor(n_months, start, block_height, difficulty, difficulty_growth, fees_btc,
+                      btc_price_growth, power_price_growth, v, btc_price_mult, difficulty_mult,
+                      has_mult, difficulty_floor):
+    """:func:`mining_sums` with the difficulty of each month held at ``difficulty_floor`` or
+    above: month ``m`` uses ``max(D_m x difficulty_mult[m], difficulty_floor)``.
+
+    With ``difficulty_floor`` = :func:`fleet_difficulty` of the fleet, its share of the network
+    never exceeds 1 (it mines at most every block's subsidy and fees). A floor of 0 gives
+    :func:`mining_sums` exactly (same returns).
     """
     btc = 0.0
     rev = 0.0
@@ -175,6 +204,7 @@ def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fe
     sub = block_subsidy_sats(height)
     next_halving = (halvings + 1) * HALVING_INTERVAL
     reward = sub / SATS_PER_BTC + fees_btc
+    inv_floor = 1.0 / difficulty_floor if difficulty_floor > 0.0 else math.inf
     for m in range(start, n_months):
         end = height + BLOCKS_PER_MONTH
         if end <= next_halving:
@@ -191,9 +221,14 @@ def mining_sums(n_months, start, block_height, difficulty, difficulty_growth, fe
         height = end
         if has_mult:
             b = r * inv_d / difficulty_mult[m]
-            x = b * price * btc_price_mult[m]
         else:
             b = r * inv_d
+        cap = r * inv_floor
+        if b > cap:  # the network would be smaller than the fleet: its share is 1
+            b = cap
+        if has_mult:
+            x = b * price * btc_price_mult[m]
+        else:
             x = b * price
         btc += b
         rev += x

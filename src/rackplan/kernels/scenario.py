@@ -33,16 +33,18 @@ import numpy as np
 from rackplan._jit import njit, prange
 from rackplan.kernels.capacity import fit_units, fit_units_numpy
 from rackplan.kernels.cashflow import (
+    BLOCKS_PER_MONTH,
     HASHES_PER_DIFFICULTY,
     SECONDS_PER_MONTH,
     colocation_sums,
     colocation_sums_closed,
+    fleet_difficulty,
     geometric_sum,
     gpuaas_sums,
     gpuaas_sums_closed,
     ipow,
-    mining_sums,
     mining_sums_closed,
+    mining_sums_floor,
     month_subsidy_numpy,
 )
 
@@ -237,25 +239,39 @@ def _discount_factor(discount_rate):
 
 
 @njit(error_model="numpy")
-def _mining_time_sums(p, n, v, btc_price_mult, difficulty_mult, has_mult):
+def _mining_time_sums(p, n, v, btc_price_mult, difficulty_mult, has_mult, difficulty_floor):
+    """The mining sums of the scenario, the difficulty held at ``difficulty_floor`` or above
+    (the monthly loop of :func:`mining_sums_floor`)."""
     height = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
     start = _months(p[MINING_BUILD_PERIOD])
-    if has_mult:
-        return mining_sums(n, start, height, p[DIFFICULTY], p[DIFFICULTY_GROWTH],
-                           p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v,
-                           btc_price_mult, difficulty_mult, True)
-    # the same sums in closed form, no monthly loop
+    return mining_sums_floor(n, start, height, p[DIFFICULTY], p[DIFFICULTY_GROWTH],
+                             p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v,
+                             btc_price_mult, difficulty_mult, has_mult, difficulty_floor)
+
+
+@njit(error_model="numpy")
+def _mining_time_sums_closed(p, n, v):
+    """The mining sums without multipliers or floor, in closed form (no monthly loop)."""
+    height = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
+    start = _months(p[MINING_BUILD_PERIOD])
     return mining_sums_closed(n, start, height, p[DIFFICULTY], p[DIFFICULTY_GROWTH],
                               p[FEES_PER_BLOCK], p[BTC_PRICE_GROWTH], p[POWER_PRICE_GROWTH], v)
 
 
 @njit(error_model="numpy")
-def _scenario(p, n, timing, mine_sums, gpu_sums, colo_sums, out):
-    """Size the fleets and assemble the outputs of one scenario from its time sums: the
-    discount factors of :func:`_timing`, the mining sums of :func:`mining_sums`, the GPU sums
-    of :func:`gpuaas_sums` (utilization applied) and the colocation sums of
-    :func:`colocation_sums`."""
-    S = SECONDS_PER_MONTH
+def _lowest_difficulty(p, n):
+    """The lowest trend difficulty over the mining months (the trend is monotone, so one of
+    the first and last); +inf when the fleet never operates within the horizon."""
+    start = _months(p[MINING_BUILD_PERIOD])
+    if start >= n:
+        return math.inf
+    step = 1.0 + p[DIFFICULTY_GROWTH]
+    return p[DIFFICULTY] * min(step ** start, step ** (n - 1))
+
+
+@njit(error_model="numpy")
+def _fleets(p):
+    """Units of each option that fit the site: ``(miners, GPU system units)``."""
     utility = p[UTILITY_POWER]
     units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
                            p[MINER_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
@@ -263,6 +279,24 @@ def _scenario(p, n, timing, mine_sums, gpu_sums, colo_sums, out):
     units_g, _ = fit_units(utility, p[PUE_GPU], p[GPU_POWER_MAX], p[GPU_UNITS_PER_RACK],
                            p[GPU_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
                            p[GPU_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY])
+    return units_m, units_g
+
+
+@njit(error_model="numpy")
+def _fleet_difficulty(p, units_m):
+    # the difficulty below which the mining fleet would out-hash the whole network
+    return fleet_difficulty(units_m * p[MINER_HASHRATE], p[UPTIME])
+
+
+@njit(error_model="numpy")
+def _scenario(p, n, units_m, units_g, timing, mine_sums, gpu_sums, colo_sums, out):
+    """Assemble the outputs of one scenario from its fleets (:func:`_fleets`) and its time
+    sums: the discount factors of :func:`_timing`, the mining sums of
+    :func:`mining_sums_floor` (the fleet's share of the network capped at 1), the GPU sums of
+    :func:`gpuaas_sums` (utilization applied) and the colocation sums of
+    :func:`colocation_sums`."""
+    S = SECONDS_PER_MONTH
+    utility = p[UTILITY_POWER]
     it_m = units_m * p[MINER_POWER]
     hash_m = units_m * p[MINER_HASHRATE]
     it_g = units_g * p[GPU_POWER_MAX]
@@ -401,14 +435,20 @@ def scenario_cashflows(p, n_months, btc_price_mult, difficulty_mult, gpu_price_m
     deterministic case); Monte Carlo passes random paths. The difficulty multiplier divides the
     BTC mined; utilization is capped at 1 after its multiplier. Breakevens are solved for the
     trend's month-0 value with the paths held fixed. Runs the monthly loop (no allocation).
+
+    The mining fleet's share of the network is at most 1: a month's difficulty (after its
+    multiplier) is never below the fleet's own, ``H x uptime x 600 / 2^32``, as in
+    :func:`rackplan.mining.mining_months`.
     """
     v = _discount_factor(p[DISCOUNT_RATE])
     start_g = _months(p[BUILD_PERIOD])
-    mine = _mining_time_sums(p, n_months, v, btc_price_mult, difficulty_mult, True)
+    units_m, units_g = _fleets(p)
+    mine = _mining_time_sums(p, n_months, v, btc_price_mult, difficulty_mult, True,
+                             _fleet_difficulty(p, units_m))
     gpu = gpuaas_sums(n_months, start_g, p[UTILIZATION], p[GPU_PRICE_DECLINE],
                       p[POWER_PRICE_GROWTH], v, gpu_price_mult, utilization_mult, True)
     colo = colocation_sums(n_months, start_g, p[COLOCATION_ESCALATOR], v)
-    _scenario(p, n_months, _timing(p, n_months, v), mine, gpu, colo, out)
+    _scenario(p, n_months, units_m, units_g, _timing(p, n_months, v), mine, gpu, colo, out)
 
 
 @njit(parallel=True, error_model="numpy")
@@ -424,6 +464,9 @@ def evaluate(base, varied, varied_idx, n_months):
     only (discount rate, block height, difficulty and its growth, fees, growth and decline
     rates, build periods); a block keeps the last ones and recomputes them only when one of
     those inputs changes, which in a sweep over prices, power, utilization or sizing is never.
+    Where the difficulty trend falls below the fleet's own difficulty within the horizon (the
+    fleet would out-hash the network), the mining sums are taken by the monthly loop with the
+    difficulty held there (share of the network 1), as :func:`scenario_cashflows` does.
     """
     n = varied.shape[0]
     k = len(OUTPUTS)
@@ -442,6 +485,7 @@ def evaluate(base, varied, varied_idx, n_months):
         timing = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         m_key = (nan, nan, nan, nan, nan, nan, nan, nan)
         mine = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        d_low = nan
         g_key = (nan, nan, nan, nan)
         gpu1 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         c_key = (nan, nan, nan)
@@ -462,7 +506,8 @@ def evaluate(base, varied, varied_idx, n_months):
                    p[POWER_PRICE_GROWTH], r_last)
             if changed or not key == m_key:
                 m_key = key
-                mine = _mining_time_sums(p, n_months, v, out, out, False)
+                mine = _mining_time_sums_closed(p, n_months, v)
+                d_low = _lowest_difficulty(p, n_months)
             key_g = (p[BUILD_PERIOD], p[GPU_PRICE_DECLINE], p[POWER_PRICE_GROWTH], r_last)
             start_g = _months(p[BUILD_PERIOD])
             if changed or not key_g == g_key:
@@ -476,7 +521,12 @@ def evaluate(base, varied, varied_idx, n_months):
             u = p[UTILIZATION]  # the GPU sums at utilization 1, scaled (exact: u is constant)
             gpu = (u * gpu1[0], u * gpu1[1], gpu1[2], gpu1[3], u * gpu1[4], u * gpu1[5],
                    gpu1[6])
-            _scenario(p, n_months, timing, mine, gpu, colo, out)
+            units_m, units_g = _fleets(p)
+            floor = _fleet_difficulty(p, units_m)
+            used = mine
+            if floor > d_low:  # the trend falls below the fleet's own difficulty: cap, by loop
+                used = _mining_time_sums(p, n_months, v, out, out, False, floor)
+            _scenario(p, n_months, units_m, units_g, timing, used, gpu, colo, out)
             for q in range(k):
                 result[i, q] = out[q]
     return result
@@ -556,6 +606,9 @@ def _evaluate_numpy_chunk(P, n_months, bm=None, dm=None, gm=None, um=None):
     h_eff = hash_m * c["uptime"] * (1.0 - c["pool_fee"])
     if dm is not None:  # Monte Carlo: the difficulty multiplier divides the BTC mined
         difficulty = difficulty * dm
+    # the fleet's share of the network is at most 1: never below the fleet's own difficulty
+    difficulty = np.fmax(difficulty, hash_m * c["uptime"] * (S / BLOCKS_PER_MONTH)
+                         / HASHES_PER_DIFFICULTY)
     btc = np.where(on_m, h_eff * S * (subsidy + c["fees_per_block"])
                    / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
     price_f = (1.0 + c["btc_price_growth"]) ** (m / 12.0)
