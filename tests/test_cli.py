@@ -182,9 +182,8 @@ def test_signals_end_the_run_with_one_line(run_cli, command, name, code, line):
             os.kill(os.getpid(), sig)
             signal.pause() if hasattr(signal, "pause") else None  # pragma: no cover
         finally:
-            # a second signal during the shut-down is ignored: no second traceback
+            # a second signal while the first unwinds: still one line, the first's code
             os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), sig)
 
     got, out, err = run_cli("_t")
     assert (got, out, err) == (code, "", line)
@@ -197,3 +196,41 @@ def test_keyboard_interrupt_is_one_line(run_cli, command):
         raise KeyboardInterrupt
 
     assert run_cli("_t") == (130, "", "rackplan: interrupted\n")
+
+
+def test_after_the_run_a_second_signal_is_ignored():
+    import os
+    import signal
+
+    from rackplan.cli import _Signals
+
+    before = signal.getsignal(signal.SIGINT)
+    signals = _Signals()
+    signals.install()
+    try:
+        signals.shut_down()
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: no KeyboardInterrupt
+        assert signals.received == signal.SIGINT and signals.extra == 1
+    finally:
+        signals.restore()
+    assert signal.getsignal(signal.SIGINT) == before
+
+
+def test_an_interrupt_swallowed_by_a_c_callback_still_ends_the_run(run_cli, command):
+    import ctypes
+    import os
+    import signal
+    import time
+
+    @command
+    def _t() -> None:
+        # as numba's compiler calls Python back through ctypes: the KeyboardInterrupt raised
+        # inside the callback cannot propagate through C
+        callback = ctypes.CFUNCTYPE(None)(lambda: os.kill(os.getpid(), signal.SIGINT))
+        callback()
+        time.sleep(10)
+        raise AssertionError("the interrupt was lost")
+
+    started = time.monotonic()
+    assert run_cli("_t") == (130, "", "rackplan: interrupted\n")
+    assert time.monotonic() - started < 5

@@ -6,7 +6,8 @@ Every way a run can end is one line on stderr at most:
 - bad input (a :class:`~rackplan.errors.RackplanError` or a usage error such as an unknown
   option): ``rackplan: error: <where>: <what>``, exit code 2 (``--debug`` re-raises it);
 - Ctrl-C: ``rackplan: interrupted``, exit code 130; SIGTERM and SIGHUP end the same way with
-  128 + the signal number. Further signals during the shut-down are ignored;
+  128 + the signal number. One signal is enough, even while numba compiles; the next one
+  during the shut-down is ignored (no second traceback), a third ends the process at once;
 - a bug: ``rackplan: internal error: ...``, exit code 1 (``--debug`` shows the traceback).
 
 Python warnings raised by libraries during a run (numpy's ``RuntimeWarning`` and the like) are
@@ -30,12 +31,23 @@ _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
 
 
 class _Signals:
-    """SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt once; the signal is remembered and
-    every later one is ignored while the run shuts down (no second traceback)."""
+    """How SIGINT, SIGTERM and SIGHUP end a run.
+
+    Until the run has seen the interrupt, each signal raises KeyboardInterrupt (the first
+    signal's number is remembered for the exit code). If C code swallows it (numba compiling
+    calls Python back through ctypes), it is raised again in the main flow, so one Ctrl-C is
+    enough. Once the run is shutting down, the next signal is ignored (a second Ctrl-C prints
+    no traceback) and a third ends the process at once, in case the clean-up hangs.
+    """
 
     def __init__(self) -> None:
         self.received: int | None = None
+        self.shutting_down = False
+        self.extra = 0
         self.previous: dict[int, object] = {}
+        self.previous_hook = None
+        self.debug = False
+        self.resent = 0
 
     def _names(self):
         import signal
@@ -53,15 +65,12 @@ class _Signals:
                 self.previous[sig] = signal.signal(sig, self._handle)
             except (OSError, ValueError):  # pragma: no cover - a platform without it
                 pass
+        self.previous_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
 
-    def ignore_more(self) -> None:
-        import signal
-
-        for sig in self.previous:
-            try:
-                signal.signal(sig, signal.SIG_IGN)
-            except (OSError, ValueError):  # pragma: no cover
-                pass
+    def shut_down(self) -> None:
+        """The run is ending: later signals are ignored (the third one exits at once)."""
+        self.shutting_down = True
 
     def restore(self) -> None:
         import signal
@@ -72,12 +81,45 @@ class _Signals:
             except (OSError, ValueError, TypeError):  # pragma: no cover
                 pass
         self.previous.clear()
+        if self.previous_hook is not None:
+            sys.unraisablehook = self.previous_hook
+            self.previous_hook = None
 
     def _handle(self, signum, frame) -> None:
         if self.received is None:
             self.received = int(signum)
-        self.ignore_more()
-        raise KeyboardInterrupt(f"signal {int(signum)}")
+        if not self.shutting_down:
+            raise KeyboardInterrupt(f"signal {int(signum)}")
+        self.extra += 1
+        if self.extra >= 2:  # the user insists: the clean-up hangs
+            import os
+
+            os._exit(128 + self.received)
+
+    def _resend(self, signum: int) -> None:
+        """Send ``signum`` again in a moment, from a thread: by then the C callback that
+        swallowed the first one has returned, and the main flow raises it."""
+        import os
+        import threading
+        import time
+
+        def later():
+            time.sleep(0.01)
+            if not self.shutting_down:  # the run may have ended meanwhile
+                os.kill(os.getpid(), signum)
+
+        threading.Thread(target=later, daemon=True, name="rackplan-resend-signal").start()
+
+    def _unraisable(self, info) -> None:
+        """An exception Python cannot raise (in a C callback, a finalizer): an interrupt is
+        raised again in the main flow; anything else is shown with --debug only."""
+        if isinstance(info.exc_value, KeyboardInterrupt) and not self.shutting_down:
+            self.resent += 1
+            if self.resent <= 100:
+                self._resend(self.received or 2)
+            return
+        if self.debug and self.previous_hook is not None:
+            self.previous_hook(info)
 
 
 def _interrupted_line(signum: int) -> str:
@@ -193,13 +235,14 @@ def _command_hint(ctx) -> str:
     return f" (commands: {', '.join(names)})" if names else ""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, _keep_handlers: bool = False) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     import warnings
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     signals = _Signals()
+    signals.debug = debug
     signals.install()
     caught: list = []
     try:
@@ -207,16 +250,18 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("default")  # once per place: a long run keeps few
             return _run(args, debug, signals)
     except KeyboardInterrupt as exc:  # a signal outside the command (while importing)
-        signals.ignore_more()
+        signals.shut_down()
         signum = _signal_of(exc, signals)
         print(_interrupted_line(signum), file=sys.stderr)
         return 128 + signum
     finally:
+        signals.shut_down()
         if debug:
             for w in caught:
                 print(f"rackplan: debug: {w.category.__name__}: {w.message} "
                       f"({w.filename}:{w.lineno})", file=sys.stderr)
-        signals.restore()
+        if not _keep_handlers:
+            signals.restore()
 
 
 def _run(args: list[str], debug: bool, signals: _Signals) -> int:
@@ -259,7 +304,7 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
         print(f"rackplan: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, *Abort) as exc:
-        signals.ignore_more()
+        signals.shut_down()
         if not isinstance(exc, KeyboardInterrupt) and signals.received is None:
             print("rackplan: aborted", file=sys.stderr)
             return 1
@@ -289,14 +334,5 @@ def _silence_stdout() -> None:
 
 
 def _console_main() -> None:  # pragma: no cover - thin wrapper for the entry point
-    code = main()
-    # The process is ending: a Ctrl-C during the interpreter's own clean-up prints nothing.
-    import signal
-
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            try:
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
-            except (OSError, ValueError):
-                pass
-    sys.exit(code)
+    # The handlers stay: a Ctrl-C during the interpreter's own clean-up prints nothing.
+    sys.exit(main(_keep_handlers=True))
