@@ -55,7 +55,7 @@ def test_validate_lists_every_problem_on_one_line():
     with pytest.raises(InputError) as info:
         validate(_Toy, {"utility_power": "-1 MW", "x": 1, "y": 2}, source="s.toml")
     message = str(info.value)
-    assert message == ("s.toml: x: unknown field; y: unknown field; "
+    assert message == ("s.toml: x: unknown field (also y); "
                        "utility_power: -1e+06 W must be greater than 0 W")
     assert info.value.field == "x"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -101,36 +102,81 @@ def _reason(exc: BaseException) -> str:
 
 
 #: Characters of the problems listed in one validation message, at most (then "and N more"):
-#: with the file name the line stays within the 1,000 characters the CLI prints.
-MAX_PROBLEM_CHARS = 700
+#: with the file name, the line stays short enough to read in a terminal.
+MAX_PROBLEM_CHARS = 180
 
 
 def format_validation_error(exc: ValidationError) -> tuple[str, str]:
     """Every problem of a pydantic error on one line, as ``(field, message)``.
 
-    ``field`` and the start of ``message`` are the first problem's; each further problem
-    follows as ``"; other.field: its message"``. Past :data:`MAX_PROBLEM_CHARS` characters
-    the rest are counted (``"; and 12 more problems"``). An unknown field comes first: it is
-    often a misspelt one, which also shows up as "missing", and only the unknown one can carry
-    the "did you mean" hint.
+    ``field`` and the start of ``message`` are the first problem's. Fields with the same
+    problem are named together: the first problem's others as ``"(also vendor, kind)"``,
+    any further problem as ``"; power_max, power_typical: <message>"``. Past
+    :data:`MAX_PROBLEM_CHARS` characters the rest are counted (``"; and 12 more problems"``).
+
+    Order: unknown fields first (often a misspelt one, which also shows up as "missing", and
+    only the unknown one can carry the "did you mean" hint), then bad values, then missing
+    fields.
     """
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    problems: list[tuple[str, str]] = []
+    rank = {"extra_forbidden": 0, "missing": 2}
+    errors = sorted(exc.errors(include_url=False), key=lambda e: rank.get(e["type"], 1))
+    groups: dict[str, list[str]] = {}  # message -> its fields, in order of appearance
     for e in errors:
-        item = (".".join(str(p) for p in e["loc"]) or "(top level)", _problem(e))
-        if item not in problems:
-            problems.append(item)
-    field, message = problems[0]
-    length = len(message)
-    for n, (other, text) in enumerate(problems[1:], start=1):
-        part = f"; {other}: {text}"
-        if length + len(part) > MAX_PROBLEM_CHARS:
-            more = len(problems) - n
-            message += f"; and {more} more problem{'s' if more > 1 else ''}"
+        loc = ".".join(_loc_part(p) for p in e["loc"]) or "(top level)"
+        fields = groups.setdefault(_problem(e), [])
+        if loc not in fields:
+            fields.append(loc)
+    (message, fields), *others = groups.items()
+    field = fields[0]
+    left = sum(len(f) for _, f in groups.items()) - 1  # problems not yet shown
+    budget = MAX_PROBLEM_CHARS - len(message)
+    if len(fields) > 1:
+        also, n = _names(fields[1:], budget - len(" (also )"))
+        if n:
+            message += f" (also {also})"
+            budget -= len(also) + len(" (also )")
+            left -= n
+    for text, names in others:
+        if left <= 0 or _no_room(names, text, budget):
             break
-        message += part
-        length += len(part)
+        listed, n = _names(names, budget - len(text) - len("; : "))
+        message += f"; {listed}: {text}"
+        budget -= len(listed) + len(text) + len("; : ")
+        left -= n
+        if n < len(names):
+            break
+    if left > 0:
+        message += f"; and {left} more problem{'s' if left > 1 else ''}"
     return field, message
+
+
+def _no_room(names: list[str], text: str, budget: int) -> bool:
+    """Whether not even the first of ``names`` with ``text`` fits in ``budget`` characters."""
+    return len(names[0]) + len(text) + len("; : ") > budget
+
+
+def _names(names: list[str], budget: int) -> tuple[str, int]:
+    """As many of ``names`` as fit in ``budget`` characters, comma-separated, and how many."""
+    shown_names: list[str] = []
+    length = 0
+    for name in names:
+        extra = len(name) + (2 if shown_names else 0)
+        if length + extra > budget:
+            break
+        shown_names.append(name)
+        length += extra
+    return ", ".join(shown_names), len(shown_names)
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def _loc_part(part: Any) -> str:
+    """One step of a field's location: a plain key as is (``utility_power``), a list index
+    as a number, any other key (empty, dotted, spaced, long) as its cut ``repr``."""
+    if isinstance(part, int) or _PLAIN_KEY.match(str(part)):
+        return str(part)
+    return shown(str(part))
 
 
 def _problem(error: Mapping[str, Any]) -> str:
