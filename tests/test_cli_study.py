@@ -74,15 +74,18 @@ def test_sweep_out(run_cli, tmp_path, suffix):
 
 
 def test_chunked_sweep_to_netcdf_matches(run_cli, tmp_path):
+    # 80 scenarios (17 kB) over a budget of 10 kB: written chunk by chunk
+    grid = ["--vary", "btc_price=60000:140000:40", "--vary", "gpu_hour_price=2,4"]
     small, big = tmp_path / "a.nc", tmp_path / "b.nc"
-    assert run_cli("sweep", *GRID, "--out", str(small))[0] == 0
-    code, _, err = run_cli("sweep", *GRID, "--out", str(big), "--memory-budget", "1 kB",
+    assert run_cli("sweep", *grid, "--out", str(small))[0] == 0
+    code, _, err = run_cli("sweep", *grid, "--out", str(big), "--memory-budget", "10 kB",
                            "--chunks", "auto", "--progress")
     assert code == 0, err
     assert "sweep (chunks)" in err  # the progress bar went to stderr
     with xr.open_dataset(small, engine="h5netcdf") as a, \
             xr.open_dataset(big, engine="h5netcdf") as b:
         xr.testing.assert_identical(a, b)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.nc", "b.nc"]
 
 
 @pytest.mark.parametrize("args, pieces", [
@@ -93,7 +96,7 @@ def test_chunked_sweep_to_netcdf_matches(run_cli, tmp_path):
     (["--vary", "btc_price"], ["--vary", "not NAME=start:stop:n"]),
     (["--vary", "pue=1.1,1.2", "--vary", "pue=1.3"], ["pue is varied twice"]),
     (["--vary", "utilization=0.5:1.5:3"], ["vary utilization", "1.5"]),
-    (["--vary", "btc_price=1:2:3", "--chunks", "sideways"], ["chunks must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "sideways"], ["--chunks: must be"]),
     (["--vary", "btc_price=1:2:3", "--memory-budget", "lots"], ["not an amount of memory"]),
     (["--vary", "btc_price=1:2:3", "--set", "pie=1.2"], ["--set pie", "did you mean", "'pue'"]),
 ])
@@ -194,7 +197,7 @@ def test_montecarlo_netcdf(run_cli, tmp_path):
     (["--paths", "0"], ["paths", "from 1"]),
     (["--seed", "-2"], ["seed", "from 0"]),
     (["--correlation", "2"], ["correlation", "outside -1 to 1"]),
-    (["--btc-volatility", "fast"], ["btc_volatility"]),
+    (["--btc-volatility", "fast"], ["--btc-volatility"]),
     (["--set", "utilization=1.5"], ["utilization", "1.5"]),
 ])
 def test_montecarlo_bad_input(run_cli, args, pieces):

@@ -38,7 +38,9 @@ def test_distributed_equals_in_process(client, local):
 
 def test_distributed_netcdf_written_as_it_goes(client, local, tmp_path):
     out = tmp_path / "sweep.nc"
-    back = sweep(vary=VARY, client=client, chunks=10, memory_budget="2 kB", out=out)
+    # 30 scenarios (6.6 kB) over a budget of 6 kB: chunks computed on the cluster, written
+    # to the file here
+    back = sweep(vary=VARY, client=client, chunks=2, memory_budget="6 kB", out=out)
     try:
         assert back["npv_mine"].chunks is not None  # over the budget: read back lazily
         xr.testing.assert_equal(back.compute(), local)

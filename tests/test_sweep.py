@@ -8,7 +8,12 @@ pint, independently of :mod:`rackplan.sweep`.
 
 from __future__ import annotations
 
+import importlib
 import json
+import math
+import os
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -17,11 +22,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackplan.compare import scenario_base, user_units
-from rackplan.errors import StudyError
+from rackplan.errors import RackplanError, StudyError
+from rackplan.grid import linspace_piece, parse_spec
 from rackplan.kernels import scenario as sc
 from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy, sweep_grid_serial
-from rackplan.sweep import breakeven_surface, make_grid, parse_axis, summary, sweep
+from rackplan.studyio import StudyWarning
+from rackplan.sweep import FLAGS, breakeven_surface, make_grid, parse_axis, summary, sweep
 from rackplan.units import Q_
+
+# The modules, not the public functions of the same names.
+sweep_module = importlib.import_module("rackplan.sweep")
+studyio = importlib.import_module("rackplan.studyio")
 
 VARY = {"btc_price": "60000:140000:5", "gpu_hour_price": [2.0, 3.5, 5.0]}
 
@@ -115,8 +126,8 @@ def test_layout(ds):
     np.testing.assert_allclose(ds["btc_price"], [60000, 80000, 100000, 120000, 140000])
     for name in VARY:
         assert ds[name].attrs["units"] == units[name]
-    assert set(ds.data_vars) == set(sc.OUTPUTS)
-    for name in sc.OUTPUTS:
+    assert set(ds.data_vars) == set(sc.OUTPUTS) | set(FLAGS)
+    for name in [*sc.OUTPUTS, *FLAGS]:
         assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
     w = ds["winner"]
     assert w.dtype == np.int8
@@ -261,9 +272,14 @@ def test_chunked_equals_in_memory(ds):
     xr.testing.assert_identical(per_dim, ds)
 
 
-def test_over_the_budget_the_result_stays_lazy(ds):
-    lazy = sweep(vary=VARY, memory_budget="1 kB")
+def test_over_the_budget_the_result_stays_lazy():
+    # 200,000 scenarios take about 42 MB; with a budget of 40 MB the result stays lazy (the
+    # coordinates, a few chunks in flight and dask's graph of 38 chunks fit)
+    vary = {"btc_price": "60000:140000:200000"}
+    lazy = sweep(vary=vary, memory_budget="40 MB")
     assert lazy["npv_mine"].chunks is not None  # dask-backed, computed on access
+    ds = sweep(vary=vary)
+    assert ds["npv_mine"].chunks is None
     xr.testing.assert_identical(lazy.compute(), ds)
     s_lazy, s_mem = summary(lazy), summary(ds)
     assert s_lazy["share_won"] == s_mem["share_won"]
@@ -277,16 +293,35 @@ def test_over_the_budget_with_chunking_off(tmp_path):
 
 
 @pytest.mark.parametrize("chunks, message", [
-    ("sideways", "chunks must be"), (0, "chunks must be"), ({"pue": 2}, "not varied"),
+    ("sideways", "chunks: must be auto, off"), (0, "chunks: must be"), (-3, "chunks: must be"),
+    (2.5, "chunks: must be"), ("nan", "chunks: must be"), ("inf", "chunks: must be"),
+    (float("nan"), "chunks: must be"), (True, "chunks: must be"), ([4], "chunks: must be"),
+    ({"pue": 2}, "not varied"), ({"btc_price": 0}, r"chunks\['btc_price'\]"),
+    ({"btc_price": "x"}, r"chunks\['btc_price'\]"),
 ])
 def test_bad_chunks(chunks, message):
     with pytest.raises(StudyError, match=message):
         sweep(vary=VARY, chunks=chunks)
 
 
-def test_bad_memory_budget():
-    with pytest.raises(StudyError, match="not an amount of memory"):
-        sweep(vary=VARY, memory_budget="2 GW")
+@pytest.mark.parametrize("budget, message", [
+    ("2 GW", "not an amount of memory"), ("lots", "not an amount of memory"),
+    ("-1 GB", "positive amount"), (0, "positive amount"), (float("nan"), "positive amount"),
+    (float("inf"), "positive amount"), (True, "not an amount of memory"),
+    ([1e9], "not an amount of memory"), ("1 PB", "more than this machine's memory"),
+])
+def test_bad_memory_budget(budget, message):
+    with pytest.raises(StudyError, match=f"memory_budget: .*{message}"):
+        sweep(vary=VARY, memory_budget=budget)
+
+
+def test_a_budget_over_the_available_memory_is_refused(monkeypatch):
+    monkeypatch.setattr(studyio, "available_memory", lambda: 1e9)
+    with pytest.raises(StudyError, match="memory_budget: 2 GB is more than the memory "
+                                         "available now"):
+        sweep(vary=VARY, memory_budget="2 GB")
+    # the default budget is half the available memory when that is less than 2 GB
+    assert studyio.budget_bytes(None) == 0.5e9
 
 
 def test_netcdf_round_trip(ds, tmp_path):
@@ -302,7 +337,7 @@ def test_netcdf_round_trip(ds, tmp_path):
 
 def test_chunked_netcdf_is_written_as_it_goes(ds, tmp_path):
     out = tmp_path / "big.nc"
-    back = sweep(vary=VARY, memory_budget="1 kB", out=out)
+    back = sweep(vary=VARY, memory_budget="4 kB", out=out)
     try:
         assert back["npv_mine"].chunks is not None  # opened lazily from the file
         xr.testing.assert_equal(back.compute(), ds)
@@ -313,10 +348,10 @@ def test_chunked_netcdf_is_written_as_it_goes(ds, tmp_path):
 def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
     def broken(self, path, **kwargs):
         open(path, "wb").write(b"half")  # a partial file, then a failure
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StudyError, match=r"out: .*s\.nc: cannot write \(No space left"):
         sweep(vary=VARY, out=tmp_path / "s.nc")
     assert list(tmp_path.iterdir()) == []
 
@@ -333,16 +368,28 @@ def test_csv_and_json(ds, tmp_path):
     np.testing.assert_allclose(data["data_vars"]["npv_mine"]["data"], ds["npv_mine"].values)
 
 
-def test_bad_output_path(tmp_path):
-    with pytest.raises(StudyError, match="unknown output format"):
-        sweep(vary=VARY, out=tmp_path / "s.xlsx")
-    with pytest.raises(StudyError, match="does not exist"):
-        sweep(vary=VARY, out=tmp_path / "nowhere" / "s.nc")
+@pytest.mark.parametrize("name, message", [
+    ("s.xlsx", "unknown output format '.xlsx'"),
+    ("s", r"unknown output format '\(none\)'"),
+    ("nowhere/s.nc", "folder .*nowhere does not exist"),
+    ("folder", "is a folder"),
+    ("folder.nc", "is a folder"),
+    ("file.txt/s.nc", "is not a folder"),
+])
+def test_bad_output_path(tmp_path, name, message):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder.nc").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(StudyError, match=f"^out: .*{message}"):
+        sweep(vary=VARY, out=tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_outputs_selection():
     ds = sweep(vary=VARY, outputs=["winner", "npv_mine"])
     assert set(ds.data_vars) == {"winner", "npv_mine"}
+    assert set(sweep(vary=VARY, outputs="no_fit_mine").data_vars) == {"no_fit_mine"}
     with pytest.raises(StudyError, match="unknown output 'npv_min'; did you mean 'npv_mine'"):
         sweep(vary=VARY, outputs=["npv_min"])
 

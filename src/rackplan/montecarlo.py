@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from rackplan._args import overrides_mapping, shorten, whole_number
 from rackplan.errors import StudyError
 
 __all__ = ["montecarlo", "summary", "write", "shock_vector", "DEFAULTS", "PERCENTILES"]
@@ -80,14 +81,30 @@ MAX_PATHS = 100_000_000
 
 
 def _fraction(name: str, value: Any, lo: float, hi: float, *, hi_open=False) -> float:
-    from rackplan.units import parse_quantity
+    """A finite plain number (``0.45``, ``"45 %"``) in ``[lo, hi]`` (``[lo, hi)``)."""
+    from rackplan.units import Quantity, parse_quantity
 
-    try:
-        v = float(parse_quantity(value, "").magnitude)
-    except Exception as exc:
-        raise StudyError(str(exc), source=name) from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, str, Quantity, np.integer, np.floating)):
+        raise StudyError(f"{shorten(value)} is not a number", source=name)
+    if isinstance(value, Quantity) and getattr(value.magnitude, "ndim", 0) != 0:
+        raise StudyError(f"{shorten(value)} is not one number", source=name)
+    v = None
+    if isinstance(value, str):
+        try:
+            v = float(value.strip().replace("_", ""))  # "0.45", "nan", "inf"
+        except ValueError:
+            v = None  # a quantity string such as "45 %"
+    if v is None:
+        try:
+            v = float(parse_quantity(value, "").magnitude)
+        except Exception as exc:
+            raise StudyError(str(exc), source=name) from None
+    if not math.isfinite(v):
+        raise StudyError(f"{shorten(value)} is not a finite number", source=name)
     if not (lo <= v and (v < hi if hi_open else v <= hi)):
-        raise StudyError(f"{v:g} is outside {lo:g} to {hi:g}", source=name)
+        raise StudyError(f"{v:g} is outside {lo:g} to {hi:g}"
+                         + (f" ({hi:g} excluded)" if hi_open else ""), source=name)
     return v
 
 
@@ -131,18 +148,23 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     return shock
 
 
-def write(ds, out) -> None:
+def write(ds, out, source: str = "out"):
     """Write a Monte Carlo result: ``.nc`` and ``.json`` take the whole Dataset, ``.csv`` one
-    row per path (the distribution). Complete or not at all, as :func:`rackplan.studyio.write`."""
+    row per path (the distribution). Complete or not at all, as :func:`rackplan.studyio.write`
+    (which checks the path and the free space first, and turns I/O failures into one
+    StudyError naming ``source``)."""
     from pathlib import Path
 
+    from rackplan.studyio import check_out
     from rackplan.studyio import write as write_file
 
-    if Path(out).suffix.lower() == ".csv":
+    path = check_out(out, source)
+    if path.suffix.lower() == ".csv":
         if "path" not in ds.dims:
-            raise StudyError("the paths were not kept (keep_paths=False)", source="--out")
+            raise StudyError("the paths were not kept (keep_paths=False): write .nc or .json",
+                             source=source)
         ds = ds[[v for v in ds.data_vars if ds[v].dims == ("path",)]]
-    write_file(ds, out)
+    return write_file(ds, Path(path), source=source)
 
 
 def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
@@ -152,7 +174,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                gpu_price_volatility=GPU_PRICE_VOLATILITY,
                utilization_volatility=UTILIZATION_VOLATILITY,
                utilization_persistence=UTILIZATION_PERSISTENCE, correlation=CORRELATION,
-               keep_paths: bool = True, memory_budget="2 GB"):
+               keep_paths: bool = True, memory_budget=None):
     """Run ``paths`` random market paths over ``years`` and summarize.
 
     Parameters
@@ -170,9 +192,10 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         See the module constants for units and sources.
     keep_paths : bool
         Keep the per-path distribution (``path`` dimension) in the result.
-    memory_budget : str or float
+    memory_budget : str or float, optional
         The paths' outputs are held in memory (``len(OUTPUTS) + 1`` floats a path, 224 bytes):
-        more paths than fit are an error, before anything runs.
+        more paths than fit are an error, before anything runs. At most the machine's memory
+        and the memory available now; ``None``: 2 GB, or half the available memory if less.
 
     Returns
     -------
@@ -182,40 +205,62 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     from rackplan.kernels import montecarlo as kmc
     from rackplan.kernels import scenario as sc
 
-    n = _whole("paths", paths, 1, MAX_PATHS)
-    from rackplan.studyio import human_bytes, parse_bytes
+    n = whole_number(paths, "paths", 1, MAX_PATHS, StudyError)
+    from rackplan.grid import check_years
+    from rackplan.studyio import budget_bytes, human_bytes
 
-    need, budget = 8.0 * (len(sc.OUTPUTS) + 1) * n, parse_bytes(memory_budget)
+    budget = budget_bytes(memory_budget)
+    need = 8.0 * (len(sc.OUTPUTS) + 1) * n
     if need > budget:
         raise StudyError(f"{n:,} paths need about {human_bytes(need)}, over the memory budget "
                          f"of {human_bytes(budget)}: run fewer paths (the percentiles settle "
                          f"long before) or raise the budget", source="paths")
-    seed = _whole("seed", seed, 0, 2**63 - 1)
-    years_i = _whole("years", years, 1, 100)
-    base_d = scenario_base(site, mining_profile, gpu_profile, market, years=years_i,
-                           overrides=overrides)
-    base = np.asarray([float(base_d[p]) for p in sc.PARAMS], dtype=np.float64)
+    seed = whole_number(seed, "seed", 0, 2**63 - 1, StudyError)
+    years_i = check_years(years)
+    overrides = overrides_mapping(overrides, "overrides")
+    if not isinstance(keep_paths, (bool, np.bool_)):
+        raise StudyError(f"must be True or False, got {shorten(keep_paths)}",
+                         source="keep_paths")
     settings = dict(btc_drift=btc_drift, btc_volatility=btc_volatility,
                     difficulty_volatility=difficulty_volatility,
                     gpu_price_volatility=gpu_price_volatility,
                     utilization_volatility=utilization_volatility,
                     utilization_persistence=utilization_persistence, correlation=correlation)
+    for name in DEFAULTS:  # every setting checked before the case is loaded
+        shock_vector({}, **{name: settings[name]})
+    if btc_drift is not None:
+        _fraction("btc_drift", btc_drift, -0.99, 100)
+    base_d = scenario_base(site, mining_profile, gpu_profile, market, years=years_i,
+                           overrides=overrides)
+    base = np.asarray([float(base_d[p]) for p in sc.PARAMS], dtype=np.float64)
     shock = shock_vector(base_d, **settings)
     out = np.empty((len(sc.OUTPUTS), n))
     btc_end = np.empty(n)
     kmc.simulate(base, years_i * 12, seed, shock, out, btc_end)
-    return _dataset(out, btc_end, sc, settings, seed, years_i, keep_paths)
+    _warn_results(out, sc, n)
+    return _dataset(out, btc_end, sc, settings, seed, years_i, bool(keep_paths))
 
 
-def _whole(name: str, value: Any, lo: int, hi: int) -> int:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise StudyError(f"{value!r} is not a whole number", source=name) from None
-    if not v.is_integer() or not lo <= v <= hi:
-        raise StudyError(f"must be a whole number from {lo:,} to {hi:,}, got {value!r}",
-                         source=name)
-    return int(v)
+def _warn_results(out, sc, n: int) -> None:
+    """Warnings about what the paths show: no unit fits; NPVs undefined on some paths."""
+    import warnings
+
+    from rackplan.studyio import StudyWarning
+
+    for column, what in (("units_mine", "no miner fits the site"),
+                         ("units_gpu", "no GPU system fits the site")):
+        if np.all(out[sc.OUTPUTS.index(column)] == 0):
+            warnings.warn(f"{what}: on every path the option has no units and its figures "
+                          f"are those of an empty site", StudyWarning, stacklevel=3)
+    for o in OPTIONS:
+        for metric in ("npv", "noi"):
+            row = out[sc.OUTPUTS.index(f"{metric}_{o}")]
+            bad = int(np.count_nonzero(~np.isfinite(row)))
+            if bad:
+                warnings.warn(f"{metric}_{o} is undefined on {bad:,} of {n:,} paths; its "
+                              f"percentiles are over the others"
+                              + (" (none: shown as n/a)" if bad == n else ""),
+                              StudyWarning, stacklevel=3)
 
 
 def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
@@ -226,8 +271,7 @@ def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
     pct = np.asarray(PERCENTILES)
     data_vars = {}
     for metric in ("npv", "noi"):
-        rows = [np.percentile(out[idx[f"{metric}_{'gpuaas' if o == 'gpuaas' else o}"]], pct)
-                for o in OPTIONS]
+        rows = [_percentiles(out[idx[f"{metric}_{o}"]], pct) for o in OPTIONS]
         unit = sc.OUTPUT_UNITS.get(f"{metric}_mine", "USD")
         data_vars[metric] = (("option", "percentile"), np.asarray(rows), {
             "units": unit, "long_name": f"{metric.upper()} percentiles over the paths"})
@@ -259,16 +303,29 @@ def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
+def _percentiles(values: np.ndarray, pct: np.ndarray) -> np.ndarray:
+    """Percentiles over the finite values (NaN where there are none)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return np.percentile(values, pct)
+    if not finite.any():
+        return np.full(len(pct), np.nan)
+    return np.percentile(values[finite], pct)
+
+
 def summary(ds) -> dict[str, Any]:
     """The result for people: per option P5/P50/P95 of NPV and NOI and the win probability,
     as quantities (for :func:`rackplan.cli.output.emit`)."""
     from rackplan.units import Q_
 
     def q(value, unit):
+        value = float(value)
+        if not math.isfinite(value):
+            return None  # undefined: null in JSON, empty in CSV, n/a in a table
         try:
-            return Q_(float(value), unit)
+            return Q_(value, unit)
         except Exception:  # a unit string pint cannot read: show the bare number
-            return float(value)
+            return value
 
     result: dict[str, Any] = {
         "run": {"paths": int(ds.attrs["paths"]), "seed": int(ds.attrs["seed"]),
@@ -280,7 +337,7 @@ def summary(ds) -> dict[str, Any]:
             for p in PERCENTILES:
                 v = ds[metric].sel(option=o, percentile=p).item()
                 section[f"{metric}_p{int(p)}"] = q(v, unit)
-        section["win_probability"] = Q_(100.0 * ds["win_probability"].sel(option=o).item(),
-                                         "percent")
+        section["win_probability"] = q(100.0 * ds["win_probability"].sel(option=o).item(),
+                                       "percent")
         result[o] = section
     return result

@@ -1,48 +1,143 @@
-"""Study plumbing shared by sweeps and Monte Carlo: memory sizes, progress bars on stderr,
+"""Study plumbing shared by sweeps and Monte Carlo: memory budgets, progress bars on stderr,
 dask schedulers, writing results so that no half-written file is ever left behind, and the
 summaries the CLI prints.
+
+**Memory.** A budget is checked against the machine before anything runs: more than its
+physical memory, or more than the memory available now, is refused (naming the budget). The
+default, ``None``, is 2 GB or half the available memory, whichever is less.
+
+**Files.** :func:`check_out` refuses a bad ``out`` (unknown suffix, a folder, a missing or
+read-only folder, a place no file can be made) before any work; :func:`write` checks the free
+space for its estimate of the file, writes under a hidden temporary name in the same folder,
+and renames it when complete. Every I/O failure (``OSError`` and whatever h5py or h5netcdf
+raise) is one :class:`~rackplan.errors.StudyError` naming the output. A chunked netCDF is filled
+block by block **by the calling thread only**: the blocks are computed on a thread pool (or a
+``dask.distributed`` cluster) and handed back, so no other thread ever touches the file, and an
+interrupted write is gone once the pool has stopped. SIGINT, SIGTERM and SIGHUP during a write
+raise ``KeyboardInterrupt("signal N")`` once (unless the caller, such as the CLI, handles them
+already); further signals are ignored while the temporary file is removed.
+
+**Summaries.** A figure that is not a finite number is ``None`` in the summaries (``null`` in
+JSON, an empty cell in CSV, ``n/a`` in a table), and a :class:`StudyWarning` says why.
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
+import csv
 import json
 import math
 import os
+import shutil
 import sys
 import uuid
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from rackplan.errors import StudyError
+from rackplan.errors import RackplanError, StudyError
 
-__all__ = ["parse_bytes", "human_bytes", "progress_bar", "dask_progress", "connect",
-           "use_scheduler", "write", "sweep_summary", "print_sweep_summary", "print_montecarlo_summary",
-           "print_surface"]
+__all__ = ["parse_bytes", "budget_bytes", "physical_memory", "available_memory",
+           "human_bytes", "progress_bar", "dask_progress", "connect", "use_scheduler",
+           "check_out", "check_space", "write", "sweep_summary", "print_sweep_summary",
+           "print_montecarlo_summary", "print_surface", "StudyWarning", "FORMATS_OUT"]
 
-DEFAULT_MEMORY_BUDGET = "2 GB"
+#: The default memory budget, or half the memory available, whichever is less.
+DEFAULT_MEMORY_BUDGET = None
+DEFAULT_BUDGET_BYTES = 2e9
 SCHEDULER_TIMEOUT_S = 5  # connecting to --scheduler: an unreachable address fails this fast
+FORMATS_OUT = ("nc", "csv", "json")
+
+#: Rows of a CSV file, or values of a JSON array, formatted at a time (bounded memory).
+TEXT_BLOCK = 65_536
 
 
-def parse_bytes(budget: Any) -> float:
-    from rackplan.units import parse_quantity
+class StudyWarning(UserWarning):
+    """Something a study's result says that a reader must know (no unit fits at some grid
+    points, a figure that is undefined); the CLI prints it as ``rackplan: warning: ...``."""
 
-    if isinstance(budget, (int, float)) and not isinstance(budget, bool):
+
+def _warn(message: str) -> None:
+    warnings.warn(message, StudyWarning, stacklevel=3)
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+
+def physical_memory() -> float | None:
+    """The machine's memory [byte], or None where it cannot be read."""
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+def available_memory() -> float | None:
+    """Memory available to a new allocation now [byte] (Linux ``MemAvailable``; else the free
+    pages), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover
+        return None
+
+
+def parse_bytes(budget: Any, source: str = "memory_budget") -> float:
+    """An amount of memory [byte] from ``"2 GB"``, ``"512 MiB"`` or a number of bytes: finite
+    and positive (not checked against the machine; see :func:`budget_bytes`)."""
+    from rackplan._args import shorten
+    from rackplan.units import Quantity, parse_quantity
+
+    if isinstance(budget, bool) or not isinstance(budget, (int, float, str, Quantity,
+                                                           np.integer, np.floating)):
+        raise StudyError(f"{shorten(budget)} is not an amount of memory such as '2 GB'",
+                         source=source)
+    if isinstance(budget, (int, float, np.integer, np.floating)):
         value = float(budget)
     else:
         try:
-            value = float(parse_quantity(str(budget).replace("iB", "ibyte"), "byte").magnitude)
+            text = budget if isinstance(budget, Quantity) else str(budget).replace("iB",
+                                                                                  "ibyte")
+            value = float(parse_quantity(text, "byte").magnitude)
         except Exception:
-            raise StudyError(f"{budget!r} is not an amount of memory such as '2 GB'",
-                             source="memory_budget") from None
-    if not value > 0:
-        raise StudyError(f"{budget!r} must be positive", source="memory_budget")
+            raise StudyError(f"{shorten(budget)} is not an amount of memory such as '2 GB'",
+                             source=source) from None
+    if not math.isfinite(value) or not value > 0:
+        raise StudyError(f"must be a positive amount of memory such as '2 GB', got "
+                         f"{shorten(budget)}", source=source)
+    return value
+
+
+def budget_bytes(budget: Any = None, source: str = "memory_budget") -> float:
+    """The budget [byte]: :func:`parse_bytes`, and no more than the machine has (physical
+    memory) or has available now. ``None`` is 2 GB or half the available memory if less."""
+    avail, phys = available_memory(), physical_memory()
+    if budget is None:
+        value = DEFAULT_BUDGET_BYTES
+        return min(value, avail / 2) if avail else value
+    value = parse_bytes(budget, source)
+    if phys and value > phys:
+        raise StudyError(f"{human_bytes(value)} is more than this machine's memory "
+                         f"({human_bytes(phys)})", source=source)
+    if avail and value > avail:
+        raise StudyError(f"{human_bytes(value)} is more than the memory available now "
+                         f"({human_bytes(avail)})", source=source)
     return value
 
 
 def human_bytes(n: float) -> str:
+    if not math.isfinite(n):
+        return "unbounded"
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if abs(n) < 1000 or unit == "PB":
             return f"{n:.3g} {unit}" if unit != "B" else f"{n:.0f} B"
@@ -50,15 +145,18 @@ def human_bytes(n: float) -> str:
     return f"{n:.3g} PB"  # pragma: no cover
 
 
+# --- progress -----------------------------------------------------------------------------------
+
+
 @contextmanager
-def progress_bar(label: str, total: float):
+def progress_bar(label: str, total: float | None):
     """A rich progress bar on stderr; yields ``advance(k)``, which also has ``.total(n)``."""
     from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
     from rackplan.cli.output import console
 
-    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), TaskProgressColumn(),
+    with Progress(TextColumn(label), BarColumn(), TaskProgressColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console(stderr=True),
                   transient=False) as bar:
         task = bar.add_task(label, total=total)
@@ -92,7 +190,10 @@ def dask_progress(enabled: bool):
             yield
 
 
-def connect(scheduler: str):
+# --- dask ---------------------------------------------------------------------------------------
+
+
+def connect(scheduler: str, source: str = "client"):
     """A ``dask.distributed`` client for ``scheduler`` (an address), or a StudyError.
 
     The address is probed first (connect, ask the server who it is) with a short timeout, so
@@ -103,13 +204,13 @@ def connect(scheduler: str):
 
     try:
         from distributed import Client
-    except ImportError:  # pragma: no cover - the 'scale' extra
-        raise StudyError("dask.distributed is not installed: pip install 'rackplan[scale]'",
-                         source="--scheduler") from None
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise StudyError(f"dask.distributed cannot be imported ({exc}); it is installed with "
+                         f"rackplan: reinstall rackplan", source=source) from None
 
     def fail(reason: str):
         return StudyError(f"cannot reach dask scheduler {scheduler!r}: {reason}",
-                          source="--scheduler")
+                          source=source)
 
     try:
         asyncio.get_running_loop()
@@ -151,10 +252,7 @@ def _first_line(exc: BaseException) -> str:
 
 @contextmanager
 def use_scheduler(client):
-    """Run dask computations inside on ``client`` (a ``distributed.Client``), or locally.
-
-    The client is also made the current one, so that xarray's netCDF writer finds it for the
-    distributed lock it takes around each write."""
+    """Run dask computations inside on ``client`` (a ``distributed.Client``), or locally."""
     import dask
 
     if client is None:
@@ -164,66 +262,260 @@ def use_scheduler(client):
             yield
 
 
+def local_threads() -> int:
+    """Threads for computing blocks locally: dask's ``num_workers`` if set, else the cores
+    this process may run on."""
+    import dask
+
+    configured = dask.config.get("num_workers", None)
+    if configured:
+        return max(1, int(configured))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover
+        return max(1, os.cpu_count() or 1)
+
+
+def cluster_threads(client) -> int:
+    try:
+        return max(1, sum(client.nthreads().values()))
+    except Exception:  # pragma: no cover - a client that cannot say
+        return 2
+
+
+# --- signals and partial files ------------------------------------------------------------------
+
+_PARTIALS: set[Path] = set()
+
+
+def _remove_partials() -> None:  # at exit: whatever an interrupted write left
+    for path in list(_PARTIALS):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        _PARTIALS.discard(path)
+
+
+atexit.register(_remove_partials)
+
+
+def _signal_numbers() -> list[int]:
+    import signal
+
+    return [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+
+
 @contextmanager
-def _terminate_as_interrupt():
-    """While a file is written, SIGTERM (``kill``, a batch system's time limit) raises
-    KeyboardInterrupt like Ctrl-C does, so the partial file is removed on the way out."""
+def interrupts_raise():
+    """While a file is written: SIGINT, SIGTERM (``kill``, a batch system's time limit) and
+    SIGHUP (a closed terminal) raise ``KeyboardInterrupt("signal N")`` once, and every further
+    one is ignored until the block ends (the clean-up runs inside it). A signal whose handler
+    is not the default one (the CLI's own) is left to that handler."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received: list[int] = []
+    previous: dict[int, Any] = {}
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
+    def handle(signum, frame):
+        if received:
+            return
+        received.append(int(signum))
+        for sig in previous:
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (OSError, ValueError):  # pragma: no cover
+                pass
+        raise KeyboardInterrupt(f"signal {int(signum)}")
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    for sig in _signal_numbers():
+        try:
+            current = signal.getsignal(sig)
+            if current in (signal.SIG_DFL, signal.default_int_handler):
+                previous[sig] = current
+                signal.signal(sig, handle)
+        except (OSError, ValueError):  # pragma: no cover
+            pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            try:
+                signal.signal(sig, handler)
+            except (OSError, ValueError, TypeError):  # pragma: no cover
+                pass
+
+
+# --- checking an output path --------------------------------------------------------------------
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def check_out(out: Any, source: str = "out") -> Path:
+    """``out`` as a :class:`Path` a result can be written to, or a StudyError naming
+    ``source``: the suffix is ``.nc``, ``.csv`` or ``.json``; it is not a folder or a
+    device; its folder exists, and a file can be made there (tried, then removed)."""
+    from rackplan._args import shorten
+
+    if isinstance(out, bytes) or not isinstance(out, (str, os.PathLike)):
+        raise StudyError(f"{shorten(out)} is not a file name", source=source)
+    text = os.fspath(out)
+    if not isinstance(text, str) or not text.strip():
+        raise StudyError("empty file name", source=source)
+    if "\x00" in text:
+        raise StudyError(f"{shorten(text)}: a file name cannot hold a NUL character",
+                         source=source)
+    path = Path(text)
+    fmt = path.suffix.lower().lstrip(".")
+    try:
+        if path.is_dir():
+            raise StudyError(f"{path} is a folder; give a file name such as "
+                             f"{path / ('result.' + (fmt if fmt in FORMATS_OUT else 'nc'))}",
+                             source=source)
+    except OSError as exc:
+        raise StudyError(f"{path}: {_reason(exc)}", source=source) from None
+    if fmt not in FORMATS_OUT:
+        raise StudyError(f"{path}: unknown output format {path.suffix or '(none)'!r}; use .nc, "
+                         ".csv or .json", source=source)
+    try:
+        if path.exists() and not path.is_file():
+            raise StudyError(f"{path} exists and is not a regular file", source=source)
+        folder = path.parent
+        if not folder.exists():
+            raise StudyError(f"{path}: folder {folder} does not exist", source=source)
+        if not folder.is_dir():
+            raise StudyError(f"{path}: {folder} is not a folder", source=source)
+    except OSError as exc:  # a name too long, a permission on the way
+        raise StudyError(f"{path}: {_reason(exc)}", source=source) from None
+    probe = _tmp_path(path)
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise StudyError(f"{path}: cannot write in {path.parent} ({_reason(exc)})",
+                         source=source) from None
+    os.close(fd)
+    try:
+        probe.unlink()
+    except OSError:  # pragma: no cover - made a moment ago
+        pass
+    return path
+
+
+def check_space(out: Path, nbytes: float, source: str = "out") -> None:
+    """Refuse to start a file of about ``nbytes`` where there is less free space."""
+    try:
+        free = shutil.disk_usage(out.parent).free
+    except OSError as exc:
+        raise StudyError(f"{out}: cannot read the free space of {out.parent} "
+                         f"({_reason(exc)})", source=source) from None
+    need = nbytes * 1.05 + 1e6
+    if need > free:
+        raise StudyError(f"{out}: needs about {human_bytes(need)} on disk, but only "
+                         f"{human_bytes(free)} is free in {out.parent}", source=source)
+
+
+def file_bytes(ds, fmt: str) -> float:
+    """An estimate of the size of ``ds`` written as ``fmt`` [byte] (an upper one for text)."""
+    values = sum(float(v.size) for v in ds.data_vars.values())
+    coords = sum(float(c.size) for c in ds.coords.values())
+    if fmt == "nc":
+        data = sum(float(v.size) * v.dtype.itemsize for v in ds.data_vars.values())
+        return data * 1.02 + coords * 8 + 64e3
+    n_rows = max((float(v.size) for v in ds.data_vars.values()), default=0.0)
+    if fmt == "csv":
+        return n_rows * 24.0 * (len(ds.data_vars) + len(ds.dims)) + 4e3
+    return values * 24.0 + coords * 24.0 + 16e3
 
 
 def _tmp_path(out: Path) -> Path:
     return out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
 
 
+def _is_lazy(ds) -> bool:
+    return any(v.chunks is not None for v in ds.data_vars.values())
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
 def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
-          memory_budget: Any = DEFAULT_MEMORY_BUDGET) -> Path:
-    """Write a sweep to ``out`` (``.nc`` netCDF via h5netcdf, ``.csv`` or ``.json``).
+          memory_budget: Any = DEFAULT_MEMORY_BUDGET, blocks=None, source: str = "out") -> Path:
+    """Write a result to ``out`` (``.nc`` netCDF via h5netcdf, ``.csv`` or ``.json``).
 
     The file appears under its name only when complete: it is written to a temporary name in
-    the same folder and renamed. CSV and JSON need the whole result in memory; netCDF is
-    written chunk by chunk when ``ds`` is dask-backed.
+    the same folder and renamed. CSV and JSON are written a block of rows at a time; a
+    dask-backed Dataset is written to netCDF chunk by chunk (``blocks``, from
+    :func:`rackplan.sweep.sweep`, computes the chunks without a dask graph), and to CSV or
+    JSON only when it fits the memory budget. Bad paths, a full disk and every I/O error raise
+    one StudyError naming ``source``; an interrupt removes the temporary file.
     """
-    out = Path(out)
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in ("nc", "csv", "json"):
-        raise StudyError(f"{out}: unknown output format {out.suffix!r}; use .nc, .csv or .json",
-                         source="--out")
-    if not out.parent.exists():
-        raise StudyError(f"{out}: folder {out.parent} does not exist", source="--out")
-    nbytes = sum(v.size * v.dtype.itemsize for v in ds.data_vars.values())
-    if fmt != "nc" and _is_lazy(ds) and nbytes > parse_bytes(memory_budget):
-        raise StudyError(f"{out}: {human_bytes(nbytes)} is over the memory budget; write "
-                         f"large sweeps as .nc", source="--out")
-    tmp = _tmp_path(out)
+    path = check_out(out, source)
+    fmt = path.suffix.lower().lstrip(".")
+    lazy = _is_lazy(ds)
+    if fmt != "nc" and lazy:
+        nbytes = sum(float(v.size) * v.dtype.itemsize for v in ds.data_vars.values())
+        budget = budget_bytes(memory_budget)
+        if nbytes > budget:
+            raise StudyError(f"{path}: {human_bytes(nbytes)} is over the memory budget of "
+                             f"{human_bytes(budget)}; write large results as .nc",
+                             source=source)
+    check_space(path, file_bytes(ds, fmt), source)
+    tmp = _tmp_path(path)
+    _PARTIALS.add(tmp)
     try:
-        lazy = _is_lazy(ds)
-        with _terminate_as_interrupt(), use_scheduler(client), \
-                dask_progress(progress and lazy and client is None):
-            if fmt == "nc":
-                ds.to_netcdf(tmp, engine="h5netcdf", encoding=_disk_chunks(ds))
-            elif fmt == "csv":
-                _write_csv(ds.compute(), tmp)
-            else:
-                _write_json(ds.compute(), tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
+        with interrupts_raise():
+            try:
+                if fmt == "nc" and lazy:
+                    _write_nc_blocks(ds, tmp, blocks, client, progress)
+                elif fmt == "nc":
+                    ds.to_netcdf(tmp, engine="h5netcdf")
+                elif fmt == "csv":
+                    _write_csv(ds.compute() if lazy else ds, tmp)
+                else:
+                    _write_json(ds.compute() if lazy else ds, tmp)
+                os.replace(tmp, path)
+            except BaseException as exc:
+                _unlink(tmp)
+                if isinstance(exc, (RackplanError, KeyboardInterrupt, SystemExit,
+                                    MemoryError, GeneratorExit)):
+                    raise
+                if isinstance(exc, Exception):
+                    raise StudyError(f"{path}: cannot write ({_reason(exc)})",
+                                     source=source) from None
+                raise
+    finally:
+        _unlink(tmp)
+        _PARTIALS.discard(tmp)
+    return path
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _to_netcdf_skeleton(ds, tmp: Path):
+    """The file with every variable declared and the coordinates written, the data variables
+    left to be filled: xarray's writer up to (not including) computing the dask arrays."""
+    try:
+        from xarray.backends.writers import to_netcdf
+    except ImportError:  # xarray before the writers module
+        from xarray.backends.api import to_netcdf
+
+    _writer, store = to_netcdf(ds, tmp, engine="h5netcdf", encoding=_disk_chunks(ds),
+                               multifile=True)
+    store.close()
 
 
 def _disk_chunks(ds) -> dict[str, dict[str, Any]]:
@@ -236,55 +528,277 @@ def _disk_chunks(ds) -> dict[str, dict[str, Any]]:
     return encoding
 
 
-def _is_lazy(ds) -> bool:
-    return any(v.chunks is not None for v in ds.data_vars.values())
+class _DaskBlocks:
+    """Blocks of an arbitrary dask-backed Dataset, each computed with dask (no file I/O)."""
+
+    def __init__(self, ds):
+        first = next(v for v in ds.data_vars.values() if v.chunks is not None)
+        self.names = list(ds.data_vars)
+        self.arrays = [ds[n].data for n in self.names]
+        self.chunks = first.chunks
+        self.count = math.prod(len(c) for c in self.chunks)
+
+    def jobs(self):
+        import itertools
+
+        bounds = [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in self.chunks]
+        for idx in itertools.product(*[range(len(c)) for c in self.chunks]):
+            region = tuple(slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, idx))
+            yield region, _compute_region, (self.names, self.arrays, region)
+
+    def received(self, result):
+        return result
+
+
+def _compute_region(names, arrays, region):
+    import dask
+
+    values = dask.compute(*[a[region] if hasattr(a, "dask") else np.asarray(a)[region]
+                            for a in arrays], scheduler="sync")
+    return dict(zip(names, values))
+
+
+def run_blocks(blocks, sink: Callable[[tuple, Mapping[str, np.ndarray]], None], *,
+               client=None, progress: bool = False, label: str = "sweep (chunks)") -> None:
+    """Compute every block of ``blocks`` on a local thread pool (or ``client``'s cluster) and
+    hand each result to ``sink(region, arrays)`` **in this thread**, oldest first, with at most
+    a few blocks in flight. An interrupt cancels the blocks not started and waits for the
+    running ones (they compute, they never write) before it propagates."""
+    import concurrent.futures as cf
+
+    if client is None:
+        threads = local_threads()
+        executor = cf.ThreadPoolExecutor(max_workers=threads,
+                                         thread_name_prefix="rackplan-block")
+
+        def submit(fn, *args):
+            return executor.submit(fn, *args)
+
+        def stop(pending):
+            executor.shutdown(wait=True, cancel_futures=True)
+    else:
+        threads = cluster_threads(client)
+
+        def submit(fn, *args):
+            return client.submit(fn, *args, pure=False)
+
+        def stop(pending):
+            futures = [f for _, f in pending]
+            if futures:
+                try:
+                    client.cancel(futures)
+                except Exception:  # pragma: no cover - a cluster gone away
+                    pass
+
+    in_flight = threads + 1
+    pending: collections.deque = collections.deque()
+    bar = progress_bar(label, blocks.count) if progress else _no_bar()
+    try:
+        with bar as advance:
+            def drain_one():
+                region, future = pending.popleft()
+                sink(region, blocks.received(future.result()))
+                advance(1)
+
+            for region, fn, args in blocks.jobs():
+                pending.append((region, submit(fn, *args)))
+                while len(pending) >= in_flight:
+                    drain_one()
+            while pending:
+                drain_one()
+    finally:
+        stop(pending)
+
+
+@contextmanager
+def _no_bar():
+    yield lambda k=1: None
+
+
+def _write_nc_blocks(ds, tmp: Path, blocks, client, progress: bool) -> None:
+    import h5py
+
+    _to_netcdf_skeleton(ds, tmp)
+    blocks = blocks if blocks is not None else _DaskBlocks(ds)
+    with h5py.File(tmp, "r+") as f:
+        targets = {name: f[name] for name in ds.data_vars}
+
+        def sink(region, arrays):
+            for name, data in arrays.items():
+                target = targets[name]
+                target[region] = np.asarray(data).astype(target.dtype, copy=False)
+
+        run_blocks(blocks, sink, client=client, progress=progress)
+
+
+# --- text files -----------------------------------------------------------------------------
+
+
+def _flat_blocks(shape: tuple[int, ...], block: int = TEXT_BLOCK) -> Iterator[tuple]:
+    """Index arrays of consecutive C-order positions of ``shape``, ``block`` at a time."""
+    n = math.prod(shape)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        yield np.unravel_index(np.arange(lo, hi), shape) if shape else ()
 
 
 def _write_csv(ds, path: Path) -> None:
-    """One row per grid point: the varied inputs, then the outputs; units in the header."""
-    df = ds.to_dataframe().reset_index()
-    units = {k: ds[k].attrs.get("units", "") for k in df.columns}
-    df.columns = [f"{k} [{units[k]}]" if units[k] else k for k in df.columns]
-    df.to_csv(path, index=False, float_format="%.10g")
+    """One row per point of the dimensions: the coordinates, then the variables; units in the
+    header (``btc_price [USD/BTC]``); a value that is not a finite number is an empty cell."""
+    import pandas as pd
+
+    names = list(ds.data_vars)
+    dims = list(ds[names[0]].dims) if names else list(ds.dims)
+    for v in names:
+        if tuple(ds[v].dims) != tuple(dims):
+            raise StudyError(f"{path.name}: variables of different dimensions cannot share "
+                             f"CSV rows ({v})", source="out")
+    columns = dims + names
+
+    def header(k):
+        unit = ds[k].attrs.get("units", "") if k in ds.variables else ""
+        return f"{k} [{unit}]" if unit else k
+
+    shape = tuple(ds.sizes[d] for d in dims)
+    coords = {d: np.asarray(ds[d].values) if d in ds.variables else np.arange(ds.sizes[d])
+              for d in dims}
+    data = {v: ds[v].values for v in names}
+    with open(path, "w", newline="") as fh:
+        first = True
+        for idx in _flat_blocks(shape):
+            cols = {}
+            for d, i in zip(dims, idx):
+                cols[header(d)] = _finite_or_nan(coords[d][i])
+            for v in names:
+                cols[header(v)] = _finite_or_nan(data[v][idx] if idx else data[v])
+            pd.DataFrame(cols, columns=[header(c) for c in columns]).to_csv(
+                fh, header=first, index=False, float_format="%.10g")
+            first = False
+        if first:  # no rows: the header alone
+            fh.write(",".join(header(c) for c in columns) + "\n")
+
+
+def _finite_or_nan(a):
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        bad = ~np.isfinite(a)
+        if bad.any():
+            a = np.where(bad, np.nan, a)
+    return a
+
+
+def _json_scalar(x):
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _jsonable_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in attrs.items():
+        if isinstance(v, np.ndarray):
+            v = [_json_scalar(x) for x in v.tolist()]
+        elif isinstance(v, (list, tuple)):
+            v = [_json_scalar(x) for x in v]
+        else:
+            v = _json_scalar(v)
+        out[str(k)] = v
+    return out
+
+
+def _json_array(fh, a: np.ndarray) -> None:
+    """``a`` as nested JSON lists, a bounded block of values at a time; NaN and infinity as
+    ``null``."""
+    if a.ndim == 0:
+        fh.write(json.dumps(_json_scalar(a.item())))
+        return
+    if a.ndim > 1:
+        fh.write("[")
+        for i in range(a.shape[0]):
+            if i:
+                fh.write(", ")
+            _json_array(fh, a[i])
+        fh.write("]")
+        return
+    fh.write("[")
+    for lo in range(0, a.shape[0], TEXT_BLOCK):
+        piece = np.asarray(a[lo:lo + TEXT_BLOCK])
+        values = piece.tolist()
+        if piece.dtype.kind == "f":
+            for i in np.flatnonzero(~np.isfinite(piece)):
+                values[i] = None
+        text = json.dumps(values, allow_nan=False)
+        if lo:
+            fh.write(", ")
+        fh.write(text[1:-1])
+    fh.write("]")
 
 
 def _write_json(ds, path: Path) -> None:
-    """xarray's dict form (``coords``, ``data_vars`` with ``attrs`` holding the units);
-    NaN becomes ``null``."""
-    data = ds.to_dict(data="list")
-
-    def clean(x):
-        if isinstance(x, float):
-            return None if math.isnan(x) else x
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [clean(v) for v in x]
-        if isinstance(x, np.ndarray):
-            return clean(x.tolist())
-        if isinstance(x, np.generic):
-            return clean(x.item())
-        return x
-
+    """xarray's dict form (``coords``, ``attrs``, ``dims``, ``data_vars``, each variable with
+    ``dims``, ``attrs`` holding the units, and ``data``), streamed; NaN becomes ``null``."""
     with open(path, "w") as fh:
-        json.dump(clean(data), fh, allow_nan=False)
-        fh.write("\n")
+        fh.write('{"coords": {')
+        _json_vars(fh, ds.coords)
+        fh.write('}, "attrs": ')
+        fh.write(json.dumps(_jsonable_attrs(ds.attrs), allow_nan=False))
+        fh.write(', "dims": ')
+        fh.write(json.dumps({str(k): int(v) for k, v in ds.sizes.items()}))
+        fh.write(', "data_vars": {')
+        _json_vars(fh, ds.data_vars)
+        fh.write("}}\n")
 
 
+def _json_vars(fh, variables) -> None:
+    for i, (name, var) in enumerate(variables.items()):
+        if i:
+            fh.write(", ")
+        fh.write(json.dumps(str(name)) + ': {"dims": ' + json.dumps([str(d) for d in var.dims])
+                 + ', "attrs": ' + json.dumps(_jsonable_attrs(var.attrs), allow_nan=False)
+                 + ', "data": ')
+        values = np.asarray(var.values)
+        if values.dtype.kind in "OUS":
+            fh.write(json.dumps([str(x) for x in values.ravel().tolist()]
+                                if values.ndim == 1 else values.tolist()))
+        else:
+            _json_array(fh, values)
+        fh.write("}")
 
 
 # --- summaries for people ---------------------------------------------------------------------
 
 _OPTIONS = ("mine", "gpuaas", "colocation")
 
+#: Why a breakeven can be undefined at a grid point (the kernel gives NaN where the price does
+#: not move the NPVs apart, so no price makes them equal).
+_UNDEFINED_WHY = {
+    "breakeven_btc_price": "mining's NPV does not change with the BTC price there (no miner "
+                           "fits, or no revenue is kept)",
+    "breakeven_gpu_hour_price": "GPU-as-a-service NPV does not change with the GPU-hour price "
+                                "there (no GPU system fits, or no GPU hour is sold)",
+    "breakeven_power_price": "both NPVs change alike with the power price there, so no power "
+                             "price makes them equal",
+}
+_NO_FIT = {"no_fit_mine": "no miner fits the site", "no_fit_gpuaas": "no GPU system fits the site"}
+
 
 def _q(value: float, unit: str):
+    """A quantity, or None when ``value`` is not a finite number (shown as null/empty/n/a)."""
     from rackplan.units import Q_
 
+    value = float(value)
+    if not math.isfinite(value):
+        return None
     try:
-        return Q_(float(value), unit or "")
+        return Q_(value, unit or "")
     except Exception:  # a unit string pint cannot read: the bare number
-        return float(value)
+        return value
+
+
+def undefined_why(name: str) -> str:
+    return _UNDEFINED_WHY.get(name, "the model gives no finite value there")
 
 
 def sweep_summary(ds) -> dict[str, Any]:
@@ -292,12 +806,14 @@ def sweep_summary(ds) -> dict[str, Any]:
     and the range (min, mean, max) of the NPVs, their difference and the breakevens.
 
     Works on in-memory and on dask-backed sweeps alike: all reductions are computed in one
-    pass over the chunks.
+    pass over the chunks. A range over points where an output is undefined (NaN) covers the
+    other points, with a :class:`StudyWarning`; a range undefined everywhere is ``None``.
+    Grid points where no unit fits (``no_fit_*``) are counted in a warning.
     """
     import dask
 
     dims = list(ds.sizes)
-    n = int(np.prod([ds.sizes[d] for d in dims], dtype=np.int64))
+    n = math.prod(int(ds.sizes[d]) for d in dims)
     grid: dict[str, Any] = {"scenarios": n}
     for d in dims:
         c, unit = ds[d], ds[d].attrs.get("units", "")
@@ -306,30 +822,75 @@ def sweep_summary(ds) -> dict[str, Any]:
     ranged = [v for v in ds.data_vars if v.startswith(("npv_", "breakeven_"))]
     lazy: dict[str, Any] = {}
     for v in ranged:
+        finite = ds[v].where(np.isfinite(ds[v]))
         for stat in ("min", "mean", "max"):
-            lazy[f"{v}.{stat}"] = getattr(ds[v], stat)()
+            lazy[f"{v}.{stat}"] = getattr(finite, stat)()
+        lazy[f"{v}.undefined"] = finite.isnull().sum()
     if "winner" in ds:
         for k, o in enumerate(_OPTIONS):
             lazy[f"win.{o}"] = (ds["winner"] == k).sum()
+        lazy["win.none"] = (ds["winner"] < 0).sum()
+    for flag in _NO_FIT:
+        if flag in ds:
+            lazy[f"{flag}.count"] = ds[flag].sum()
     keys = list(lazy)
-    values = dask.compute(*[lazy[k].data for k in keys])  # one pass over a chunked sweep
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: reported below
+        values = dask.compute(*[lazy[k].data for k in keys])  # one pass over a chunked sweep
     got = {k: float(np.asarray(v)) for k, v in zip(keys, values)}
     out: dict[str, Any] = {"grid": grid}
     if "winner" in ds:
         out["share_won"] = {o: _q(100.0 * got[f"win.{o}"] / max(n, 1), "percent")
                             for o in _OPTIONS}
+        if got["win.none"]:
+            _warn(f"at {int(got['win.none']):,} of {n:,} scenarios no option could be ranked "
+                  f"(an NPV is undefined); they count for no option")
     out["range"] = {v: {stat: _q(got[f"{v}.{stat}"], ds[v].attrs.get("units", ""))
                         for stat in ("min", "mean", "max")} for v in ranged}
+    for v in ranged:
+        bad = int(got[f"{v}.undefined"])
+        if bad == n:
+            _warn(f"{v} is undefined at every scenario: {undefined_why(v)}; its range is "
+                  f"shown as n/a")
+        elif bad:
+            _warn(f"{v} is undefined at {bad:,} of {n:,} scenarios: {undefined_why(v)}; its "
+                  f"range covers the others")
+    warn_no_fit({flag: int(got.get(f"{flag}.count", 0)) for flag in _NO_FIT}, n)
     return out
 
 
+def warn_no_fit(counts: Mapping[str, int], n: int) -> None:
+    """A warning per ``no_fit_*`` flag that is set somewhere on a grid of ``n`` points."""
+    for flag, what in _NO_FIT.items():
+        count = int(counts.get(flag, 0))
+        if count:
+            warnings.warn(f"{what} at {count:,} of {n:,} scenarios (see the variable {flag}): "
+                          f"there the option has no units and its figures are those of an "
+                          f"empty site", StudyWarning, stacklevel=3)
+
+
+def _cell(value) -> tuple[str, str]:
+    from rackplan.cli.output import value_and_unit
+
+    if value is None:
+        return "n/a", ""
+    return value_and_unit(value)
+
+
+def _emit(data: dict[str, Any], fmt: str, title: str) -> None:
+    from rackplan.cli.output import emit
+
+    emit(data, fmt, title)
+
+
 def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
-    """:func:`sweep_summary` on stdout: JSON and CSV as :func:`rackplan.cli.output.emit`, the
-    table as three compact tables (grid, share of the grid each option wins, ranges)."""
-    from rackplan.cli.output import console, emit, value_and_unit
+    """:func:`sweep_summary` on stdout: JSON and CSV as :func:`rackplan.cli.output.emit`
+    (``null``/empty for undefined figures), the table as three compact tables (grid, share of
+    the grid each option wins, ranges; ``n/a`` for undefined figures)."""
+    from rackplan.cli.output import console
 
     if fmt != "table":
-        emit(data, fmt, "sweep")
+        _emit(data, fmt, "sweep")
         return
     from rich.table import Table
 
@@ -341,9 +902,9 @@ def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
     for name, axis in data["grid"].items():
         if name == "scenarios":
             continue
-        lo, unit = value_and_unit(axis["from"])
-        hi, _ = value_and_unit(axis["to"])
-        grid.add_row(name, lo, hi, unit, f"{axis['values']:,}")
+        lo, unit = _cell(axis["from"])
+        hi, unit_hi = _cell(axis["to"])
+        grid.add_row(name, lo, hi, unit or unit_hi, f"{axis['values']:,}")
     grid.add_row("scenarios", "", "", "", f"{data['grid']['scenarios']:,}")
     out.print(grid)
     if "share_won" in data:
@@ -353,25 +914,26 @@ def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
         won.add_column("share", justify="right")
         won.add_column("unit")
         for option, q in data["share_won"].items():
-            won.add_row(option, *value_and_unit(q))
+            won.add_row(option, *_cell(q))
         out.print(won)
     ranges = Table(title="range over the grid", title_justify="left")
     for col, just in (("output", "left"), ("min", "right"), ("mean", "right"),
                       ("max", "right"), ("unit", "left")):
         ranges.add_column(col, justify=just)
     for name, stats in data["range"].items():
-        cells = [value_and_unit(stats[s]) for s in ("min", "mean", "max")]
-        ranges.add_row(name, *(c[0] for c in cells), cells[0][1])
+        cells = [_cell(stats[s]) for s in ("min", "mean", "max")]
+        unit = next((c[1] for c in cells if c[1]), "")
+        ranges.add_row(name, *(c[0] for c in cells), unit)
     out.print(ranges)
 
 
 def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
     """:func:`rackplan.montecarlo.summary` on stdout: JSON and CSV as
     :func:`rackplan.cli.output.emit`; the table with one column per option."""
-    from rackplan.cli.output import console, emit, value_and_unit
+    from rackplan.cli.output import console
 
     if fmt != "table":
-        emit(data, fmt, "montecarlo")
+        _emit(data, fmt, "montecarlo")
         return
     from rich.table import Table
 
@@ -383,36 +945,58 @@ def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
         table.add_column(option, justify="right")
     table.add_column("unit")
     for row in data[_OPTIONS[0]]:
-        cells = [value_and_unit(data[o][row]) for o in _OPTIONS]
-        table.add_row(row.replace("_", " "), *(c[0] for c in cells), cells[0][1])
+        cells = [_cell(data[o][row]) for o in _OPTIONS]
+        unit = next((c[1] for c in cells if c[1]), "")
+        table.add_row(row.replace("_", " "), *(c[0] for c in cells), unit)
     console().print(table)
 
 
-def print_surface(da, fmt: str, file=None) -> None:
-    """A breakeven surface as a grid table (rows: y, columns: x), JSON or long CSV."""
-    import csv
+#: Cells of a breakeven surface printed as a table at most (a wider grid is for CSV or JSON).
+MAX_TABLE_CELLS = 20_000
 
+
+def print_surface(da, fmt: str, file=None) -> None:
+    """A breakeven surface as a grid table (rows: y, columns: x), JSON or long CSV; a value
+    that is not a finite number is ``null``, an empty cell or ``n/a``. JSON and CSV are
+    written a row at a time."""
     file = file or sys.stdout
     ydim, xdim = da.dims
     unit = da.attrs.get("units", "")
     yu, xu = da[ydim].attrs.get("units", ""), da[xdim].attrs.get("units", "")
     values = np.asarray(da.values, dtype=np.float64)
+    xs, ys = np.asarray(da[xdim].values, dtype=np.float64), np.asarray(da[ydim].values,
+                                                                     dtype=np.float64)
     if fmt == "json":
-        data = {"solve_for": da.attrs.get("solve_for"), "unit": unit,
-                "x": {"name": xdim, "unit": xu, "values": da[xdim].values.tolist()},
-                "y": {"name": ydim, "unit": yu, "values": da[ydim].values.tolist()},
-                "values": [[None if math.isnan(v) else float(v) for v in row] for row in values]}
-        json.dump(data, file, indent=2, allow_nan=False)
-        file.write("\n")
+        head = {"solve_for": da.attrs.get("solve_for"), "unit": unit,
+                "x": {"name": xdim, "unit": xu}, "y": {"name": ydim, "unit": yu}}
+        file.write("{\n")
+        for key, value in head.items():
+            if isinstance(value, dict):
+                file.write(f'  {json.dumps(key)}: {{"name": {json.dumps(value["name"])}, '
+                           f'"unit": {json.dumps(value["unit"])}, "values": ')
+                _json_array(file, xs if key == "x" else ys)
+                file.write("},\n")
+            else:
+                file.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
+        file.write('  "values": [')
+        for i in range(values.shape[0]):
+            file.write(",\n    " if i else "\n    ")
+            _json_array(file, values[i])
+        file.write("\n  ]\n}\n")
         return
     if fmt == "csv":
         w = csv.writer(file, lineterminator="\n")
         w.writerow([f"{ydim} [{yu}]", f"{xdim} [{xu}]", f"{da.name} [{unit}]"])
-        for i, yv in enumerate(da[ydim].values):
-            for j, xv in enumerate(da[xdim].values):
+        for i, yv in enumerate(ys):
+            for j, xv in enumerate(xs):
                 v = values[i, j]
-                w.writerow([repr(float(yv)), repr(float(xv)), "" if math.isnan(v) else repr(v)])
+                w.writerow([repr(float(yv)), repr(float(xv)),
+                            repr(float(v)) if math.isfinite(v) else ""])
         return
+    if values.size > MAX_TABLE_CELLS:
+        raise StudyError(f"{values.size:,} values are too many for a table (at most "
+                         f"{MAX_TABLE_CELLS:,}): use --format csv or json, or --out",
+                         source="--format")
     from rich.table import Table
 
     from rackplan.cli.output import console, format_number
@@ -421,8 +1005,18 @@ def print_surface(da, fmt: str, file=None) -> None:
     table = Table(title=f"{what} [{unit}]; rows {ydim} [{yu}], columns {xdim} [{xu}]",
                   title_justify="left")
     table.add_column(f"{ydim} \\ {xdim}", justify="right")
-    for xv in da[xdim].values:
+    for xv in xs:
         table.add_column(format_number(float(xv)), justify="right")
-    for i, yv in enumerate(da[ydim].values):
-        table.add_row(format_number(float(yv)), *[format_number(float(v)) for v in values[i]])
+    for i, yv in enumerate(ys):
+        table.add_row(format_number(float(yv)),
+                      *[format_number(float(v)) if math.isfinite(v) else "n/a"
+                        for v in values[i]])
     console().print(table)
+
+
+def check_surface_table(n_cells: int, fmt: str) -> None:
+    """Refuse, before computing, a breakeven surface too large to print as a table."""
+    if fmt == "table" and n_cells > MAX_TABLE_CELLS:
+        raise StudyError(f"{n_cells:,} values are too many for a table (at most "
+                         f"{MAX_TABLE_CELLS:,}): use --format csv or json, or --out",
+                         source="--format")

@@ -1,13 +1,19 @@
 """``rackplan sweep``, ``rackplan montecarlo`` and ``rackplan breakeven``: what-if at scale.
 
 Results go to stdout (a summary table, JSON or CSV) or, with ``--out``, to a file (``.nc``,
-``.csv``, ``.json``) that appears only when complete; estimates and progress bars go to stderr.
-Heavy modules (numba, xarray, dask) load inside the commands.
+``.csv``, ``.json``) that appears only when complete; estimates, progress bars and warnings go
+to stderr. Every option is checked by the Python function it feeds (numbers, sizes, the output
+path, before anything runs); an error names the option as typed (``--memory-budget``, not
+``memory_budget``). A study's findings (no unit fits somewhere, an undefined figure) are printed
+as ``rackplan: warning: ...`` lines after a successful run. Heavy modules (numba, xarray, dask)
+load inside the commands.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
+from contextlib import contextmanager
 from enum import Enum
 from typing import List, Optional
 
@@ -34,8 +40,61 @@ _MARKET = typer.Option(None, "--market", metavar="FILE",
                        help="Market TOML file (default: the built-in market).")
 _SET = typer.Option(None, "--set", metavar="FIELD=VALUE",
                     help="Override an input of the base case, e.g. --set pue=1.3. Repeatable.")
-_YEARS = typer.Option(5, "--years", min=1, help="Horizon in years.")
+_YEARS = typer.Option("5", "--years", metavar="N", help="Horizon in years (1 to 50).")
 _FORMAT = typer.Option(Format.table, "--format", help="Format of the summary on stdout.")
+_BUDGET_HELP = ("Largest amount of memory the run may hold, e.g. '4 GB' (at most the memory "
+                "available; default: 2 GB, or half the available memory if less).")
+
+#: How the CLI names the arguments of the Python functions in error messages.
+_FLAGS = {
+    "memory_budget": "--memory-budget", "years": "--years", "overrides": "--set",
+    "chunks": "--chunks", "out": "--out", "client": "--scheduler", "vary": "--vary",
+    "paths": "--paths", "seed": "--seed", "x": "--x", "y": "--y", "solve_for": "--solve-for",
+    "btc_drift": "--btc-drift", "btc_volatility": "--btc-volatility",
+    "difficulty_volatility": "--difficulty-volatility",
+    "gpu_price_volatility": "--gpu-price-volatility",
+    "utilization_volatility": "--utilization-volatility",
+    "utilization_persistence": "--utilization-persistence", "correlation": "--correlation",
+    "progress": "--progress", "outputs": "--outputs",
+}
+
+
+def _flag_name(source: str | None) -> str | None:
+    if not source:
+        return source
+    head, sep, rest = source.partition(" ")
+    if head in _FLAGS:
+        return _FLAGS[head] + sep + rest
+    base, bracket, tail = source.partition("[")
+    if bracket and base in _FLAGS:
+        return _FLAGS[base] + bracket + tail
+    return source
+
+
+@contextmanager
+def _cli_run():
+    """Errors name the options as typed; on success, each study warning once on stderr."""
+    from rackplan.errors import InputError
+    from rackplan.studyio import StudyWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StudyWarning)
+        try:
+            yield
+        except InputError as exc:
+            exc.source = _flag_name(exc.source)
+            raise
+    from rackplan.cli.output import warn
+
+    seen = set()
+    for w in caught:
+        if issubclass(w.category, StudyWarning):
+            text = str(w.message)
+            if text not in seen:
+                seen.add(text)
+                warn(text)
+        else:  # not ours: back to the caller's filters (the CLI lists them with --debug)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _overrides(set_: Optional[List[str]]) -> dict:
@@ -72,15 +131,15 @@ def sweep_command(
              "in USD/h). Repeatable: one dimension each."),
     site: Optional[str] = _SITE, mining_profile: Optional[str] = _MINING,
     gpu_profile: Optional[str] = _GPU, market: Optional[str] = _MARKET,
-    set_: Optional[List[str]] = _SET, years: int = _YEARS,
+    set_: Optional[List[str]] = _SET, years: str = _YEARS,
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc|.csv|.json",
         help="Write the whole sweep (netCDF is written chunk by chunk)."),
     chunks: str = typer.Option(
         "auto", "--chunks", metavar="auto|off|N",
-        help="auto: chunk with dask past the memory budget; off: never; N: scenarios a chunk."),
-    memory_budget: str = typer.Option("2 GB", "--memory-budget", metavar="SIZE",
-                                      help="Largest result held in memory."),
+        help="auto: chunk past the memory budget; off: never; N: scenarios a chunk."),
+    memory_budget: Optional[str] = typer.Option(None, "--memory-budget", metavar="SIZE",
+                                                help=_BUDGET_HELP),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", metavar="ADDRESS",
         help="Run on a dask.distributed scheduler, e.g. tcp://10.0.0.5:8786."),
@@ -92,13 +151,16 @@ def sweep_command(
     from rackplan.studyio import print_sweep_summary
     from rackplan.sweep import summary, sweep
 
-    ds = sweep(site, mining_profile, gpu_profile, market, vary=_vary(vary), years=years,
-               overrides=_overrides(set_), chunks=chunks, memory_budget=memory_budget,
-               out=out, client=scheduler, progress=_progress(progress))
-    if out is not None:
-        print(f"rackplan: wrote {out} ({ds.sizes and _count(ds):,} scenarios)", file=sys.stderr)
-        return
-    print_sweep_summary(summary(ds), fmt.value)
+    with _cli_run():
+        ds = sweep(site, mining_profile, gpu_profile, market, vary=_vary(vary), years=years,
+                   overrides=_overrides(set_), chunks=chunks, memory_budget=memory_budget,
+                   out=out, client=scheduler, progress=_progress(progress))
+        if out is not None:
+            n = _count(ds)
+            ds.close()
+            print(f"rackplan: wrote {out} ({n:,} scenarios)", file=sys.stderr)
+            return
+        print_sweep_summary(summary(ds), fmt.value)
 
 
 def _count(ds) -> int:
@@ -110,11 +172,13 @@ def _count(ds) -> int:
 
 @app.command("montecarlo")
 def montecarlo_command(
-    paths: int = typer.Option(10_000, "--paths", help="Number of random paths."),
-    seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives the same numbers."),
+    paths: str = typer.Option("10000", "--paths", metavar="N",
+                              help="Number of random paths (1 to 100,000,000)."),
+    seed: str = typer.Option("0", "--seed", metavar="N",
+                             help="Seed; the same seed gives the same numbers."),
     site: Optional[str] = _SITE, mining_profile: Optional[str] = _MINING,
     gpu_profile: Optional[str] = _GPU, market: Optional[str] = _MARKET,
-    set_: Optional[List[str]] = _SET, years: int = _YEARS,
+    set_: Optional[List[str]] = _SET, years: str = _YEARS,
     btc_drift: Optional[str] = typer.Option(
         None, "--btc-drift", metavar="RATE",
         help="Expected BTC price growth per year, e.g. '10 %' (default: the market's "
@@ -136,25 +200,29 @@ def montecarlo_command(
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc|.csv|.json",
         help="Also write the distribution (every path) to a file."),
-    memory_budget: str = typer.Option("2 GB", "--memory-budget", metavar="SIZE",
-                                      help="Largest set of paths held in memory."),
+    memory_budget: Optional[str] = typer.Option(None, "--memory-budget", metavar="SIZE",
+                                                help=_BUDGET_HELP),
     fmt: Format = _FORMAT,
 ) -> None:
     """Monte Carlo over BTC price, difficulty, GPU-hour price and utilization paths:
     NPV and NOI percentiles and the probability that each option wins."""
     from rackplan.montecarlo import montecarlo, summary, write
-    from rackplan.studyio import print_montecarlo_summary
+    from rackplan.studyio import check_out, print_montecarlo_summary
 
-    ds = montecarlo(site, mining_profile, gpu_profile, market, paths=paths, seed=seed,
-                    years=years, overrides=_overrides(set_), btc_drift=btc_drift,
-                    btc_volatility=btc_volatility, difficulty_volatility=difficulty_volatility,
-                    gpu_price_volatility=gpu_price_volatility,
-                    utilization_volatility=utilization_volatility, correlation=correlation,
-                    keep_paths=out is not None, memory_budget=memory_budget)
-    if out is not None:
-        write(ds, out)
-        print(f"rackplan: wrote {out} ({paths:,} paths)", file=sys.stderr)
-    print_montecarlo_summary(summary(ds), fmt.value)
+    with _cli_run():
+        if out is not None:
+            check_out(out)  # before the paths run
+        ds = montecarlo(site, mining_profile, gpu_profile, market, paths=paths, seed=seed,
+                        years=years, overrides=_overrides(set_), btc_drift=btc_drift,
+                        btc_volatility=btc_volatility,
+                        difficulty_volatility=difficulty_volatility,
+                        gpu_price_volatility=gpu_price_volatility,
+                        utilization_volatility=utilization_volatility, correlation=correlation,
+                        keep_paths=out is not None, memory_budget=memory_budget)
+        if out is not None:
+            write(ds, out)
+            print(f"rackplan: wrote {out} ({ds.attrs['paths']:,} paths)", file=sys.stderr)
+        print_montecarlo_summary(summary(ds), fmt.value)
 
 
 @app.command("breakeven")
@@ -167,20 +235,33 @@ def breakeven_command(
              "GPU-hour price GPUaaS needs to match mining) or power_price."),
     site: Optional[str] = _SITE, mining_profile: Optional[str] = _MINING,
     gpu_profile: Optional[str] = _GPU, market: Optional[str] = _MARKET,
-    set_: Optional[List[str]] = _SET, years: int = _YEARS,
+    set_: Optional[List[str]] = _SET, years: str = _YEARS,
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE.nc|.csv|.json",
                                       help="Also write the surface to a file."),
+    memory_budget: Optional[str] = typer.Option(None, "--memory-budget", metavar="SIZE",
+                                                help=_BUDGET_HELP),
     fmt: Format = _FORMAT,
 ) -> None:
     """The breakeven surface: where mining and GPU-as-a-service have equal NPV, over two
     inputs, solved exactly at every grid point."""
-    from rackplan.sweep import breakeven_surface, print_surface, write
+    from rackplan.grid import parse_grid
+    from rackplan.studyio import check_surface_table
+    from rackplan.sweep import breakeven_surface, print_surface
 
-    (xn, xs), = _vary([x], "--x").items()
-    (yn, ys), = _vary([y], "--y").items()
-    da = breakeven_surface(site, mining_profile, gpu_profile, market, x=(xn, xs), y=(yn, ys),
-                           solve_for=solve_for, years=years, overrides=_overrides(set_))
-    if out is not None:
-        write(da.to_dataset(), out)
-        print(f"rackplan: wrote {out}", file=sys.stderr)
-    print_surface(da, fmt.value)
+    with _cli_run():
+        (xn, xs), = _vary([x], "--x").items()
+        (yn, ys), = _vary([y], "--y").items()
+        if fmt.value == "table":  # a grid too wide to print is refused before it runs
+            try:
+                axes, _ = parse_grid({xn: xs, yn: ys}) if xn != yn else ([], [])
+            except Exception:
+                axes = []  # breakeven_surface names the bad axis
+            if axes:
+                check_surface_table(len(axes[0]) * len(axes[1]), fmt.value)
+        da = breakeven_surface(site, mining_profile, gpu_profile, market, x=(xn, xs),
+                               y=(yn, ys), solve_for=solve_for, years=years,
+                               overrides=_overrides(set_), memory_budget=memory_budget,
+                               out=out)
+        if out is not None:
+            print(f"rackplan: wrote {out}", file=sys.stderr)
+        print_surface(da, fmt.value)
