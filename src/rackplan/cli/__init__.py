@@ -23,9 +23,12 @@ import sys
 
 __all__ = ["main"]
 
-#: Characters of a quoted value echoed in an error line; of a whole error line.
+#: Characters of a user's value (a quoted value, an option name) echoed in an error line.
 MAX_VALUE = 60
-MAX_LINE = 1000
+#: Characters of an error line at most, not counting a file path it names (paths are kept
+#: whole up to :data:`MAX_PATH`: the user needs to see which file).
+MAX_LINE = 300
+MAX_PATH = 1000
 
 _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
 
@@ -137,19 +140,62 @@ def _signal_of(exc: BaseException, signals: _Signals) -> int:
     return int(match.group(1)) if match else 2
 
 
-def one_line(text: str) -> str:
-    """``text`` as one safe line: control characters escaped, long quoted values cut at
-    :data:`MAX_VALUE` characters, the whole line at :data:`MAX_LINE`."""
-    from rackplan.cli.output import cut, plain
-
-    text = plain(text)
-
+def _shorten_quoted(text: str) -> str:
     def shorten(match: re.Match) -> str:
         quote, inner = match.group(1), match.group(2)
-        return quote + cut(inner, MAX_VALUE) + quote
+        return quote + _cut(inner, MAX_VALUE) + quote
 
-    text = re.sub(r"(['\"])([^'\"]{%d,})\1" % (MAX_VALUE + 1), shorten, text)
-    return cut(text, MAX_LINE)
+    return re.sub(r"(['\"])([^'\"]{%d,})\1" % (MAX_VALUE + 1), shorten, text)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_path(text: str) -> bool:
+    import os
+
+    return "/" in text or os.sep in text or text.endswith(".toml")
+
+
+def problem_line(prefix: str, parts, message: str, suffix: str = "") -> str:
+    """``prefix`` + ``part: part: message`` + ``suffix`` as one line safe for a terminal:
+    control characters escaped, a part that is not a file path cut at :data:`MAX_VALUE`
+    characters, long quoted values likewise, the message cut so that the line, its file paths
+    not counted, has at most :data:`MAX_LINE` characters."""
+    from rackplan.cli.output import plain
+
+    shown: list[str] = []
+    path_chars = 0
+    for part in parts:
+        if part is None or part == "":
+            continue
+        text = plain(part)
+        if _is_path(text):
+            text = _cut(text, MAX_PATH)
+            path_chars += len(text)
+        else:
+            text = _cut(text, MAX_VALUE + 6)  # "--set " and the name
+        shown.append(text)
+    head = prefix + "".join(f"{t}: " for t in shown)
+    suffix = plain(suffix)
+    budget = MAX_LINE - (len(head) - path_chars) - len(suffix)
+    return head + _cut(_shorten_quoted(plain(message)), max(budget, 40)) + suffix
+
+
+def one_line(text: str) -> str:
+    """``text`` as one safe line (see :func:`problem_line`)."""
+    return problem_line("", [], text)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line of a :class:`~rackplan.errors.RackplanError`: ``rackplan: error:
+    <source>: <field>: <message>``."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        parts = [getattr(exc, "source", None), getattr(exc, "field", None)]
+        return problem_line("rackplan: error: ", [str(p) for p in parts if p], message)
+    return problem_line("rackplan: error: ", [], str(exc))
 
 
 def _param_name(param, ctx) -> str:
@@ -180,15 +226,42 @@ def _click_exceptions():
     return exceptions
 
 
-def usage_line(exc) -> str:
-    """One line for a click usage error: ``--format: 'xml' is not one of 'table', ...``."""
+def usage_line(exc, args: list[str] = ()) -> str:
+    """One line for a click usage error, naming the command and the option: ``rackplan: error:
+    compare: --format: 'xml' is not one of 'table', 'json', 'csv'``."""
     try:
-        return _usage_line(exc)
+        where, message = _usage_parts(exc, list(args))
     except Exception:  # pragma: no cover - a click version with other attributes
-        return " ".join(str(exc.format_message()).split())
+        where, message = "", " ".join(str(exc.format_message()).split())
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", "") or ""
+    command = command.removeprefix("rackplan").strip()  # "compare", "profiles show"
+    if command and where == command:
+        where = ""
+    return problem_line("rackplan: error: ", [command, where], message)
 
 
-def _usage_line(exc) -> str:
+def _swallowed_option(ctx, args: list[str]) -> tuple[str, str] | None:
+    """``("--set", "--format")`` when an option that takes a value was given another option of
+    the command as its value (``--set --format json``): click reads it as the value and then
+    complains about an extra argument, which names neither."""
+    command = getattr(ctx, "command", None)
+    params = getattr(command, "params", None) or []
+    takes_value, names = set(), set()
+    for param in params:
+        opts = [o for o in (getattr(param, "opts", None) or []) if isinstance(o, str)]
+        opts += [o for o in (getattr(param, "secondary_opts", None) or []) if isinstance(o, str)]
+        names.update(opts)
+        if getattr(param, "param_type_name", "") == "option" and not getattr(
+                param, "is_flag", False) and not getattr(param, "count", False):
+            takes_value.update(opts)
+    for word, following in zip(args, args[1:]):
+        if word in takes_value and following.split("=", 1)[0] in names:
+            return word, following
+    return None
+
+
+def _usage_parts(exc, args: list[str] = ()) -> tuple[str, str]:
     e = _click_exceptions()
     BadOptionUsage, BadParameter = e.BadOptionUsage, e.BadParameter
     MissingParameter, NoSuchOption = e.MissingParameter, e.NoSuchOption
@@ -197,10 +270,7 @@ def _usage_line(exc) -> str:
     if isinstance(exc, MissingParameter):
         name = _param_name(exc.param, exc.ctx) or (exc.param_hint or "")
         kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
-        command = exc.ctx.command_path if exc.ctx is not None else ""
-        command = command.removeprefix("rackplan").strip()
         message = f"missing {kind} {name}".strip()
-        where = command
     elif isinstance(exc, BadParameter):
         where = _param_name(exc.param, exc.ctx) or (
             exc.param_hint if isinstance(exc.param_hint, str) else "")
@@ -208,6 +278,7 @@ def _usage_line(exc) -> str:
     elif isinstance(exc, NoSuchOption):
         where = exc.option_name
         message = "no such option"
+        where = _cut(where or "", MAX_VALUE)
         if exc.possibilities:
             message += "; did you mean " + ", ".join(sorted(exc.possibilities)) + "?"
     elif isinstance(exc, BadOptionUsage):
@@ -217,7 +288,11 @@ def _usage_line(exc) -> str:
             message = "needs a value"
     else:
         message = exc.format_message()
-        if message.startswith("No such command"):
+        swallowed = _swallowed_option(exc.ctx, args)
+        if message.startswith("Got unexpected extra argument") and swallowed:
+            where = swallowed[0]
+            message = f"needs a value (the next word, '{swallowed[1]}', is an option)"
+        elif message.startswith("No such command"):
             message = message.rstrip(".") + _command_hint(exc.ctx)
     message = " ".join(str(message).split("\n")).strip().rstrip(".")
     if message.startswith("Value error, "):  # typer's coercion wraps the type's message
@@ -225,7 +300,7 @@ def _usage_line(exc) -> str:
     if where and message.startswith(("Option ", "option ")):
         message = message.split(" ", 2)[-1] if message.count(" ") >= 2 else message
     message = _lower_first(message)
-    return f"{where}: {message}" if where else message
+    return (where or "", message)
 
 
 def _command_hint(ctx) -> str:
@@ -291,17 +366,17 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
     except UsageError as exc:
         if debug:
             raise
-        print(f"rackplan: error: {one_line(usage_line(exc))}", file=sys.stderr)
+        print(usage_line(exc, args), file=sys.stderr)
         return 2
     except ClickException as exc:  # pragma: no cover - a click error that is not usage
         if debug:
             raise
-        print(f"rackplan: error: {one_line(exc.format_message())}", file=sys.stderr)
+        print(problem_line("rackplan: error: ", [], exc.format_message()), file=sys.stderr)
         return exc.exit_code
     except RackplanError as exc:
         if debug:
             raise
-        print(f"rackplan: error: {one_line(str(exc))}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except (KeyboardInterrupt, *Abort) as exc:
         signals.shut_down()
@@ -318,8 +393,9 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
     except Exception as exc:
         if debug:
             raise
-        print(f"rackplan: internal error: {one_line(f'{type(exc).__name__}: {exc}')} "
-              "(run with --debug for the traceback; please report it)", file=sys.stderr)
+        print(problem_line("rackplan: internal error: ", [type(exc).__name__], str(exc),
+                           " (run with --debug for the traceback; please report it)"),
+              file=sys.stderr)
         return 1
 
 

@@ -238,19 +238,21 @@ def validate_cmd(
 ) -> None:
     """Check profile files: 'ok' per valid file on stdout, one line per invalid file on
     stderr; every file is checked, and the exit code is 2 if any failed."""
+    from rackplan.cli import problem_line
     from rackplan.errors import RackplanError
     from rackplan.profiles import load_profile
 
     failed = 0
     for name in files:
         # Only files: a name that is not a file is reported, never looked up as a built-in id.
+        field = None
         try:
             problem = _not_a_file(name)
             if problem is None:
                 load_profile(Path(name))
         except RackplanError as exc:
-            parts = [name, getattr(exc, "field", None), getattr(exc, "message", str(exc))]
-            problem = ": ".join(str(p) for p in parts[1:] if p)
+            field = getattr(exc, "field", None)
+            problem = getattr(exc, "message", None) or str(exc)
         except RecursionError:
             problem = "nested too deeply to read"
         except MemoryError:
@@ -263,7 +265,7 @@ def validate_cmd(
             print(f"{_shown(name)}: ok")
         else:
             failed += 1
-            print(_one_line(f"{_shown(name)}: {problem}"), file=sys.stderr)
+            print(problem_line("", [name, field], problem), file=sys.stderr)
     if failed:
         raise typer.Exit(code=2)
 
@@ -286,9 +288,3 @@ def _shown(name: str) -> str:
     from rackplan.cli.output import plain
 
     return plain(name)
-
-
-def _one_line(text: str) -> str:
-    from rackplan.cli import one_line
-
-    return one_line(text)
