@@ -42,16 +42,18 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_FILE_BYTES = 1 << 20
 
 
-def load_toml(path: str | Path, error: type[InputError] = InputError) -> dict[str, Any]:
+def load_toml(path: str | Path, error: type[InputError] = InputError, *,
+              source: str | None = None) -> dict[str, Any]:
     """Read a TOML file; a missing, unreadable or malformed file raises ``error`` naming it.
 
     Only a regular file of at most :data:`MAX_FILE_BYTES` (1 MiB) is read: a folder, a device
     (``/dev/zero``), a FIFO or a socket is refused before it is opened, so nothing blocks or
     fills memory. The text is UTF-8, with or without a byte-order mark. A file nested too
-    deeply for the TOML parser is refused like a malformed one.
+    deeply for the TOML parser is refused like a malformed one. Errors name ``source``
+    (default: ``path`` as given).
     """
+    source = str(path) if source is None else source
     path = Path(path)
-    source = str(path)
     try:
         info = os.stat(path)
     except FileNotFoundError:

@@ -24,6 +24,10 @@ __all__ = [
 
 #: Characters of a user's value echoed in a message; a longer one is cut and ends in "…".
 SHOWN_CHARS = 60
+#: Characters of a field name shown whole; a longer one (a typo of 500 characters) is cut.
+FIELD_CHARS = 100
+#: Characters of a source (a file path) shown whole; a longer one keeps its two ends.
+SOURCE_CHARS = 240
 #: Characters of one error line at most (a longer message is cut and ends in "…").
 LINE_CHARS = 2000
 
@@ -74,7 +78,14 @@ class InputError(RackplanError):
     def __str__(self) -> str:
         # One line whatever the parts hold (a file name or a field with a newline, a long
         # value): the CLI prints it as "rackplan: error: <this>".
-        parts = [p for p in (self.source, self.field) if p]
+        field = self.field
+        if field and len(field) > FIELD_CHARS:  # a name a user typed: cut, as values are
+            field = field[:SHOWN_CHARS] + "…"
+        source = self.source
+        if source and len(source) > SOURCE_CHARS:  # a path: keep its start and its file name
+            half = SOURCE_CHARS // 2 - 1
+            source = source[:half] + "…" + source[-half:]
+        parts = [p for p in (source, field) if p]
         return one_line(": ".join(str(p) for p in [*parts, self.message]))
 
 

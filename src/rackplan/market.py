@@ -26,7 +26,7 @@ from typing import Annotated, Any, Mapping
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from rackplan._io import DATA_DIR, close_matches, load_toml, resolve, validate
+from rackplan._io import DATA_DIR, close_matches, load_toml, looks_like_path, resolve, validate
 from rackplan.errors import MarketError, UnitError
 from rackplan.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
@@ -49,7 +49,7 @@ HASHES_PER_DIFFICULTY = 2.0**32
 #: Target block interval [s].
 BLOCK_INTERVAL = 600.0
 #: Difficulty bounds of a market: 1 is the protocol's minimum; 1e24 is 10 billion times the
-#: difficulty of 2025 (a network hash rate of 7e13 EH/s).
+#: difficulty of 2025 (a network hash rate of 7.2e12 EH/s).
 MIN_DIFFICULTY = 1.0
 MAX_DIFFICULTY = 1e24
 _MIN_HASHRATE_EHS = MIN_DIFFICULTY * HASHES_PER_DIFFICULTY / BLOCK_INTERVAL / 1e18
@@ -279,8 +279,10 @@ def load_market(ref: str | Path | Market | None = None,
         data, source, market_id = _as_input(ref), ref.id or "market", ref.id
     else:
         path = resolve(ref, markets_dir(), "market", MarketError)
-        source, market_id = str(path), path.stem
-        data = load_toml(path, MarketError)
+        # errors name the file as the user wrote it ("./2025-11-13", not "2025-11-13")
+        source = ref if isinstance(ref, str) and looks_like_path(ref) else str(path)
+        market_id = path.stem
+        data = load_toml(path, MarketError, source=source)
         if "id" in data:
             raise MarketError("unknown field (the id is the file name)", source=source,
                               field="id")

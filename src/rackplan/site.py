@@ -24,7 +24,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rackplan._io import DATA_DIR, apply_overrides, close_matches, load_toml, resolve, validate
+from rackplan._io import (DATA_DIR, apply_overrides, close_matches, load_toml, looks_like_path,
+                         resolve, validate)
 from rackplan.errors import SiteError
 from rackplan.units import FractionField, QuantityField
 
@@ -256,8 +257,10 @@ def load_site(ref: str | Path | Site = "moses-lake",
         data, source, site_id = _as_input(ref), ref.id or "site", ref.id
     else:
         path = resolve(ref, sites_dir(), "site", SiteError)
-        source, site_id = str(path), path.stem
-        data = load_toml(path, SiteError)
+        # errors name the file as the user wrote it ("./moses-lake", not "moses-lake")
+        source = ref if isinstance(ref, str) and looks_like_path(ref) else str(path)
+        site_id = path.stem
+        data = load_toml(path, SiteError, source=source)
         if "id" in data:
             raise SiteError("unknown field (the id is the file name)", source=source, field="id")
     overridden: set[str] = set()
