@@ -161,3 +161,168 @@ def test_json_form_parses_back_to_the_same_quantity(x, unit):
     data = to_json(Q_(x, unit))
     back = parse_quantity(f"{data['value']!r} {data['unit']}", unit)
     assert math.isclose(back.magnitude, x, rel_tol=1e-12)
+
+
+# --- hardening: any text gives a quantity or one UnitError -------------------------------------
+
+_BAD_TEXT = [
+    # pint's arithmetic on the unit: ZeroDivisionError, OverflowError
+    ("1 W/0", "W", "unknown unit 'W/0'"),
+    ("1 W/(m*0)", "W", "unknown unit"),
+    ("1 W^(1/0)", "W", "unknown unit"),
+    # the tokenizer: unbalanced parentheses (TokenError)
+    ("1 (W", "W", "unknown unit '(W'"),
+    ("1 W)", "W", "unknown unit"),
+    ("1 ((W)", "W", "unknown unit"),
+    # long or many-factor units (RecursionError in pint's parser)
+    ("1 " + "*".join(["W"] * 600), "W", "too long for a quantity"),
+    ("1 " + "*".join(["W"] * 60), "W", "the unit is too long (119 characters"),
+    ("1 " + "*".join(["W"] * 9), "W", "the unit has 9 names"),
+    # a temperature difference for an absolute temperature (DimensionalityError)
+    ("1 delta_degC", "degC", "is a temperature difference, not a temperature: write '1 degC'"),
+    ("-5 delta_degF", "degC", "is a temperature difference, not a temperature"),
+    ("3 delta_degC", "degF", "is a temperature difference"),
+    # only a number and a unit: no comment, no second value, no punctuation
+    ("18 MW # comment", "W", "'MW # comment' is not a unit ('#' is not part of one"),
+    ("18 MW, 3 MW", "W", "',' is not part of one"),
+    ("18 MW = 3", "W", "'=' is not part of one"),
+    ("18 'MW'", "W", "is not a unit"),
+    ("18 M\x1bW", "W", "'\\x1b' is not part of one"),
+    # non-finite and out-of-range magnitudes
+    ("inf W", "W", "is not a number followed by a unit"),
+    ("nan W", "W", "is not a number followed by a unit"),
+    ("1e400 W", "W", "is not a finite number"),
+    ("1e300 EH/s", "hash/s", "is not a finite number in H/s"),
+    ("1e308 kg/m^2", "kg/m**2", "is too large"),
+    ("5e-324 K", "K", "is too small"),
+    ("1e-320 W", "W", "is too small"),
+    ("1 %**200", "", "is too small"),
+]
+
+
+@pytest.mark.parametrize(("text", "unit", "fragment"), _BAD_TEXT,
+                         ids=[repr(t[0])[:40] for t in _BAD_TEXT])
+def test_text_pint_cannot_take_is_a_unit_error_naming_it(text, unit, fragment):
+    with pytest.raises(UnitError) as info:
+        parse_quantity(text, unit)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message and "\x1b" not in message
+    assert len(message) < 300
+
+
+def test_a_huge_value_is_echoed_cut_to_its_first_60_characters():
+    text = "1" * 200_000
+    with pytest.raises(UnitError) as info:
+        parse_quantity(text, "W")
+    message = str(info.value)
+    assert message.startswith(repr("1" * 60 + "…"))
+    assert "200,000 characters" in message and len(message) < 200
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 10**400])
+def test_non_finite_numbers_are_refused(value):
+    with pytest.raises(UnitError, match="not a finite number|is not a number"):
+        parse_quantity(value, "")
+    with pytest.raises(UnitError):
+        parse_quantity(Q_(value if isinstance(value, float) else 1e300, "W") * 1e10, "W")
+
+
+@pytest.mark.parametrize("value", [[1, 2], {"a": 1}, b"18 MW", object(), Q_([1.0, 2.0], "W")])
+def test_what_is_not_one_quantity_is_refused(value):
+    with pytest.raises(UnitError):
+        parse_quantity(value, "W")
+
+
+def test_a_temperature_field_converts_kelvin_and_fahrenheit_but_not_differences():
+    assert parse_quantity("300 K", "degC").magnitude == pytest.approx(26.85)
+    assert parse_quantity("273.15 K", "degC").magnitude == pytest.approx(0.0, abs=1e-12)
+    assert parse_quantity("1 delta_degC", "K", delta=True).magnitude == 1.0
+
+
+_UNIT_ALPHABET = st.sampled_from(
+    list("0123456789eE.+-_ */^()%#,=\"'\\\n\t°Δµ") + ["W", "k", "M", "degC", "delta_", "**",
+                                                     "kg", "/0", "1e308", "inf", "nan", "m"])
+
+
+@given(text=st.lists(_UNIT_ALPHABET, max_size=30).map("".join),
+       unit=st.sampled_from(["W", "degC", "", "kg/m**2", "hash/s", "USD/MWh"]),
+       prefix=st.sampled_from(["", "1 ", "-2.5e3 "]))
+def test_any_text_gives_a_finite_quantity_or_a_one_line_unit_error(text, unit, prefix):
+    try:
+        q = parse_quantity(prefix + text, unit)
+    except UnitError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert math.isfinite(q.magnitude)
+
+
+@given(text=st.text(max_size=40), delta=st.booleans())
+def test_any_unicode_text_gives_a_quantity_or_a_unit_error(text, delta):
+    try:
+        parse_quantity("1 " + text, "K", delta=delta)
+    except UnitError as exc:
+        assert "\n" not in str(exc)
+
+
+def test_fraction_and_quantity_fields_refuse_non_finite_values():
+    for value in ("inf", "nan", float("inf"), float("nan")):
+        with pytest.raises(ValueError):
+            _Model(power="1 W", share=value)
+    with pytest.raises(ValueError, match="is not a finite number"):
+        _Model(power="1e400 W")
+
+
+def test_count_field_refuses_a_boolean():
+    from rackplan.units import CountField
+
+    class Counted(BaseModel):
+        n: CountField(gt=0, le=10)
+
+    assert Counted(n=4).n == 4 and Counted(n="4").n == 4
+    for bad in (True, False, 0, 11, 2.5, float("inf")):
+        with pytest.raises(ValueError):
+            Counted(n=bad)
+
+
+# --- the registry: no pickle, pint's own factors ----------------------------------------------
+
+
+def test_the_registry_is_built_without_a_disk_cache(tmp_path):
+    """Importing rackplan.units reads and writes no cache (a cache folder holds pickles)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), HOME=str(tmp_path))
+    subprocess.run([sys.executable, "-c", "import rackplan.units as u; u.Q_('18 MW')"],
+                   check=True, env=env, timeout=120)
+    assert list(tmp_path.rglob("*")) == []
+    from rackplan.units import ureg
+
+    assert getattr(ureg, "_diskcache", None) is None
+
+
+def test_every_unit_has_pints_own_factor():
+    import pint
+
+    from rackplan.units import ureg
+
+    full = pint.UnitRegistry()  # pint's complete default definitions, not cached
+    ours = [name for name in ureg._units if name in full._units and name not in ("H",)]
+    assert len(ours) > 80
+    for name in ours:
+        q = ureg.Quantity(1.0, name)
+        ref = full.Quantity(1.0, name)
+        if not q._is_multiplicative:  # offset units: compare the temperature in kelvin
+            assert q.to("kelvin").magnitude == pytest.approx(ref.to("kelvin").magnitude), name
+            continue
+        assert q.to_base_units().magnitude == pytest.approx(
+            ref.to_base_units().magnitude, rel=1e-12), name
+
+
+@pytest.mark.parametrize("text", ["1 kBTU/h", "3 TR", "1 hp", "2 psi", "1 inH2O", "1 acre",
+                                  "5 gal/min", "10 lb/ft^2", "1 kWh", "1 therm", "2 GiB",
+                                  "1 short_ton", "1 t", "3 cfm", "5 µW", "1 ‰", "1 ppm"])
+def test_units_people_write_are_known(text):
+    assert math.isfinite(Q_(text).magnitude)
