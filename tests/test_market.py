@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 
 import pytest
@@ -121,6 +122,9 @@ def test_unknown_gpu_system_names_the_field_and_close_matches():
     ("market_bare_number", "fees_per_block", "needs a unit"),
     ("market_both_difficulty_and_hashrate", "(top level)", "not both"),
     ("market_half_month_build", "build_period", "whole number of months"),
+    ("market_infinite_staff", "staff_per_1000_gpus", "finite number"),
+    ("market_difficulty_1e300", "difficulty", "must be at most 1e+24"),
+    ("market_sga_share_1", "sga_share", "must be 0 <= x < 1"),
 ])
 def test_broken_market_files_name_file_and_field(name, field, words):
     path = BROKEN / f"{name}.toml"
@@ -162,3 +166,101 @@ def test_quantities_are_stored_in_their_field_units():
     m = load_market(None, {"colocation_rate": "1.45 MUSD/MW/year"})
     assert m.colocation_rate.units == Q_(1, "USD/kW/month").units
     assert m.colocation_rate.m_as("USD/kW/month") == pytest.approx(1.45e6 / 1000 / 12)
+
+
+
+# --- hardening: growth may be negative; nothing infinite gets in --------------------------------
+
+@pytest.mark.parametrize("field", ["btc_price_growth", "power_price_growth",
+                                   "colocation_escalator"])
+@pytest.mark.parametrize("value", [-0.2, "-20 %", -0.5, -0.99])
+def test_a_falling_price_or_rate_is_a_growth_rate(field, value):
+    m = load_market(overrides={field: value})
+    expected = value if isinstance(value, float) else -0.2
+    assert getattr(m, field) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("field", ["btc_price_growth", "power_price_growth",
+                                   "colocation_escalator"])
+@pytest.mark.parametrize("value", [-1.0, -1.5, "-100 %"])
+def test_a_growth_rate_of_minus_100_percent_or_less_is_refused(field, value):
+    with pytest.raises(MarketError) as info:
+        load_market(overrides={field: value})
+    assert info.value.source == "--set" and info.value.field == field
+    assert "must be -0.99 <= x" in info.value.message
+
+
+_NOT_FINITE = [float("inf"), float("-inf"), float("nan"), "inf", "1e400"]
+_FLOAT_FIELDS = ["staff_per_1000_gpus", "mining_staff_per_mw", "pool_fee", "uptime",
+                 "difficulty_growth", "btc_price_growth", "sga_share", "discount_rate",
+                 "residual_value", "utilization", "difficulty"]
+
+
+@pytest.mark.parametrize("field", _FLOAT_FIELDS)
+@pytest.mark.parametrize("value", _NOT_FINITE, ids=str)
+def test_no_market_field_takes_a_value_that_is_not_finite(field, value):
+    with pytest.raises(MarketError) as info:
+        load_market(overrides={field: value})
+    assert info.value.field == field and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"), [
+    ("btc_price", "1e300 USD/BTC", "must be at most 1e+10 USD/BTC"),
+    ("power_price", "1e300 USD/MWh", "must be at most"),
+    ("gpu_hour_price.gb300-nvl72", "1e300 USD/hour", "must be at most"),
+    ("miner_price", "1e300 USD/(TH/s)", "must be at most"),
+    ("facility_capex", "1e300 USD/MW", "must be at most"),
+    ("staff_cost", "1e300 USD/year", "must be at most"),
+    ("staff_per_1000_gpus", 1e6, "less than or equal to 1000"),
+    ("mining_staff_per_mw", 1e300, "less than or equal to 1000"),
+    ("difficulty", 0.5, "must be at least 1"),
+    ("difficulty", 1e300, "must be at most 1e+24"),
+    ("network_hashrate", "1e300 EH/s", "must be at most"),
+    ("network_hashrate", "1 H/s", "must be at least"),
+    ("sga_share", 1.0, "must be 0 <= x < 1"),
+    ("useful_life_it", "1 s", "must be at least"),
+    ("block_height", True, "is not a whole number"),
+    ("fees_per_block", "1 BTC # fees", "'#' is not part of one"),
+])
+def test_out_of_range_market_values_name_the_field(field, value, fragment):
+    with pytest.raises(MarketError) as info:
+        load_market(overrides={field: value}, gpu_system="gb300-nvl72")
+    assert info.value.source == "--set" and info.value.field == field
+    assert fragment in info.value.message
+
+
+def test_the_network_hash_rate_and_difficulty_stay_finite_at_their_bounds():
+    for overrides in ({"difficulty": 1e24}, {"difficulty": 1}, {"network_hashrate": "7e12 EH/s"}):
+        m = load_market(overrides=overrides)
+        assert math.isfinite(m.difficulty.magnitude)
+        assert math.isfinite(m.network_hashrate.magnitude)
+
+
+@pytest.mark.parametrize(("args", "where"), [
+    (("hashprice", "--difficulty", "1e300"), "--difficulty: "),
+    (("hashprice", "--difficulty", "inf"), "--difficulty: "),
+    (("hashprice", "--difficulty", "0"), "--difficulty: "),
+    (("hashprice", "--network-hashrate", "1e300 EH/s"), "--network-hashrate: "),
+    (("hashprice", "--network-hashrate", "1 W"), "--network-hashrate: "),
+    (("hashprice", "--btc-price", "1e300"), "--btc-price: "),
+    (("hashprice", "--fees-per-block", "nan"), "--fees-per-block: "),
+    (("compare", "--set", "staff_per_1000_gpus=inf"), "--set: staff_per_1000_gpus: "),
+    (("compare", "--set", "sga_share=1.0"), "--set: sga_share: "),
+    (("compare", "--set", "btc_price_growth=-1"), "--set: btc_price_growth: "),
+    (("compare", "--set", "difficulty=1e300"), "--set: difficulty: "),
+    (("compare", "--market", str(BROKEN / "market_infinite_staff.toml")),
+     "market_infinite_staff.toml: staff_per_1000_gpus: "),
+])
+def test_bad_market_input_from_the_command_line_is_one_line_naming_the_flag(run_cli, args,
+                                                                             where):
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("rackplan: error: ") and where in err
+
+
+def test_compare_with_a_falling_btc_price_runs(run_cli):
+    code, out, err = run_cli("compare", "--set", "btc_price_growth=-0.2", "--set",
+                             "power_price_growth=-0.1", "--set", "colocation_escalator=-5 %",
+                             "--format", "json")
+    assert code == 0, err

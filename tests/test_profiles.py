@@ -226,6 +226,8 @@ BROKEN_CASES = [
     ("profile_gpu_without_gpus_per_unit.toml", "gpus_per_unit", "a gpu profile needs gpus_per_unit"),
     ("profile_air_with_liquid_fraction.toml", "cooling.liquid_fraction",
      "an air-cooled unit has liquid_fraction 0"),
+    ("profile_subnormal_power.toml", "power_max", "is too small"),
+    ("profile_boolean_units_per_rack.toml", "units_per_rack", "True is not a whole number"),
 ]
 
 
@@ -324,3 +326,86 @@ def test_profiles_are_found_from_an_installed_wheel(tmp_path):
     assert Path(folder) == site / "rackplan" / "hardware_profiles"
     assert int(count) == len(BUILTIN_FILES)
     shutil.rmtree(site)
+
+
+
+# --- hardening: bounds, the cache, the id rule -------------------------------------------------
+
+@pytest.mark.parametrize(("changes", "field", "fragment"), [
+    ({"power_max": "5e-324 W", "power_typical": "5e-324 W"}, "power_max", "is too small"),
+    ({"power_max": "0.001 W", "power_typical": "0.001 W"}, "power_max", "must be at least 1 W"),
+    ({"power_max": "1e300 W"}, "power_max", "must be at most 1e+08 W"),
+    ({"power_max": "1e400 W"}, "power_max", "not a finite number"),
+    ({"power_max": "5 kW # measured"}, "power_max", "'#' is not part of one"),
+    ({"power_max": "5 kW/0"}, "power_max", "unknown unit"),
+    ({"hashrate": "1e-300 TH/s"}, "hashrate", "must be at least 1e+06 H/s"),
+    ({"hashrate": "1e200 TH/s"}, "hashrate", "must be at most 1e+18 H/s"),
+    ({"rack_weight": "1e-300 kg"}, "rack_weight", "must be at least 1 kg"),
+    ({"rack_weight": "1e300 kg"}, "rack_weight", "must be at most 100000 kg"),
+    ({"rack_footprint": "1e-300 m^2"}, "rack_footprint", "must be at least 0.01 m**2"),
+    ({"units_per_rack": True}, "units_per_rack", "is not a whole number"),
+    ({"units_per_rack": 10**30}, "units_per_rack", "less than or equal to 10000"),
+    ({"units_per_rack": float("inf")}, "units_per_rack", "finite number"),
+    ({"rack_units": 10**6}, "rack_units", "less than or equal to 100"),
+    ({"cooling": {"method": "hydro", "liquid_fraction": float("nan")}},
+     "cooling.liquid_fraction", "not a finite number"),
+    ({"cooling": {"method": "hydro", "liquid_fraction": 0.9,
+                  "coolant_supply_max": "10 delta_degC"}},
+     "cooling.coolant_supply_max", "temperature difference, not a temperature"),
+])
+def test_out_of_range_profile_values_name_the_field(changes, field, fragment):
+    with pytest.raises(ProfileError) as info:
+        validate(HardwareProfile, _asic_data(**changes), source="p.toml", error=ProfileError)
+    assert info.value.field == field
+    assert fragment in info.value.message
+
+
+def _write(path: Path, power: str, mtime_ns: int) -> None:
+    data = (profiles_dir() / "asic" / "antminer-s21-xp.toml").read_text()
+    path.write_text(data.replace('power_max = "3645 W"', f'power_max = "{power}"'))
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_an_edited_profile_file_is_read_again(tmp_path):
+    own = tmp_path / "mine.toml"
+    _write(own, "4000 W", 1_000_000_000_000_000_000)
+    assert load_profile(own).power_max.m_as("W") == 4000
+    # same size, newer modification time: the edit shows
+    _write(own, "4100 W", 1_000_000_000_000_000_001)
+    assert load_profile(own).power_max.m_as("W") == 4100
+    # another size, the same time (a coarse clock): the edit shows too
+    _write(own, "4200.5 W", 1_000_000_000_000_000_001)
+    assert load_profile(str(own)).power_max.m_as("W") == 4200.5
+    # unchanged: the cached profile itself
+    assert load_profile(own) is load_profile(own)
+
+
+def test_an_edited_profile_that_became_invalid_is_reported(tmp_path):
+    own = tmp_path / "mine.toml"
+    _write(own, "4000 W", 1_000_000_000_000_000_000)
+    load_profile(own)
+    _write(own, "-4000 W", 1_000_000_000_000_000_002)
+    with pytest.raises(ProfileError, match="power_max"):
+        load_profile(own)
+
+
+def test_a_profile_id_is_not_shadowed_by_a_file_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("gb300-nvl72").write_text("garbage = [")
+    Path("gb300-nvl72.toml").write_text("garbage = [")
+    assert load_profile("gb300-nvl72").name == "NVIDIA GB300 NVL72"
+    for ref in ("./gb300-nvl72", "gb300-nvl72.toml", Path("gb300-nvl72")):
+        with pytest.raises(ProfileError, match="malformed TOML"):
+            load_profile(ref)
+
+
+@pytest.mark.parametrize("name", ["profile_subnormal_power.toml",
+                                  "profile_boolean_units_per_rack.toml"])
+@pytest.mark.parametrize("command", [("size", "--profile"), ("profiles", "show"),
+                                     ("profiles", "validate")])
+def test_new_broken_profiles_are_one_line_from_the_command_line(run_cli, name, command):
+    path = BROKEN / name
+    code, out, err = run_cli(*command, str(path))
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert str(path.resolve()) in err or str(path) in err

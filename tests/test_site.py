@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from conftest import BROKEN, DATA
@@ -164,6 +166,13 @@ BROKEN_SITES = [
     ("site_unknown_plant.toml", "cooling_plant.type", "swamp_cooler"),
     ("site_bad_redundancy.toml", "redundancy", "3N"),
     ("site_floor_load_as_mass.toml", "floor_load_limit", "mass per area"),
+    ("site_comment_in_quantity.toml", "utility_power", "'#' is not part of one"),
+    ("site_unbalanced_unit.toml", "utility_power", "unknown unit '(MW'"),
+    ("site_unit_divided_by_zero.toml", "utility_power", "unknown unit 'MW/0'"),
+    ("site_delta_as_dry_bulb.toml", "design_dry_bulb", "temperature difference, not a temp"),
+    ("site_huge_floor_load.toml", "floor_load_limit", "is too large"),
+    ("site_tiny_coolant_delta.toml", "coolant_delta_t", "is too small"),
+    ("site_infinite_pue.toml", "pue", "not a finite number"),
 ]
 
 
@@ -195,3 +204,87 @@ def test_site_is_frozen():
         site.pue = 2.0  # type: ignore[misc]
     assert isinstance(site, Site)
     assert site.utility_power == Q_(18, "MW")
+
+
+
+# --- hardening: every bad value names its field, from a file or from --set ------------------
+
+_BAD_OVERRIDES = [
+    ("utility_power", "1 W/0", "unknown unit"),
+    ("utility_power", "1 (W", "unknown unit"),
+    ("utility_power", "1 " + "*".join(["W"] * 600), "too long for a quantity"),
+    ("utility_power", "18 MW # comment", "'#' is not part of one"),
+    ("utility_power", "1" * 200_000, "too long for a quantity"),
+    ("utility_power", "1e200 GW", "must be at most 1e+11 W"),
+    ("utility_power", "1e300 GW", "is not a finite number in W"),
+    ("utility_power", "1e-300 W", "must be at least 1 W"),
+    ("design_dry_bulb", "1 delta_degC", "temperature difference, not a temperature"),
+    ("air_inlet_temperature", "20 delta_degF", "temperature difference, not a temperature"),
+    ("floor_load_limit", "1e308 kg/m^2", "is too large"),
+    ("floor_load_limit", "1e6 kg/m^2", "must be at most 100000 kg/m**2"),
+    ("floor_load_limit", "1e-300 kg/m^2", "must be at least 1 kg/m**2"),
+    ("white_space", "1e300 m^2", "must be at most"),
+    ("coolant_delta_t", "5e-324 K", "is too small"),
+    ("coolant_delta_t", "1e-9 K", "must be at least 1 K"),
+    ("air_delta_t", "0.01 K", "must be at least 1 K"),
+    ("cdu_capacity", "1e-300 W", "must be at least 1000 W"),
+    ("heat_rejection_capacity", "1e300 W", "must be at most"),
+    ("pue", float("inf"), "not a finite number"),
+    ("pue", "NaN", "not a number followed by a unit"),
+    ("pue", 1e9, "must be at most 10"),
+    ("aisle_factor", 1e300, "must be at most 100"),
+    ("house_load", float("nan"), "not a finite number"),
+    ("power_chain.ups", 1e-300, "must be at least 0.5"),
+    ("cooling_plant.liquid_overhead", float("inf"), "not a finite number"),
+    ("cooling_plant.air_overhead", 1e6, "must be at most 10"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"), _BAD_OVERRIDES,
+                         ids=[f"{f}={str(v)[:20]}" for f, v, _ in _BAD_OVERRIDES])
+def test_a_bad_override_is_a_site_error_naming_the_field(field, value, fragment):
+    overrides = {field: value}
+    if field.startswith("cooling_plant."):
+        overrides["cooling_plant.type"] = "dry_cooler"
+    with pytest.raises(SiteError) as info:
+        load_site("moses-lake", overrides)
+    err = info.value
+    assert err.source == "--set" and err.field == field
+    assert fragment in err.message
+    assert "\n" not in str(err) and len(str(err)) < 300
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"),
+                         [c for c in _BAD_OVERRIDES if isinstance(c[1], str)],
+                         ids=[f"{f}={v[:20]}" for f, v, _ in _BAD_OVERRIDES if isinstance(v, str)])
+def test_a_bad_override_from_the_command_line_is_one_line(run_cli, field, value, fragment):
+    code, out, err = run_cli("size", "--set", f"{field}={value}")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"rackplan: error: --set: {field}: ")
+    assert fragment in err
+
+
+def test_sizing_at_the_field_bounds_gives_finite_whole_numbers():
+    from rackplan.capacity import size
+
+    r = size("moses-lake", "antminer-s21-xp-hyd",
+             overrides={"utility_power": "100 GW", "white_space": "1e7 m^2",
+                        "floor_load_limit": "1e5 kg/m^2", "heat_rejection_capacity": "100 GW",
+                        "coolant_delta_t": "1 K", "cdu_capacity": "1 kW"})
+    assert r.unit_count > 0 and r.cdu_count > 0
+    assert all(v is None or v >= 0 for v in r.units_by.values())
+    assert math.isfinite(float(r.coolant_flow.magnitude))
+
+
+def test_the_site_id_is_not_shadowed_by_a_file_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "moses-lake").write_text("not = [toml")
+    assert load_site("moses-lake").name.startswith("Moses Lake")
+    with pytest.raises(SiteError) as info:
+        load_site("./moses-lake")
+    assert str(info.value).startswith("./moses-lake: malformed TOML")
+
+
+def test_a_site_file_with_a_byte_order_mark_loads():
+    assert load_site(BROKEN / "bom.toml").name == "BOM site"
