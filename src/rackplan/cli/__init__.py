@@ -386,6 +386,9 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
         signum = _signal_of(exc, signals)
         print(_interrupted_line(signum), file=sys.stderr)
         return 128 + signum
+    except SystemExit as exc:  # sys.exit() in a command: its code, as click would
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except BrokenPipeError:
         # `rackplan compare | head -1`: the reader left; nothing more to say to it.
         _silence_stdout()

@@ -17,7 +17,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import REF_RULE, app, ref_help
+from rackplan.cli.app import app, ref_help
 
 __all__ = ["profiles_app", "profile_summary", "profile_details"]
 
@@ -206,7 +206,6 @@ def show_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Show every field of one profile, with units, sources and assumptions."""
-    # REF_RULE: a reference with a "/" or ending in .toml is a file, anything else an id.
     from rackplan.cli.output import emit, print_json, warn_not_finite
     from rackplan.errors import ProfileError
     from rackplan.profiles import load_profile
