@@ -264,3 +264,10 @@ def test_compare_with_a_falling_btc_price_runs(run_cli):
                              "power_price_growth=-0.1", "--set", "colocation_escalator=-5 %",
                              "--format", "json")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("overrides", [[("pool_fee", 0.01)], "pool_fee=0.01", {1: 2}, {"": 1}])
+def test_overrides_that_are_not_a_mapping_of_names_are_a_market_error(overrides):
+    with pytest.raises(MarketError) as info:
+        load_market(overrides=overrides)
+    assert info.value.source == "overrides"

@@ -288,3 +288,10 @@ def test_the_site_id_is_not_shadowed_by_a_file_in_the_current_folder(tmp_path, m
 
 def test_a_site_file_with_a_byte_order_mark_loads():
     assert load_site(BROKEN / "bom.toml").name == "BOM site"
+
+
+@pytest.mark.parametrize("overrides", [[("pue", 1.3)], "pue=1.3", {1: 2}, {"": 1}, {" ": 1}])
+def test_overrides_that_are_not_a_mapping_of_names_are_a_site_error(overrides):
+    with pytest.raises(SiteError) as info:
+        load_site("moses-lake", overrides)
+    assert info.value.source == "overrides"

@@ -25,6 +25,7 @@ __all__ = [
     "format_validation_error",
     "parse_override",
     "apply_overrides",
+    "check_overrides",
     "close_matches",
     "resolve",
     "looks_like_path",
@@ -252,6 +253,21 @@ def parse_override(text: str, flag: str = "--set") -> tuple[str, Any]:
             # not a TOML value (or one nested or long past what Python converts): a string
             pass
     return name, value
+
+
+def check_overrides(overrides: Any, error: type[InputError] = InputError,
+                    source: str = "overrides") -> dict[str, Any]:
+    """``overrides`` as a dict of ``{field name: value}`` (``None`` is empty), or ``error``
+    naming ``source``: not a mapping, or a name that is not a non-empty string."""
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise error(f"must be a mapping of field names to values, e.g. {{'pue': 1.3}}, got "
+                    f"{type(overrides).__name__}", source=source)
+    for name in overrides:
+        if not isinstance(name, str) or not name.strip():
+            raise error(f"field names are non-empty strings, got {shown(name)}", source=source)
+    return dict(overrides)
 
 
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any],

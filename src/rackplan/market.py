@@ -26,7 +26,8 @@ from typing import Annotated, Any, Mapping
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from rackplan._io import DATA_DIR, close_matches, load_toml, looks_like_path, resolve, validate
+from rackplan._io import (DATA_DIR, check_overrides, close_matches, load_toml, looks_like_path,
+                         resolve, validate)
 from rackplan.errors import MarketError, UnitError
 from rackplan.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
@@ -271,6 +272,7 @@ def load_market(ref: str | Path | Market | None = None,
         range, a date that does not parse; the message names the file (or ``--set``) and the
         field.
     """
+    overrides = check_overrides(overrides, MarketError)
     if ref is None:
         ref = DEFAULT_MARKET
     if isinstance(ref, Market):

@@ -24,8 +24,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rackplan._io import (DATA_DIR, apply_overrides, close_matches, load_toml, looks_like_path,
-                         resolve, validate)
+from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, close_matches, load_toml,
+                         looks_like_path, resolve, validate)
 from rackplan.errors import SiteError
 from rackplan.units import FractionField, QuantityField
 
@@ -251,6 +251,7 @@ def load_site(ref: str | Path | Site = "moses-lake",
         Missing or malformed file, unknown id or field, a value with the wrong unit or out of
         range; the message names the file (or ``--set``) and the field.
     """
+    overrides = check_overrides(overrides, SiteError)
     if isinstance(ref, Site):
         if not overrides:
             return ref
