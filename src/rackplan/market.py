@@ -256,7 +256,9 @@ def load_market(ref: str | Path | Market | None = None,
     ----------
     ref : str, Path, Market or None
         A built-in id, a path to a market TOML file, or a :class:`Market`; ``None`` is the
-        built-in :data:`DEFAULT_MARKET`.
+        built-in :data:`DEFAULT_MARKET`. A :class:`~pathlib.Path`, or a string that contains
+        ``/`` or ``\\`` or ends in ``.toml``, is a file path (``./2025-11-13``); anything else
+        is a built-in id, even if a file of that name exists in the current folder.
     overrides : mapping, optional
         ``{"btc_price": "90000 USD/BTC", "pool_fee": "1 %"}``. ``gpu_hour_price`` and
         ``gpu_system_price`` given as one value set the price of ``gpu_system``;

@@ -240,7 +240,9 @@ def load_site(ref: str | Path | Site = "moses-lake",
     ----------
     ref : str, Path or Site
         A built-in id, a path to a TOML file, or a :class:`Site` (returned as is, or rebuilt
-        with the overrides).
+        with the overrides). A :class:`~pathlib.Path`, or a string that contains ``/`` or
+        ``\\`` or ends in ``.toml``, is a file path (``./my-site.toml``); anything else is a
+        built-in id, even if a file of that name exists in the current folder.
     overrides : mapping, optional
         ``{"utility_power": "20 MW", "pue": 1.3, "cooling_plant.type": "chiller"}``, as given
         by ``--set``. A name that is not a site field raises :class:`SiteError`.
