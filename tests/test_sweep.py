@@ -422,3 +422,364 @@ def test_sigterm_while_writing_removes_the_partial_file(tmp_path, monkeypatch):
         sweep(vary=VARY, out=tmp_path / "s.nc")
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sighup_while_writing_removes_the_partial_file(tmp_path, monkeypatch):
+    """SIGHUP (a closed terminal) ends a write like SIGTERM does."""
+    import signal
+
+    def killed(self, path, **kwargs):
+        open(path, "wb").write(b"half")
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    before = signal.getsignal(signal.SIGHUP)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", killed)
+    with pytest.raises(KeyboardInterrupt, match="signal 1"):
+        sweep(vary=VARY, out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGHUP) is before
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_during_a_chunked_write_leaves_nothing(tmp_path, monkeypatch, signum):
+    """The chunks are computed on pool threads and written by this thread: a signal while the
+    third chunk computes stops the pool, and the partial file goes; further signals during the
+    clean-up are ignored (no second KeyboardInterrupt)."""
+    import signal
+
+    real = sweep_module._compute_block
+    calls = []
+
+    def compute(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            for _ in range(3):  # the second and third arrive while cleaning up
+                os.kill(os.getpid(), getattr(signal, signum))
+        return real(*args)
+
+    monkeypatch.setattr(sweep_module, "_compute_block", compute)
+    with pytest.raises(KeyboardInterrupt, match=f"signal {int(getattr(signal, signum))}"):
+        sweep(vary=VARY, memory_budget="4 kB", out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_error_in_a_chunk_leaves_nothing(tmp_path, monkeypatch):
+    def broken(*args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sweep_module, "_compute_block", broken)
+    with pytest.raises(StudyError, match=r"^out: .*s\.nc: cannot write \(Input/output error\)"):
+        sweep(vary=VARY, memory_budget="4 kB", out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=10_000))
+    ran = []
+    monkeypatch.setattr(sweep_module, "_run", lambda *a: ran.append(1))
+    for name in ("s.nc", "s.csv", "s.json"):
+        with pytest.raises(StudyError, match=rf"^out: .*{name}: needs about .* on disk, but "
+                                             rf"only 10 kB is free"):
+            sweep(vary=VARY, out=tmp_path / name)
+    assert not ran and list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_place_is_refused(tmp_path):
+    with pytest.raises(StudyError, match=r"^out: /proc/self/x\.nc: cannot write in /proc/self"):
+        sweep(vary=VARY, out="/proc/self/x.nc")
+    with pytest.raises(StudyError, match="^out: .*NUL"):
+        sweep(vary=VARY, out=str(tmp_path / "a\x00.nc"))
+    with pytest.raises(StudyError, match="^out: .*not a file name"):
+        sweep(vary=VARY, out=3)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_refused(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StudyError, match=r"^out: .*cannot write in .*ro"):
+            sweep(vary=VARY, out=folder / "s.nc")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+# --- checking what is varied --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, spec, message", [
+    # profile figures: the hardware profile model's bounds
+    ("gpu_rack_footprint", "-1,0", "-1 m.* must be greater than 0"),
+    ("gpu_rack_footprint", "0:2:3", "0 m.* must be greater than 0"),
+    ("miner_power", "-5000,0,5000", "-5000 W must be greater than 0"),
+    ("miner_power", [3000, 0], "0 W must be greater than 0"),
+    ("miner_hashrate", "0,100", "must be greater than 0"),
+    ("gpu_power_max", "-1", "must be greater than 0"),
+    ("gpu_power_typical", "100:200:3", "power_typical .* is larger than power_max"),
+    ("gpus_per_unit", "0,72", "greater than 0"),
+    ("gpus_per_unit", "72,72.5", "valid integer"),
+    ("gpu_units_per_rack", "1:2:3", "valid integer"),  # 1.5 on the way
+    ("miner_units_per_rack", "-2", "greater than 0"),
+    ("miner_rack_weight", "0,500", "greater than 0"),
+    # each plant's PUE is the site's pue: at least 1
+    ("pue_mine", "0.5,0", "must be at least 1"),
+    ("pue_mine", "1.2,0.99", "0.99 must be at least 1"),
+    ("pue_gpu", "0:2:5", "0 must be at least 1"),
+    ("pue", "0.9:1.3:3", "0.9 must be at least 1"),
+    # site and market fields, as with --set
+    ("utility_power", "0,10", "must be greater than 0"),
+    ("aisle_factor", "0.5,2", "must be at least 1"),
+    ("btc_price", "-5:5:3", "-5 USD/BTC must be greater than 0"),
+    ("utilization", [0.5, 1.5], "1.5"),
+    ("utilization", "-0.1,0.5", "-0.1"),
+    ("uptime", "0,1", "0 is out of range"),
+    ("pool_fee", "1", "out of range"),
+    ("discount_rate", "2", "out of range"),
+    ("block_height", "1:2:3", "valid integer"),
+    ("block_height", "1e9", "less than or equal"),
+    ("build_period", "1.5,3", "not a whole number of months"),
+    ("build_period", "0:3:3", "not a whole number of months"),  # 1.5 month on the way
+    ("useful_life_it", "0,5", "must be greater than 0"),
+    ("power_price", "-1,40", "must be at least 0"),
+    ("mining_staff_per_mw", "-1,1", "greater than or equal to 0"),
+])
+def test_every_varied_input_is_range_checked_by_its_model(name, spec, message):
+    with pytest.raises(StudyError, match=f"^vary {name}: .*{message}"):
+        sweep(vary={name: spec})
+
+
+@pytest.mark.parametrize("vary", [
+    {"pue": "1:1.5:3"}, {"pue_mine": [1.0, 1.4]}, {"utilization": "0:1:3"},
+    {"gpu_rack_footprint": "0.5:3:3"}, {"miner_power": "1000:6000:3"},
+    {"block_height": "900000:900010:11"}, {"build_period": "0:6:4"},
+    {"mining_staff_per_mw": [0.0, 0.5]},
+    # power_typical <= power_max at every corner of the two axes
+    {"gpu_power_typical": "50:150:3", "gpu_power_max": "150:200:3"},
+])
+def test_values_the_models_accept_run(vary):
+    ds = sweep(vary=vary, outputs=["winner"])
+    assert ds["winner"].size == math.prod(ds.sizes.values())
+
+
+def test_cross_field_rules_are_checked_at_the_corners():
+    # typical up to 160 kW, max down to 150 kW: the grid holds typical 160 > max 150
+    with pytest.raises(StudyError, match="power_typical .* is larger than power_max"):
+        sweep(vary={"gpu_power_typical": "50:160:3", "gpu_power_max": "150:200:3"})
+
+
+@pytest.mark.parametrize("vary, message", [
+    ({"pue": [1.1], "pue_mine": [1.2]}, "pue_mine and pue both set pue_mine"),
+    ({"btc_price": (1, 2, True)}, "step count True is not a whole number"),
+    ({"btc_price": "1:2:nan"}, "step count 'nan' is not a whole number"),
+    ({"btc_price": "1:2:1e400"}, "not a whole number"),
+    ({"btc_price": "1:2:1e16"}, "more than 1e\\+15 values"),
+    ({"btc_price": "-1e308:1e308:3"}, "finite"),
+    ({"btc_price": "1e400:1:3"}, "finite"),
+    ({"btc_price": {"a": 1}}, "not a list of values or a range"),
+    ({"btc_price": [[1, 2], [3, "x"]]}, "not a number"),
+    ({"btc_price": [None]}, "not a number"),
+    ({"btc_price": np.array([1.0, np.inf])}, "finite"),
+])
+def test_bad_axes(vary, message):
+    with pytest.raises(StudyError, match=message):
+        sweep(vary=vary)
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 10, 1001])
+@pytest.mark.parametrize("start, stop", [(0.0, 1.0), (60000.0, 140000.0), (1.1, -3.7),
+                                         (5.0, 5.0), (1e-9, 3e-9)])
+def test_a_piece_of_a_range_is_that_slice_of_linspace(start, stop, n):
+    whole = np.linspace(start, stop, n)
+    np.testing.assert_array_equal(linspace_piece(start, stop, n), whole)
+    for lo, hi in ((0, 1), (1, n - 1), (n // 2, n), (n - 1, n)):
+        np.testing.assert_array_equal(linspace_piece(start, stop, n, lo, hi), whole[lo:hi])
+    axis = parse_spec("x", (start, stop, n), "1")
+    assert len(axis) == n and axis.listed is None  # nothing materialized by parsing
+
+
+# --- memory: sizes are checked from the counts, before anything is allocated ----------------------
+
+
+def _peak_while(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"vary": {"btc_price": "1:2:1e9"}, "memory_budget": "100 MB", "out": "s.nc"},
+     "memory_budget: the 1,000,000,000 values of the varied inputs need about 24 GB"),
+    ({"vary": {"btc_price": "1:2:1e12"}}, "memory_budget: the 1,000,000,000,000 values"),
+    ({"vary": {"btc_price": "1:2:1e9"}, "chunks": "off"}, "memory_budget"),
+    ({"vary": {"btc_price": "1:2:1e5", "power_price": "1:2:1e5"}},
+     "memory_budget: .*lazy result of .* chunks"),
+    ({"vary": {"btc_price": "1:2:1e5", "power_price": "1:2:1e5"}, "out": "s.csv"},
+     "out: .*write large sweeps as .nc"),
+    ({"vary": {"btc_price": "1:2:1e6", "power_price": "1:2:1e3"}, "chunks": "off"},
+     "chunks: 1,000,000,000 scenarios need about"),
+    ({"vary": {"btc_price": "1:2:1e5", "power_price": "1:2:1e3"}, "chunks": 10**8},
+     "chunks: chunks of 100,000,000 scenarios need about"),
+    ({"vary": {"btc_price": "1:2:1e5", "power_price": "1:2:1e3"}, "chunks": 1},
+     "memory_budget: .*lazy result of 100,000,000 chunks"),
+])
+def test_huge_grids_are_refused_before_anything_is_allocated(tmp_path, kwargs, message):
+    kwargs = dict(kwargs)
+    if "out" in kwargs:
+        kwargs["out"] = tmp_path / kwargs["out"]
+    sweep(vary={"btc_price": [1e5]})  # the case and the modules, loaded outside the count
+    errors = []
+
+    def run():
+        try:
+            sweep(**kwargs)
+        except StudyError as exc:
+            errors.append(exc)
+
+    peak = _peak_while(run)
+    assert errors and pytest.raises  # refused
+    assert __import__("re").search(message, str(errors[0])), str(errors[0])
+    assert peak < 50e6, f"{peak / 1e6:.0f} MB traced while refusing"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_huge_breakeven_surface_is_refused_before_anything_is_allocated():
+    errors = []
+
+    def run():
+        try:
+            breakeven_surface(x="gpu_hour_price=1:2:1e9", y="power_price=30,40")
+        except StudyError as exc:
+            errors.append(exc)
+
+    assert _peak_while(run) < 50e6
+    assert "memory_budget" in str(errors[0])
+
+
+# --- no unit fits, undefined figures ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_sites():
+    """0.001 MW: nothing fits; 0.1 MW: miners but no GPU rack; 1 MW: both."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = sweep(vary={"utility_power": [0.001, 0.1, 1.0]})
+    return ds, [str(w.message) for w in caught if issubclass(w.category, StudyWarning)]
+
+
+def test_no_fit_flags(tiny_sites):
+    ds, messages = tiny_sites
+    assert ds["no_fit_mine"].values.tolist() == [True, False, False]
+    assert ds["no_fit_gpuaas"].values.tolist() == [True, True, False]
+    np.testing.assert_array_equal(ds["no_fit_mine"].values, ds["units_mine"].values == 0)
+    assert ds["no_fit_mine"].dtype == bool and ds["no_fit_mine"].attrs["long_name"]
+    assert any(m.startswith("no miner fits the site at 1 of 3 scenarios") for m in messages)
+    assert any(m.startswith("no GPU system fits the site at 2 of 3 scenarios")
+               for m in messages)
+
+
+def test_no_fit_warnings_in_every_route(tmp_path):
+    vary = {"utility_power": [0.001, 0.1, 1.0]}
+    for kwargs in ({"chunks": 1}, {"memory_budget": "4 kB", "out": tmp_path / "s.nc"}):
+        with pytest.warns(StudyWarning) as record:
+            back = sweep(vary=vary, **kwargs)
+        assert any(str(w.message).startswith("no miner fits the site at 1 of 3")
+                   for w in record)
+        assert back["no_fit_gpuaas"].values.tolist() == [True, True, False]
+        back.close()
+
+
+def test_the_summary_says_what_is_undefined(tiny_sites):
+    ds, _ = tiny_sites
+    with pytest.warns(StudyWarning) as record:
+        s = summary(ds)
+    text = " ".join(str(w.message) for w in record)
+    assert "breakeven_gpu_hour_price is undefined at 2 of 3 scenarios" in text
+    assert "no GPU system fits" in text
+    with pytest.warns(StudyWarning) as record:
+        one = summary(ds.isel(utility_power=[0]))  # nothing fits: no breakeven at all
+    assert any("breakeven_btc_price is undefined at every scenario" in str(w.message)
+               for w in record)
+    for stat in ("min", "mean", "max"):
+        assert one["range"]["breakeven_btc_price"][stat] is None
+    assert s["range"]["breakeven_btc_price"]["min"].magnitude == pytest.approx(
+        float(np.nanmin(ds["breakeven_btc_price"].values)))
+
+
+def test_files_hold_no_nan_or_infinity(tiny_sites, tmp_path):
+    ds, _ = tiny_sites
+    with pytest.warns(StudyWarning):
+        sweep(vary={"utility_power": [0.001, 0.1, 1.0]}, out=tmp_path / "s.csv")
+        sweep(vary={"utility_power": [0.001, 0.1, 1.0]}, out=tmp_path / "s.json")
+    import csv
+
+    rows = list(csv.reader((tmp_path / "s.csv").read_text().splitlines()))
+    header, first = rows[0], rows[1]
+    for row in rows[1:]:
+        for cell in row:
+            assert cell.lower().lstrip("+-") not in ("nan", "inf", "infinity"), row
+    assert first[header.index("breakeven_gpu_hour_price [USD/hour]")] == ""
+    assert first[header.index("no_fit_mine [1]")] == "True"
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in a JSON file")
+
+    data = json.loads((tmp_path / "s.json").read_text(), parse_constant=refuse)
+    assert data["data_vars"]["breakeven_gpu_hour_price"]["data"][:2] == [None, None]
+    assert data["data_vars"]["no_fit_mine"]["data"] == [True, False, False]
+    assert data["coords"]["utility_power"]["attrs"]["units"] == "MW"
+
+
+# --- the Python API: every argument checked, each error naming it --------------------------------
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"years": True}, "years"), ({"years": "abc"}, "years"), ({"years": 0}, "years"),
+    ({"years": 2.5}, "years"), ({"years": [5]}, "years"), ({"years": float("nan")}, "years"),
+    ({"overrides": [("pue", 1.2)]}, "overrides"), ({"overrides": "pue=1.2"}, "overrides"),
+    ({"overrides": {"pue": [1.1, 1.2]}}, "overrides"),
+    ({"overrides": {"pue": np.array([1.1, 1.2])}}, "overrides"),
+    ({"vary": [("btc_price", 1)]}, "vary"), ({"vary": "btc_price=1:2:3"}, "vary"),
+    ({"vary": {3: [1]}}, "vary"), ({"vary": {}}, "vary"),
+    ({"chunks": True}, "chunks"), ({"memory_budget": True}, "memory_budget"),
+    ({"out": 3}, "out"), ({"out": b"s.nc"}, "out"), ({"client": 3}, "client"),
+    ({"progress": "yes"}, "progress"), ({"outputs": 3}, "outputs"),
+    ({"outputs": []}, "outputs"), ({"outputs": [3]}, "outputs"),
+])
+def test_bad_arguments_name_themselves(kwargs, name):
+    args = {"vary": VARY, **kwargs}
+    with pytest.raises(RackplanError, match=rf"^{name}\b"):
+        sweep(**args)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"x": 3}, "x"), ({"y": ("power_price",)}, "y"), ({"x": {"a": 1, "b": 2}}, "x"),
+    ({"x": (3, [1, 2])}, "x"), ({"x": "gpu_hour_price=-1:2:2"}, "x"),
+    ({"y": "power_price=-1,2"}, "y"), ({"y": "power_price=1:2:0"}, "y"),
+    ({"x": "gpu_hour_prize=1:2:2"}, "x"), ({"years": True}, "years"),
+    ({"solve_for": 3}, "solve_for"), ({"solve_for": "pue"}, "solve_for"),
+    ({"memory_budget": "100 GB"}, "memory_budget"), ({"overrides": 3}, "overrides"),
+    ({"out": "s.xlsx"}, "out"), ({"chunks": "nan"}, "chunks"),
+])
+def test_bad_breakeven_arguments_name_themselves(kwargs, name):
+    args = {"x": "gpu_hour_price=2:5:4", "y": "power_price=30:60:3", **kwargs}
+    with pytest.raises(RackplanError, match=rf"^{name}\b"):
+        breakeven_surface(**args)
+
+
+def test_a_breakeven_surface_file(tmp_path):
+    out = tmp_path / "be.nc"
+    da = breakeven_surface(x="gpu_hour_price=2:5:4", y="power_price=30:60:3", out=out)
+    with xr.open_dataset(out, engine="h5netcdf") as back:
+        xr.testing.assert_equal(back["breakeven_btc_price"], da)
+    assert [p.name for p in tmp_path.iterdir()] == ["be.nc"]

@@ -59,13 +59,19 @@ PROFILE_FIELDS = {
     "gpu_rack_weight": ("gpu", "rack_weight"),
 }
 
+#: Profile fields that are no kernel input for that profile, and the field whose value they may
+#: not exceed: a miner's typical power plays no part in a sweep, so varying ``miner_power``
+#: below the profile's ``power_typical`` is no error (the check lowers it along).
+PROFILE_FOLLOWERS = {"mining": {"power_typical": "power_max"}}
+
 #: Kernel parameters set from a site field of another name: each plant's PUE is the site's
 #: ``pue`` when that is given (and must be a PUE: at least 1).
 SITE_FIELDS = {"pue_mine": "pue", "pue_gpu": "pue"}
 
-#: Joint checks of the corners of the varied fields of one model (for cross-field rules such as
-#: ``power_typical <= power_max``) up to this many fields; past it, each field alone.
-MAX_CORNER_FIELDS = 4
+#: Joint checks of the varied fields of one model (for cross-field rules such as
+#: ``power_typical <= power_max``): every combination of their check values, up to this many
+#: combinations; past it, each field alone and all ends together.
+MAX_COMBINATIONS = 81
 
 
 def _source(name: str) -> str:
@@ -541,24 +547,28 @@ def check_ranges(axes: list[Axis], case: tuple, overrides: Mapping[str, Any] | N
     if not targets:
         return
     checker = _Checker(case, overrides or {})
-    # each axis alone, the others at the base case
-    for t in targets:
-        for v in t.axis.check_values():
-            checker.check(t.model, [(t, v)])
-    # the corners of several fields of one model together (cross-field rules)
     by_model: dict[str, list[_Target]] = {}
     for t in targets:
         by_model.setdefault(t.model, []).append(t)
     for model, group in by_model.items():
         fields = [t.field for t in group]
-        if len(group) < 2 or len(set(fields)) != len(fields):
-            continue
-        if len(group) <= MAX_CORNER_FIELDS:
-            corners = itertools.product(*[(t.axis.lowest, t.axis.highest) for t in group])
+        if len(group) == 1 or len(set(fields)) != len(fields):
+            # one field (or two axes setting the same one: pue_mine and pue_gpu): each alone,
+            # the others at the base case
+            for t in group:
+                for v in t.axis.check_values():
+                    checker.check(model, [(t, v)])
+        elif math.prod(len(t.axis.check_values()) for t in group) <= MAX_COMBINATIONS:
+            # several fields of one model: every combination of their check values, so that a
+            # cross-field rule (power_typical <= power_max) sees the grid's worst corner
+            for combo in itertools.product(*[t.axis.check_values() for t in group]):
+                checker.check(model, list(zip(group, combo)))
         else:
-            corners = [tuple(t.axis.lowest for t in group), tuple(t.axis.highest for t in group)]
-        for corner in corners:
-            checker.check(model, list(zip(group, corner)))
+            for t in group:
+                for v in t.axis.check_values():
+                    checker.check(model, [(t, v)])
+            for end in ("lowest", "highest"):
+                checker.check(model, [(t, getattr(t.axis, end)) for t in group])
 
 
 class _Checker:
@@ -613,6 +623,12 @@ class _Checker:
         data = _model_input(profile)
         for t, v in items:
             data[t.field] = _trial_value(HardwareProfile, t.field, v, t.axis.unit)
+        for follower, leader in PROFILE_FOLLOWERS.get(which, {}).items():
+            try:
+                if data[follower] > data[leader]:
+                    data[follower] = data[leader]
+            except Exception:  # a value the model refuses anyway: its message says why
+                pass
         try:
             validate(HardwareProfile, data, source=profile.id or which, error=ProfileError)
         except ProfileError as exc:

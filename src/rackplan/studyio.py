@@ -306,6 +306,19 @@ def _signal_numbers() -> list[int]:
     return [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
 
 
+#: The signal an :func:`interrupts_raise` block received, until the block ends.
+_RECEIVED: list[int] = []
+
+
+def check_interrupt() -> None:
+    """Raise ``KeyboardInterrupt("signal N")`` if a signal arrived inside
+    :func:`interrupts_raise` and its KeyboardInterrupt did not get through (one raised while
+    Python runs a weakref callback or a ``__del__`` is printed and dropped); called between
+    blocks and before a file is given its name."""
+    if _RECEIVED:
+        raise KeyboardInterrupt(f"signal {_RECEIVED[0]}")
+
+
 @contextmanager
 def interrupts_raise():
     """While a file is written: SIGINT, SIGTERM (``kill``, a batch system's time limit) and
@@ -318,7 +331,8 @@ def interrupts_raise():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    received: list[int] = []
+    received = _RECEIVED
+    outer = list(received)
     previous: dict[int, Any] = {}
 
     def handle(signum, frame):
@@ -348,6 +362,7 @@ def interrupts_raise():
                 signal.signal(sig, handler)
             except (OSError, ValueError, TypeError):  # pragma: no cover
                 pass
+        received[:] = outer
 
 
 # --- checking an output path --------------------------------------------------------------------
@@ -482,6 +497,7 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
                     _write_csv(ds.compute() if lazy else ds, tmp)
                 else:
                     _write_json(ds.compute() if lazy else ds, tmp)
+                check_interrupt()  # a signal whose KeyboardInterrupt was dropped on the way
                 os.replace(tmp, path)
             except BaseException as exc:
                 _unlink(tmp)
@@ -599,8 +615,10 @@ def run_blocks(blocks, sink: Callable[[tuple, Mapping[str, np.ndarray]], None], 
                 region, future = pending.popleft()
                 sink(region, blocks.received(future.result()))
                 advance(1)
+                check_interrupt()
 
             for region, fn, args in blocks.jobs():
+                check_interrupt()
                 pending.append((region, submit(fn, *args)))
                 while len(pending) >= in_flight:
                     drain_one()
@@ -674,6 +692,7 @@ def _write_csv(ds, path: Path) -> None:
             pd.DataFrame(cols, columns=[header(c) for c in columns]).to_csv(
                 fh, header=first, index=False, float_format="%.10g")
             first = False
+            check_interrupt()
         if first:  # no rows: the header alone
             fh.write(",".join(header(c) for c in columns) + "\n")
 
@@ -733,6 +752,7 @@ def _json_array(fh, a: np.ndarray) -> None:
         if lo:
             fh.write(", ")
         fh.write(text[1:-1])
+        check_interrupt()
     fh.write("]")
 
 

@@ -655,8 +655,8 @@ def _axis_errors(source_map: Mapping[str, str]):
             src = exc.source or ""
             for vary_source, label in source_map.items():
                 if src == vary_source:
-                    raise StudyError(exc.message, source=label,
-                                     field=vary_source.removeprefix("vary ")) from None
+                    field = vary_source.removeprefix("vary").strip() or None
+                    raise StudyError(exc.message, source=label, field=field) from None
             raise
 
     return ctx()
@@ -713,9 +713,9 @@ def breakeven_surface(site=None, mining_profile=None, gpu_profile=None, market=N
                          source="solve_for")
     if xname == yname:
         raise StudyError(f"x and y are both {xname}", source="y")
-    with _axis_errors({f"vary {xname}": "x"}):
+    with _axis_errors({f"vary {xname}": "x", "vary": "x"}):
         parse_grid({xname: xspec})
-    with _axis_errors({f"vary {yname}": "y"}):
+    with _axis_errors({f"vary {yname}": "y", "vary": "y"}):
         parse_grid({yname: yspec})
     out_path = check_out(out) if out is not None else None
     var = f"breakeven_{solve_for}"
