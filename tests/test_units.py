@@ -67,7 +67,7 @@ def test_parse_quantity_rejects_with_a_message_naming_value_and_dimension(value,
     assert fragment in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["10 K", "10 delta_degC", "18 delta_degF"])
+@pytest.mark.parametrize("text", ["10 K", "10 delta_degC", "18 delta_degF", "10 Δ°C"])
 def test_a_delta_field_takes_kelvin_and_explicit_differences(text):
     assert parse_quantity(text, "K", delta=True).magnitude == pytest.approx(10.0)
 

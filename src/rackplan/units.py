@@ -400,7 +400,8 @@ def _from_text(value: str, unit: str, dimensionless: bool) -> pint.Quantity:
     _finite(magnitude, value, check_range=False)
     if unit_text:
         _check_unit_text(value, unit_text)
-    unit_text = unit_text.replace("%", "percent").replace("°C", "degC").replace("°F", "degF")
+    unit_text = (unit_text.replace("%", "percent").replace("Δ°C", "delta_degC")
+                 .replace("Δ°F", "delta_degF").replace("°C", "degC").replace("°F", "degF"))
     try:
         return Q_(magnitude, unit_text or "")
     except _PINT_FAILURES:
