@@ -9,6 +9,11 @@ Like with like, so that ``benchmarks/check_ratios.py`` can gate the ratio on any
   rounds and recorded in ``extra_info`` (``all_threads_min_s``), not gated.
 - **Outputs allocated by NumPy on both sides.** A kernel's output arrays come from
   ``np.empty`` in the timed call (see each module), as the twin's do.
+- **CPU time, not wall time.** Each gated benchmark's marker passes ``**PAIR`` (the timer
+  :func:`time.process_time`): on a machine with more runnable jobs than cores a wall-clock
+  round also counts the time the scheduler gives the neighbours, and a short round (the numba
+  side's) is hit unevenly. The CPU time of the process counts the work, page faults
+  included, on either side alike. The wall-clock minimum is recorded (``wall_min_s``).
 - **Enough rounds, and the minimum of them.** A fixed number of rounds per side
   (:data:`ROUNDS`), one untimed warm-up round for the fast numba side; ``check_ratios.py``
   compares the *minimum* of the rounds, the least disturbed measurement of each side.
@@ -22,12 +27,15 @@ from contextlib import contextmanager
 
 import numba
 
+#: Options of every gated benchmark's marker: ``@pytest.mark.benchmark(group=..., **PAIR)``.
+PAIR = {"timer": time.process_time}
 SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
 
-#: Timed rounds per side. The NumPy twins take seconds a round: five rounds give a stable
-#: minimum and keep the short gate within a few minutes on 2 cores. The numba side is fast:
-#: more rounds cost little and make its minimum robust to a neighbour's bursts.
-ROUNDS = {"numpy": 5, "numba": 15}
+#: Timed rounds per side (a benchmark may ask for more). The NumPy twins take seconds a round:
+#: five rounds give a steady minimum and keep the short gate within a few minutes on 2 cores
+#: (three at the full sizes, where a round takes up to a minute). The numba side is fast: more
+#: rounds cost little and make its minimum robust to a neighbour's bursts.
+ROUNDS = {"numpy": 5 if SHORT else 3, "numba": 15}
 #: Rounds of the recorded (not gated) all-threads time of a numba kernel.
 ALL_THREADS_ROUNDS = 5
 
@@ -47,24 +55,35 @@ def time_pair(benchmark, impl: str, fn, args: tuple, *, rounds: dict | None = No
     """Time ``fn(*args)`` as side ``impl`` ("numpy" or "numba") of a gated pair; return its
     result. The numba side runs on one thread (see the module docstring)."""
     rounds = {**ROUNDS, **(rounds or {})}
+    walls: list[float] = []
+
+    def timed(*a):  # the wall clock too, for the record
+        t = time.perf_counter()
+        out = fn(*a)
+        walls.append(time.perf_counter() - t)
+        return out
+
     if impl == "numba":
         with numba_threads(1):
-            result = benchmark.pedantic(fn, args=args, rounds=rounds["numba"], iterations=1,
-                                        warmup_rounds=1)
+            result = benchmark.pedantic(timed, args=args, rounds=rounds["numba"],
+                                        iterations=1, warmup_rounds=1)
         if getattr(benchmark, "stats", None) is not None:  # None with --benchmark-disable
             benchmark.extra_info["all_threads"] = numba.get_num_threads()
-            benchmark.extra_info["all_threads_min_s"] = _min_time(fn, args,
+            # wall clock: what a user waits for (CPU time would add the threads up)
+            benchmark.extra_info["all_threads_min_s"] = _min_wall(fn, args,
                                                                   ALL_THREADS_ROUNDS)
     elif impl == "numpy":
-        result = benchmark.pedantic(fn, args=args, rounds=rounds["numpy"], iterations=1,
+        result = benchmark.pedantic(timed, args=args, rounds=rounds["numpy"], iterations=1,
                                     warmup_rounds=0)
     else:  # pragma: no cover - a typo in a parametrization
         raise ValueError(f"impl must be 'numpy' or 'numba', not {impl!r}")
     benchmark.extra_info["threads"] = 1
+    if walls:
+        benchmark.extra_info["wall_min_s"] = min(walls[-rounds[impl]:])
     return result
 
 
-def _min_time(fn, args, rounds):
+def _min_wall(fn, args, rounds):
     best = float("inf")
     for _ in range(rounds):
         t = time.perf_counter()

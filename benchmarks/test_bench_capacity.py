@@ -3,7 +3,7 @@
 Run: ``pytest benchmarks/test_bench_capacity.py --benchmark-only``. Both implementations are
 timed in the same run (one group); each checks its result against the other's, so a fast
 wrong answer cannot pass. Timed as every gated pair is (``benchmarks/_pairs.py``): the numba
-side on one thread, like the NumPy twin; its eleven output arrays allocated by NumPy
+side on one thread, like the NumPy twin, in CPU time; its eleven output arrays allocated by NumPy
 (``np.empty``, in the timed call: ``size_sites_alloc``) as the twin's are. The ratio of the
 minimum times numba / numpy is printed at the end of the module; on a shared machine only
 that ratio means anything.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _pairs import time_pair
+from _pairs import PAIR, time_pair
 from rackplan.kernels.capacity import size_sites_alloc, size_sites_numpy
 
 N_SITES = 1_000_000
@@ -88,12 +88,12 @@ def assert_same(result, reference):
             np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
-@pytest.mark.benchmark(group="capacity-size_sites-1e6")
+@pytest.mark.benchmark(group="capacity-size_sites-1e6", **PAIR)
 @pytest.mark.parametrize("impl", ["numpy", "numba"])
 def test_size_sites(benchmark, impl, inputs, expected):
-    # the NumPy twin takes ~0.1 s a round here, the kernel ~0.03 s: more rounds cost little
+    # the NumPy twin takes ~0.1 s a round here, the kernel ~0.02 s: many rounds cost little
     result = time_pair(benchmark, impl, IMPLS[impl], inputs,
-                       rounds={"numpy": 9, "numba": 25})
+                       rounds={"numpy": 20, "numba": 30})
     other = "numba" if impl == "numpy" else "numpy"
     assert_same(result, expected[other])
     stats = getattr(benchmark, "stats", None)
