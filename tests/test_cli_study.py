@@ -239,3 +239,318 @@ def test_breakeven_bad_input(run_cli):
                              "gpu_hour_price=1:2:2"), "both gpu_hour_price")
     _one_error_line(*run_cli("breakeven", "--x", "btc_price=1:2:2", "--y", "pue=1.1,1.2"),
                     "btc_price is solved for")
+
+
+# --- bad input of every kind: one line naming the option, exit code 2 ---------------------------
+
+
+def _nothing_left(folder, keep=()):
+    left = sorted(p.name for p in folder.iterdir() if p.name not in keep)
+    assert left == [], left
+
+
+@pytest.mark.parametrize("args, pieces", [
+    # varied inputs out of their models' ranges
+    (["--vary", "gpu_rack_footprint=-1,0"], ["--vary gpu_rack_footprint", "greater than 0"]),
+    (["--vary", "gpu_rack_footprint=0:3:4"], ["--vary gpu_rack_footprint", "greater than 0"]),
+    (["--vary", "miner_power=-5000,0,5000"], ["--vary miner_power", "-5000 W"]),
+    (["--vary", "miner_power=0:5000:3"], ["--vary miner_power", "0 W"]),
+    (["--vary", "pue_mine=0.5,0"], ["--vary pue_mine", "must be at least 1"]),
+    (["--vary", "pue_gpu=1.2,0.8"], ["--vary pue_gpu", "0.8 must be at least 1"]),
+    (["--vary", "pue=0:2:3"], ["--vary pue", "must be at least 1"]),
+    (["--vary", "gpus_per_unit=0,72"], ["--vary gpus_per_unit"]),
+    (["--vary", "utilization=-1,0.5"], ["--vary utilization"]),
+    (["--vary", "btc_price=nan,1"], ["--vary btc_price", "finite"]),
+    (["--vary", "btc_price=1:inf:3"], ["--vary btc_price", "finite"]),
+    (["--vary", "btc_price=1:2:nan"], ["--vary btc_price", "not a whole number"]),
+    # --chunks
+    (["--vary", "btc_price=1:2:3", "--chunks", "nan"], ["--chunks: must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "inf"], ["--chunks: must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "0"], ["--chunks: must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "-1"], ["--chunks: must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "2.5"], ["--chunks: must be"]),
+    (["--vary", "btc_price=1:2:3", "--chunks", "1e400"], ["--chunks: must be"]),
+    # --memory-budget
+    (["--vary", "btc_price=1:2:3", "--memory-budget", "1 PB"], ["--memory-budget",
+                                                                 "more than this machine"]),
+    (["--vary", "btc_price=1:2:3", "--memory-budget", "nan GB"], ["--memory-budget"]),
+    (["--vary", "btc_price=1:2:3", "--memory-budget", "-1 GB"], ["--memory-budget"]),
+    (["--vary", "btc_price=1:2:3", "--memory-budget", "0 B"], ["--memory-budget"]),
+    (["--vary", "btc_price=1:2:3", "--memory-budget", ""], ["--memory-budget"]),
+    # --years
+    (["--vary", "btc_price=1:2:3", "--years", "abc"], ["--years"]),
+    (["--vary", "btc_price=1:2:3", "--years", "0"], ["--years"]),
+    (["--vary", "btc_price=1:2:3", "--years", "1.5"], ["--years"]),
+    (["--vary", "btc_price=1:2:3", "--years", "51"], ["--years"]),
+    # sizes, before anything is allocated
+    (["--vary", "btc_price=1:2:1e9", "--memory-budget", "100 MB", "--out", "s.nc"],
+     ["--memory-budget", "1,000,000,000 values"]),
+    (["--vary", "btc_price=1:2:1e12"], ["--memory-budget"]),
+    (["--vary", "btc_price=1:2:1e6", "--vary", "power_price=1:2:1e4", "--out", "s.csv"],
+     ["--out", "write large sweeps as .nc"]),
+    (["--vary", "btc_price=1:2:1e6", "--vary", "power_price=1:2:1e3", "--chunks", "off"],
+     ["--chunks", "chunking is off"]),
+])
+def test_sweep_bad_input_of_every_kind(run_cli, tmp_path, monkeypatch, args, pieces):
+    monkeypatch.chdir(tmp_path)
+    _one_error_line(*run_cli("sweep", *args), *pieces)
+    _nothing_left(tmp_path)
+
+
+@pytest.mark.parametrize("command, args", [
+    ("sweep", ["--vary", "btc_price=60000:140000:3"]),
+    ("montecarlo", ["--paths", "20"]),
+    ("breakeven", ["--x", "gpu_hour_price=2:5:4", "--y", "power_price=30,60"]),
+])
+@pytest.mark.parametrize("out, pieces", [
+    ("{tmp}/folder", ["is a folder"]),
+    ("{tmp}/folder.nc", ["is a folder"]),
+    ("{tmp}/nowhere/x.nc", ["does not exist"]),
+    ("{tmp}/x.xlsx", ["unknown output format '.xlsx'"]),
+    ("{tmp}/x", ["unknown output format"]),
+    ("{tmp}/file.txt/x.nc", ["is not a folder"]),
+    ("/proc/self/x.nc", ["cannot write in /proc/self"]),
+    ("", ["empty file name"]),
+])
+def test_bad_out_of_every_kind(run_cli, tmp_path, command, args, out, pieces):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder.nc").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    _one_error_line(*run_cli(command, *args, "--out", out.format(tmp=tmp_path)), "--out",
+                    *pieces)
+    _nothing_left(tmp_path, keep=("folder", "folder.nc", "file.txt"))
+    assert not any((tmp_path / "folder").iterdir())
+
+
+@pytest.mark.parametrize("command, args", [
+    ("sweep", ["--vary", "btc_price=60000:140000:3"]),
+    ("montecarlo", ["--paths", "20"]),
+    ("breakeven", ["--x", "gpu_hour_price=2:5:4", "--y", "power_price=30,60"]),
+])
+def test_a_full_disk(run_cli, tmp_path, monkeypatch, command, args):
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=1000))
+    _one_error_line(*run_cli(command, *args, "--out", str(tmp_path / "x.nc")), "--out",
+                    "on disk, but only 1 kB is free")
+    _nothing_left(tmp_path)
+
+
+def test_an_io_error_while_writing(run_cli, tmp_path, monkeypatch):
+    def broken(self, path, **kwargs):
+        open(path, "wb").write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
+    _one_error_line(*run_cli("sweep", *GRID, "--out", str(tmp_path / "x.nc")), "--out",
+                    "cannot write (No space left on device)")
+    _nothing_left(tmp_path)
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder(run_cli, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        _one_error_line(*run_cli("sweep", *GRID, "--out", str(folder / "x.nc")), "--out",
+                        "cannot write in")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("args, pieces", [
+    (["--btc-volatility", "nan"], ["--btc-volatility", "not a finite number"]),
+    (["--btc-volatility", "inf"], ["--btc-volatility"]),
+    (["--btc-volatility", "-inf"], ["--btc-volatility"]),
+    (["--btc-volatility", "1e400"], ["--btc-volatility"]),
+    (["--btc-volatility", ""], ["--btc-volatility"]),
+    (["--difficulty-volatility", "2"], ["--difficulty-volatility", "outside 0 to 1"]),
+    (["--gpu-price-volatility", "nan"], ["--gpu-price-volatility"]),
+    (["--utilization-volatility", "-0.5"], ["--utilization-volatility"]),
+    (["--correlation", "2"], ["--correlation", "outside -1 to 1"]),
+    (["--correlation", "nan"], ["--correlation"]),
+    (["--correlation", "50 W"], ["--correlation"]),
+    (["--btc-drift", "nan"], ["--btc-drift"]),
+    (["--btc-drift", "-100 %"], ["--btc-drift"]),
+    (["--paths", "abc"], ["--paths", "not a whole number"]),
+    (["--paths", "1.5"], ["--paths"]),
+    (["--paths", "0"], ["--paths"]),
+    (["--paths", ""], ["--paths"]),
+    (["--paths", "1e9"], ["--paths"]),
+    (["--paths", "9" * 30], ["--paths"]),
+    (["--seed", "-1"], ["--seed"]),
+    (["--seed", "abc"], ["--seed"]),
+    (["--seed", str(2**64)], ["--seed"]),
+    (["--years", "0"], ["--years"]),
+    (["--years", "abc"], ["--years"]),
+    (["--memory-budget", "1 PB"], ["--memory-budget", "more than this machine"]),
+    (["--memory-budget", "abc"], ["--memory-budget"]),
+    (["--memory-budget", "1 kB"], ["--paths", "over the memory budget"]),
+])
+def test_montecarlo_bad_input_of_every_kind(run_cli, args, pieces):
+    _one_error_line(*run_cli("montecarlo", "--paths", "10", *args), *pieces)
+
+
+def test_montecarlo_budget_beyond_the_machine(run_cli, monkeypatch):
+    import rackplan.studyio
+
+    monkeypatch.setattr(rackplan.studyio, "physical_memory", lambda: 16e9)
+    _one_error_line(*run_cli("montecarlo", "--paths", "100000000", "--memory-budget", "100 GB"),
+                    "--memory-budget: 100 GB is more than this machine's memory (16 GB)")
+
+
+@pytest.mark.parametrize("args, pieces", [
+    (["--x", "gpu_hour_price=1:2:1e9", "--y", "power_price=30,40", "--format", "csv"],
+     ["--memory-budget", "1,000,000,002 values"]),
+    (["--x", "gpu_hour_price=1:2:1e5", "--y", "power_price=1:2:1e4", "--format", "csv"],
+     ["--memory-budget", "the result of 1,000,000,000 scenarios"]),
+    (["--x", "gpu_hour_price=1:2:1e9", "--y", "power_price=30,40"], ["--format", "too many"]),
+    (["--x", "gpu_hour_price=1:2:300", "--y", "power_price=1:2:300"], ["--format",
+                                                                       "too many"]),
+    (["--x", "gpu_hour_price=1:2:3", "--y", "power_price=30,40", "--memory-budget", "1 PB"],
+     ["--memory-budget"]),
+    (["--x", "gpu_hour_price=-1:2:3", "--y", "power_price=30,40"], ["--x: gpu_hour_price"]),
+    (["--x", "gpu_hour_price=1:2:3", "--y", "power_price=-30,40"], ["--y: power_price"]),
+    (["--x", "gpu_hour_prize=1:2:3", "--y", "power_price=30,40"], ["--x", "did you mean"]),
+    (["--x", "gpu_hour_price=1:2:3", "--y", "power_price=30,40", "--years", "abc"],
+     ["--years"]),
+    (["--x", "gpu_hour_price=1:2:3", "--y", "power_price=30,40", "--solve-for", "pue"],
+     ["--solve-for"]),
+])
+def test_breakeven_bad_input_of_every_kind(run_cli, args, pieces):
+    _one_error_line(*run_cli("breakeven", *args), *pieces)
+
+
+# --- undefined figures: never NaN or infinity, always a warning that says why -------------------
+
+
+NO_FIT = ["--vary", "utility_power=0.001,0.1,1"]
+
+
+def test_sweep_summary_with_undefined_figures(run_cli):
+    for fmt in ("table", "json", "csv"):
+        code, out, err = run_cli("sweep", "--vary", "utility_power=0.001", "--format", fmt)
+        assert code == 0, err
+        assert "nan" not in out.lower() and "inf" not in out.lower().replace("info", "")
+        lines = err.strip().splitlines()
+        assert lines and all(line.startswith("rackplan: warning: ") for line in lines)
+        assert "breakeven_btc_price is undefined at every scenario" in err
+        assert "no miner fits the site at 1 of 1 scenarios" in err
+        assert len(lines) == len(set(lines))  # each warning once
+        if fmt == "json":
+            data = json.loads(out)
+            assert data["range"]["breakeven_btc_price"]["min"] is None
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            row = next(r for r in rows if r[:2] == ["range.breakeven_btc_price", "min"])
+            assert row[2] == ""
+        else:
+            assert "n/a" in out
+
+
+def test_sweep_warns_where_no_unit_fits(run_cli):
+    code, out, err = run_cli("sweep", *NO_FIT, "--format", "json")
+    assert code == 0, err
+    assert "no GPU system fits the site at 2 of 3 scenarios" in err
+    assert "breakeven_gpu_hour_price is undefined at 2 of 3 scenarios" in err
+    data = json.loads(out)
+    assert data["range"]["breakeven_gpu_hour_price"]["min"]["value"] > 0
+
+
+def test_breakeven_surface_with_undefined_points(run_cli):
+    args = ("breakeven", "--x", "utility_power=0.001,1", "--y", "power_price=30,60")
+    for fmt in ("table", "json", "csv"):
+        code, out, err = run_cli(*args, "--format", fmt)
+        assert code == 0, err
+        assert "nan" not in out.lower() and "inf" not in out.lower()
+        assert "breakeven_btc_price is undefined at 2 of 4 grid points" in err
+        if fmt == "json":
+            data = json.loads(out)
+            assert [row[0] for row in data["values"]] == [None, None]
+            assert all(v is not None for v in (row[1] for row in data["values"]))
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(out)))
+            assert rows[1][2] == "" and rows[2][2] != ""
+        else:
+            assert "n/a" in out
+
+
+def test_montecarlo_warns_where_no_unit_fits(run_cli):
+    code, out, err = run_cli("montecarlo", "--paths", "20", "--set",
+                             "utility_power=0.001 MW", "--format", "json")
+    assert code == 0, err
+    assert "rackplan: warning: no miner fits the site" in err
+    json.loads(out)
+
+
+def test_breakeven_out(run_cli, tmp_path):
+    out = tmp_path / "be.csv"
+    code, stdout, err = run_cli("breakeven", "--x", "gpu_hour_price=2:5:4", "--y",
+                                "power_price=30,60", "--out", str(out), "--format", "json")
+    assert code == 0, err
+    assert f"wrote {out}" in err and [p.name for p in tmp_path.iterdir()] == ["be.csv"]
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert len(rows) == 1 + 8 and rows[0][2] == "breakeven_btc_price [USD/BTC]"
+
+
+# --- signals during a chunked write -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_signals_during_a_chunked_write_leave_nothing(tmp_path):
+    """``rackplan sweep ... --out x.nc`` over a 4,000,000-point grid with a 200 MB budget
+    writes chunk by chunk. SIGINT, SIGTERM or SIGHUP once the temporary file exists (and two
+    SIGINTs in a row: the second, during the clean-up, is ignored): exit code 128 + the signal (130, 143, 129), at most one line on stderr,
+    no traceback, and no file and no partial file left. Seven runs side by side."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    runs = [("SIGINT", 0.3, 1), ("SIGINT", 1.0, 1), ("SIGTERM", 0.3, 1), ("SIGTERM", 1.0, 1),
+            ("SIGHUP", 0.3, 1), ("SIGHUP", 1.0, 1), ("SIGINT", 0.5, 2)]
+    script = "import sys; from rackplan.cli import _console_main; sys.argv[0] = 'rackplan'; " \
+             "_console_main()"
+    procs = []
+    for i, (name, delay, times) in enumerate(runs):
+        folder = tmp_path / f"run{i}"
+        folder.mkdir()
+        argv = [sys.executable, "-c", script, "sweep", "--vary",
+                "btc_price=50000:150000:2000", "--vary", "power_price=20:80:2000",
+                "--memory-budget", "200 MB", "--out", str(folder / "x.nc")]
+        procs.append((folder, subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE, text=True)))
+    sent = [None] * len(runs)
+    start = time.monotonic()
+    while None in sent and time.monotonic() - start < 120:
+        for i, ((folder, proc), (name, delay, times)) in enumerate(zip(procs, runs)):
+            if sent[i] is not None:
+                continue
+            partial = [p for p in folder.iterdir() if p.name.endswith(".partial")]
+            if partial or proc.poll() is not None:
+                sent[i] = time.monotonic() + delay
+        time.sleep(0.02)
+    pending = list(range(len(runs)))
+    while pending:
+        now = time.monotonic()
+        for i in list(pending):
+            if now >= sent[i]:
+                name, _, times = runs[i]
+                for k in range(times):
+                    procs[i][1].send_signal(getattr(signal, name))
+                    time.sleep(0.01)  # the second lands during the clean-up
+                pending.remove(i)
+        time.sleep(0.01)
+    for (folder, proc), (name, delay, times) in zip(procs, runs):
+        out, err = proc.communicate(timeout=120)
+        signum = int(getattr(signal, name))
+        assert proc.returncode == 128 + signum, (name, delay, proc.returncode, err)
+        assert "Traceback" not in err, err
+        assert len(err.strip().splitlines()) <= 1, err
+        assert err.startswith("rackplan: interrupted"), err
+        assert list(folder.iterdir()) == [], (name, delay, list(folder.iterdir()))
+    assert os.path.exists(tmp_path)

@@ -10,8 +10,11 @@ several standard errors for the number of paths drawn.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
+import tracemalloc
+import warnings
 from statistics import NormalDist
 
 import numba
@@ -19,10 +22,11 @@ import numpy as np
 import pytest
 
 from rackplan.compare import scenario_base
-from rackplan.errors import StudyError
+from rackplan.errors import RackplanError, StudyError
 from rackplan.kernels import montecarlo as k
 from rackplan.kernels import rng
 from rackplan.kernels import scenario as sc
+from rackplan.studyio import StudyWarning
 from rackplan.montecarlo import (
     BTC_VOLATILITY,
     DEFAULTS,
@@ -32,6 +36,9 @@ from rackplan.montecarlo import (
 )
 
 MONTHS = 60
+
+mc_module = importlib.import_module("rackplan.montecarlo")
+studyio = importlib.import_module("rackplan.studyio")
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +281,119 @@ def test_percent_strings_are_accepted():
     a = montecarlo(paths=20, seed=2, btc_volatility="45 %", correlation="10 %")
     b = montecarlo(paths=20, seed=2, btc_volatility=0.45, correlation=0.1)
     assert a["npv_mine"].values.tobytes() == b["npv_mine"].values.tobytes()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"paths": True}, "paths"), ({"paths": None}, "paths"), ({"paths": [10]}, "paths"),
+    ({"paths": -1}, "paths"), ({"paths": float("nan")}, "paths"),
+    ({"paths": float("inf")}, "paths"), ({"paths": "1e9"}, "paths"), ({"paths": ""}, "paths"),
+    ({"paths": np.array([10, 20])}, "paths"),
+    ({"seed": True}, "seed"), ({"seed": 2**63}, "seed"), ({"seed": "x"}, "seed"),
+    ({"seed": 1.5}, "seed"), ({"seed": None}, "seed"),
+    ({"years": True}, "years"), ({"years": "abc"}, "years"), ({"years": 51}, "years"),
+    ({"years": 2.5}, "years"),
+    ({"overrides": [("pue", 1.2)]}, "overrides"), ({"overrides": "pue=1.2"}, "overrides"),
+    ({"overrides": {"pue": [1.1, 1.2]}}, "overrides"),
+    ({"btc_volatility": float("nan")}, "btc_volatility"),
+    ({"btc_volatility": "nan"}, "btc_volatility"), ({"btc_volatility": "inf"}, "btc_volatility"),
+    ({"btc_volatility": True}, "btc_volatility"), ({"btc_volatility": [0.4]}, "btc_volatility"),
+    ({"btc_volatility": None}, "btc_volatility"), ({"btc_volatility": -0.1}, "btc_volatility"),
+    ({"btc_volatility": 6}, "btc_volatility"),
+    ({"difficulty_volatility": "1e400"}, "difficulty_volatility"),
+    ({"gpu_price_volatility": "-inf"}, "gpu_price_volatility"),
+    ({"utilization_volatility": "abc"}, "utilization_volatility"),
+    ({"utilization_persistence": "nan"}, "utilization_persistence"),
+    ({"correlation": 2}, "correlation"), ({"correlation": -1.5}, "correlation"),
+    ({"correlation": float("nan")}, "correlation"), ({"correlation": "2 W"}, "correlation"),
+    ({"btc_drift": "nan"}, "btc_drift"), ({"btc_drift": -1}, "btc_drift"),
+    ({"btc_drift": 101}, "btc_drift"), ({"btc_drift": True}, "btc_drift"),
+    ({"keep_paths": "yes"}, "keep_paths"),
+    ({"memory_budget": True}, "memory_budget"), ({"memory_budget": 0}, "memory_budget"),
+    ({"memory_budget": "nan GB"}, "memory_budget"), ({"memory_budget": "1 PB"}, "memory_budget"),
+])
+def test_bad_arguments_name_themselves(kwargs, name):
+    with pytest.raises(RackplanError, match=rf"^{name}\b"):
+        montecarlo(**{"paths": 10, **kwargs})
+
+
+def test_a_budget_beyond_the_machine_is_refused_before_allocating(monkeypatch):
+    """``--paths 100000000 --memory-budget "100 GB"`` died in MemoryError: a budget larger than
+    the machine (here a 16 GB one) is refused, before anything is allocated."""
+    monkeypatch.setattr(studyio, "physical_memory", lambda: 16e9)
+    monkeypatch.setattr(studyio, "available_memory", lambda: 12e9)
+    montecarlo(paths=10)  # the case and the modules, loaded outside the count
+    tracemalloc.start()
+    try:
+        with pytest.raises(StudyError, match="^memory_budget: 100 GB is more than this "
+                                             "machine's memory"):
+            montecarlo(paths=100_000_000, memory_budget="100 GB")
+        with pytest.raises(StudyError, match="^memory_budget: 14 GB is more than the memory "
+                                             "available now"):
+            montecarlo(paths=100_000_000, memory_budget="14 GB")
+        with pytest.raises(StudyError, match="^paths: 100,000,000 paths need about 22.4 GB"):
+            montecarlo(paths=100_000_000, memory_budget="10 GB")
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 50e6
+
+
+def test_percentiles_skip_undefined_paths():
+    pct = np.asarray([5.0, 50.0, 95.0])
+    values = np.array([1.0, np.nan, 3.0, np.inf, 2.0])
+    np.testing.assert_array_equal(mc_module._percentiles(values, pct),
+                                  np.percentile([1.0, 3.0, 2.0], pct))
+    assert np.isnan(mc_module._percentiles(np.full(4, np.nan), pct)).all()
+
+
+def test_undefined_figures_are_none_in_the_summary(result):
+    ds = result.copy(deep=True)
+    ds["npv"].loc[{"option": "mine"}] = np.nan
+    s = summary(ds)
+    assert s["mine"]["npv_p5"] is None and s["mine"]["npv_p95"] is None
+    assert s["gpuaas"]["npv_p5"] is not None
+
+
+def test_no_unit_fits_is_a_warning():
+    with pytest.warns(StudyWarning) as record:
+        ds = montecarlo(paths=20, overrides={"utility_power": "0.001 MW"})
+    messages = [str(w.message) for w in record]
+    assert any(m.startswith("no miner fits the site: on every path") for m in messages)
+    assert any(m.startswith("no GPU system fits the site") for m in messages)
+    assert np.all(ds["units_mine"].values == 0)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("mc.xlsx", "unknown output format"), ("nowhere/mc.nc", "does not exist"),
+    ("folder", "is a folder"),
+])
+def test_bad_out(result, tmp_path, name, message):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(StudyError, match=f"^out: .*{message}"):
+        mc_module.write(result, tmp_path / name)
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+
+
+def test_csv_needs_the_paths(tmp_path):
+    ds = montecarlo(paths=10, keep_paths=False)
+    with pytest.raises(StudyError, match="^out: the paths were not kept"):
+        mc_module.write(ds, tmp_path / "mc.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_files(result, tmp_path):
+    import csv
+    import json
+
+    import xarray as xr
+
+    for suffix in ("nc", "csv", "json"):
+        mc_module.write(result, tmp_path / f"mc.{suffix}")
+    with xr.open_dataset(tmp_path / "mc.nc", engine="h5netcdf") as back:
+        xr.testing.assert_equal(back, result)
+    rows = list(csv.reader((tmp_path / "mc.csv").read_text().splitlines()))
+    assert rows[0][0] == "path" and len(rows) == 3001 and "npv_mine [USD]" in rows[0]
+    data = json.loads((tmp_path / "mc.json").read_text())
+    assert data["coords"]["option"]["data"] == ["mine", "gpuaas", "colocation"]
+    np.testing.assert_allclose(data["data_vars"]["npv"]["data"], result["npv"].values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mc.csv", "mc.json", "mc.nc"]

@@ -323,8 +323,9 @@ def check_interrupt() -> None:
 def interrupts_raise():
     """While a file is written: SIGINT, SIGTERM (``kill``, a batch system's time limit) and
     SIGHUP (a closed terminal) raise ``KeyboardInterrupt("signal N")`` once, and every further
-    one is ignored until the block ends (the clean-up runs inside it). A signal whose handler
-    is not the default one (the CLI's own) is left to that handler."""
+    one is ignored until the block ends (the clean-up runs inside it, so a second Ctrl-C
+    cannot cut it short). The previous handlers (Python's, or the CLI's, which reads the
+    signal's number from the message) are back afterwards."""
     import signal
     import threading
 
@@ -348,10 +349,7 @@ def interrupts_raise():
 
     for sig in _signal_numbers():
         try:
-            current = signal.getsignal(sig)
-            if current in (signal.SIG_DFL, signal.default_int_handler):
-                previous[sig] = current
-                signal.signal(sig, handle)
+            previous[sig] = signal.signal(sig, handle)
         except (OSError, ValueError):  # pragma: no cover
             pass
     try:
@@ -411,7 +409,7 @@ def check_out(out: Any, source: str = "out") -> Path:
             raise StudyError(f"{path}: {folder} is not a folder", source=source)
     except OSError as exc:  # a name too long, a permission on the way
         raise StudyError(f"{path}: {_reason(exc)}", source=source) from None
-    probe = _tmp_path(path)
+    probe = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
@@ -590,15 +588,17 @@ def run_blocks(blocks, sink: Callable[[tuple, Mapping[str, np.ndarray]], None], 
         def submit(fn, *args):
             return executor.submit(fn, *args)
 
-        def stop(pending):
-            executor.shutdown(wait=True, cancel_futures=True)
+        def stop(pending, failed):
+            # after a failure or an interrupt, do not wait for the blocks still computing:
+            # they never touch a file, and their results are dropped
+            executor.shutdown(wait=not failed, cancel_futures=True)
     else:
         threads = cluster_threads(client)
 
         def submit(fn, *args):
             return client.submit(fn, *args, pure=False)
 
-        def stop(pending):
+        def stop(pending, failed):
             futures = [f for _, f in pending]
             if futures:
                 try:
@@ -609,6 +609,7 @@ def run_blocks(blocks, sink: Callable[[tuple, Mapping[str, np.ndarray]], None], 
     in_flight = threads + 1
     pending: collections.deque = collections.deque()
     bar = progress_bar(label, blocks.count) if progress else _no_bar()
+    failed = True
     try:
         with bar as advance:
             def drain_one():
@@ -624,8 +625,9 @@ def run_blocks(blocks, sink: Callable[[tuple, Mapping[str, np.ndarray]], None], 
                     drain_one()
             while pending:
                 drain_one()
+        failed = False
     finally:
-        stop(pending)
+        stop(pending, failed)
 
 
 @contextmanager
