@@ -52,3 +52,43 @@ def test_distributed_netcdf_written_as_it_goes(client, local, tmp_path):
 def test_scheduler_address(client, local):
     remote = sweep(vary=VARY, client=client.scheduler.address, chunks=7)
     xr.testing.assert_identical(remote, local)
+
+
+def test_a_failing_chunk_on_the_cluster_leaves_nothing(client, tmp_path, monkeypatch):
+    """The chunks come back to this process, which alone writes the file: a chunk that fails
+    on a worker is one StudyError naming the output, and the partial file is gone."""
+    import importlib
+
+    from rackplan.errors import StudyError
+
+    sweep_module = importlib.import_module("rackplan.sweep")
+
+    def broken(*args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sweep_module, "_compute_block", broken)
+    with pytest.raises(StudyError, match=r"^out: .*s\.nc: cannot write"):
+        sweep(vary=VARY, client=client, chunks=2, memory_budget="6 kB", out=tmp_path / "s.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", [3, 2.5, object(), ["tcp://127.0.0.1:1"]])
+def test_a_bad_client(bad):
+    from rackplan.errors import StudyError
+
+    with pytest.raises(StudyError, match="^client: must be a dask.distributed Client"):
+        sweep(vary=VARY, client=bad)
+
+
+def test_without_distributed_the_message_does_not_name_a_missing_extra(monkeypatch):
+    """dask and distributed are core dependencies: the message says to reinstall rackplan,
+    not to install an extra that no longer exists."""
+    import sys
+
+    from rackplan.errors import StudyError
+    from rackplan.studyio import connect
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
+    with pytest.raises(StudyError) as exc:
+        connect("tcp://127.0.0.1:9")
+    assert "reinstall rackplan" in str(exc.value) and "[scale]" not in str(exc.value)
