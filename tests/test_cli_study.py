@@ -548,7 +548,11 @@ def test_signals_during_a_chunked_write_leave_nothing(tmp_path):
     for (folder, proc), (name, delay, times) in zip(procs, runs):
         out, err = proc.communicate(timeout=120)
         signum = int(getattr(signal, name))
-        assert proc.returncode == 128 + signum, (name, delay, proc.returncode, err)
+        # A second signal that arrives once the run has ended, while Python finalizes (which
+        # resets the handlers to the default), ends the process by that signal: the shell shows
+        # 130 all the same; the clean-up and the one line are done by then.
+        codes = (128 + signum,) if times == 1 else (128 + signum, -signum)
+        assert proc.returncode in codes, (name, delay, proc.returncode, err)
         assert "Traceback" not in err, err
         assert len(err.strip().splitlines()) <= 1, err
         assert err.startswith("rackplan: interrupted"), err

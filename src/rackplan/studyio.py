@@ -352,9 +352,20 @@ def interrupts_raise():
             previous[sig] = signal.signal(sig, handle)
         except (OSError, ValueError):  # pragma: no cover
             pass
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info):
+        # our KeyboardInterrupt, dropped by a weakref callback or a finalizer: check_interrupt
+        # raises it again in the main flow (nothing to print, no signal to send again)
+        if isinstance(info.exc_value, KeyboardInterrupt) and received:
+            return
+        previous_hook(info)
+
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, handler in previous.items():
             try:
                 signal.signal(sig, handler)
