@@ -545,6 +545,8 @@ def test_a_read_only_folder_is_refused(tmp_path):
     ("block_height", "1e9", "less than or equal"),
     ("build_period", "1.5,3", "not a whole number of months"),
     ("build_period", "0:3:3", "not a whole number of months"),  # 1.5 month on the way
+    ("build_period", "0,1.5,3", "1.5 month is not a whole number"),  # neither end: listed
+    ("build_period", np.concatenate([np.arange(100.0), [2.5]]), "2.5 month is not a whole"),
     ("useful_life_it", "0,5", "must be greater than 0"),
     ("power_price", "-1,40", "must be at least 0"),
     ("mining_staff_per_mw", "-1,1", "greater than or equal to 0"),

@@ -14,8 +14,8 @@ Every varied input is range-checked by the model its file field belongs to (site
 hardware profile; ``pue_mine``/``pue_gpu`` by the site's ``pue``), as if given with ``--set``:
 the two ends of a range and its second value (so that a whole-number field sees a fractional
 step), the lowest and highest listed value and any listed value that is not a whole number.
-The models' bounds are intervals, so these values are enough; the models' own messages say
-what is wrong.
+(A short list is checked value by value.) The models' bounds are intervals, so these values
+are enough; the models' own messages say what is wrong.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ ALIASES = {"pue": ("pue_mine", "pue_gpu")}
 #: The largest count of one range: far beyond any memory (the budget refuses much less), and
 #: small enough that a message can show it.
 MAX_VALUES = 10**15
+
+#: A list of at most this many distinct values is checked value by value; a longer one (an
+#: array from Python) by its lowest and highest value and its first fractional one.
+MAX_LISTED_CHECKS = 32
 
 #: Kernel parameters that are hardware-profile figures: ``(which profile, field of
 #: HardwareProfile)``. Their bounds are the profile model's (``power_max > 0``, ...).
@@ -136,10 +140,14 @@ class Axis:
                 picks.insert(1, float(linspace_piece(self.start, self.stop, self.n, 1, 2)[0]))
         else:
             v = self.listed
-            picks = [float(v.min()), float(v.max())]
-            fractional = np.flatnonzero(v != np.floor(v))
-            if fractional.size:
-                picks.append(float(v[fractional[0]]))
+            distinct = np.unique(v) if v.size <= 4 * MAX_LISTED_CHECKS else None
+            if distinct is not None and distinct.size <= MAX_LISTED_CHECKS:
+                picks = [float(x) for x in distinct]  # every value a user listed
+            else:
+                picks = [float(v.min()), float(v.max())]
+                fractional = np.flatnonzero(v != np.floor(v))
+                if fractional.size:
+                    picks.append(float(v[fractional[0]]))
         seen: list[float] = []
         for p in picks:
             if p not in seen:

@@ -510,10 +510,7 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
                 os.replace(tmp, path)
             except BaseException as exc:
                 _unlink(tmp)
-                if isinstance(exc, (RackplanError, KeyboardInterrupt, SystemExit,
-                                    MemoryError, GeneratorExit)):
-                    raise
-                if isinstance(exc, Exception):
+                if _is_io_error(exc):
                     raise StudyError(f"{path}: cannot write ({_reason(exc)})",
                                      source=source) from None
                 raise
@@ -521,6 +518,16 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
         _unlink(tmp)
         _PARTIALS.discard(tmp)
     return path
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """An I/O failure (a full disk, a vanished folder, what h5py, h5netcdf or HDF5 report), as
+    opposed to an interrupt, a rackplan error or a bug."""
+    if isinstance(exc, RackplanError) or not isinstance(exc, Exception):
+        return False
+    module = type(exc).__module__.split(".")[0]
+    return isinstance(exc, (OSError, RuntimeError, ValueError)) or module in ("h5py",
+                                                                             "h5netcdf")
 
 
 def _unlink(path: Path) -> None:
