@@ -251,6 +251,7 @@ class _Plan:
     route: str  # "numba", "blocks" (into memory), "file" (blocks into netCDF), "lazy"
     chunks: tuple[int, ...] | None = None
     n_blocks: int = 1
+    fits: bool = False  # "file": the result fits the budget, so it is read back whole
 
 
 def _n_blocks(shape, chunks) -> int:
@@ -303,13 +304,17 @@ def _plan(grid: Grid, mode: str, chunk_arg, budget: float, variables: list[_Var]
             f"budget of {human_bytes(budget)}: raise the budget", source="memory_budget")
     n_blocks = _n_blocks(grid.shape, chunks)
     result = n * result_point + coords
-    if result + in_flight <= budget:
-        return _Plan("blocks", chunks, n_blocks)
-    if in_memory:
+    fits = result + in_flight <= budget
+    if in_memory and not fits:
         raise StudyError(
             f"the result of {n:,} scenarios needs about {human_bytes(result)}, over the "
             f"memory budget of {human_bytes(budget)}: vary fewer values or raise the budget",
             source="memory_budget")
+    if out is not None and out.suffix.lower() == ".nc" and not in_memory:
+        # chunks go to the file as they come (the least memory); read back whole if it fits
+        return _Plan("file", chunks, n_blocks, fits)
+    if fits:
+        return _Plan("blocks", chunks, n_blocks)
     if out is None:
         graph = n_blocks * GRAPH_BYTES_PER_CHUNK
         if graph + coords > budget:
@@ -319,11 +324,9 @@ def _plan(grid: Grid, mode: str, chunk_arg, budget: float, variables: list[_Var]
                 f"{human_bytes(graph)}: write it to a netCDF file (out=...nc), use larger "
                 f"chunks, raise the budget or vary fewer values", source="memory_budget")
         return _Plan("lazy", chunks, n_blocks)
-    if out.suffix.lower() != ".nc":
-        raise StudyError(f"{out}: the result of {n:,} scenarios (about {human_bytes(result)}) "
-                         f"is over the memory budget of {human_bytes(budget)}; write large "
-                         f"sweeps as .nc", source="out")
-    return _Plan("file", chunks, n_blocks)
+    raise StudyError(f"{out}: the result of {n:,} scenarios (about {human_bytes(result)}) "
+                     f"is over the memory budget of {human_bytes(budget)}; write large "
+                     f"sweeps as .nc", source="out")
 
 
 def _file_estimate(out, grid: Grid, variables: list[_Var]) -> float:
@@ -600,6 +603,8 @@ def _run(plan: _Plan, grid: Grid, variables, sc, users, client, out, progress, b
     path = write(skeleton, out, client=client, progress=progress, memory_budget=budget,
                  blocks=blocks)
     warn_no_fit(blocks.no_fit, n)
+    if plan.fits:
+        return xr.load_dataset(path, engine="h5netcdf")
     return xr.open_dataset(path, engine="h5netcdf", chunks={})
 
 
