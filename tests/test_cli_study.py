@@ -394,6 +394,18 @@ def test_montecarlo_bad_input_of_every_kind(run_cli, args, pieces):
     _one_error_line(*run_cli("montecarlo", "--paths", "10", *args), *pieces)
 
 
+@pytest.mark.parametrize("command, args", [
+    ("sweep", ["--vary", "btc_price=60000:140000:3"]),
+    ("montecarlo", ["--paths", "20"]),
+    ("breakeven", ["--x", "gpu_hour_price=2:5:4", "--y", "power_price=30,60"]),
+])
+@pytest.mark.parametrize("setting", ["utility_power=[]", "pue=[1.1, 1.2]", "pue={a=1}"])
+def test_one_value_per_set(run_cli, command, args, setting):
+    name = setting.split("=")[0]
+    _one_error_line(*run_cli(command, *args, "--set", setting), f"--set {name}: ",
+                    "one value is expected")
+
+
 def test_montecarlo_budget_beyond_the_machine(run_cli, monkeypatch):
     import rackplan.studyio
 

@@ -60,6 +60,8 @@ _FLAGS = {
 
 
 def _flag_name(source: str | None) -> str | None:
+    """``memory_budget`` -> ``--memory-budget``, ``vary pue`` -> ``--vary pue``,
+    ``overrides['pue']`` -> ``--set pue``, ``chunks['btc_price']`` -> ``--chunks btc_price``."""
     if not source:
         return source
     head, sep, rest = source.partition(" ")
@@ -67,7 +69,8 @@ def _flag_name(source: str | None) -> str | None:
         return _FLAGS[head] + sep + rest
     base, bracket, tail = source.partition("[")
     if bracket and base in _FLAGS:
-        return _FLAGS[base] + bracket + tail
+        key = tail.removesuffix("]").strip("'\"")
+        return f"{_FLAGS[base]} {key}"
     return source
 
 
