@@ -2,7 +2,7 @@
 
 ``pytest benchmarks/test_bench_sweep.py --benchmark-only``. Both implementations are timed in
 one group (``sweep``) in the same run; each is checked against the other inside the test, so a
-fast wrong answer cannot pass. ``benchmarks/check_ratios.py`` reads the medians and gates the
+fast wrong answer cannot pass. ``benchmarks/check_ratios.py`` reads the minima and gates the
 ratio numpy/numba (target 10, issue 4 section 4). ``sweep-api`` times the public
 ``rackplan.sweep`` end to end (grid, kernel, Dataset), for the scenarios-per-second figure.
 
