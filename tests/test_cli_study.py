@@ -570,3 +570,28 @@ def test_signals_during_a_chunked_write_leave_nothing(tmp_path):
         assert err.startswith("rackplan: interrupted"), err
         assert list(folder.iterdir()) == [], (name, delay, list(folder.iterdir()))
     assert os.path.exists(tmp_path)
+
+
+@pytest.mark.parametrize("args", [
+    ["sweep", "--vary", "btc_price=1:2:1e9", "--memory-budget", "100 MB", "--out", "s.nc"],
+    ["sweep", "--vary", "btc_price=1:2:1e12"],
+    ["sweep", "--vary", "btc_price=1:2:1e5", "--vary", "power_price=1:2:1e5"],
+    ["breakeven", "--x", "gpu_hour_price=1:2:1e9", "--y", "power_price=30,40", "--format",
+     "json"],
+    ["montecarlo", "--paths", "100000000"],
+])
+def test_huge_requests_are_refused_without_allocating(run_cli, tmp_path, monkeypatch, args):
+    import tracemalloc
+
+    monkeypatch.chdir(tmp_path)
+    run_cli("sweep", "--vary", "btc_price=1,2")  # modules and the case, loaded outside the count
+    tracemalloc.start()
+    try:
+        result = run_cli(*args)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    _one_error_line(*result)
+    assert "--memory-budget" in result[2] or "--paths" in result[2]
+    assert peak < 50e6, f"{peak / 1e6:.0f} MB traced"
+    _nothing_left(tmp_path)
