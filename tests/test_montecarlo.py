@@ -14,7 +14,6 @@ import importlib
 import inspect
 import math
 import tracemalloc
-import warnings
 from statistics import NormalDist
 
 import numba

@@ -33,13 +33,13 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from rackplan._args import shorten, whole_number
-from rackplan.errors import InputError, StudyError
+from rackplan.errors import StudyError
 from rackplan.grid import (ALIASES, Grid, check_vary, check_years, make_grid, parse_axis,
                            parse_grid)
-from rackplan.studyio import (DEFAULT_MEMORY_BUDGET, budget_bytes, check_out, check_space,
-                              cluster_threads, connect, human_bytes, local_threads,
-                              print_surface, progress_bar, run_blocks, undefined_why,
-                              warn_no_fit, write)
+from rackplan.studyio import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, check_out,
+                              check_space, cluster_threads, connect, human_bytes,
+                              local_threads, print_surface, progress_bar, run_blocks,
+                              undefined_why, warn_no_fit, write)
 from rackplan.studyio import sweep_summary as summary
 
 __all__ = ["sweep", "breakeven_surface", "summary", "print_surface", "write", "parse_axis",
@@ -735,13 +735,7 @@ def breakeven_surface(site=None, mining_profile=None, gpu_profile=None, market=N
     bad = int(np.count_nonzero(~np.isfinite(values)))
     if bad:
         warnings.warn(f"{var} is undefined at {bad:,} of {values.size:,} grid points: "
-                      f"{undefined_why(var)}", _study_warning(), stacklevel=2)
+                      f"{undefined_why(var)}", StudyWarning, stacklevel=2)
     if out_path is not None:
         write(da.to_dataset(), out_path)
     return da
-
-
-def _study_warning():
-    from rackplan.studyio import StudyWarning
-
-    return StudyWarning
