@@ -94,12 +94,14 @@ def test_no_arguments_shows_the_help_on_stderr_with_code_2(run_cli):
 
 
 def test_id_or_file_options_state_the_rule(run_cli):
+    from rackplan._io import REFERENCE_RULE
     from rackplan.cli.app import REF_RULE
 
-    for command, flags in (("size", ("--site", "--profile")),
-                           ("compare", ("--site", "--mining-profile", "--gpu-profile",
-                                        "--market")),
-                           ("hashprice", ("--market",))):
+    assert REF_RULE == REFERENCE_RULE  # the help states the rule the resolver follows
+    every = ("--site", "--mining-profile", "--gpu-profile", "--market")
+    for command, flags in (("size", ("--site", "--profile")), ("compare", every),
+                           ("hashprice", ("--market",)), ("sweep", every),
+                           ("montecarlo", every), ("breakeven", every)):
         code, out, _ = run_cli(command, "--help")
         assert code == 0
         assert " ".join(out.split()).count(REF_RULE) == len(flags), command
@@ -245,3 +247,15 @@ def test_an_interrupt_swallowed_by_a_c_callback_still_ends_the_run(run_cli, comm
     started = time.monotonic()
     assert run_cli("_t") == (130, "", "rackplan: interrupted\n")
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("command", ["size", "compare", "sweep", "montecarlo"])
+@pytest.mark.parametrize("value", ["[1, 2]", "{a = 1}", "[]"])
+def test_set_with_several_values_names_the_flag(run_cli, command, value):
+    extra = {"sweep": ["--vary", "btc_price=1e5,2e5"], "montecarlo": ["--paths", "64"]}
+    code, out, err = run_cli(command, *extra.get(command, []), "--set",
+                             f"utility_power={value}")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("rackplan: error: --set utility_power: one value is expected")
+    assert "--vary" in err and "overrides" not in err

@@ -76,7 +76,10 @@ def overrides_mapping(overrides: Any, source: str = "overrides") -> dict[str, An
 
     Values are what ``--set`` takes: a quantity string (``"20 MW"``), a number, a boolean or a
     pint quantity; an array or a list is refused (vary an input with ``sweep`` instead).
+    ``source`` names the argument: ``"overrides"`` from Python (a bad value is named
+    ``overrides['pue']``), ``"--set"`` from the command line (``--set pue``).
     """
+    from_cli = source.startswith("--")
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
@@ -87,9 +90,10 @@ def overrides_mapping(overrides: Any, source: str = "overrides") -> dict[str, An
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"field names are strings, got {shorten(name)}", source=source)
         if not _is_scalar_value(value):
+            several = "--vary with rackplan sweep" if from_cli else "rackplan.sweep"
             raise InputError(f"one value is expected (a number, a quantity string such as "
-                             f"'20 MW', or a pint quantity), got {type(value).__name__}; "
-                             f"to try several values use rackplan.sweep",
-                             source=f"{source}[{name!r}]")
+                             f"'20 MW'{'' if from_cli else ', or a pint quantity'}), got "
+                             f"{type(value).__name__}; to try several values use {several}",
+                             source=f"{source} {name}" if from_cli else f"{source}[{name!r}]")
         result[name] = value
     return result

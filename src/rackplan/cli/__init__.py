@@ -413,5 +413,12 @@ def _silence_stdout() -> None:
 
 
 def _console_main() -> None:  # pragma: no cover - thin wrapper for the entry point
-    # The handlers stay: a Ctrl-C during the interpreter's own clean-up prints nothing.
-    sys.exit(main(_keep_handlers=True))
+    import signal
+
+    code = main(_keep_handlers=True)
+    # The run is over and has said so: a signal during the interpreter's own clean-up (when
+    # Python puts the default handlers back) must neither print nor change the exit code.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    sys.exit(code)

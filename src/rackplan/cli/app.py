@@ -10,8 +10,20 @@ import typer
 
 #: How ``--site``, ``--profile``, ``--market`` (and the other ID|FILE options) tell a built-in id
 #: from a file; every such option's help ends with it.
-REF_RULE = ("A value containing '/' or ending in .toml is a file path; anything else is a "
-            "built-in id (write ./NAME for a file named like an id).")
+# The same words as rackplan._io.REFERENCE_RULE (a test holds them equal); written out here
+# because --help must not import pydantic.
+REF_RULE = ("A value that contains '/' or '\\' or ends in '.toml' is a file path (write ./NAME "
+            "for a file in the current folder); anything else is a built-in id, even if a file "
+            "of that name exists.")
+
+
+def parse_set(set_: list[str] | None) -> dict:
+    """The ``--set FIELD=VALUE`` flags of any command as an overrides dict, checked: a bad one
+    is an error naming ``--set FIELD``."""
+    from rackplan._args import overrides_mapping
+    from rackplan._io import parse_override
+
+    return overrides_mapping(dict(parse_override(text) for text in (set_ or [])), "--set")
 
 
 def ref_help(what: str) -> str:

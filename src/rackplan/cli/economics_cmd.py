@@ -12,7 +12,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import app, ref_help
+from rackplan.cli.app import app, parse_set, ref_help
 
 __all__ = ["compare_command", "hashprice_command"]
 
@@ -54,12 +54,11 @@ def compare_command(
     A figure that does not exist in a case (an IRR that never pays back, a breakeven no price
     reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why."""
     from rackplan._args import whole_number
-    from rackplan._io import parse_override
     from rackplan.cli.output import print_json, warn, warn_not_finite
     from rackplan.compare import MAX_YEARS, compare
 
     n_years = whole_number(years, "--years", 1, MAX_YEARS)
-    overrides = dict(parse_override(text) for text in (set_ or []))
+    overrides = parse_set(set_)
     result = compare(site, mining_profile, gpu_profile, market, years=n_years,
                      overrides=overrides)
     if fmt is Format.json:

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app, ref_help
+from rackplan.cli.app import app, parse_set, ref_help
 
 __all__ = ["size_command"]
 
@@ -46,11 +46,10 @@ def size_command(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Size a site for a hardware profile: units, racks, binding constraint, heat and flows."""
-    from rackplan._io import parse_override
     from rackplan.capacity import size
     from rackplan.cli.output import emit, warn
 
-    overrides = dict(parse_override(text) for text in (set_ or []))
+    overrides = parse_set(set_)
     result = size(site, profile, basis=basis.value, overrides=overrides)
     data = result.as_quantities()
     if fmt is Format.table:

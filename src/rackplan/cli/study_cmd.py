@@ -19,7 +19,7 @@ from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app
+from rackplan.cli.app import app, parse_set, ref_help
 
 __all__ = ["sweep_command", "montecarlo_command", "breakeven_command"]
 
@@ -31,13 +31,14 @@ class Format(str, Enum):
 
 
 _SITE = typer.Option(None, "--site", metavar="ID|FILE",
-                     help="Built-in site id or a site TOML file (default: Moses Lake).")
+                     help=ref_help("Built-in site id or a site TOML file (default: Moses Lake)."))
 _MINING = typer.Option(None, "--mining-profile", metavar="ID|FILE",
-                       help="Mining hardware profile (default: antminer-s21-xp-hyd).")
+                       help=ref_help("Mining hardware profile (default: antminer-s21-xp-hyd)."))
 _GPU = typer.Option(None, "--gpu-profile", metavar="ID|FILE",
-                    help="GPU hardware profile (default: gb300-nvl72).")
-_MARKET = typer.Option(None, "--market", metavar="FILE",
-                       help="Market TOML file (default: the built-in market).")
+                    help=ref_help("GPU hardware profile (default: gb300-nvl72)."))
+_MARKET = typer.Option(None, "--market", metavar="ID|FILE",
+                       help=ref_help("Market TOML file or built-in id (default: the built-in "
+                                     "2025-11-13 market)."))
 _SET = typer.Option(None, "--set", metavar="FIELD=VALUE",
                     help="Override an input of the base case, e.g. --set pue=1.3. Repeatable.")
 _YEARS = typer.Option("5", "--years", metavar="N", help="Horizon in years (1 to 50).")
@@ -100,12 +101,6 @@ def _cli_run():
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _overrides(set_: Optional[List[str]]) -> dict:
-    from rackplan._io import parse_override
-
-    return dict(parse_override(text) for text in (set_ or []))
-
-
 def _vary(items: List[str], flag: str = "--vary") -> dict:
     from rackplan.errors import StudyError
 
@@ -156,7 +151,7 @@ def sweep_command(
 
     with _cli_run():
         ds = sweep(site, mining_profile, gpu_profile, market, vary=_vary(vary), years=years,
-                   overrides=_overrides(set_), chunks=chunks, memory_budget=memory_budget,
+                   overrides=parse_set(set_), chunks=chunks, memory_budget=memory_budget,
                    out=out, client=scheduler, progress=_progress(progress))
         if out is not None:
             n = _count(ds)
@@ -216,7 +211,7 @@ def montecarlo_command(
         if out is not None:
             check_out(out)  # before the paths run
         ds = montecarlo(site, mining_profile, gpu_profile, market, paths=paths, seed=seed,
-                        years=years, overrides=_overrides(set_), btc_drift=btc_drift,
+                        years=years, overrides=parse_set(set_), btc_drift=btc_drift,
                         btc_volatility=btc_volatility,
                         difficulty_volatility=difficulty_volatility,
                         gpu_price_volatility=gpu_price_volatility,
@@ -263,7 +258,7 @@ def breakeven_command(
                 check_surface_table(len(axes[0]) * len(axes[1]), fmt.value)
         da = breakeven_surface(site, mining_profile, gpu_profile, market, x=(xn, xs),
                                y=(yn, ys), solve_for=solve_for, years=years,
-                               overrides=_overrides(set_), memory_budget=memory_budget,
+                               overrides=parse_set(set_), memory_budget=memory_budget,
                                out=out)
         if out is not None:
             print(f"rackplan: wrote {out}", file=sys.stderr)
