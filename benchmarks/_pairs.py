@@ -7,8 +7,12 @@ Like with like, so that ``benchmarks/check_ratios.py`` can gate the ratio on any
   ratio is a per-core ratio, which a busy neighbouring core slows on both sides alike instead
   of on the parallel side only. The kernel's all-threads time is measured after the gated
   rounds and recorded in ``extra_info`` (``all_threads_min_s``), not gated.
-- **Outputs allocated by NumPy on both sides.** A kernel's output arrays come from
-  ``np.empty`` in the timed call (see each module), as the twin's do.
+- **Outputs allocated by NumPy on both sides**, where the kernel takes them (``size_sites``,
+  the Monte Carlo ``simulate``): from ``np.empty`` in the timed call, as the twin's are.
+  (``scenario.evaluate`` still allocates its result itself; see ``benchmarks/README.md``.)
+- **No page faults after the first round, on either side**: the twins that take a chunk run
+  in chunks of 1,024 (see each module), so that both sides' times are computation, not the
+  first touches of fresh pages, whose cost varies by machine and run.
 - **CPU time, not wall time.** Each gated benchmark's marker passes ``**PAIR`` (the timer
   :func:`time.process_time`): on a machine with more runnable jobs than cores a wall-clock
   round also counts the time the scheduler gives the neighbours, and a short round (the numba
@@ -31,8 +35,8 @@ import numba
 PAIR = {"timer": time.process_time}
 SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
 
-#: Timed rounds per side (a benchmark may ask for more). The NumPy twins take seconds a round:
-#: five rounds give a steady minimum and keep the short gate within a few minutes on 2 cores
+#: Timed rounds per side (a benchmark may ask for more). The NumPy twins take up to a second a
+#: round in short mode: five rounds give a steady minimum and keep the short gate within a few minutes on 2 cores
 #: (three at the full sizes, where a round takes up to a minute). The numba side is fast: more
 #: rounds cost little and make its minimum robust to a neighbour's bursts.
 ROUNDS = {"numpy": 5 if SHORT else 3, "numba": 15}

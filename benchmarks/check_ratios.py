@@ -60,24 +60,23 @@ class Gate:
 
 
 #: Per-core ratios (numpy/numba, one thread each, CPU time, min of rounds) measured in short
-#: mode on the 2-vCPU Xeon of benchmarks/README.md, in the order run: runs d1-d4, e1-e3, cf,
-#: f1-f4, g1-g3 (e and g with a busy loop on the other core, all beside other jobs; load
-#: average 4 to 8). The cash-flow groups have the runs since their twin's chunk became 4096
-#: (cf, f, g). Each floor is about 1.2 x max / 3, so that a numba side 3 times slower fails
-#: even in a run 20 % faster than any measured, and the lowest ratio is 1.8 to 2.3 x the floor.
+#: mode on the 2-vCPU Xeon of benchmarks/README.md, in the order run: j1-j5 beside other jobs,
+#: k1-k4 with a busy loop besides, m1-m3 with a memory-bandwidth hog besides, t1-t3 with two
+#: busy loops besides (load average 2 to 6). Each floor is about 1.2 x max / 3, so that a
+#: numba side 3 times slower fails even in a run 20 % faster than any measured, and the lowest
+#: ratio is 1.8 to 2.3 times the floor.
 #: Longest prefixes first: a group is gated by the first entry that matches it.
 GATES = (
-    Gate("cashflow-timepaths", 13.0, (29.4, 31.5, 30.9, 29.7, 30.9, 30.2, 30.0, 29.7),
-         "measured 29.4-31.5x"),
-    Gate("cashflow", 50.0, (121.6, 113.3, 114.1, 112.9, 118.3, 110.9, 112.5, 118.6),
-         "measured 110.9-121.6x"),
-    Gate("capacity", 2.5, (5.4, 5.4, 5.5, 5.4, 6.3, 5.8, 5.9, 4.8, 5.4, 5.5, 5.2, 5.5, 5.2, 4.5,
-                           5.8), "measured 4.5-6.3x"),
-    Gate("montecarlo", 5.5, (12.5, 12.1, 13.0, 12.9, 13.5, 12.6, 12.4, 11.9, 11.8, 11.8, 11.9,
-                             12.0, 12.2, 11.8, 11.8), "measured 11.8-13.5x; issue 4 target 3x"),
-    Gate("sweep", 70.0, (144.3, 139.0, 140.7, 152.1, 144.9, 143.2, 136.7, 140.6, 138.4, 138.0,
-                         140.2, 145.0, 169.9, 142.6, 144.5),
-         "measured 136.7-169.9x; issue 4 target 10x"),
+    Gate("cashflow-timepaths", 12.0, (27.2, 26.5, 26.5, 26.6, 26.4, 26.3, 25.9, 26.2, 26.6, 27.3,
+                                      26.4, 26.3, 26.1, 26.3, 29.4), "measured 25.9-29.4x"),
+    Gate("cashflow", 45.0, (106.4, 101.4, 97.0, 105.4, 103.5, 100.8, 98.5, 103.7, 104.4, 97.2,
+                            94.6, 96.6, 96.7, 96.5, 102.2), "measured 94.6-106.4x"),
+    Gate("capacity", 2.5, (5.4, 5.4, 4.6, 5.3, 5.2, 5.7, 5.2, 5.4, 5.3, 5.5, 6.0, 5.7, 5.4, 5.6,
+                           6.0), "measured 4.6-6.0x"),
+    Gate("montecarlo", 4.7, (9.4, 9.4, 9.4, 9.1, 9.2, 9.6, 9.4, 9.3, 9.5, 10.1, 10.0, 9.8, 10.5,
+                             11.4, 11.8), "measured 9.1-11.8x; issue 4 target 3x"),
+    Gate("sweep", 35.0, (85.9, 85.5, 86.4, 87.9, 86.7, 86.3, 85.9, 83.9, 82.3, 82.2, 83.5, 83.3,
+                         84.9, 79.5, 82.4), "measured 79.5-87.9x; issue 4 target 10x"),
 )
 #: Any other numpy/numba group: numba must not be slower than NumPy.
 DEFAULT_GATE = Gate("*", 1.0, (), "default: numba must not be slower than NumPy")

@@ -40,11 +40,11 @@ SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
 N = 125_000 if SHORT else 1_000_000
 MONTHS = 60
 CHECK = 20_000  # scenarios checked against the other implementation, at each end
-#: Scenarios per chunk of the NumPy twin, not its default 16,384: at 4,096 its arrays are
-#: reused from the heap round after round, where the default's ~370 MB of fresh pages a round
-#: cost 20-35 % of its CPU time on the reference machine, a share that varies with the machine
-#: and its load (and not at all where NumPy gets transparent huge pages).
-CHUNK = 4096
+#: Scenarios per chunk of the NumPy twin, not its default 16,384: at 1,024 its arrays are
+#: reused from the heap round after round (no page faults after the first), where the
+#: default's ~370 MB of fresh pages a round cost a third of its CPU time on the reference
+#: machine, a share that varies with the machine and its load.
+CHUNK = 1024
 IMPLS = {"numba": evaluate, "numpy": functools.partial(evaluate_numpy, chunk=CHUNK)}
 
 

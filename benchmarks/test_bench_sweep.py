@@ -1,7 +1,8 @@
 """Sweep of 1,000,000 scenarios x 60 months, all three options: numba against its NumPy twin.
 
 ``pytest benchmarks/test_bench_sweep.py --benchmark-only``. Both implementations are timed in
-one group (``sweep``) in the same run; each is checked against the other inside the test, so a
+one group (``sweep``) in the same run (the twin in chunks of 1,024 scenarios); each is checked
+against the other inside the test, so a
 fast wrong answer cannot pass. ``benchmarks/check_ratios.py`` reads the minima and gates the
 ratio numpy/numba (target 10, issue 4 section 4). ``sweep-api`` times the public
 ``rackplan.sweep`` end to end (grid, kernel, Dataset), for the scenarios-per-second figure.
@@ -23,7 +24,8 @@ import numpy as np
 import pytest
 
 from _pairs import PAIR, time_pair
-from rackplan.kernels.sweep import sweep_grid, sweep_grid_numpy
+from rackplan.kernels.scenario import evaluate_numpy
+from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy
 from rackplan.sweep import make_grid, sweep
 
 SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
@@ -31,16 +33,30 @@ SIDE = 350 if SHORT else 1000  # btc_price x gpu_hour_price: SIDE**2 scenarios
 VARY = {"btc_price": f"40000:160000:{SIDE}", "gpu_hour_price": f"1:7:{SIDE}"}
 YEARS = 5
 CHECK = 20_000  # scenarios checked against the other implementation, at each end
+#: Scenarios per chunk of the NumPy twin (see benchmarks/README.md): at its default, 16,384,
+#: a third of its CPU time went to page faults, a share that varies by machine and run.
+CHUNK = 1024
+
+
+def sweep_grid_numpy_chunked(base, axis_values, axis_start, axis_size, target_param,
+                             target_axis, n_months, start=0, stop=None):
+    """``sweep_grid_numpy`` with the scenario twin in chunks of :data:`CHUNK` (it passes no
+    chunk on); the same arithmetic, checked against it in :func:`grid`."""
+    varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
+    return np.asarray(evaluate_numpy(base, varied, target_param, n_months, chunk=CHUNK))
 
 
 @pytest.fixture(scope="module")
 def grid():
     g = make_grid(vary=VARY, years=YEARS)
-    sweep_grid(*g.kernel_args(), 0, 64)  # compile (or load from the cache) outside the timing
+    args = g.kernel_args()
+    sweep_grid(*args, 0, 64)  # compile (or load from the cache) outside the timing
+    np.testing.assert_array_equal(sweep_grid_numpy_chunked(*args, 0, 3000),
+                                  sweep_grid_numpy(*args, 0, 3000))
     return g
 
 
-IMPLS = {"numba": sweep_grid, "numpy": sweep_grid_numpy}
+IMPLS = {"numba": sweep_grid, "numpy": sweep_grid_numpy_chunked}
 
 
 @pytest.mark.benchmark(group="sweep", **PAIR)
