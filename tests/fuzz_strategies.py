@@ -199,6 +199,9 @@ def quantity_texts() -> st.SearchStrategy[str]:
 
 EXTREME_FLOATS = [0.0, -0.0, 1e308, -1e308, 5e-324, -5e-324, math.nan, math.inf, -math.inf,
                   1.5, -1.0, 2.0, 100.0, 1e-9]
+#: Dates at the ends of the calendar and on leap days (a horizon runs 1 to 50 years on).
+DATES = [dt.date(2024, 2, 29), dt.date(9999, 12, 31), dt.date(9960, 1, 1), dt.date(1, 1, 1),
+         dt.date(1970, 1, 1), dt.date(2100, 2, 28)]
 EXTREME_INTS = [0, -1, 1, 2, 10**400, -(10**400), 2**63, 2**64, -(2**63) - 1, 100, 6_930_001]
 
 
@@ -206,6 +209,7 @@ def wrong_types() -> st.SearchStrategy[Any]:
     """A value of any TOML type, mostly not the one the field wants."""
     scalar = st.one_of(st.booleans(), st.sampled_from(EXTREME_INTS), st.integers(-1000, 1000),
                        st.sampled_from(EXTREME_FLOATS), st.floats(), st.dates(),
+                       st.sampled_from(DATES),
                        st.times(), st.datetimes())
     return st.one_of(
         scalar,
@@ -490,6 +494,8 @@ def _fmt(x: float) -> str:
 
 def extreme_values(old: Any) -> st.SearchStrategy[Any]:
     """``old``, a valid value, scaled to an extreme but kept well-formed."""
+    if isinstance(old, dt.date):
+        return st.sampled_from(DATES)
     if isinstance(old, bool):
         return st.just(old)
     if isinstance(old, int):
@@ -512,10 +518,10 @@ def extreme_values(old: Any) -> st.SearchStrategy[Any]:
 def _numeric_paths(doc: dict) -> list[tuple]:
     out = []
     for path in _paths(doc):
-        if path[0] in ("sources", "date"):
+        if path[0] == "sources":
             continue
         value = _get(doc, path)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
             out.append(path)
         elif isinstance(value, str) and _QUANTITY.match(value):
             out.append(path)
@@ -857,7 +863,7 @@ def check(run: Run, *, fmt: str | None = None, sources: Iterable[str] = (),
     if run.error is not None:
         _fail(run, "an exception escaped main() (a traceback for the user)", context)
     if run.code not in (0, 2):
-        _fail(run, "exit code is neither 0 nor 2", context)
+        _fail(_debugged(run), "exit code is neither 0 nor 2", context)
     if fmt is None:
         fmt = "table"
         for i, a in enumerate(run.argv):
@@ -887,6 +893,15 @@ def check(run: Run, *, fmt: str | None = None, sources: Iterable[str] = (),
     if run.warnings:
         _fail(run, "a Python warning escapes (printed on stderr in a shell)", context)
     _check_output(run, fmt, context)
+
+
+def _debugged(run: Run) -> Run:
+    """``run`` with the exception behind an internal error, from a re-run with ``--debug``."""
+    if run.error is None and run.argv and run.argv[0] != "--debug":
+        again = run_cli(["--debug", *run.argv])
+        if again.error is not None:
+            run.error = again.error
+    return run
 
 
 def _event(run: Run) -> None:

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import tomllib
 from pathlib import Path
 
@@ -104,15 +105,21 @@ EXTREME_FLAGS = {
                 ("--gpu-profile", "profile", tuple(fz.GPU_IDS)), ("--market", "market", None)],
     "hashprice": [("--market", "market", None)],
 }
+for _study in ("sweep", "montecarlo", "breakeven"):
+    EXTREME_FLAGS[_study] = EXTREME_FLAGS["compare"]
+#: What a study needs besides its files: a tiny grid, a few paths.
+STUDY_ARGS = {"sweep": ["--vary", "btc_price=50000,100000", "--no-progress"],
+              "montecarlo": ["--paths", "20", "--seed", "3"],
+              "breakeven": ["--x", "gpu_hour_price=2,4", "--y", "power_price=20,40"]}
 
 
 @settings(max_examples=examples(80), **fz.RECORDING)
-@given(command=st.sampled_from(["size", "compare", "compare", "hashprice"]), fmt=fz.formats(),
-       data=st.data())
+@given(command=st.sampled_from(["size", "compare", "compare", "hashprice", "sweep",
+                                "montecarlo", "breakeven"]), fmt=fz.formats(), data=st.data())
 def test_extreme_inputs(tmp, command, fmt, data):
     """Well-formed files and --set values with numbers at the ends of their ranges (zero,
     subnormal, huge, just inside a bound): a finite result in every format, or one line."""
-    argv, paths, cases = [command], [], []
+    argv, paths, cases = [command, *STUDY_ARGS.get(command, [])], [], []
     flags = data.draw(st.lists(st.sampled_from(EXTREME_FLAGS[command]), min_size=1,
                                unique=True))
     for flag, kind, stems in flags:
@@ -297,7 +304,7 @@ def test_study_options(tmp, command, data):
 @settings(max_examples=examples(50), **fz.RECORDING)
 @given(command=st.sampled_from(["sweep", "montecarlo", "breakeven"]), fmt=fz.formats(),
        data=st.data())
-def test_study_extremes(command, fmt, data):
+def test_study_extremes(tmp, command, fmt, data):
     """Studies over well-formed axes and options whose values reach the ends of their ranges:
     the summary is finite in every format (undefined figures null, empty or n/a), or one line."""
     argv = [command]
@@ -330,8 +337,28 @@ def test_study_extremes(command, fmt, data):
     for _ in range(data.draw(st.integers(0, 2))):
         argv += data.draw(fz.extreme_set_args(fz.site_set_names() + fz.market_set_names()))
     argv += ["--years", data.draw(st.sampled_from(["1", "2", "5", "20", "50"])), "--format", fmt]
+    out = None
+    if data.draw(st.integers(0, 3)) == 0:
+        out = tmp / f"study-{next(_counter):06d}{data.draw(st.sampled_from(['.nc', '.csv', '.json']))}"
+        argv += ["--out", str(out)]
     run = run_cli(argv)
-    check(run, sources=fz.said(argv))
+    check(run, sources=fz.said(argv), tmp=tmp)
+    if out is not None:
+        check_out_file(run, out)
+
+
+def check_out_file(run: fz.Run, out: Path) -> None:
+    """``--out``: written whole on exit 0; nothing left behind on exit 2 (no partial file)."""
+    left = [p.name for p in out.parent.glob(out.name + "*")] + \
+        [p.name for p in out.parent.glob("." + out.name + "*")]
+    if run.code == 0 and not (out.is_file() and out.stat().st_size > 0):
+        fz._fail(run, f"exit 0, but {out.name} was not written")
+    if run.code == 0 and sorted(left) != [out.name]:
+        fz._fail(run, f"files left beside {out.name}: {sorted(left)}")
+    if run.code == 2 and left:
+        fz._fail(run, f"exit 2, but files were left behind: {sorted(left)}")
+    for name in left:
+        (out.parent / name).unlink()
 
 
 def _command_options() -> dict[tuple[str, ...], list[tuple[str, bool]]]:
@@ -423,7 +450,8 @@ FILE_COMMANDS = {
 
 
 def run_commands(kind: str, path: Path, tmp: Path | None, must_fail: bool,
-                 context: str = "") -> None:
+                 context: str = "") -> list[fz.Run]:
+    runs = []
     for template in FILE_COMMANDS[kind]:
         argv = [a.replace("{}", str(path)) for a in template]
         run = run_cli(argv)
@@ -433,6 +461,8 @@ def run_commands(kind: str, path: Path, tmp: Path | None, must_fail: bool,
             check(run, sources=[str(path), str(path.resolve())], tmp=tmp, context=context)
         if must_fail and run.code != 2:
             fz._fail(run, "a broken file is accepted", context)
+        runs.append(run)
+    return runs
 
 
 def _big_variants(kind: str):
@@ -537,6 +567,10 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+#: Seconds a child process gets: its imports take about 2 s; a hang is cut here.
+HANG_TIMEOUT = 15
+
+
 def run_child(argv: list[str], timeout: float = 30) -> tuple[object, str, str]:
     try:
         proc = subprocess.run([sys.executable, "-c", _CHILD, *argv], capture_output=True,
@@ -571,23 +605,98 @@ def test_special_files(tmp):
     check(run, sources=[str(folder)], tmp=tmp)
 
 
-FIXTURE_FILES = sorted(fz.FIXTURES.glob("*.toml"))
+#: Command lines a campaign found failing, with a word the error line must hold (the flag the
+#: user typed).
+CLI_REPRODUCERS = [
+    # --set with a TOML array, table or date: the line named the Python argument
+    # "overrides['altitude']", not the flag (rackplan/_args.py overrides_mapping).
+    (["size", "--set", "altitude=[1]", "--format", "json"], "--set"),
+    (["size", "--set", "cooling_plant={}", "--format", "json"], "--set"),
+    (["compare", "--set", "btc_price=1979-05-27", "--format", "json"], "--set"),
+    # An unknown profile id in compare: the line named "--profile" (rackplan/_io.py resolve).
+    (["compare", "--gpu-profile", "nope", "--format", "json"], "--gpu-profile"),
+    (["compare", "--mining-profile", "nope", "--format", "json"], "--mining-profile"),
+    (["sweep", "--vary", "btc_price=1:2:2", "--gpu-profile", "nope"], "--gpu-profile"),
+]
+#: Command lines that never returned; each runs in a child process, all at once.
+HANG_REPRODUCERS = [
+    # A tower of powers in a unit: pint evaluates 9**9**9, a 369-million-digit integer
+    # (rackplan/units.py _from_text -> pint pint_eval._power).
+    (["size", "--set", "utility_power=1 W*9**9**9", "--format", "json"], "utility_power"),
+]
+
+
+@pytest.mark.parametrize(("argv", "word"), CLI_REPRODUCERS,
+                         ids=[" ".join(a[:3])[:40] for a, _ in CLI_REPRODUCERS])
+def test_cli_reproducer(argv, word):
+    run = run_cli(argv)
+    check(run, sources=fz.said(argv))
+    assert run.code == 2 and word in run.err, f"the line does not name {word}: {run.err!r}"
+
+
+def _hang_cases() -> list[tuple[list[str], str, str]]:
+    cases = [(argv, word, " ".join(argv[:3])) for argv, word in HANG_REPRODUCERS]
+    for path in sorted(fz.FIXTURES.glob("*-hang-*.toml")):
+        kind = path.stem.split("-", 1)[0]
+        flag = {"site": ["size", "--site"], "profile": ["size", "--profile"],
+                "market": ["hashprice", "--market"]}[kind]
+        words = [line.split(":", 1)[1].strip() for line in
+                 path.read_text(encoding="utf-8").splitlines() if line.startswith("# expect:")]
+        cases.append(([*flag, str(path), "--format", "json"], words[0] if words else "",
+                      path.name))
+    return cases
+
+
+def test_hang_reproducers():
+    """Inputs that once hung the process (``HANG_REPRODUCERS``, ``tests/data/broken/fuzz/
+    *-hang-*.toml``): each in a child process, all at once, cut after HANG_TIMEOUT seconds;
+    each must end in one line naming its field."""
+    cases = _hang_cases()
+    procs = [subprocess.Popen([sys.executable, "-c", _CHILD, *argv], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+             for argv, _, _ in cases]
+    failures = []
+    deadline = time.monotonic() + HANG_TIMEOUT
+    for proc, (argv, word, name) in zip(procs, cases):
+        try:
+            out, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            failures.append(f"{name}: did not finish in {HANG_TIMEOUT} s")
+            continue
+        err, _, tail = err.rpartition("\n@@@")
+        code = json.loads(tail) if tail.strip() else f"exit code {proc.returncode}"
+        try:
+            _check_child(argv, code, out, err, argv[2])
+            assert code == 2 and word in err, f"the line does not name {word}: {err!r}"
+        except AssertionError as exc:
+            failures.append(f"{name}: {str(exc).splitlines()[0]}")
+    assert not failures, "\n".join(failures)
+
+
+FIXTURE_FILES = sorted(p for p in fz.FIXTURES.glob("*.toml") if "-hang-" not in p.stem)
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.stem for p in FIXTURE_FILES])
 def test_fixture(path):
     """Every broken file a campaign found, through the commands of its kind.
 
-    ``<kind>-<class>.toml`` must be refused with one line; ``<kind>-extreme-*`` may also give
-    a finite result; ``<kind>-hang-*`` once hung the process and runs in a child with a timeout.
+    ``<kind>-<class>.toml`` must be refused with one line, holding each ``# expect: WORD`` of
+    the file; ``<kind>-valid-*`` is well-formed and may also give a finite result;
+    ``<kind>-hang-*`` once hung the process: ``test_hang_reproducers`` runs those.
     """
     kind = path.stem.split("-", 1)[0]
     assert kind in FILE_COMMANDS, f"name {path.name} as site-*, profile-* or market-*"
-    must_fail = "-extreme-" not in path.stem
-    if "-hang-" in path.stem:
-        argv = [a.replace("{}", str(path)) for a in FILE_COMMANDS[kind][0]]
-        code, out, err = run_child(argv, timeout=60)
-        _check_child(argv, code, out, err, str(path))
-        assert code == 2 or not must_fail
-        return
-    run_commands(kind, path, None, must_fail, context=f"fixture {path.name}")
+    must_fail = "-valid-" not in path.stem
+    expect = [line.split(":", 1)[1].strip() for line in
+              path.read_bytes().decode("utf-8", "replace").splitlines()
+              if line.startswith("# expect:")]
+    context = f"fixture {path.name}"
+    runs = run_commands(kind, path, None, must_fail, context=context)
+    for run in runs:
+        if must_fail and run.code != 2:
+            fz._fail(run, "a broken file is accepted", context)
+        for word in expect:
+            if run.code == 2 and word not in run.err:
+                fz._fail(run, f"the error line does not name {word!r}", context)
