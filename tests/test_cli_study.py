@@ -595,3 +595,13 @@ def test_huge_requests_are_refused_without_allocating(run_cli, tmp_path, monkeyp
     assert "--memory-budget" in result[2] or "--paths" in result[2]
     assert peak < 50e6, f"{peak / 1e6:.0f} MB traced"
     _nothing_left(tmp_path)
+
+
+def test_breakeven_too_wide_for_a_table_goes_to_its_file_alone(run_cli, tmp_path):
+    out = tmp_path / "be.nc"
+    code, stdout, err = run_cli("breakeven", "--x", "gpu_hour_price=1:6:150",
+                                "--y", "power_price=20:80:150", "--years", "2",
+                                "--out", str(out))
+    assert code == 0, err
+    assert stdout == "" and err.strip() == f"rackplan: wrote {out}"
+    assert xr.open_dataset(out).sizes == {"power_price": 150, "gpu_hour_price": 150}

@@ -243,23 +243,27 @@ def breakeven_command(
     """The breakeven surface: where mining and GPU-as-a-service have equal NPV, over two
     inputs, solved exactly at every grid point."""
     from rackplan.grid import parse_grid
-    from rackplan.studyio import check_surface_table
+    from rackplan.studyio import MAX_TABLE_CELLS, check_surface_table
     from rackplan.sweep import breakeven_surface, print_surface
 
     with _cli_run():
         (xn, xs), = _vary([x], "--x").items()
         (yn, ys), = _vary([y], "--y").items()
+        too_wide = False
         if fmt.value == "table":  # a grid too wide to print is refused before it runs
             try:
                 axes, _ = parse_grid({xn: xs, yn: ys}) if xn != yn else ([], [])
             except Exception:
                 axes = []  # breakeven_surface names the bad axis
-            if axes:
+            if axes and out is None:
                 check_surface_table(len(axes[0]) * len(axes[1]), fmt.value)
+            too_wide = bool(axes) and len(axes[0]) * len(axes[1]) > MAX_TABLE_CELLS
         da = breakeven_surface(site, mining_profile, gpu_profile, market, x=(xn, xs),
                                y=(yn, ys), solve_for=solve_for, years=years,
                                overrides=parse_set(set_), memory_budget=memory_budget,
                                out=out)
         if out is not None:
             print(f"rackplan: wrote {out}", file=sys.stderr)
+            if too_wide:  # the file has it all; a table that size would help no one
+                return
         print_surface(da, fmt.value)
