@@ -21,7 +21,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-# A long, random campaign for finding new bugs (docs: benchmarks/README.md, "Fuzzing"):
+# A long, random campaign for finding new bugs (docs/testing.md, "Fuzzing"):
 # HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
 settings.register_profile(
     "long",
