@@ -611,7 +611,14 @@ def _base_values() -> dict[str, Any]:
     return out
 
 
-BASE_VALUES = _base_values()
+#: Valid values of the optional fields no built-in file sets.
+OPTIONAL_VALUES = {
+    "pue": 1.25, "floor_load_limit": "1200 kg/m^2", "heat_rejection_capacity": "20 MW",
+    "aisle_factor": 2.0, "cooling_plant.liquid_overhead": 0.06,
+    "cooling_plant.air_overhead": 0.25, "network_hashrate": "1.1 ZH/s",
+    "white_space": "4645 m^2", "coolant": "PG25", "cooling_plant.type": "chiller",
+}
+BASE_VALUES = {**OPTIONAL_VALUES, **_base_values()}
 
 
 def cli_text(v: Any) -> str:
@@ -887,9 +894,13 @@ def check(run: Run, *, fmt: str | None = None, sources: Iterable[str] = (),
         if run.warnings:
             _fail(run, "a Python warning escapes before the error line", context)
         return
-    # exit 0
-    if "\x1b" in run.err and "--progress" not in run.argv:
-        _fail(run, "an escape byte on stderr", context)
+    # exit 0: stderr holds rackplan's own lines only (warnings, "wrote FILE")
+    if "--progress" not in run.argv:
+        if _bad_chars(run.err.replace("\t", "")):
+            _fail(run, f"control characters on stderr: {_bad_chars(run.err)!r}", context)
+        stray = [ln for ln in run.err.splitlines() if ln.strip() and not ln.startswith("rackplan: ")]
+        if stray:
+            _fail(run, f"a stray line on stderr: {stray[0][:100]!r}", context)
     if run.warnings:
         _fail(run, "a Python warning escapes (printed on stderr in a shell)", context)
     _check_output(run, fmt, context)

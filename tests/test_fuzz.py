@@ -71,13 +71,13 @@ def run_file_case(tmp: Path, case: FileCase, argv_for) -> fz.Run:
 
 # --- generated files --------------------------------------------------------------------------
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(100), **fz.RECORDING)
 @given(case=fz.files("site"), command=st.sampled_from(["size", "compare"]), fmt=fz.formats())
 def test_site_files(tmp, case, command, fmt):
     run_file_case(tmp, case, lambda p: ([command, "--site", p, "--format", fmt], None))
 
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(100), **fz.RECORDING)
 @given(case=fz.files("profile"), command=st.sampled_from(["size", "show", "compare"]),
        fmt=fz.formats())
 def test_profile_files(tmp, case, command, fmt):
@@ -92,7 +92,7 @@ def test_profile_files(tmp, case, command, fmt):
     run_file_case(tmp, case, argv)
 
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(100), **fz.RECORDING)
 @given(case=fz.files("market"), command=st.sampled_from(["compare", "hashprice"]),
        fmt=fz.formats())
 def test_market_files(tmp, case, command, fmt):
@@ -113,13 +113,13 @@ STUDY_ARGS = {"sweep": ["--vary", "btc_price=50000,100000", "--no-progress"],
               "breakeven": ["--x", "gpu_hour_price=2,4", "--y", "power_price=20,40"]}
 
 
-@settings(max_examples=examples(80), **fz.RECORDING)
+@settings(max_examples=examples(120), **fz.RECORDING)
 @given(command=st.sampled_from(["size", "compare", "compare", "hashprice", "sweep",
                                 "montecarlo", "breakeven"]), fmt=fz.formats(), data=st.data())
 def test_extreme_inputs(tmp, command, fmt, data):
     """Well-formed files and --set values with numbers at the ends of their ranges (zero,
     subnormal, huge, just inside a bound): a finite result in every format, or one line."""
-    argv, paths, cases = [command, *STUDY_ARGS.get(command, [])], [], []
+    argv, paths, cases, fields = [command, *STUDY_ARGS.get(command, [])], [], [], set()
     flags = data.draw(st.lists(st.sampled_from(EXTREME_FLAGS[command]), min_size=1,
                                unique=True))
     for flag, kind, stems in flags:
@@ -128,13 +128,15 @@ def test_extreme_inputs(tmp, command, fmt, data):
         argv += [flag, str(path)]
         paths.append(str(path))
         cases.append(f"{flag} {case!r}")
+        fields |= case.fields
     if command != "hashprice":
-        names = fz.site_set_names() + (fz.market_set_names() if command == "compare" else [])
+        names = fz.site_set_names() + (fz.market_set_names() if command != "size" else [])
         for _ in range(data.draw(st.integers(0, 2))):
             argv += data.draw(fz.extreme_set_args(names))
     argv += ["--format", fmt]
     run = run_cli(argv)
-    check(run, sources=set(paths) | fz.said(argv), tmp=tmp, context="\n".join(cases))
+    check(run, sources=set(paths) | fz.said(argv), fields=fields, tmp=tmp,
+          context="\n".join(cases))
 
 
 def check_validate(run: fz.Run, paths: list[str], tmp: Path, context: str = "") -> None:
@@ -166,7 +168,7 @@ def check_validate(run: fz.Run, paths: list[str], tmp: Path, context: str = "") 
         fz._fail(run, "the exit code does not match the error lines", context)
 
 
-@settings(max_examples=examples(40), **fz.RECORDING)
+@settings(max_examples=examples(50), **fz.RECORDING)
 @given(cases=st.lists(st.one_of(fz.files("profile"), fz.files("profile", damage=False)),
                       min_size=1, max_size=4))
 def test_profiles_validate_checks_every_file(tmp, cases):
@@ -176,7 +178,7 @@ def test_profiles_validate_checks_every_file(tmp, cases):
                                                for p, c in zip(paths, cases)))
 
 
-@settings(max_examples=examples(30), **fz.RECORDING)
+@settings(max_examples=examples(50), **fz.RECORDING)
 @given(kind=st.sampled_from(["site", "profile", "market"]), data=st.data())
 def test_text_is_printed_as_text(tmp, kind, data):
     """Names, vendors and sources with markup, escapes and unicode: a valid input, printed as
@@ -199,7 +201,7 @@ def test_text_is_printed_as_text(tmp, kind, data):
 
 # --- command lines ----------------------------------------------------------------------------
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(100), **fz.RECORDING)
 @given(command=st.sampled_from(["size", "compare"]), data=st.data())
 def test_set_overrides(command, data):
     names = fz.site_set_names() + (fz.market_set_names() if command == "compare" else [])
@@ -220,7 +222,7 @@ HASHPRICE_FLAGS = ["--btc-price", "--difficulty", "--network-hashrate", "--fees-
                    "--block-height", "--pool-fee"]
 
 
-@settings(max_examples=examples(50), **fz.RECORDING)
+@settings(max_examples=examples(80), **fz.RECORDING)
 @given(flags=st.lists(st.sampled_from(HASHPRICE_FLAGS), min_size=1, max_size=4, unique=True),
        data=st.data())
 def test_hashprice_flags(flags, data):
@@ -259,7 +261,7 @@ def _common_study_args(data, tmp) -> list[str]:
     return argv
 
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(80), **fz.RECORDING)
 @given(command=st.sampled_from(["sweep", "montecarlo", "breakeven"]), data=st.data())
 def test_study_options(tmp, command, data):
     argv = [command]
@@ -301,7 +303,7 @@ def test_study_options(tmp, command, data):
     check(run, sources=fz.said(argv), tmp=tmp)
 
 
-@settings(max_examples=examples(50), **fz.RECORDING)
+@settings(max_examples=examples(80), **fz.RECORDING)
 @given(command=st.sampled_from(["sweep", "montecarlo", "breakeven"]), fmt=fz.formats(),
        data=st.data())
 def test_study_extremes(tmp, command, fmt, data):
@@ -396,7 +398,7 @@ TOKEN_VALUES = ["1", "0", "-1", "abc", "", "xml", "json", "1e400", "nan", "btc_p
                 "18 MW", "--", "-", "--format"]
 
 
-@settings(max_examples=examples(60), **fz.RECORDING)
+@settings(max_examples=examples(100), **fz.RECORDING)
 @given(command=st.sampled_from(sorted(COMMAND_OPTIONS)), data=st.data())
 def test_usage_errors(command, data):
     """Random argument lists: options of the command with and without their values, unknown
