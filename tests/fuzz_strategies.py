@@ -492,8 +492,21 @@ def _fmt(x: float) -> str:
     return repr(float(x))
 
 
-def extreme_values(old: Any) -> st.SearchStrategy[Any]:
-    """``old``, a valid value, scaled to an extreme but kept well-formed."""
+#: Every valid choice of the fields that take a word, so that valid runs try each plant,
+#: redundancy, coolant and cooling method.
+CHOICES = {
+    "type": ["dry_cooler", "cooling_tower", "chiller", "immersion", "air_fans"],
+    "redundancy": ["N", "N+1", "2N"],
+    "coolant": ["water", "PG25", "EG60", "pg1", " Water "],
+    "method": ["air", "direct_liquid", "immersion", "hydro", "rear_door"],
+}
+
+
+def extreme_values(old: Any, name: str = "") -> st.SearchStrategy[Any]:
+    """``old``, a valid value, scaled to an extreme but kept well-formed (a word field: any of
+    its valid choices)."""
+    if name.split(".")[-1] in CHOICES and isinstance(old, str):
+        return st.sampled_from(CHOICES[name.split(".")[-1]])
     if isinstance(old, dt.date):
         return st.sampled_from(DATES)
     if isinstance(old, bool):
@@ -523,6 +536,8 @@ def _numeric_paths(doc: dict) -> list[tuple]:
         value = _get(doc, path)
         if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
             out.append(path)
+        elif isinstance(value, str) and str(path[-1]) in CHOICES:
+            out.append(path)
         elif isinstance(value, str) and _QUANTITY.match(value):
             out.append(path)
     return out
@@ -537,7 +552,7 @@ def extreme_files(draw, kind: str, stems: list[str] | None = None) -> FileCase:
     steps = []
     paths = _numeric_paths(doc)
     for path in draw(st.lists(st.sampled_from(paths), min_size=1, max_size=2, unique=True)):
-        value = draw(extreme_values(_get(doc, path)))
+        value = draw(extreme_values(_get(doc, path), _dotted(path)))
         _get(doc, path[:-1])[path[-1]] = value
         steps.append(f"{_dotted(path)} = {_short(value)}")
     return FileCase(kind, stem, steps, toml_dumps(doc).encode("utf-8"), True,
@@ -550,7 +565,7 @@ def extreme_set_args(names: list[str]) -> st.SearchStrategy[list[str]]:
 
     def one(name):
         old = BASE_VALUES.get(name, BASE_VALUES.get(name.split(".")[-1]))
-        return extreme_values(old).map(lambda v: ["--set", f"{name}={cli_text(v)}"])
+        return extreme_values(old, name).map(lambda v: ["--set", f"{name}={cli_text(v)}"])
 
     return st.sampled_from(known).flatmap(one)
 
@@ -617,6 +632,7 @@ OPTIONAL_VALUES = {
     "aisle_factor": 2.0, "cooling_plant.liquid_overhead": 0.06,
     "cooling_plant.air_overhead": 0.25, "network_hashrate": "1.1 ZH/s",
     "white_space": "4645 m^2", "coolant": "PG25", "cooling_plant.type": "chiller",
+    "redundancy": "N+1",
 }
 BASE_VALUES = {**OPTIONAL_VALUES, **_base_values()}
 
@@ -898,7 +914,8 @@ def check(run: Run, *, fmt: str | None = None, sources: Iterable[str] = (),
     if "--progress" not in run.argv:
         if _bad_chars(run.err.replace("\t", "")):
             _fail(run, f"control characters on stderr: {_bad_chars(run.err)!r}", context)
-        stray = [ln for ln in run.err.splitlines() if ln.strip() and not ln.startswith("rackplan: ")]
+        stray = [ln for ln in run.err.splitlines()
+                 if ln.strip() and not ln.startswith("rackplan: ")]
         if stray:
             _fail(run, f"a stray line on stderr: {stray[0][:100]!r}", context)
     if run.warnings:

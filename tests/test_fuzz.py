@@ -341,7 +341,8 @@ def test_study_extremes(tmp, command, fmt, data):
     argv += ["--years", data.draw(st.sampled_from(["1", "2", "5", "20", "50"])), "--format", fmt]
     out = None
     if data.draw(st.integers(0, 3)) == 0:
-        out = tmp / f"study-{next(_counter):06d}{data.draw(st.sampled_from(['.nc', '.csv', '.json']))}"
+        ext = data.draw(st.sampled_from([".nc", ".csv", ".json"]))
+        out = tmp / f"study-{next(_counter):06d}{ext}"
         argv += ["--out", str(out)]
     run = run_cli(argv)
     check(run, sources=fz.said(argv), tmp=tmp)
