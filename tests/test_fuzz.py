@@ -585,11 +585,11 @@ def run_child(argv: list[str], timeout: float = 30) -> tuple[object, str, str]:
     return code, proc.stdout, err
 
 
-def _check_child(argv, code, out, err, source) -> None:
+def _check_child(argv, code, out, err, *sources) -> None:
     run = fz.Run(argv, code, out, err)
     if not isinstance(code, int):
         fz._fail(run, f"the child process ended with {code}")
-    check(run, sources=[source])
+    check(run, sources=list(sources))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(),
@@ -671,7 +671,7 @@ def test_hang_reproducers():
         err, _, tail = err.rpartition("\n@@@")
         code = json.loads(tail) if tail.strip() else f"exit code {proc.returncode}"
         try:
-            _check_child(argv, code, out, err, argv[2])
+            _check_child(argv, code, out, err, *fz.said(argv))
             assert code == 2 and word in err, f"the line does not name {word}: {err!r}"
         except AssertionError as exc:
             failures.append(f"{name}: {str(exc).splitlines()[0]}")

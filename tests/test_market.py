@@ -271,3 +271,18 @@ def test_overrides_that_are_not_a_mapping_of_names_are_a_market_error(overrides)
     with pytest.raises(MarketError) as info:
         load_market(overrides=overrides)
     assert info.value.source == "overrides"
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "2008-12-31", "2200-01-01"])
+def test_a_date_outside_bitcoin_and_the_calendar_is_refused(date):
+    """A market dated near year 9999 put the horizon past the calendar (ValueError in the
+    yearly rows); before the genesis block there is no Bitcoin market."""
+    with pytest.raises(MarketError, match="date"):
+        load_market(None, {"date": date})
+
+
+def test_set_date_takes_a_toml_date(run_cli):
+    code, out, err = run_cli("compare", "--set", "date=2026-06-01", "--years", "1",
+                             "--format", "json")
+    assert code == 0, err
+    assert '"2026-06-01"' in out

@@ -326,3 +326,24 @@ def test_every_unit_has_pints_own_factor():
                                   "1 short_ton", "1 t", "3 cfm", "5 µW", "1 ‰", "1 ppm"])
 def test_units_people_write_are_known(text):
     assert math.isfinite(Q_(text).magnitude)
+
+
+@pytest.mark.parametrize("text", ["1 W*9**9**9", "1 USD/BTC*2^2^2^2^2^2", "1 W^(2^30)",
+                                  "1 W**(1**9**9)", "1 m**2**1"])
+def test_a_power_of_a_power_is_refused_before_pint_evaluates_it(text):
+    """pint would compute 9**9**9 (369 million digits) exactly, and never return."""
+    with pytest.raises(UnitError, match="a power of a power is not a unit"):
+        parse_quantity(text, "W")
+
+
+@pytest.mark.parametrize("text", ["1 W^5", "1 W**9", "1 W**1e400", "1 m^-7"])
+def test_a_power_larger_than_a_unit_needs_is_refused(text):
+    with pytest.raises(UnitError, match="larger than a unit needs"):
+        parse_quantity(text, "W")
+
+
+@pytest.mark.parametrize(("text", "unit", "si"), [("2 m^3/h", "m**3/s", 2 / 3600),
+                                                  ("1 W*m^-2*K^-4", "W/m**2/K**4", 1.0),
+                                                  ("3 kg/m**2", "kg/m**2", 3.0)])
+def test_small_powers_still_read(text, unit, si):
+    assert parse_quantity(text, unit).magnitude == pytest.approx(si)

@@ -9,6 +9,7 @@ error, not a ``TypeError`` deep inside. ``source`` is the name the caller knows 
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 from typing import Any, Mapping
@@ -68,7 +69,7 @@ def _is_scalar_value(value: Any) -> bool:
 
     if isinstance(value, Quantity):
         return getattr(value.magnitude, "ndim", 0) == 0 and not isinstance(value.magnitude, list)
-    return isinstance(value, (str, bool, numbers.Real))
+    return isinstance(value, (str, bool, numbers.Real, datetime.date))  # a market's date
 
 
 def overrides_mapping(overrides: Any, source: str = "overrides") -> dict[str, Any]:

@@ -317,7 +317,8 @@ def looks_like_path(ref: str | Path) -> bool:
     return any(sep in text for sep in separators) or "\\" in text or text.endswith(".toml")
 
 
-def resolve(ref: str | Path, folder: Path, kind: str, error: type[InputError]) -> Path:
+def resolve(ref: str | Path, folder: Path, kind: str, error: type[InputError],
+            source: str | None = None) -> Path:
     """Find a built-in id (``moses-lake``) in ``folder`` (searched recursively) or a user's path.
 
     The rule: a :class:`~pathlib.Path`, or a string that contains a path separator (``/``,
@@ -325,7 +326,8 @@ def resolve(ref: str | Path, folder: Path, kind: str, error: type[InputError]) -
     ``sites/mine.toml``); anything else is a built-in id, whatever files the current folder
     holds (a file ``moses-lake`` there does not shadow the built-in site). A missing path
     raises ``error("file not found")``; :func:`load_toml` reports any other problem with the
-    file. An unknown id raises ``error`` listing the close matches among the built-in ids.
+    file. An unknown id raises ``error`` listing the close matches among the built-in ids,
+    named ``source`` (default ``--KIND``: the option the id came from).
     """
     if looks_like_path(ref):
         path = Path(ref).expanduser() if isinstance(ref, str) else ref
@@ -345,7 +347,7 @@ def resolve(ref: str | Path, folder: Path, kind: str, error: type[InputError]) -
     message += f"; did you mean {hint}?" if hint else f"; known ids: {', '.join(sorted(known))}"
     if _is_file(text):
         message += f" (a file {shown(text)} exists here: write ./{text} to read it)"
-    raise error(message, source=f"--{kind}")
+    raise error(message, source=source or f"--{kind}")
 
 
 def _is_file(text: str) -> bool:

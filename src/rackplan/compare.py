@@ -102,8 +102,10 @@ def _load(site, mining_profile, gpu_profile, market, overrides):
     check_reference(market, "market", Market, optional=True)
     site_over, market_over = route_overrides(overrides)
     st = load_site(DEFAULT_SITE if site is None else site, site_over)
-    mp = load_profile(DEFAULT_MINING_PROFILE if mining_profile is None else mining_profile)
-    gp = load_profile(DEFAULT_GPU_PROFILE if gpu_profile is None else gpu_profile)
+    mp = load_profile(DEFAULT_MINING_PROFILE if mining_profile is None else mining_profile,
+                      source="--mining-profile")
+    gp = load_profile(DEFAULT_GPU_PROFILE if gpu_profile is None else gpu_profile,
+                      source="--gpu-profile")
     if mp.kind != "asic":
         raise ProfileError(f"{mp.id!r} is a GPU system, not a Bitcoin miner",
                            source="--mining-profile")

@@ -619,7 +619,7 @@ class _Checker:
             ref = self.case[1] if which == "mining" else self.case[2]
             if ref is None:
                 ref = DEFAULT_MINING_PROFILE if which == "mining" else DEFAULT_GPU_PROFILE
-            self._profiles[which] = load_profile(ref)
+            self._profiles[which] = load_profile(ref, source=f"--{which}-profile")
         return self._profiles[which]
 
     def _check_profile(self, which: str, items) -> None:

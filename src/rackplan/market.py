@@ -122,7 +122,9 @@ class Market(BaseModel):
 
     id: str = ""
     name: str = ""
-    date: _dt.date
+    # From the genesis block to a date whose horizon (at most 50 years, compare.MAX_YEARS)
+    # still has a calendar.
+    date: Annotated[_dt.date, Field(ge=_dt.date(2009, 1, 3), le=_dt.date(2199, 12, 31))]
 
     # --- Bitcoin network -----------------------------------------------------------------
     # Upper bounds on prices and costs: far above any market (a BTC at 10 billion USD,

@@ -141,17 +141,19 @@ def profiles_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "hardware_profiles"
 
 
-def load_profile(ref: str | Path | HardwareProfile) -> HardwareProfile:
+def load_profile(ref: str | Path | HardwareProfile, *, source: str = "--profile"
+                 ) -> HardwareProfile:
     """Load a profile by built-in id (``"gb300-nvl72"``) or by path to a user's TOML file.
 
     A :class:`~pathlib.Path`, or a string that contains ``/`` or ``\\`` or ends in ``.toml``,
     is a file path (``./my-miner.toml``); anything else is a built-in id, even if a file of
     that name exists in the current folder. A file is read again when it has changed since it
-    was last loaded (its modification time or size differs).
+    was last loaded (its modification time or size differs). ``source`` names the option an
+    unknown id came from (``--gpu-profile`` in ``compare``).
     """
     if isinstance(ref, HardwareProfile):
         return ref
-    path = resolve(ref, profiles_dir(), "profile", ProfileError)
+    path = resolve(ref, profiles_dir(), "profile", ProfileError, source)
     return _load_path(str(path))
 
 

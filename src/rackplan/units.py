@@ -55,7 +55,7 @@ from rackplan.errors import UnitError, shown
 __all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "FractionField",
            "CountField",
            "format_unit", "to_json", "DEFINITIONS", "MAX_TEXT_CHARS", "MAX_UNIT_CHARS",
-           "MAX_UNIT_FACTORS", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
+           "MAX_UNIT_FACTORS", "MAX_UNIT_EXPONENT", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
 
 #: The unit definitions of the registry, in pint's definition-file syntax. Taken from pint's
 #: ``default_en.txt`` (BSD licence, (c) 2013-2019 by Pint Authors): the prefixes, the base
@@ -260,6 +260,8 @@ MAX_TEXT_CHARS = 200
 MAX_UNIT_CHARS = 100
 #: Unit names in the unit part at most (``"J/(kg*K)"`` has 3).
 MAX_UNIT_FACTORS = 8
+#: Largest power in a unit (``K^4`` is the highest that physics formulas here would write).
+MAX_UNIT_EXPONENT = 4
 #: Magnitudes, in the field's unit, beyond which rackplan does not compute: a value this large
 #: overflows the arithmetic downstream; one this small (other than 0) is subnormal, with few
 #: significant digits, and its inverse overflows. Fields bound their values much tighter.
@@ -272,6 +274,10 @@ _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
 # of exponents and decimals. Anything else ("#", ",", "=", quotes) is not part of a unit.
 _UNIT_TEXT = re.compile(r"^[A-Za-z0-9_µμΩℓ°%‰Δ*/^() .+\-]*$")
 _UNIT_NAME = re.compile(r"[A-Za-z_µμΩℓ°%‰Δ][A-Za-z0-9_µμΩℓ°%‰Δ]*")
+# The number after ** or ^ (a parenthesis and signs allowed), and two powers with no * or /
+# between them ("9**9**9", "^(2^30)").
+_EXPONENT = re.compile(r"(?:\*\*|\^)\s*\(?\s*([-+]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_CHAINED_POWER = re.compile(r"(?:\*\*|\^)[^*/^]*(?:\*\*|\^)")
 
 # Every exception pint's parser and arithmetic can raise for arbitrary text: its own errors,
 # the tokenizer's, and the arithmetic of the expression ("W/0", "W**1e400").
@@ -421,6 +427,14 @@ def _check_unit_text(value: str, unit_text: str) -> None:
     if names > MAX_UNIT_FACTORS:
         raise UnitError(f"{shown(value)}: the unit has {names} names, more than a unit needs "
                         f"(at most {MAX_UNIT_FACTORS})")
+    # pint evaluates powers exactly, in integers: "W*9**9**9" would compute a number of 369
+    # million digits before any check could run. A unit needs small, single powers (m^3, s^-2).
+    if _CHAINED_POWER.search(unit_text):
+        raise UnitError(f"{shown(value)}: a power of a power is not a unit (write m^3, s^-2)")
+    for exponent in _EXPONENT.findall(unit_text):
+        if abs(float(exponent.replace(" ", ""))) > MAX_UNIT_EXPONENT:
+            raise UnitError(f"{shown(value)}: the power {exponent.strip()} is larger than a unit "
+                            f"needs (at most {MAX_UNIT_EXPONENT})")
 
 
 def _from_quantity(value: pint.Quantity) -> pint.Quantity:
