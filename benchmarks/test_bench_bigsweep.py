@@ -2,7 +2,7 @@
 
 The sweep runs in a subprocess (so its peak resident memory is its own) with the default
 memory budget of 2 GB: 10^9 points x 27 outputs would take 216 GB in memory, so
-``rackplan.sweep`` cuts the grid into dask chunks and writes the ``winner`` of every point to
+``rackplan.studies.sweep`` cuts the grid into dask chunks and writes the ``winner`` of every point to
 netCDF as it goes (1 GB on disk), then the share of points each option wins is read back
 chunk by chunk.
 
@@ -33,7 +33,7 @@ BUDGET = "2 GB"
 
 SCRIPT = """
 import json, resource, sys, time
-from rackplan.sweep import sweep
+from rackplan.studies.sweep import sweep
 vary, out, budget = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 t = time.perf_counter()
 sweep(vary={"btc_price": [1e5, 2e5]}, chunks=1)  # compile the dask workers' kernel first

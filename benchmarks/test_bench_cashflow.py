@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 from _pairs import PAIR, time_pair
-from rackplan.compare import scenario_base
+from rackplan.economics.compare import scenario_base
 from rackplan.kernels.scenario import PARAMS, evaluate, evaluate_numpy
 
 SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"

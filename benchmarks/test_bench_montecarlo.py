@@ -35,9 +35,9 @@ BATCH = 1024  # paths per batch of the NumPy twin (no page faults after the firs
 
 @pytest.fixture(scope="module")
 def case():
-    from rackplan.compare import scenario_base
+    from rackplan.economics.compare import scenario_base
     from rackplan.kernels.scenario import OUTPUTS, PARAMS
-    from rackplan.montecarlo import shock_vector
+    from rackplan.studies.montecarlo import shock_vector
 
     base_d = scenario_base(years=MONTHS // 12)
     base = np.asarray([base_d[p] for p in PARAMS], dtype=np.float64)

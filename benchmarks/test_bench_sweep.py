@@ -5,7 +5,7 @@ one group (``sweep``) in the same run (the twin in chunks of 1,024 scenarios); e
 against the other inside the test, so a
 fast wrong answer cannot pass. ``benchmarks/check_ratios.py`` reads the minima and gates the
 ratio numpy/numba (target 10, issue 4 section 4). ``sweep-api`` times the public
-``rackplan.sweep`` end to end (grid, kernel, Dataset), for the scenarios-per-second figure.
+``rackplan.studies.sweep`` end to end (grid, kernel, Dataset), for the scenarios-per-second figure.
 
 ``RACKPLAN_BENCH_SHORT=1`` (CI's short mode) runs an eighth of the grid (350 x 350): the
 kernel's cost per scenario does not depend on the grid's size past a few thousand scenarios.
@@ -26,7 +26,7 @@ import pytest
 from _pairs import PAIR, time_pair
 from rackplan.kernels.scenario import evaluate_numpy
 from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy
-from rackplan.sweep import make_grid, sweep
+from rackplan.studies.sweep import make_grid, sweep
 
 SHORT = os.environ.get("RACKPLAN_BENCH_SHORT") == "1"
 SIDE = 350 if SHORT else 1000  # btc_price x gpu_hour_price: SIDE**2 scenarios

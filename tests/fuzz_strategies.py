@@ -462,9 +462,9 @@ def text_files(draw, kind: str) -> FileCase:
 
 
 def _model_field_names(kind: str) -> set[str]:
-    from rackplan.market import Market
-    from rackplan.profiles import Cooling, HardwareProfile, Source
-    from rackplan.site import CoolingPlant, PowerChain, Site
+    from rackplan.economics.market import Market
+    from rackplan.facility.profiles import Cooling, HardwareProfile, Source
+    from rackplan.facility.site import CoolingPlant, PowerChain, Site
 
     models = {"site": (Site, CoolingPlant, PowerChain), "market": (Market, Source),
               "profile": (HardwareProfile, Cooling, Source)}[kind]
@@ -572,7 +572,7 @@ def extreme_set_args(names: list[str]) -> st.SearchStrategy[list[str]]:
 
 @functools.lru_cache(maxsize=1)
 def _grid_bases() -> dict[str, tuple[float, str]]:
-    from rackplan.grid import make_grid
+    from rackplan.studies.grid import make_grid
 
     inputs = make_grid(vary={}).inputs
     return {k: (v["value"], v["unit"]) for k, v in inputs.items() if math.isfinite(v["value"])}
@@ -597,7 +597,7 @@ def extreme_vary_args(draw, flag: str = "--vary") -> list[str]:
 # --- command lines --------------------------------------------------------------------------------
 
 def site_set_names() -> list[str]:
-    from rackplan.site import CoolingPlant, PowerChain, Site
+    from rackplan.facility.site import CoolingPlant, PowerChain, Site
 
     names = [n for n in Site.model_fields if n != "id"]
     names += [f"cooling_plant.{n}" for n in CoolingPlant.model_fields]
@@ -606,7 +606,7 @@ def site_set_names() -> list[str]:
 
 
 def market_set_names() -> list[str]:
-    from rackplan.market import Market
+    from rackplan.economics.market import Market
 
     names = [n for n in Market.model_fields if n not in ("id", "sources")]
     names += [f"gpu_hour_price.{g}" for g in GPU_IDS[:2]] + ["gpu_system_price.dgx-h100"]
@@ -681,7 +681,7 @@ def flag_numbers() -> st.SearchStrategy[str]:
 
 
 def sweep_names() -> list[str]:
-    from rackplan.compare import user_units
+    from rackplan.economics.compare import user_units
     from rackplan.kernels import scenario
 
     return sorted(set(scenario.PARAMS) | set(user_units()))

@@ -55,9 +55,9 @@ def test_public_functions_can_be_called_twice_in_any_order(order):
 
 def test_importing_every_submodule_first_keeps_the_functions():
     imports = textwrap.dedent("""
-        import rackplan.compare, rackplan.sweep, rackplan.montecarlo, rackplan.capacity
-        import rackplan.profiles, rackplan.site, rackplan.market
-        from rackplan.compare import compare as _c
+        import rackplan.economics.compare, rackplan.studies.sweep, rackplan.studies.montecarlo, rackplan.facility.capacity
+        import rackplan.facility.profiles, rackplan.facility.site, rackplan.economics.market
+        from rackplan.economics.compare import compare as _c
         """)
     done = subprocess.run([sys.executable, "-c", _script(["compare", "sweep", "size"], imports)],
                           capture_output=True, text=True, timeout=600)

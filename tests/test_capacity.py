@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import DATA
-from rackplan.capacity import plant_pue, size
+from rackplan.facility.capacity import plant_pue, size
 from rackplan.errors import InputError
 from rackplan.kernels import capacity as k
-from rackplan.profiles import Cooling, load_profile
-from rackplan.site import CRAH_FANS, EXHAUST_FANS, load_site
+from rackplan.facility.profiles import Cooling, load_profile
+from rackplan.facility.site import CRAH_FANS, EXHAUST_FANS, load_site
 from rackplan.units import Q_
 
 SITES = DATA / "sites"

@@ -21,7 +21,7 @@ from rackplan.kernels.scenario import (
     evaluate_numpy,
     scenario_cashflows,
 )
-from rackplan.mining import mining_months
+from rackplan.economics.mining import mining_months
 from rackplan.units import ureg
 
 S = k.SECONDS_PER_MONTH
@@ -30,7 +30,7 @@ O = {name: i for i, name in enumerate(OUTPUTS)}
 
 @pytest.fixture(scope="module")
 def base():
-    from rackplan.compare import scenario_base
+    from rackplan.economics.compare import scenario_base
 
     return np.array(list(scenario_base().values()))
 
@@ -111,7 +111,7 @@ def test_names_and_units_follow_the_contract():
 
 
 def test_user_units_convert_to_the_kernel_units():
-    from rackplan.compare import user_units
+    from rackplan.economics.compare import user_units
 
     units = user_units()
     assert set(PARAMS) <= set(units) and units["pue"] == "1"
@@ -250,7 +250,7 @@ def test_multipliers_scale_what_they_should(base):
 
 def test_a_random_path_matches_the_monthly_model(base):
     """Kernel revenue with month-by-month paths = the NumPy monthly model times the paths."""
-    from rackplan.compare import compare
+    from rackplan.economics.compare import compare
 
     n = 60
     rng = np.random.default_rng(2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rackplan.profiles import list_profiles, profiles_dir
+from rackplan.facility.profiles import list_profiles, profiles_dir
 
 from conftest import BROKEN
 

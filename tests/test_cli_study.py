@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-# The module, not the public function of the same name (rackplan.montecarlo).
-mc = importlib.import_module("rackplan.montecarlo")
+# The module, not the public function of the same name (rackplan.studies.montecarlo).
+mc = importlib.import_module("rackplan.studies.montecarlo")
 
 GRID = ["--vary", "btc_price=60000:140000:3", "--vary", "gpu_hour_price=2,4"]
 
@@ -113,9 +113,9 @@ def test_over_budget_with_chunking_off_leaves_no_file(run_cli, tmp_path):
 
 
 def test_unreachable_scheduler(run_cli, tmp_path, monkeypatch):
-    import rackplan.studyio
+    import rackplan.studies.io
 
-    monkeypatch.setattr(rackplan.studyio, "SCHEDULER_TIMEOUT_S", 1)
+    monkeypatch.setattr(rackplan.studies.io, "SCHEDULER_TIMEOUT_S", 1)
     out = tmp_path / "s.nc"
     # port 9 (discard) has no dask scheduler listening on this machine
     result = run_cli("sweep", *GRID, "--scheduler", "tcp://127.0.0.1:9", "--out", str(out))
@@ -407,9 +407,9 @@ def test_one_value_per_set(run_cli, command, args, setting):
 
 
 def test_montecarlo_budget_beyond_the_machine(run_cli, monkeypatch):
-    import rackplan.studyio
+    import rackplan.studies.io
 
-    monkeypatch.setattr(rackplan.studyio, "physical_memory", lambda: 16e9)
+    monkeypatch.setattr(rackplan.studies.io, "physical_memory", lambda: 16e9)
     _one_error_line(*run_cli("montecarlo", "--paths", "100000000", "--memory-budget", "100 GB"),
                     "--memory-budget: 100 GB is more than this machine's memory (16 GB)")
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from rackplan.compare import compare, route_overrides, scenario_base, user_units
+from rackplan.economics.compare import compare, route_overrides, scenario_base, user_units
 from rackplan.errors import InputError, MarketError, ProfileError
 from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate, scenario_cashflows
 
@@ -298,7 +298,7 @@ def test_years_as_a_whole_number_of_another_type(years):
     ({1: 2}, "^overrides: field names are strings"),
 ])
 def test_bad_overrides_are_refused_naming_overrides(overrides, where):
-    from rackplan.capacity import size
+    from rackplan.facility.capacity import size
 
     with pytest.raises(InputError, match=where):
         compare(**TOY, years=1, overrides=overrides)
@@ -315,7 +315,7 @@ def test_bad_references_are_refused_naming_them(name, value):
 
 @pytest.mark.parametrize("basis", ["peak", "", None, ["max"], np.array(["max"]), True])
 def test_size_refuses_a_bad_basis_naming_it(basis):
-    from rackplan.capacity import size
+    from rackplan.facility.capacity import size
 
     with pytest.raises(InputError, match="^basis: must be 'max' or 'typical'"):
         size(TOY["site"], TOY["gpu_profile"], basis=basis)
@@ -380,7 +380,7 @@ def test_no_figure_is_ever_infinite(overrides):
 def test_sizing_to_dict_writes_non_finite_values_as_null():
     import dataclasses
 
-    from rackplan.capacity import size
+    from rackplan.facility.capacity import size
 
     r = dataclasses.replace(size(TOY["site"], TOY["gpu_profile"]), pue=math.inf)
     assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["pue"] is None

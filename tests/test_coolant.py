@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rackplan.coolant import air_density, coolant_properties, coolprop_fluid
+from rackplan.facility.coolant import air_density, coolant_properties, coolprop_fluid
 from rackplan.errors import SiteError
 from rackplan.kernels.capacity import air_density as air_density_kernel
 from rackplan.kernels.capacity import air_density_numpy

@@ -12,7 +12,7 @@ import xarray as xr
 
 distributed = pytest.importorskip("distributed")
 
-from rackplan.sweep import sweep  # noqa: E402
+from rackplan.studies.sweep import sweep  # noqa: E402
 
 VARY = {"btc_price": "60000:140000:5", "power_price": [30, 45, 60], "utilization": [0.7, 0.9]}
 
@@ -61,7 +61,7 @@ def test_a_failing_chunk_on_the_cluster_leaves_nothing(client, tmp_path, monkeyp
 
     from rackplan.errors import StudyError
 
-    sweep_module = importlib.import_module("rackplan.sweep")
+    sweep_module = importlib.import_module("rackplan.studies.sweep")
 
     def broken(*args):
         raise OSError(5, "Input/output error")
@@ -86,7 +86,7 @@ def test_without_distributed_the_message_does_not_name_a_missing_extra(monkeypat
     import sys
 
     from rackplan.errors import StudyError
-    from rackplan.studyio import connect
+    from rackplan.studies.io import connect
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
     with pytest.raises(StudyError) as exc:

@@ -1,4 +1,4 @@
-"""Finance on monthly cash flows (rackplan.finance and the kernels it uses)."""
+"""Finance on monthly cash flows (rackplan.economics.finance and the kernels it uses)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rackplan.finance import (
+from rackplan.economics.finance import (
     book_share,
     build_capex,
     financials,

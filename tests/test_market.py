@@ -1,4 +1,4 @@
-"""Market inputs (rackplan.market): the built-in 2025-11-13 market, overrides, bad files."""
+"""Market inputs (rackplan.economics.market): the built-in 2025-11-13 market, overrides, bad files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from rackplan.errors import MarketError
-from rackplan.market import (
+from rackplan.economics.market import (
     DEFAULT_MARKET,
     Market,
     difficulty_from_network_hashrate,

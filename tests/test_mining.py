@@ -1,4 +1,4 @@
-"""Mining economics (rackplan.mining): subsidy, expected BTC, hashprice, breakevens."""
+"""Mining economics (rackplan.economics.mining): subsidy, expected BTC, hashprice, breakevens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rackplan.mining import (
+from rackplan.economics.mining import (
     block_subsidy,
     block_subsidy_btc,
     breakeven_btc_price,
@@ -187,7 +187,7 @@ def test_expected_btc_never_exceeds_the_blocks_of_the_period():
 
 
 def test_fleet_difficulty_is_the_difficulty_of_a_network_of_the_fleet_alone():
-    from rackplan.mining import fleet_difficulty
+    from rackplan.economics.mining import fleet_difficulty
 
     h = 5e18  # 5 EH/s
     d = fleet_difficulty(h, 0.97)
@@ -239,7 +239,7 @@ def test_the_cap_binds_only_where_the_network_would_be_smaller_than_the_fleet():
     {},
 ])
 def test_compare_and_the_kernels_agree_on_the_cap(overrides):
-    from rackplan.compare import compare, scenario_base
+    from rackplan.economics.compare import compare, scenario_base
     from rackplan.kernels.scenario import OUTPUTS, evaluate, evaluate_numpy, scenario_cashflows
 
     r = compare(overrides=overrides)
@@ -259,7 +259,7 @@ def test_compare_and_the_kernels_agree_on_the_cap(overrides):
 
 
 def test_the_monte_carlo_kernel_caps_a_path_of_falling_difficulty():
-    from rackplan.compare import scenario_base
+    from rackplan.economics.compare import scenario_base
     from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate_numpy, scenario_cashflows
 
     b = np.array(list(scenario_base().values()))

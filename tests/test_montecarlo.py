@@ -20,13 +20,13 @@ import numba
 import numpy as np
 import pytest
 
-from rackplan.compare import scenario_base
+from rackplan.economics.compare import scenario_base
 from rackplan.errors import RackplanError, StudyError
 from rackplan.kernels import montecarlo as k
 from rackplan.kernels import rng
 from rackplan.kernels import scenario as sc
-from rackplan.studyio import StudyWarning
-from rackplan.montecarlo import (
+from rackplan.studies.io import StudyWarning
+from rackplan.studies.montecarlo import (
     BTC_VOLATILITY,
     DEFAULTS,
     montecarlo,
@@ -36,8 +36,8 @@ from rackplan.montecarlo import (
 
 MONTHS = 60
 
-mc_module = importlib.import_module("rackplan.montecarlo")
-studyio = importlib.import_module("rackplan.studyio")
+mc_module = importlib.import_module("rackplan.studies.montecarlo")
+studyio = importlib.import_module("rackplan.studies.io")
 
 
 @pytest.fixture(scope="module")

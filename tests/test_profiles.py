@@ -1,4 +1,4 @@
-"""Hardware profiles (rackplan.profiles): the built-in catalog, user files, and broken files.
+"""Hardware profiles (rackplan.facility.profiles): the built-in catalog, user files, and broken files.
 
 Reference figures are from the profiles' own sources, collected in
 shared/reference/hardware.md (sections 1 and 2); the arithmetic is worked by hand in comments.
@@ -18,7 +18,7 @@ import pytest
 
 from rackplan._io import validate
 from rackplan.errors import ProfileError
-from rackplan.profiles import HardwareProfile, list_profiles, load_profile, profiles_dir
+from rackplan.facility.profiles import HardwareProfile, list_profiles, load_profile, profiles_dir
 from rackplan.units import Q_
 
 from conftest import BROKEN
@@ -315,7 +315,7 @@ def test_profiles_are_found_from_an_installed_wheel(tmp_path):
     assert shipped == {p.stem for p in BUILTIN_FILES}
 
     # A fresh interpreter that imports rackplan from the unpacked wheel, not from src/.
-    code = ("import rackplan, rackplan.profiles as p; print(rackplan.__file__); "
+    code = ("import rackplan, rackplan.facility.profiles as p; print(rackplan.__file__); "
             "print(p.profiles_dir()); print(len(p.list_profiles()))")
     env = {**os.environ, "PYTHONPATH": str(site)}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import BROKEN, DATA
 from rackplan.errors import SiteError
-from rackplan.site import (
+from rackplan.facility.site import (
     AISLE_FACTOR,
     CRAH_FANS,
     EXHAUST_FANS,
@@ -266,7 +266,7 @@ def test_a_bad_override_from_the_command_line_is_one_line(run_cli, field, value,
 
 
 def test_sizing_at_the_field_bounds_gives_finite_whole_numbers():
-    from rackplan.capacity import size
+    from rackplan.facility.capacity import size
 
     r = size("moses-lake", "antminer-s21-xp-hyd",
              overrides={"utility_power": "100 GW", "white_space": "1e7 m^2",

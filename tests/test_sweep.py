@@ -3,7 +3,7 @@ breakeven surfaces and bad input.
 
 The oracle for the numbers is the scenario kernel's NumPy twin (``evaluate_numpy``), written
 apart from the numba kernels, fed with grid points whose SI values are converted here by
-pint, independently of :mod:`rackplan.sweep`.
+pint, independently of :mod:`rackplan.studies.sweep`.
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rackplan.compare import scenario_base, user_units
+from rackplan.economics.compare import scenario_base, user_units
 from rackplan.errors import RackplanError, StudyError
-from rackplan.grid import linspace_piece, parse_spec
+from rackplan.studies.grid import linspace_piece, parse_spec
 from rackplan.kernels import scenario as sc
 from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy, sweep_grid_serial
-from rackplan.studyio import StudyWarning
-from rackplan.sweep import FLAGS, breakeven_surface, make_grid, parse_axis, summary, sweep
+from rackplan.studies.io import StudyWarning
+from rackplan.studies.sweep import FLAGS, breakeven_surface, make_grid, parse_axis, summary, sweep
 from rackplan.units import Q_
 
 # The modules, not the public functions of the same names.
-sweep_module = importlib.import_module("rackplan.sweep")
-studyio = importlib.import_module("rackplan.studyio")
+sweep_module = importlib.import_module("rackplan.studies.sweep")
+studyio = importlib.import_module("rackplan.studies.io")
 
 VARY = {"btc_price": "60000:140000:5", "gpu_hour_price": [2.0, 3.5, 5.0]}
 

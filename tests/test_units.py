@@ -196,7 +196,8 @@ _BAD_TEXT = [
     ("1e308 kg/m^2", "kg/m**2", "is too large"),
     ("5e-324 K", "K", "is too small"),
     ("1e-320 W", "W", "is too small"),
-    ("1 %**200", "", "is too small"),
+    ("1e-300 %^4", "", "is too small"),  # 1e-308 after conversion: subnormal
+    ("1 %**200", "", "larger than a unit needs"),
 ]
 
 

@@ -11,30 +11,31 @@ The public functions are imported lazily, so ``import rackplan`` stays cheap:
 - :func:`rackplan.sweep` and :func:`rackplan.montecarlo` (many scenarios at once, on xarray),
 - :func:`rackplan.load_profile`, :func:`rackplan.load_site`, :func:`rackplan.load_market`.
 
-A public name always means the function, however often and in whatever order the functions are
-called and whatever submodules were imported: ``rackplan.compare`` is the function even though a
-submodule of the same name exists (reach the module as ``sys.modules["rackplan.compare"]`` or
-``importlib.import_module("rackplan.compare")``).
+The package is laid out in wings, so the folders show the architecture (arrows point down):
+the ground (``units``, ``errors``, ``_io``, ``_args``, ``_jit``), :mod:`rackplan.kernels` (numba,
+SI floats), :mod:`rackplan.facility` (profiles, sites, sizing), :mod:`rackplan.economics`
+(market, options, :func:`~rackplan.economics.compare.compare`), :mod:`rackplan.studies`
+(sweeps, Monte Carlo) and :mod:`rackplan.cli` on top. No module shares its name with a public
+function, so ``rackplan.compare`` is the function however often and in whatever order the
+functions are called and whatever submodules were imported.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "size": "rackplan.capacity",
-    "compare": "rackplan.compare",
-    "sweep": "rackplan.sweep",
-    "montecarlo": "rackplan.montecarlo",
-    "breakeven_surface": "rackplan.sweep",
-    "load_profile": "rackplan.profiles",
-    "list_profiles": "rackplan.profiles",
-    "load_site": "rackplan.site",
-    "load_market": "rackplan.market",
+    "size": "rackplan.facility.capacity",
+    "compare": "rackplan.economics.compare",
+    "sweep": "rackplan.studies.sweep",
+    "montecarlo": "rackplan.studies.montecarlo",
+    "breakeven_surface": "rackplan.studies.sweep",
+    "load_profile": "rackplan.facility.profiles",
+    "list_profiles": "rackplan.facility.profiles",
+    "load_site": "rackplan.facility.site",
+    "load_market": "rackplan.economics.market",
     "ureg": "rackplan.units",
     "Q_": "rackplan.units",
     "RackplanError": "rackplan.errors",
@@ -46,29 +47,10 @@ __all__ = sorted(_LAZY)
 def __getattr__(name: str):
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value  # bound once; _Package keeps submodules from replacing it
+        globals()[name] = value  # bound once: the next access does not come here
         return value
     raise AttributeError(f"module 'rackplan' has no attribute {name!r}")
 
 
 def __dir__():
     return sorted(list(globals()) + list(_LAZY))
-
-
-class _Package(types.ModuleType):
-    """The package module, guarding its public names.
-
-    Python's import system binds a submodule as an attribute of its package when the submodule
-    is first loaded (``import rackplan.compare`` sets ``rackplan.compare``). Four public
-    functions share their module's name, so without this guard the first import of, say,
-    ``rackplan.compare`` (by ``rackplan.montecarlo``, or by the lazy import above) would turn
-    ``rackplan.compare`` into a module and the next call into ``TypeError``.
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return  # the submodule stays reachable in sys.modules; the name stays the function
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

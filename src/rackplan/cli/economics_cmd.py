@@ -55,7 +55,7 @@ def compare_command(
     reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why."""
     from rackplan._args import whole_number
     from rackplan.cli.output import print_json, warn, warn_not_finite
-    from rackplan.compare import MAX_YEARS, compare
+    from rackplan.economics.compare import MAX_YEARS, compare
 
     n_years = whole_number(years, "--years", 1, MAX_YEARS)
     overrides = parse_set(set_)
@@ -336,8 +336,8 @@ def hashprice_command(
     """Hashprice: what 1 PH/s earns in a day, in USD and BTC (after the pool fee)."""
     from rackplan.cli.output import emit
     from rackplan.errors import InputError, MarketError
-    from rackplan.market import load_market
-    from rackplan.mining import block_subsidy_btc, hashprice
+    from rackplan.economics.market import load_market
+    from rackplan.economics.mining import block_subsidy_btc, hashprice
     from rackplan.units import Q_
 
     given = {"--btc-price": btc_price, "--difficulty": difficulty,

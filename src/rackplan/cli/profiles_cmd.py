@@ -117,7 +117,7 @@ def list_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """List the built-in hardware profiles."""
-    from rackplan.profiles import list_profiles
+    from rackplan.facility.profiles import list_profiles
 
     rows = [profile_summary(p) for p in list_profiles() if kind is None or p.kind == kind.value]
     if fmt is Format.json:
@@ -208,7 +208,7 @@ def show_cmd(
     """Show every field of one profile, with units, sources and assumptions."""
     from rackplan.cli.output import emit, print_json, warn_not_finite
     from rackplan.errors import ProfileError
-    from rackplan.profiles import load_profile
+    from rackplan.facility.profiles import load_profile
 
     try:
         profile = load_profile(ref)
@@ -239,7 +239,7 @@ def validate_cmd(
     stderr; every file is checked, and the exit code is 2 if any failed."""
     from rackplan.cli import problem_line
     from rackplan.errors import RackplanError
-    from rackplan.profiles import load_profile
+    from rackplan.facility.profiles import load_profile
 
     failed = 0
     for name in files:

@@ -46,7 +46,7 @@ def size_command(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Size a site for a hardware profile: units, racks, binding constraint, heat and flows."""
-    from rackplan.capacity import size
+    from rackplan.facility.capacity import size
     from rackplan.cli.output import emit, warn
 
     overrides = parse_set(set_)

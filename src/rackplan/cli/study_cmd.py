@@ -79,7 +79,7 @@ def _flag_name(source: str | None) -> str | None:
 def _cli_run():
     """Errors name the options as typed; on success, each study warning once on stderr."""
     from rackplan.errors import InputError
-    from rackplan.studyio import StudyWarning
+    from rackplan.studies.io import StudyWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StudyWarning)
@@ -146,8 +146,8 @@ def sweep_command(
     fmt: Format = _FORMAT,
 ) -> None:
     """Evaluate mining vs GPUaaS vs colocation over a grid of inputs."""
-    from rackplan.studyio import print_sweep_summary
-    from rackplan.sweep import summary, sweep
+    from rackplan.cli.study_output import print_sweep_summary
+    from rackplan.studies.sweep import summary, sweep
 
     with _cli_run():
         ds = sweep(site, mining_profile, gpu_profile, market, vary=_vary(vary), years=years,
@@ -204,8 +204,9 @@ def montecarlo_command(
 ) -> None:
     """Monte Carlo over BTC price, difficulty, GPU-hour price and utilization paths:
     NPV and NOI percentiles and the probability that each option wins."""
-    from rackplan.montecarlo import montecarlo, summary, write
-    from rackplan.studyio import check_out, print_montecarlo_summary
+    from rackplan.studies.montecarlo import montecarlo, summary, write
+    from rackplan.cli.study_output import print_montecarlo_summary
+    from rackplan.studies.io import check_out
 
     with _cli_run():
         if out is not None:
@@ -242,9 +243,9 @@ def breakeven_command(
 ) -> None:
     """The breakeven surface: where mining and GPU-as-a-service have equal NPV, over two
     inputs, solved exactly at every grid point."""
-    from rackplan.grid import parse_grid
-    from rackplan.studyio import MAX_TABLE_CELLS, check_surface_table
-    from rackplan.sweep import breakeven_surface, print_surface
+    from rackplan.studies.grid import parse_grid
+    from rackplan.cli.study_output import MAX_TABLE_CELLS, check_surface_table, print_surface
+    from rackplan.studies.sweep import breakeven_surface
 
     with _cli_run():
         (xn, xs), = _vary([x], "--x").items()

@@ -2,7 +2,7 @@
 
 Float64 SI only (W, kg, m, m^2, K, kg/s, m^3/s); no pint, pydantic or xarray. NaN in an optional
 constraint argument means "the site does not give it". The public model is
-:func:`rackplan.capacity.size`; these kernels are what it calls, and what sweeps call from
+:func:`rackplan.facility.capacity.size`; these kernels are what it calls, and what sweeps call from
 their own numba code:
 
 - :func:`fit_units` (scalar, ``@njit``): units that fit and the binding constraint. Its

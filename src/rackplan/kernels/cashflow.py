@@ -2,8 +2,8 @@
 and the finance metrics (NPV, IRR, payback) of a monthly cash-flow series.
 
 Float64 (and int64 block heights) only; money in USD, energy in J, time in months. The
-economics models (:mod:`rackplan.mining`, :mod:`rackplan.gpuaas`, :mod:`rackplan.colocation`,
-:mod:`rackplan.finance`) build monthly arrays in NumPy; :mod:`rackplan.kernels.scenario` runs
+economics models (:mod:`rackplan.economics.mining`, :mod:`rackplan.economics.gpuaas`, :mod:`rackplan.economics.colocation`,
+:mod:`rackplan.economics.finance`) build monthly arrays in NumPy; :mod:`rackplan.kernels.scenario` runs
 these kernels for millions of scenarios at once.
 
 Time: a month is 365.25 / 12 = 30.4375 days = 2,629,800 s, so it holds exactly

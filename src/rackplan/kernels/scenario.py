@@ -6,7 +6,7 @@ A scenario is a flat float64 vector ``p`` whose entries are named by :data:`PARA
 year as :data:`PARAM_LONG_NAMES` says). :func:`scenario_cashflows` writes the
 :data:`OUTPUTS` of one scenario; :func:`evaluate` runs many in parallel; :func:`evaluate_numpy`
 is its NumPy twin (the test oracle and the benchmark baseline). The model is the one of
-:func:`rackplan.compare.compare` (``docs/economics.md``); the Python-level compare and this
+:func:`rackplan.economics.compare.compare` (``docs/economics.md``); the Python-level compare and this
 kernel are written separately and tested against each other.
 
 Sizing happens inside: the units of each option come from
@@ -438,7 +438,7 @@ def scenario_cashflows(p, n_months, btc_price_mult, difficulty_mult, gpu_price_m
 
     The mining fleet's share of the network is at most 1: a month's difficulty (after its
     multiplier) is never below the fleet's own, ``H x uptime x 600 / 2^32``, as in
-    :func:`rackplan.mining.mining_months`.
+    :func:`rackplan.economics.mining.mining_months`.
     """
     v = _discount_factor(p[DISCOUNT_RATE])
     start_g = _months(p[BUILD_PERIOD])

@@ -4,7 +4,7 @@ Profiles live in the top-level ``hardware_profiles/`` folder of the repository (
 ``asic/`` sub-folders), which the wheel ships as ``rackplan/hardware_profiles``. The file stem is
 the profile id: ``gb300-nvl72``, ``antminer-s21-xp-hyd``.
 
->>> from rackplan.profiles import load_profile
+>>> from rackplan.facility.profiles import load_profile
 >>> p = load_profile("gb300-nvl72")
 >>> p.power_max.to("kW")
 <Quantity(142.0, 'kilowatt')>
@@ -138,7 +138,7 @@ def profiles_dir() -> Path:
     packaged = resources.files("rackplan") / "hardware_profiles"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "hardware_profiles"
+    return Path(__file__).resolve().parents[3] / "hardware_profiles"
 
 
 def load_profile(ref: str | Path | HardwareProfile, *, source: str = "--profile"

@@ -411,14 +411,14 @@ def check_vary(vary: Any, source: str = "vary") -> dict[str, Any]:
 
 
 def check_years(years: Any, source: str = "years") -> int:
-    from rackplan.compare import MAX_YEARS
+    from rackplan.economics.compare import MAX_YEARS
 
     return whole_number(years, source, 1, MAX_YEARS, StudyError)
 
 
 def parse_grid(vary: Any) -> tuple[list[Axis], list[list[int]]]:
     """The axes of ``vary`` and the kernel parameters each sets; nothing materialized."""
-    from rackplan.compare import user_units
+    from rackplan.economics.compare import user_units
 
     sc = _kernel()
     params = tuple(sc.PARAMS)
@@ -444,7 +444,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     """Parse ``vary`` against the kernel's parameters, build the base vector and check every
     axis against the models' bounds. No axis is materialized (see :class:`Grid`)."""
     from rackplan._args import overrides_mapping
-    from rackplan.compare import scenario_base, user_units
+    from rackplan.economics.compare import scenario_base, user_units
 
     sc = _kernel()
     params = tuple(sc.PARAMS)
@@ -529,7 +529,7 @@ class _Target:
 
 
 def _targets(axes: list[Axis]) -> list[_Target]:
-    from rackplan.compare import route_overrides
+    from rackplan.economics.compare import route_overrides
 
     out = []
     for axis in axes:
@@ -597,9 +597,9 @@ class _Checker:
         raise StudyError(message, source=_source(name)) from None
 
     def _check_case(self, items) -> None:
-        from rackplan.compare import scenario_base
-        from rackplan.market import Market
-        from rackplan.site import Site
+        from rackplan.economics.compare import scenario_base
+        from rackplan.economics.market import Market
+        from rackplan.facility.site import Site
 
         trial = dict(self.overrides)
         for t, v in items:
@@ -613,8 +613,8 @@ class _Checker:
 
     def _profile(self, which: str):
         if which not in self._profiles:
-            from rackplan.compare import DEFAULT_GPU_PROFILE, DEFAULT_MINING_PROFILE
-            from rackplan.profiles import load_profile
+            from rackplan.economics.compare import DEFAULT_GPU_PROFILE, DEFAULT_MINING_PROFILE
+            from rackplan.facility.profiles import load_profile
 
             ref = self.case[1] if which == "mining" else self.case[2]
             if ref is None:
@@ -625,7 +625,7 @@ class _Checker:
     def _check_profile(self, which: str, items) -> None:
         from rackplan._io import validate
         from rackplan.errors import ProfileError
-        from rackplan.profiles import HardwareProfile
+        from rackplan.facility.profiles import HardwareProfile
 
         profile = self._profile(which)
         data = _model_input(profile)

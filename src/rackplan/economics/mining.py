@@ -40,11 +40,11 @@ from rackplan.kernels.cashflow import (
     block_subsidy_sats_numpy,
     month_subsidy_numpy,
 )
-from rackplan.market import (
+from rackplan.economics.market import (
     difficulty_from_network_hashrate,
     network_hashrate_from_difficulty,
 )
-from rackplan.finance import build_capex
+from rackplan.economics.finance import build_capex
 from rackplan.units import Quantity
 
 __all__ = [

@@ -16,7 +16,7 @@ numba kernel per thread) or on a ``dask.distributed`` cluster (``client=``) and 
 file by the calling thread; without ``out`` the result is a lazy dask-backed Dataset
 (``xr.apply_ufunc(..., dask="parallelized")``). Output files are written under a temporary name
 and renamed when complete, so a failed or interrupted run never leaves a file that looks
-finished (:func:`rackplan.studyio.write`).
+finished (:func:`rackplan.studies.io.write`).
 """
 
 from __future__ import annotations
@@ -34,15 +34,15 @@ import numpy as np
 
 from rackplan._args import shorten, whole_number
 from rackplan.errors import StudyError
-from rackplan.grid import (ALIASES, Grid, check_vary, check_years, make_grid, parse_axis,
+from rackplan.studies.grid import (ALIASES, Grid, check_vary, check_years, make_grid, parse_axis,
                            parse_grid)
-from rackplan.studyio import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, check_out,
+from rackplan.studies.io import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, check_out,
                               check_space, cluster_threads, connect, human_bytes,
-                              local_threads, print_surface, progress_bar, run_blocks,
+                              local_threads, progress_bar, run_blocks,
                               undefined_why, warn_no_fit, write)
-from rackplan.studyio import sweep_summary as summary
+from rackplan.studies.io import sweep_summary as summary
 
-__all__ = ["sweep", "breakeven_surface", "summary", "print_surface", "write", "parse_axis",
+__all__ = ["sweep", "breakeven_surface", "summary", "write", "parse_axis",
            "make_grid", "Grid", "estimate", "WINNER_MEANINGS", "ALIASES", "FLAGS"]
 
 #: ``winner`` codes, as in :data:`rackplan.kernels.scenario.OUTPUTS` (0 mine, 1 gpuaas, 2 colo).
@@ -358,7 +358,7 @@ def _kernel_block(pieces, grid_args):
 
 
 def _compute_block(pieces, grid_args, variables, flag_columns):
-    """One block for :func:`rackplan.studyio.run_blocks` (runs on a pool thread or a cluster
+    """One block for :func:`rackplan.studies.io.run_blocks` (runs on a pool thread or a cluster
     worker; never touches a file): the finished variables and the no-fit counts."""
     shape = tuple(len(p) for p in pieces)
     res = _kernel_block(pieces, grid_args)
@@ -486,7 +486,7 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     Parameters
     ----------
     site, mining_profile, gpu_profile, market
-        As for :func:`rackplan.compare.scenario_base` (ids, paths or models; ``None`` for the
+        As for :func:`rackplan.economics.compare.scenario_base` (ids, paths or models; ``None`` for the
         built-in case: Moses Lake, antminer-s21-xp-hyd, gb300-nvl72, built-in market).
     vary : dict
         ``{name: values}``, names as in the site, profile and market files and ``--set``
@@ -527,7 +527,7 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         Where no miner or no GPU system fits the site (see ``no_fit_mine``, ``no_fit_gpuaas``).
     """
     sc = _kernel()
-    from rackplan.compare import user_units
+    from rackplan.economics.compare import user_units
 
     users = dict(user_units())
     chosen = _select_outputs(outputs, sc)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.finance import build_capex
+from rackplan.economics.finance import build_capex
 
 __all__ = ["GpuaasMonths", "gpuaas_months", "gpu_load_factor"]
 

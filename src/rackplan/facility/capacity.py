@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rackplan._args import overrides_mapping, shorten
-from rackplan.coolant import air_density, coolant_properties
+from rackplan.facility.coolant import air_density, coolant_properties
 from rackplan.errors import InputError, SiteError
 from rackplan.kernels import capacity as kernels
-from rackplan.profiles import HardwareProfile, load_profile
-from rackplan.site import Site, load_site, plant_overheads
+from rackplan.facility.profiles import HardwareProfile, load_profile
+from rackplan.facility.site import Site, load_site, plant_overheads
 from rackplan.units import Q_, Quantity, to_json
 
 __all__ = ["size", "plant_pue", "SizingResult", "BASES", "check_reference"]
@@ -237,7 +237,7 @@ def size(site: str | Path | Site = "moses-lake",
     Parameters
     ----------
     site : str, Path or Site
-        Built-in site id, path to a site TOML file, or a :class:`~rackplan.site.Site`.
+        Built-in site id, path to a site TOML file, or a :class:`~rackplan.facility.site.Site`.
     profile : str, Path or HardwareProfile
         Built-in profile id, path to a profile TOML file, or a profile.
     basis : {"max", "typical"}

@@ -5,7 +5,7 @@ date) read into a frozen :class:`Market`. Quantities carry their units (``"98076
 ``"33 USD/MWh"``, ``"3.13 USD/hour"`` per GPU); shares and rates are plain numbers or percent
 strings (``0.02`` or ``"2 %"``). Every figure in a market file comes with its source in the file.
 
->>> from rackplan.market import load_market
+>>> from rackplan.economics.market import load_market
 >>> m = load_market()                                   # the built-in 2025-11-13 market
 >>> m.btc_price
 <Quantity(98076.0, 'USD / BTC')>
@@ -29,7 +29,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from rackplan._io import (DATA_DIR, check_overrides, close_matches, load_toml, looks_like_path,
                          resolve, validate)
 from rackplan.errors import MarketError, UnitError
-from rackplan.profiles import Source
+from rackplan.facility.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
 
 __all__ = [

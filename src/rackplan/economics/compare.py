@@ -4,9 +4,9 @@
 >>> r = rackplan.compare()                    # Moses Lake, S21 XP Hyd vs GB300 NVL72, 5 years
 >>> r.winner, r.options["gpuaas"].npv.to("MUSD")                 # doctest: +SKIP
 
-The site is sized for each profile (:func:`rackplan.capacity.size`, ``power_max`` basis), then
-each option's monthly cash flows are built (:mod:`rackplan.mining`, :mod:`rackplan.gpuaas`,
-:mod:`rackplan.colocation`) and valued (:mod:`rackplan.finance`). The breakevens are exact:
+The site is sized for each profile (:func:`rackplan.facility.capacity.size`, ``power_max`` basis), then
+each option's monthly cash flows are built (:mod:`rackplan.economics.mining`, :mod:`rackplan.economics.gpuaas`,
+:mod:`rackplan.economics.colocation`) and valued (:mod:`rackplan.economics.finance`). The breakevens are exact:
 each option's NPV is linear in the BTC price, the GPU-hour price and the power price, so the
 price at which two NPVs meet is one division. ``docs/economics.md`` has the model and every
 default with its source.
@@ -28,17 +28,17 @@ import numpy as np
 
 from rackplan._args import overrides_mapping, whole_number
 from rackplan._io import close_matches
-from rackplan.capacity import SizingResult, check_reference, plant_pue, size
-from rackplan.colocation import colocation_months
+from rackplan.facility.capacity import SizingResult, check_reference, plant_pue, size
+from rackplan.economics.colocation import colocation_months
 from rackplan.errors import InputError, ProfileError
-from rackplan.finance import Financials, financials, margin, npv, yearly
-from rackplan.gpuaas import gpuaas_months
+from rackplan.economics.finance import Financials, financials, margin, npv, yearly
+from rackplan.economics.gpuaas import gpuaas_months
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
 from rackplan.kernels.scenario import PARAMS
-from rackplan.market import PER_GPU_SYSTEM, Market, load_market
-from rackplan.mining import hashcost, hashprice, mining_months, month_subsidy
-from rackplan.profiles import HardwareProfile, load_profile
-from rackplan.site import Site, load_site
+from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
+from rackplan.economics.mining import hashcost, hashprice, mining_months, month_subsidy
+from rackplan.facility.profiles import HardwareProfile, load_profile
+from rackplan.facility.site import Site, load_site
 from rackplan.units import Q_, Quantity, to_json
 
 __all__ = [

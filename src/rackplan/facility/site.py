@@ -3,10 +3,10 @@
 A site is a TOML file (or the id of a built-in one in ``rackplan/data/sites/``) read into a
 frozen :class:`Site`. Every quantity is a string with its unit (``"18 MW"``, ``"356 m"``,
 ``"40 degC"``, ``"10 K"``). A site gives either a fixed ``pue`` or a ``[cooling_plant]``
-from which :func:`rackplan.capacity.plant_pue` computes one; when both are given the fixed
+from which :func:`rackplan.facility.capacity.plant_pue` computes one; when both are given the fixed
 ``pue`` is used, so ``--set pue=1.3`` always works.
 
->>> from rackplan.site import load_site
+>>> from rackplan.facility.site import load_site
 >>> site = load_site("moses-lake", {"pue": 1.25})
 >>> (site.utility_power / site.pue).to("MW")
 <Quantity(14.4, 'megawatt')>

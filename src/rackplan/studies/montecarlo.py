@@ -150,13 +150,13 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
 
 def write(ds, out, source: str = "out"):
     """Write a Monte Carlo result: ``.nc`` and ``.json`` take the whole Dataset, ``.csv`` one
-    row per path (the distribution). Complete or not at all, as :func:`rackplan.studyio.write`
+    row per path (the distribution). Complete or not at all, as :func:`rackplan.studies.io.write`
     (which checks the path and the free space first, and turns I/O failures into one
     StudyError naming ``source``)."""
     from pathlib import Path
 
-    from rackplan.studyio import check_out
-    from rackplan.studyio import write as write_file
+    from rackplan.studies.io import check_out
+    from rackplan.studies.io import write as write_file
 
     path = check_out(out, source)
     if path.suffix.lower() == ".csv":
@@ -180,7 +180,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     Parameters
     ----------
     site, mining_profile, gpu_profile, market, years, overrides
-        As for :func:`rackplan.sweep.sweep`.
+        As for :func:`rackplan.studies.sweep.sweep`.
     paths : int
         Number of paths (1 to 1e8).
     seed : int
@@ -201,13 +201,13 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     -------
     xarray.Dataset
     """
-    from rackplan.compare import scenario_base
+    from rackplan.economics.compare import scenario_base
     from rackplan.kernels import montecarlo as kmc
     from rackplan.kernels import scenario as sc
 
     n = whole_number(paths, "paths", 1, MAX_PATHS, StudyError)
-    from rackplan.grid import check_years
-    from rackplan.studyio import budget_bytes, human_bytes
+    from rackplan.studies.grid import check_years
+    from rackplan.studies.io import budget_bytes, human_bytes
 
     budget = budget_bytes(memory_budget)
     need = 8.0 * (len(sc.OUTPUTS) + 1) * n
@@ -245,7 +245,7 @@ def _warn_results(out, sc, n: int) -> None:
     """Warnings about what the paths show: no unit fits; NPVs undefined on some paths."""
     import warnings
 
-    from rackplan.studyio import StudyWarning
+    from rackplan.studies.io import StudyWarning
 
     for column, what in (("units_mine", "no miner fits the site"),
                          ("units_gpu", "no GPU system fits the site")):

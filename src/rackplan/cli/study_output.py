@@ -1,0 +1,166 @@
+"""Printing the studies' results: the sweep and Monte Carlo summaries and breakeven surfaces,
+as tables, JSON or CSV. No computing here: the studies hand over their summaries
+(:func:`rackplan.studies.io.sweep_summary`, :func:`rackplan.studies.montecarlo.summary`) and
+surfaces (:func:`rackplan.studies.sweep.breakeven_surface`). A value that is not a finite
+number is ``null`` in JSON, an empty cell in CSV and ``n/a`` in a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from rackplan.cli.output import console, emit, format_number, value_and_unit
+from rackplan.errors import StudyError
+from rackplan.studies.io import OPTIONS, _json_array
+
+__all__ = ["print_sweep_summary", "print_montecarlo_summary", "print_surface",
+           "check_surface_table", "MAX_TABLE_CELLS"]
+
+
+def _cell(value) -> tuple[str, str]:
+    if value is None:
+        return "n/a", ""
+    return value_and_unit(value)
+
+
+def _emit(data: dict[str, Any], fmt: str, title: str) -> None:
+    emit(data, fmt, title)
+
+
+def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
+    """:func:`rackplan.studies.io.sweep_summary` on stdout: JSON and CSV as :func:`rackplan.cli.output.emit`
+    (``null``/empty for undefined figures), the table as three compact tables (grid, share of
+    the grid each option wins, ranges; ``n/a`` for undefined figures)."""
+    if fmt != "table":
+        _emit(data, fmt, "sweep")
+        return
+    from rich.table import Table
+
+    out = console()
+    grid = Table(title="sweep: grid", title_justify="left")
+    for col, just in (("input", "left"), ("from", "right"), ("to", "right"),
+                      ("unit", "left"), ("values", "right")):
+        grid.add_column(col, justify=just)
+    for name, axis in data["grid"].items():
+        if name == "scenarios":
+            continue
+        lo, unit = _cell(axis["from"])
+        hi, unit_hi = _cell(axis["to"])
+        grid.add_row(name, lo, hi, unit or unit_hi, f"{axis['values']:,}")
+    grid.add_row("scenarios", "", "", "", f"{data['grid']['scenarios']:,}")
+    out.print(grid)
+    if "share_won" in data:
+        won = Table(title="share of the grid where each option has the highest NPV",
+                    title_justify="left")
+        won.add_column("option")
+        won.add_column("share", justify="right")
+        won.add_column("unit")
+        for option, q in data["share_won"].items():
+            won.add_row(option, *_cell(q))
+        out.print(won)
+    ranges = Table(title="range over the grid", title_justify="left")
+    for col, just in (("output", "left"), ("min", "right"), ("mean", "right"),
+                      ("max", "right"), ("unit", "left")):
+        ranges.add_column(col, justify=just)
+    for name, stats in data["range"].items():
+        cells = [_cell(stats[s]) for s in ("min", "mean", "max")]
+        unit = next((c[1] for c in cells if c[1]), "")
+        ranges.add_row(name, *(c[0] for c in cells), unit)
+    out.print(ranges)
+
+
+def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
+    """:func:`rackplan.studies.montecarlo.summary` on stdout: JSON and CSV as
+    :func:`rackplan.cli.output.emit`; the table with one column per option."""
+    if fmt != "table":
+        _emit(data, fmt, "montecarlo")
+        return
+    from rich.table import Table
+
+    run = data["run"]
+    table = Table(title=f"Monte Carlo: {run['paths']:,} paths, seed {run['seed']}, "
+                        f"{run['years']} years", title_justify="left")
+    table.add_column("")
+    for option in OPTIONS:
+        table.add_column(option, justify="right")
+    table.add_column("unit")
+    for row in data[OPTIONS[0]]:
+        cells = [_cell(data[o][row]) for o in OPTIONS]
+        unit = next((c[1] for c in cells if c[1]), "")
+        table.add_row(row.replace("_", " "), *(c[0] for c in cells), unit)
+    console().print(table)
+
+
+#: Cells of a breakeven surface printed as a table at most (a wider grid is for CSV or JSON).
+MAX_TABLE_CELLS = 20_000
+
+
+def print_surface(da, fmt: str, file=None) -> None:
+    """A breakeven surface as a grid table (rows: y, columns: x), JSON or long CSV; a value
+    that is not a finite number is ``null``, an empty cell or ``n/a``. JSON and CSV are
+    written a row at a time."""
+    file = file or sys.stdout
+    ydim, xdim = da.dims
+    unit = da.attrs.get("units", "")
+    yu, xu = da[ydim].attrs.get("units", ""), da[xdim].attrs.get("units", "")
+    values = np.asarray(da.values, dtype=np.float64)
+    xs, ys = np.asarray(da[xdim].values, dtype=np.float64), np.asarray(da[ydim].values,
+                                                                     dtype=np.float64)
+    if fmt == "json":
+        head = {"solve_for": da.attrs.get("solve_for"), "unit": unit,
+                "x": {"name": xdim, "unit": xu}, "y": {"name": ydim, "unit": yu}}
+        file.write("{\n")
+        for key, value in head.items():
+            if isinstance(value, dict):
+                file.write(f'  {json.dumps(key)}: {{"name": {json.dumps(value["name"])}, '
+                           f'"unit": {json.dumps(value["unit"])}, "values": ')
+                _json_array(file, xs if key == "x" else ys)
+                file.write("},\n")
+            else:
+                file.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
+        file.write('  "values": [')
+        for i in range(values.shape[0]):
+            file.write(",\n    " if i else "\n    ")
+            _json_array(file, values[i])
+        file.write("\n  ]\n}\n")
+        return
+    if fmt == "csv":
+        w = csv.writer(file, lineterminator="\n")
+        w.writerow([f"{ydim} [{yu}]", f"{xdim} [{xu}]", f"{da.name} [{unit}]"])
+        for i, yv in enumerate(ys):
+            for j, xv in enumerate(xs):
+                v = values[i, j]
+                w.writerow([repr(float(yv)), repr(float(xv)),
+                            repr(float(v)) if math.isfinite(v) else ""])
+        return
+    if values.size > MAX_TABLE_CELLS:
+        raise StudyError(f"{values.size:,} values are too many for a table (at most "
+                         f"{MAX_TABLE_CELLS:,}): use --format csv or json, or --out",
+                         source="--format")
+    from rich.table import Table
+
+    what = da.attrs.get("long_name", da.name)
+    table = Table(title=f"{what} [{unit}]; rows {ydim} [{yu}], columns {xdim} [{xu}]",
+                  title_justify="left")
+    table.add_column(f"{ydim} \\ {xdim}", justify="right")
+    for xv in xs:
+        table.add_column(format_number(float(xv)), justify="right")
+    for i, yv in enumerate(ys):
+        table.add_row(format_number(float(yv)),
+                      *[format_number(float(v)) if math.isfinite(v) else "n/a"
+                        for v in values[i]])
+    console().print(table)
+
+
+def check_surface_table(n_cells: int, fmt: str) -> None:
+    """Refuse, before computing, a breakeven surface too large to print as a table."""
+    if fmt == "table" and n_cells > MAX_TABLE_CELLS:
+        raise StudyError(f"{n_cells:,} values are too many for a table (at most "
+                         f"{MAX_TABLE_CELLS:,}): use --format csv or json, or --out",
+                         source="--format")
