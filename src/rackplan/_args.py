@@ -14,18 +14,9 @@ import math
 import numbers
 from typing import Any, Mapping
 
-from rackplan.errors import InputError
+from rackplan.errors import InputError, shown
 
-__all__ = ["whole_number", "real_number", "overrides_mapping", "shorten", "MAX_SHOWN"]
-
-#: Characters of a user's value echoed in an error line; the rest is cut ("…").
-MAX_SHOWN = 60
-
-
-def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
-    """``repr(value)``, cut to ``limit`` characters: an error line never echoes a huge value."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+__all__ = ["whole_number", "real_number", "overrides_mapping"]
 
 
 def whole_number(value: Any, source: str, lo: int, hi: int,
@@ -35,15 +26,15 @@ def whole_number(value: Any, source: str, lo: int, hi: int,
     ``True``/``False`` are refused (a flag is not a count), as are arrays, NaN and infinity.
     """
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
-        raise error(f"{shorten(value)} is not a whole number from {lo:,} to {hi:,}",
+        raise error(f"{shown(value)} is not a whole number from {lo:,} to {hi:,}",
                     source=source)
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise error(f"{shorten(value)} is not a whole number from {lo:,} to {hi:,}",
+        raise error(f"{shown(value)} is not a whole number from {lo:,} to {hi:,}",
                     source=source) from None
     if not math.isfinite(number) or not number.is_integer() or not lo <= number <= hi:
-        raise error(f"must be a whole number from {lo:,} to {hi:,}, got {shorten(value)}",
+        raise error(f"must be a whole number from {lo:,} to {hi:,}, got {shown(value)}",
                     source=source)
     return int(number)
 
@@ -52,15 +43,15 @@ def real_number(value: Any, source: str, lo: float = -math.inf, hi: float = math
                 error: type[InputError] = InputError) -> float:
     """``value`` as a finite float in ``[lo, hi]`` (an int, a float or a numeric string)."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
-        raise error(f"{shorten(value)} is not a number", source=source)
+        raise error(f"{shown(value)} is not a number", source=source)
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise error(f"{shorten(value)} is not a number", source=source) from None
+        raise error(f"{shown(value)} is not a number", source=source) from None
     if not math.isfinite(number):
-        raise error(f"{shorten(value)} is not a finite number", source=source)
+        raise error(f"{shown(value)} is not a finite number", source=source)
     if not lo <= number <= hi:
-        raise error(f"must be from {lo:g} to {hi:g}, got {shorten(value)}", source=source)
+        raise error(f"must be from {lo:g} to {hi:g}, got {shown(value)}", source=source)
     return number
 
 
@@ -89,7 +80,7 @@ def overrides_mapping(overrides: Any, source: str = "overrides") -> dict[str, An
     result: dict[str, Any] = {}
     for name, value in overrides.items():
         if not isinstance(name, str) or not name.strip():
-            raise InputError(f"field names are strings, got {shorten(name)}", source=source)
+            raise InputError(f"field names are strings, got {shown(name)}", source=source)
         if not _is_scalar_value(value):
             several = "--vary with rackplan sweep" if from_cli else "rackplan.sweep"
             raise InputError(f"one value is expected (a number, a quantity string such as "

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from rackplan._args import overrides_mapping, shorten
+from rackplan._args import overrides_mapping
 from rackplan.facility.coolant import air_density, coolant_properties
-from rackplan.errors import InputError, SiteError
+from rackplan.errors import InputError, SiteError, shown
 from rackplan.kernels import capacity as kernels
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site, plant_overheads
@@ -209,7 +209,7 @@ def check_reference(value: Any, name: str, model: type, *, optional: bool = Fals
     if isinstance(value, (str, Path, model)):
         return value
     raise InputError(f"must be a built-in id, a path to a TOML file or a {model.__name__}, "
-                     f"got {shorten(value)}", source=name)
+                     f"got {shown(value)}", source=name)
 
 
 def plant_pue(site: Site, liquid_fraction: float) -> float:
@@ -257,7 +257,7 @@ def size(site: str | Path | Site = "moses-lake",
         values); design shortfalls are warnings in the result instead.
     """
     if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max' or 'typical', got {shorten(basis)}", source="basis")
+        raise InputError(f"must be 'max' or 'typical', got {shown(basis)}", source="basis")
     overrides = overrides_mapping(overrides)
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)

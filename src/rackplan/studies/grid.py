@@ -29,8 +29,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rackplan._args import shorten, whole_number
-from rackplan.errors import InputError, StudyError
+from rackplan._args import whole_number
+from rackplan.errors import InputError, StudyError, shown
 
 __all__ = ["Axis", "Grid", "make_grid", "parse_axis", "parse_spec", "linspace_piece",
            "ALIASES", "MAX_VALUES"]
@@ -181,7 +181,7 @@ def _number(text: str, name: str, unit: str) -> float:
 
 
 def _count(text: Any, name: str) -> int:
-    bad = StudyError(f"step count {shorten(text)} is not a whole number", source=_source(name))
+    bad = StudyError(f"step count {shown(text)} is not a whole number", source=_source(name))
     if isinstance(text, bool) or not isinstance(text, (numbers.Real, str)):
         raise bad
     try:
@@ -193,7 +193,7 @@ def _count(text: Any, name: str) -> int:
     if n <= 0:
         raise StudyError(f"step count must be positive, got {int(n)}", source=_source(name))
     if n > MAX_VALUES:
-        raise StudyError(f"step count {shorten(text)} is more than {MAX_VALUES:.0e} values",
+        raise StudyError(f"step count {shown(text)} is more than {MAX_VALUES:.0e} values",
                          source=_source(name))
     return int(n)
 
@@ -205,15 +205,15 @@ def _one(v: Any, name: str, unit: str) -> float:
         return _number(v, name, unit)
     if isinstance(v, Quantity):
         if getattr(v.magnitude, "ndim", 0) != 0:
-            raise StudyError(f"{shorten(v)} is not one value", source=_source(name))
+            raise StudyError(f"{shown(v)} is not one value", source=_source(name))
         try:
             return float(v.m_as(unit))
         except Exception as exc:
-            raise StudyError(f"{shorten(v)} is not in a unit convertible to {unit} ({exc})",
+            raise StudyError(f"{shown(v)} is not in a unit convertible to {unit} ({exc})",
                              source=_source(name)) from None
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.integer,
                                                              np.floating)):
-        raise StudyError(f"{shorten(v)} is not a number", source=_source(name))
+        raise StudyError(f"{shown(v)} is not a number", source=_source(name))
     return float(v)
 
 
@@ -239,7 +239,7 @@ def parse_spec(name: str, spec: Any, unit: str) -> Axis:
         if ":" in text:
             parts = text.split(":")
             if len(parts) != 3 or not all(p.strip() for p in parts):
-                raise StudyError(f"{shorten(spec)} is not start:stop:n", source=_source(name))
+                raise StudyError(f"{shown(spec)} is not start:stop:n", source=_source(name))
             spec = (parts[0], parts[1], parts[2])
         else:
             values = [_one(v, name, unit) for v in text.split(",") if v.strip()]
@@ -248,7 +248,7 @@ def parse_spec(name: str, spec: Any, unit: str) -> Axis:
             return Axis(name, unit, listed=_finite(np.asarray(values, dtype=np.float64), name))
     if isinstance(spec, tuple):
         if len(spec) != 3:
-            raise StudyError(f"a range is (start, stop, n), got {shorten(spec)}",
+            raise StudyError(f"a range is (start, stop, n), got {shown(spec)}",
                              source=_source(name))
         start, stop, n = _one(spec[0], name, unit), _one(spec[1], name, unit), _count(spec[2],
                                                                                      name)
@@ -262,7 +262,7 @@ def parse_spec(name: str, spec: Any, unit: str) -> Axis:
         try:
             mags = np.atleast_1d(np.asarray(spec.m_as(unit), dtype=np.float64)).ravel()
         except Exception as exc:
-            raise StudyError(f"{shorten(spec)} is not in a unit convertible to {unit} ({exc})",
+            raise StudyError(f"{shown(spec)} is not in a unit convertible to {unit} ({exc})",
                              source=_source(name)) from None
         if not mags.size:
             raise StudyError("empty range", source=_source(name))
@@ -271,12 +271,12 @@ def parse_spec(name: str, spec: Any, unit: str) -> Axis:
         values = np.ascontiguousarray(spec, dtype=np.float64).ravel()
     else:
         if isinstance(spec, (Mapping, set, frozenset, bytes)):
-            raise StudyError(f"{shorten(spec)} is not a list of values or a range",
+            raise StudyError(f"{shown(spec)} is not a list of values or a range",
                              source=_source(name))
         try:
             items = list(np.atleast_1d(np.asarray(spec, dtype=object)).ravel())
         except Exception:
-            raise StudyError(f"{shorten(spec)} is not a list of values or a range",
+            raise StudyError(f"{shown(spec)} is not a list of values or a range",
                              source=_source(name)) from None
         values = np.asarray([_one(v, name, unit) for v in items], dtype=np.float64)
     if not values.size:
@@ -374,7 +374,7 @@ def _resolve_name(name: str, params: tuple[str, ...], users: Mapping[str, str]) 
 
     known = sorted(set(users) | set(params) | {a for a in ALIASES if _alias_ok(a, params)})
     hint = close_matches(name, known)
-    msg = f"unknown input {shorten(name)}"
+    msg = f"unknown input {shown(name)}"
     msg += f"; did you mean {hint}?" if hint else f"; inputs that can vary: {', '.join(known)}"
     raise StudyError(msg, source="vary")
 
@@ -405,7 +405,7 @@ def check_vary(vary: Any, source: str = "vary") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, spec in vary.items():
         if not isinstance(name, str) or not name.strip():
-            raise StudyError(f"input names are strings, got {shorten(name)}", source=source)
+            raise StudyError(f"input names are strings, got {shown(name)}", source=source)
         out[name.strip()] = spec
     return out
 

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from rackplan.errors import RackplanError, StudyError
+from rackplan.errors import RackplanError, StudyError, shown
 
 __all__ = ["parse_bytes", "budget_bytes", "physical_memory", "available_memory",
            "human_bytes", "progress_bar", "dask_progress", "connect", "use_scheduler",
@@ -94,12 +94,11 @@ def available_memory() -> float | None:
 def parse_bytes(budget: Any, source: str = "memory_budget") -> float:
     """An amount of memory [byte] from ``"2 GB"``, ``"512 MiB"`` or a number of bytes: finite
     and positive (not checked against the machine; see :func:`budget_bytes`)."""
-    from rackplan._args import shorten
     from rackplan.units import Quantity, parse_quantity
 
     if isinstance(budget, bool) or not isinstance(budget, (int, float, str, Quantity,
                                                            np.integer, np.floating)):
-        raise StudyError(f"{shorten(budget)} is not an amount of memory such as '2 GB'",
+        raise StudyError(f"{shown(budget)} is not an amount of memory such as '2 GB'",
                          source=source)
     if isinstance(budget, (int, float, np.integer, np.floating)):
         value = float(budget)
@@ -109,11 +108,11 @@ def parse_bytes(budget: Any, source: str = "memory_budget") -> float:
                                                                                   "ibyte")
             value = float(parse_quantity(text, "byte").magnitude)
         except Exception:
-            raise StudyError(f"{shorten(budget)} is not an amount of memory such as '2 GB'",
+            raise StudyError(f"{shown(budget)} is not an amount of memory such as '2 GB'",
                              source=source) from None
     if not math.isfinite(value) or not value > 0:
         raise StudyError(f"must be a positive amount of memory such as '2 GB', got "
-                         f"{shorten(budget)}", source=source)
+                         f"{shown(budget)}", source=source)
     return value
 
 
@@ -389,15 +388,14 @@ def check_out(out: Any, source: str = "out") -> Path:
     """``out`` as a :class:`Path` a result can be written to, or a StudyError naming
     ``source``: the suffix is ``.nc``, ``.csv`` or ``.json``; it is not a folder or a
     device; its folder exists, and a file can be made there (tried, then removed)."""
-    from rackplan._args import shorten
 
     if isinstance(out, bytes) or not isinstance(out, (str, os.PathLike)):
-        raise StudyError(f"{shorten(out)} is not a file name", source=source)
+        raise StudyError(f"{shown(out)} is not a file name", source=source)
     text = os.fspath(out)
     if not isinstance(text, str) or not text.strip():
         raise StudyError("empty file name", source=source)
     if "\x00" in text:
-        raise StudyError(f"{shorten(text)}: a file name cannot hold a NUL character",
+        raise StudyError(f"{shown(text)}: a file name cannot hold a NUL character",
                          source=source)
     path = Path(text)
     fmt = path.suffix.lower().lstrip(".")

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from rackplan._args import overrides_mapping, shorten, whole_number
-from rackplan.errors import StudyError
+from rackplan._args import overrides_mapping, whole_number
+from rackplan.errors import StudyError, shown
 
 __all__ = ["montecarlo", "summary", "write", "shock_vector", "DEFAULTS", "PERCENTILES"]
 
@@ -86,9 +86,9 @@ def _fraction(name: str, value: Any, lo: float, hi: float, *, hi_open=False) -> 
 
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, str, Quantity, np.integer, np.floating)):
-        raise StudyError(f"{shorten(value)} is not a number", source=name)
+        raise StudyError(f"{shown(value)} is not a number", source=name)
     if isinstance(value, Quantity) and getattr(value.magnitude, "ndim", 0) != 0:
-        raise StudyError(f"{shorten(value)} is not one number", source=name)
+        raise StudyError(f"{shown(value)} is not one number", source=name)
     v = None
     if isinstance(value, str):
         try:
@@ -101,7 +101,7 @@ def _fraction(name: str, value: Any, lo: float, hi: float, *, hi_open=False) -> 
         except Exception as exc:
             raise StudyError(str(exc), source=name) from None
     if not math.isfinite(v):
-        raise StudyError(f"{shorten(value)} is not a finite number", source=name)
+        raise StudyError(f"{shown(value)} is not a finite number", source=name)
     if not (lo <= v and (v < hi if hi_open else v <= hi)):
         raise StudyError(f"{v:g} is outside {lo:g} to {hi:g}"
                          + (f" ({hi:g} excluded)" if hi_open else ""), source=name)
@@ -219,7 +219,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     years_i = check_years(years)
     overrides = overrides_mapping(overrides, "overrides")
     if not isinstance(keep_paths, (bool, np.bool_)):
-        raise StudyError(f"must be True or False, got {shorten(keep_paths)}",
+        raise StudyError(f"must be True or False, got {shown(keep_paths)}",
                          source="keep_paths")
     settings = dict(btc_drift=btc_drift, btc_volatility=btc_volatility,
                     difficulty_volatility=difficulty_volatility,

@@ -32,8 +32,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from rackplan._args import shorten, whole_number
-from rackplan.errors import StudyError
+from rackplan._args import whole_number
+from rackplan.errors import StudyError, shown
 from rackplan.studies.grid import (ALIASES, Grid, check_vary, check_years, make_grid, parse_axis,
                            parse_grid)
 from rackplan.studies.io import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, check_out,
@@ -171,14 +171,14 @@ def _select_outputs(outputs: Iterable[str] | None, sc) -> list[str]:
     try:
         chosen = list(outputs)
     except TypeError:
-        raise StudyError(f"must be a list of output names, got {shorten(outputs)}",
+        raise StudyError(f"must be a list of output names, got {shown(outputs)}",
                          source="outputs") from None
     from rackplan._io import close_matches
 
     for o in chosen:
         if not isinstance(o, str) or o not in all_out:
             hint = close_matches(o, all_out) if isinstance(o, str) else ""
-            raise StudyError(f"unknown output {shorten(o)}" + (f"; did you mean {hint}?" if hint
+            raise StudyError(f"unknown output {shown(o)}" + (f"; did you mean {hint}?" if hint
                              else f"; outputs: {', '.join(all_out)}"), source="outputs")
     if not chosen:
         raise StudyError("no outputs chosen", source="outputs")
@@ -202,22 +202,22 @@ def _parse_chunks(chunks: Any) -> tuple[str, Any]:
         try:
             return "given", whole_number(text, "chunks", 1, 10**15, StudyError)
         except StudyError:
-            raise StudyError(f"{hint}, got {shorten(chunks)}", source="chunks") from None
+            raise StudyError(f"{hint}, got {shown(chunks)}", source="chunks") from None
     if isinstance(chunks, Mapping):
         sizes = {}
         for name, size in chunks.items():
             if not isinstance(name, str):
-                raise StudyError(f"{hint}; {shorten(name)} is not a dimension name",
+                raise StudyError(f"{hint}; {shown(name)} is not a dimension name",
                                  source="chunks")
             sizes[name] = whole_number(size, f"chunks[{name!r}]", 1, 10**15, StudyError)
         return "given", sizes
     if isinstance(chunks, bool) or not isinstance(chunks, (int, float, np.integer,
                                                            np.floating)):
-        raise StudyError(f"{hint}, got {shorten(chunks)}", source="chunks")
+        raise StudyError(f"{hint}, got {shown(chunks)}", source="chunks")
     try:
         return "given", whole_number(chunks, "chunks", 1, 10**15, StudyError)
     except StudyError:
-        raise StudyError(f"{hint}, got {shorten(chunks)}", source="chunks") from None
+        raise StudyError(f"{hint}, got {shown(chunks)}", source="chunks") from None
 
 
 def _auto_chunks(shape: tuple[int, ...], point_bytes: float, chunk_bytes: float) -> tuple[int, ...]:
@@ -467,12 +467,12 @@ def _check_client(client):
         return
     if not hasattr(client, "submit") or not hasattr(client, "nthreads"):
         raise StudyError(f"must be a dask.distributed Client or a scheduler address, got "
-                         f"{shorten(client)}", source="client")
+                         f"{shown(client)}", source="client")
 
 
 def _flag(value: Any, source: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise StudyError(f"must be True or False, got {shorten(value)}", source=source)
+        raise StudyError(f"must be True or False, got {shown(value)}", source=source)
     return bool(value)
 
 
@@ -644,7 +644,7 @@ def _axis_arg(arg: Any, label: str) -> tuple[str, Any]:
         name, spec = arg
     if not isinstance(name, str) or not name.strip():
         raise StudyError(f"must be NAME=start:stop:n, {{name: values}} or (name, values); "
-                         f"got {shorten(arg)}", source=label)
+                         f"got {shown(arg)}", source=label)
     return name.strip(), spec
 
 
@@ -710,7 +710,7 @@ def breakeven_surface(site=None, mining_profile=None, gpu_profile=None, market=N
         from rackplan._io import close_matches
 
         hint = close_matches(solve_for, solvable) if isinstance(solve_for, str) else ""
-        raise StudyError(f"cannot solve for {shorten(solve_for)}" + (f"; did you mean {hint}?"
+        raise StudyError(f"cannot solve for {shown(solve_for)}" + (f"; did you mean {hint}?"
                          if hint else "") + f" (solvable: {', '.join(solvable)})",
                          source="solve_for")
     if solve_for in (xname, yname):
