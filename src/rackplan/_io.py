@@ -25,6 +25,7 @@ __all__ = [
     "format_validation_error",
     "parse_override",
     "apply_overrides",
+    "model_input",
     "check_overrides",
     "close_matches",
     "resolve",
@@ -293,6 +294,22 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any],
             target = nxt
         target[[head, *rest][-1]] = value
     return result, leftover
+
+
+def model_input(model: BaseModel, skip: Iterable[str] = ("id",)) -> dict[str, Any]:
+    """A model back to the input dict it came from (quantities stay quantities; unset
+    optional fields and the ``skip`` fields left out), for overrides to be applied to it."""
+    out: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name in skip or value is None:
+            continue
+        if isinstance(value, BaseModel):
+            value = model_input(value, ())
+        elif isinstance(value, list):
+            value = [model_input(v, ()) if isinstance(v, BaseModel) else v for v in value]
+        out[name] = value
+    return out
 
 
 def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:

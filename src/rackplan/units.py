@@ -54,7 +54,7 @@ from rackplan.errors import UnitError, shown
 
 __all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "FractionField",
            "CountField",
-           "format_unit", "to_json", "DEFINITIONS", "MAX_TEXT_CHARS", "MAX_UNIT_CHARS",
+           "format_unit", "to_json", "finite_or_none", "DEFINITIONS", "MAX_TEXT_CHARS", "MAX_UNIT_CHARS",
            "MAX_UNIT_FACTORS", "MAX_UNIT_EXPONENT", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
 
 #: The unit definitions of the registry, in pint's definition-file syntax. Taken from pint's
@@ -523,8 +523,18 @@ def _format_unit(text: str) -> str:
 
 
 def to_json(q: pint.Quantity) -> dict[str, Any]:
-    """``{"value": <float>, "unit": "<pint unit string>"}``, the JSON form of every quantity."""
-    return {"value": float(q.magnitude), "unit": format_unit(q.units)}
+    """``{"value": <float>, "unit": "<pint unit string>"}``, the JSON form of every quantity
+    (``null`` for a value that is not a finite number)."""
+    return {"value": finite_or_none(q.magnitude), "unit": format_unit(q.units)}
+
+
+def finite_or_none(x: Any) -> float | None:
+    """``x`` as a float, or ``None`` where it is not a finite number (JSON has no NaN)."""
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _bounds_checker(unit: str, gt, ge, lt, le):

@@ -39,7 +39,7 @@ from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
 from rackplan.economics.mining import hashcost, hashprice, mining_months, month_subsidy
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
-from rackplan.units import Q_, Quantity, to_json
+from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
 __all__ = [
     "compare",
@@ -378,20 +378,12 @@ _LONG = {
 }
 
 
-def _finite(x: Any) -> float | None:
-    try:
-        f = float(x)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _q_json(q: Quantity) -> dict[str, Any] | None:
     """``{"value", "unit"}``, or ``None`` for a figure that is not a finite number (an array
     magnitude keeps its shape, its non-finite entries ``None``)."""
     mag = q.magnitude
     if np.ndim(mag) == 0:
-        f = _finite(mag)
+        f = finite_or_none(mag)
         return None if f is None else {**to_json(q), "value": f}
     values = np.asarray(mag, dtype=float)
     return {"value": [None if not math.isfinite(v) else float(v) for v in values.ravel()],
@@ -413,7 +405,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return _finite(value)
+        return finite_or_none(value)
     return value
 
 

@@ -27,7 +27,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
                       field_validator, model_validator)
 
 from rackplan._io import (DATA_DIR, check_overrides, close_matches, load_toml, looks_like_path,
-                         resolve, validate)
+                         model_input, resolve, validate)
 from rackplan.errors import MarketError, UnitError
 from rackplan.facility.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
@@ -282,7 +282,9 @@ def load_market(ref: str | Path | Market | None = None,
     if isinstance(ref, Market):
         if not overrides:
             return ref
-        data, source, market_id = _as_input(ref), ref.id or "market", ref.id
+        # difficulty is always set; network_hashrate is derived from it
+        data = model_input(ref, skip=("id", "network_hashrate"))
+        source, market_id = ref.id or "market", ref.id
     else:
         path = resolve(ref, markets_dir(), "market", MarketError)
         # errors name the file as the user wrote it ("./2025-11-13", not "2025-11-13")
@@ -335,15 +337,3 @@ def _apply(data: dict[str, Any], overrides: Mapping[str, Any],
             data.pop("difficulty", None)
         data[head] = value
     return data
-
-
-def _as_input(market: Market) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in Market.model_fields:
-        if name in ("id", "network_hashrate"):  # difficulty is always set
-            continue
-        value = getattr(market, name)
-        if name == "sources":
-            value = [s.model_dump() for s in value]
-        out[name] = value
-    return out

@@ -26,7 +26,7 @@ from rackplan.errors import InputError, SiteError, shown
 from rackplan.kernels import capacity as kernels
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site, plant_overheads
-from rackplan.units import Q_, Quantity, to_json
+from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
 __all__ = ["size", "plant_pue", "SizingResult", "BASES", "check_reference"]
 
@@ -173,20 +173,12 @@ class SizingResult:
         return xr.Dataset(data_vars, attrs=attrs)
 
 
-def _finite(x: Any) -> float | None:
-    try:
-        f = float(x)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _jsonable(value: Any) -> Any:
     """JSON-ready copy: quantities ``{"value", "unit"}``, NaN and infinity ``None``."""
     if isinstance(value, Quantity):
         mag = value.magnitude
         if getattr(mag, "ndim", 0) == 0 and not isinstance(mag, (list, tuple)):
-            f = _finite(mag)
+            f = finite_or_none(mag)
             return None if f is None else {**to_json(value), "value": f}
         return {"value": _jsonable(list(getattr(mag, "tolist", lambda: mag)())),
                 "unit": to_json(Q_(1.0, value.units))["unit"]}
@@ -197,7 +189,7 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # a NumPy scalar
         value = value.item()
     if isinstance(value, float):
-        return _finite(value)
+        return finite_or_none(value)
     return value
 
 

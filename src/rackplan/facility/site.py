@@ -25,7 +25,7 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, close_matches, load_toml,
-                         looks_like_path, resolve, validate)
+                         looks_like_path, model_input, resolve, validate)
 from rackplan.errors import SiteError
 from rackplan.units import FractionField, QuantityField
 
@@ -257,7 +257,7 @@ def load_site(ref: str | Path | Site = "moses-lake",
     if isinstance(ref, Site):
         if not overrides:
             return ref
-        data, source, site_id = _as_input(ref), ref.id or "site", ref.id
+        data, source, site_id = model_input(ref), ref.id or "site", ref.id
     else:
         path = resolve(ref, sites_dir(), "site", SiteError)
         # errors name the file as the user wrote it ("./moses-lake", not "moses-lake")
@@ -282,16 +282,3 @@ def load_site(ref: str | Path | Site = "moses-lake",
             raise SiteError(exc.message, source="--set", field=exc.field) from None
         raise
     return site.model_copy(update={"id": site_id})
-
-
-def _as_input(model: BaseModel) -> dict[str, Any]:
-    """A model back to the input dict it came from (quantities stay quantities)."""
-    out: dict[str, Any] = {}
-    for name in type(model).model_fields:
-        if name == "id":
-            continue
-        value = getattr(model, name)
-        if value is None:
-            continue
-        out[name] = _as_input(value) if isinstance(value, BaseModel) else value
-    return out

@@ -502,25 +502,6 @@ def _trial_value(model, field_name: str, value: float, unit: str):
     return Q_(float(value), unit)
 
 
-def _model_input(model) -> dict[str, Any]:
-    """A model back to the input dict it came from (quantities stay quantities)."""
-    from pydantic import BaseModel
-
-    out: dict[str, Any] = {}
-    for name in type(model).model_fields:
-        if name == "id":
-            continue
-        value = getattr(model, name)
-        if value is None:
-            continue
-        if isinstance(value, BaseModel):
-            value = _model_input(value)
-        elif isinstance(value, list):
-            value = [_model_input(v) if isinstance(v, BaseModel) else v for v in value]
-        out[name] = value
-    return out
-
-
 @dataclass
 class _Target:
     axis: Axis
@@ -623,12 +604,12 @@ class _Checker:
         return self._profiles[which]
 
     def _check_profile(self, which: str, items) -> None:
-        from rackplan._io import validate
+        from rackplan._io import model_input, validate
         from rackplan.errors import ProfileError
         from rackplan.facility.profiles import HardwareProfile
 
         profile = self._profile(which)
-        data = _model_input(profile)
+        data = model_input(profile)
         for t, v in items:
             data[t.field] = _trial_value(HardwareProfile, t.field, v, t.axis.unit)
         for follower, leader in PROFILE_FOLLOWERS.get(which, {}).items():
