@@ -26,6 +26,7 @@ __all__ = [
     "parse_override",
     "apply_overrides",
     "model_input",
+    "read_reference",
     "check_overrides",
     "close_matches",
     "resolve",
@@ -294,6 +295,19 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any],
             target = nxt
         target[[head, *rest][-1]] = value
     return result, leftover
+
+
+def read_reference(ref: str | Path, folder: Path, kind: str, error: type[InputError]
+                   ) -> tuple[dict[str, Any], str, str]:
+    """Read a built-in id or a user's file (:func:`resolve`, :func:`load_toml`) as
+    ``(data, source, id)``: ``source`` names the file as the user wrote it ("./moses-lake",
+    not the built-in's full path); the id is the file's stem, so the file may not set one."""
+    path = resolve(ref, folder, kind, error)
+    source = ref if isinstance(ref, str) and looks_like_path(ref) else str(path)
+    data = load_toml(path, error, source=source)
+    if "id" in data:
+        raise error("unknown field (the id is the file name)", source=source, field="id")
+    return data, source, path.stem
 
 
 def model_input(model: BaseModel, skip: Iterable[str] = ("id",)) -> dict[str, Any]:

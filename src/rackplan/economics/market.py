@@ -26,8 +26,8 @@ from typing import Annotated, Any, Mapping
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from rackplan._io import (DATA_DIR, check_overrides, close_matches, load_toml, looks_like_path,
-                         model_input, resolve, validate)
+from rackplan._io import (DATA_DIR, check_overrides, close_matches, model_input, read_reference,
+                         validate)
 from rackplan.errors import MarketError, UnitError
 from rackplan.facility.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
@@ -286,14 +286,7 @@ def load_market(ref: str | Path | Market | None = None,
         data = model_input(ref, skip=("id", "network_hashrate"))
         source, market_id = ref.id or "market", ref.id
     else:
-        path = resolve(ref, markets_dir(), "market", MarketError)
-        # errors name the file as the user wrote it ("./2025-11-13", not "2025-11-13")
-        source = ref if isinstance(ref, str) and looks_like_path(ref) else str(path)
-        market_id = path.stem
-        data = load_toml(path, MarketError, source=source)
-        if "id" in data:
-            raise MarketError("unknown field (the id is the file name)", source=source,
-                              field="id")
+        data, source, market_id = read_reference(ref, markets_dir(), "market", MarketError)
     overridden: set[str] = set()
     if overrides:
         data = _apply(data, overrides, gpu_system)

@@ -24,8 +24,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, close_matches, load_toml,
-                         looks_like_path, model_input, resolve, validate)
+from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, close_matches, model_input,
+                         read_reference, validate)
 from rackplan.errors import SiteError
 from rackplan.units import FractionField, QuantityField
 
@@ -259,13 +259,7 @@ def load_site(ref: str | Path | Site = "moses-lake",
             return ref
         data, source, site_id = model_input(ref), ref.id or "site", ref.id
     else:
-        path = resolve(ref, sites_dir(), "site", SiteError)
-        # errors name the file as the user wrote it ("./moses-lake", not "moses-lake")
-        source = ref if isinstance(ref, str) and looks_like_path(ref) else str(path)
-        site_id = path.stem
-        data = load_toml(path, SiteError, source=source)
-        if "id" in data:
-            raise SiteError("unknown field (the id is the file name)", source=source, field="id")
+        data, source, site_id = read_reference(ref, sites_dir(), "site", SiteError)
     overridden: set[str] = set()
     if overrides:
         data, leftover = apply_overrides(data, overrides, Site)
