@@ -9,7 +9,7 @@ or how many paths run, and the NumPy twin draws the same numbers vectorized.
 Normals: the ziggurat method (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8)) in Doornik's
 ZIGNOR form (2005, "An improved ziggurat method to generate normal random samples"): 128
 layers; the layer comes from the low 7 bits of a draw and the value from its top 53 bits (no
-correlation between the two). About 99 % of normals cost one draw, a multiply and a compare;
+correlation between the two). About 97 % of normals cost one draw, a multiply and a compare;
 the rest take a wedge or tail step with ``exp`` or ``log`` and more draws. Normal number ``j``
 of a stream owns the draws ``[64 j, 64 j + 64)``, so rejections never shift other normals.
 :func:`ndtri` (the AS241 inverse normal CDF, as in Python's ``statistics.NormalDist``) is the
@@ -22,6 +22,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from llvmlite import ir as llvmir
+from numba import types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
 
 from rackplan._jit import njit
 
@@ -56,6 +60,11 @@ def _tables():
 
 
 _ZX, _ZR = _tables()
+# f1 / f0 in a layer's wedge test, exp((x_i**2 - x_{i+1}**2) / 2) (layer 0 has no wedge)
+_ZC = np.exp(0.5 * (_ZX[:-1] ** 2 - _ZX[1:] ** 2))
+# from the first draw of a normal to that of the next: 64 GOLDEN, modulo 2**64
+_NORMAL_STEP = np.uint64(DRAWS_PER_NORMAL * int(GOLDEN) % 2**64)
+_WEDGE_MARGIN = 2.0**-30  # ~1e-9: far above the fast wedge test's error (~1e-14)
 
 
 # --- uniforms -----------------------------------------------------------------------------------
@@ -85,6 +94,83 @@ def _bits(key, draw):
 def uniform(key, draw):
     """Uniform number ``draw`` of stream ``key``: a float64 in (0, 1)."""
     return (float(_bits(key, draw) >> _S11) + 0.5) * _TWO_M53
+
+
+# --- exp ------------------------------------------------------------------------------------------
+
+# exp by Cody-Waite reduction (fdlibm's split of ln 2) to |r| <= ln(2)/2, a polynomial for e**r
+# evaluated by Horner's rule with fused multiply-adds, times 2**m built in the exponent bits: no
+# call to libm, so LLVM vectorizes the loop. The polynomial is e**r's Chebyshev series on
+# |r| <= 1.001 ln(2)/2 (coefficients 2 I_k(a), modified Bessel functions) cut after degree 11,
+# in powers of r, computed in exact rational arithmetic and rounded to float64: truncation
+# error 3.1e-18, near the minimax polynomial's, where the Taylor polynomial needs degree 13.
+# Within 1 ulp of NumPy's exp (tested).
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_COEF = np.array([  # highest power first
+    2.5114995951301997e-08, 2.7632791582662336e-07, 2.7557224578181578e-06,
+    2.4801485070974322e-05, 0.000198412699096288, 0.0013888888952699812,
+    0.008333333333309335, 0.04166666666648665, 0.16666666666666702, 0.5000000000000019, 1.0,
+    1.0])
+_SHIFTER = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer, kept in the low bits
+_EXP_BIAS = 1023 - 0x4338000000000000  # _SHIFTER's bits taken away, the exponent's bias added
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """``a * b + c`` rounded once (``llvm.fma``: one instruction on x86-64 CPUs with FMA3, Intel
+    since Haswell and AMD since Piledriver; elsewhere LLVM calls libm's ``fma``)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        f64 = llvmir.DoubleType()
+        fn = cgutils.get_or_insert_function(builder.module, llvmir.FunctionType(f64, [f64] * 3),
+                                            "llvm.fma.f64")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@intrinsic
+def _int_bits(typingctx, x):
+    """The bits of float64 ``x`` as an int64."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvmir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _float_of_bits(typingctx, b):
+    """The float64 whose bits are int64 ``b``."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvmir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@njit
+def _exp(v):
+    """exp(v) for ``v`` in [-700, 700], the body of :func:`exp_inplace`'s loops."""
+    t = _fma(v, _LOG2E, _SHIFTER)  # m = round(v / ln 2), in t's low bits
+    m = t - _SHIFTER
+    r = _fma(-m, _LN2_LO, _fma(-m, _LN2_HI, v))
+    c = _EXP_COEF
+    p = _fma(c[0], r, c[1])
+    for j in range(2, 12):
+        p = _fma(p, r, c[j])
+    return p * _float_of_bits((_int_bits(t) + _EXP_BIAS) << 52)  # times 2**m
+
+
+@njit
+def exp_inplace(x, bits):
+    """``x[k] = exp(x[k])`` for every ``k``, vectorized. ``bits`` (int64 scratch of x's size)
+    is not used any more: it stays so that callers need not change.
+
+    ``x`` is clipped to +-700 first (the multipliers' logs never come near)."""
+    for k in range(x.shape[0]):
+        x[k] = _exp(min(max(x[k], -700.0), 700.0))
 
 
 # --- normals ------------------------------------------------------------------------------------
@@ -135,18 +221,15 @@ def ndtri(p):
 
 
 @njit
-def normal(key, j):
-    """Standard normal number ``j`` of stream ``key`` (ziggurat; see the module docstring)."""
-    d = DRAWS_PER_NORMAL * j
-    end = d + DRAWS_PER_NORMAL - 4
-    first = d
-    while d < end:
-        bits = _bits(key, d)
-        d += 1
+def _beyond(key, first, d, bits):
+    """Normal number ``first // 64`` of stream ``key``, taken on from draw ``d - 1`` (``bits``),
+    the loop of :func:`normal` from there: the draw's rectangle, wedge or tail, then more."""
+    end = first + DRAWS_PER_NORMAL - 4
+    while True:
         i = np.int64(bits & _LAYER_MASK)
         u = (float(bits >> _S11) + 0.5) * _TWO_M52 - 1.0  # in (-1, 1)
         if abs(u) < _ZR[i]:
-            return u * _ZX[i]  # inside the layer's rectangle: ~99 % of draws
+            return u * _ZX[i]  # inside the layer's rectangle: ~97 % of draws
         if i == 0:  # the base layer's tail beyond R (Marsaglia 1964)
             while d < end:
                 a = np.log(uniform(key, d)) / _R
@@ -162,57 +245,98 @@ def normal(key, j):
         d += 1
         if f1 + w * (f0 - f1) < 1.0:
             return x  # in the wedge under the curve
+        if d >= end:
+            break
+        bits = _bits(key, d)
+        d += 1
     return ndtri(uniform(key, first))
 
 
 @njit
-def normals(key, j0, out, scratch):
-    """``out[k] = normal(key, j0 + k)`` for every ``k``, the same numbers as :func:`normal`.
+def normal(key, j):
+    """Standard normal number ``j`` of stream ``key`` (ziggurat; see the module docstring)."""
+    first = DRAWS_PER_NORMAL * j
+    return _beyond(key, first, first + 1, _bits(key, first))
 
-    The first draw of every normal is taken in one branch-free loop that LLVM vectorizes
-    (AVX-512 on the CI machine); the ~1 % outside their layer's rectangle then go through
-    :func:`normal` (which takes the same first draw again). ``scratch``: float64, as ``out``.
+
+@njit
+def normals(key, j0, out, scratch):
+    """``out[k] = normal(key, j0 + k)`` for every ``k``: the same numbers as :func:`normal`,
+    bit for bit. ``scratch``: float64, as ``out``.
+
+    In passes, so that no branch is hard to predict (a mispredicted branch costs more than a
+    normal), and the ~3 % whose first draw falls outside its layer's rectangle take their next
+    steps from where they are, not from the start:
+
+    1. every normal's first draw, in a branch-free loop that LLVM vectorizes: ``out[k]`` is its
+       value, final for the ~97 % inside their rectangle, and ``scratch[k]`` is -1 for these,
+       ``128 k + layer`` for the others (a float: exact);
+    2. the others' codes packed to the front of ``scratch``;
+    3. their wedge tests (the draw after the first is the wedge's uniform; see
+       :func:`_normals`), and for those that miss, the next draw's rectangle test; the codes of
+       the rest (~0.1 % of normals: missed again, the base layer's tail, or a wedge test too
+       close to call) are packed again;
+    4. the rest through :func:`normal`'s loop, from where they are.
+    """
+    _normals(key, j0, out, scratch, _WEDGE_MARGIN)
+
+
+@njit(inline="always")  # as a call, it made normals 6 % slower
+def _normals(key, j0, out, scratch, margin):
+    """:func:`normals`, whose pass 3 leaves to pass 4 a wedge test within ``margin`` of its
+    threshold (a test passes a large margin to send them all there).
+
+    Pass 3 takes :func:`normal`'s wedge test ``f1 + w (f0 - f1) < 1``, with f0 and f1 libm's
+    exps, as ``g = f0' (C + w (1 - C)) < 1``, with ``f0' = _exp(t0)`` (within 1 ulp of libm's
+    f0) and ``f1' = f0' C``, C = _ZC[layer] the ratio f1 / f0 in exact arithmetic: the rounding
+    of t0 and t1 puts f1' within 1e-14 (relative) of f1, so g is within 5e-14 of the libm test's
+    value (f1 < 2.1), and outside ``margin`` = 2**-30 (~1e-9) of 1 the two tests agree.
     """
     n = out.shape[0]
+    z = np.uint64(key) + np.uint64(DRAWS_PER_NORMAL * j0 + 1) * GOLDEN  # _bits(key, 64 j0)'s
     for k in range(n):
-        bits = _bits(key, DRAWS_PER_NORMAL * (j0 + k))
+        bits = mix(z)  # _bits(key, 64 (j0 + k))
+        z += _NORMAL_STEP
         i = np.int64(bits & _LAYER_MASK)
         # the top 53 bits as a signed integer: exact, and a conversion AVX-512 vectorizes
         u = (float(np.int64(bits >> _S11)) + 0.5) * _TWO_M52 - 1.0
         out[k] = u * _ZX[i]
-        scratch[k] = abs(u) - _ZR[i]  # < 0: inside the rectangle, accepted
-    for k in range(n):
-        if not scratch[k] < 0.0:
-            out[k] = normal(key, j0 + k)
-
-
-# exp by Cody-Waite reduction (fdlibm's split of ln 2) and a degree-13 Taylor polynomial on
-# |r| <= ln(2)/2 (truncation error below 5e-18), times 2**m built in the exponent bits: no call
-# to libm, so LLVM vectorizes the loop. Within 2 ulp of libm's exp (tested).
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_EXP_COEF = np.array([1.0 / math.factorial(k) for k in range(13, -1, -1)])
-
-
-@njit
-def exp_inplace(x, bits):
-    """``x[k] = exp(x[k])`` for every ``k``, vectorized; ``bits``: int64 scratch of x's size.
-
-    ``x`` is clipped to +-700 first (the multipliers' logs never come near)."""
-    n = x.shape[0]
-    for k in range(n):
-        v = min(max(x[k], -700.0), 700.0)
-        m = np.floor(v * _LOG2E + 0.5)
-        r = (v - m * _LN2_HI) - m * _LN2_LO
-        c = _EXP_COEF
-        x[k] = (((((((((((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5])
-                       * r + c[6]) * r + c[7]) * r + c[8]) * r + c[9]) * r + c[10]) * r
-                   + c[11]) * r + c[12]) * r + c[13])
-        bits[k] = (np.int64(m) + 1023) << 52
-    scale = bits.view(np.float64)
-    for k in range(n):
-        x[k] *= scale[k]
+        scratch[k] = -1.0 if abs(u) < _ZR[i] else float((k << 7) | i)  # 128 layers
+    m = 0
+    for k in range(n):  # pack; scratch[m] is read (as scratch[k]) before it is written
+        v = scratch[k]
+        scratch[m] = v
+        m += 1 if v >= 0.0 else 0
+    rest = 0
+    for q in range(m):  # the wedges, then the next draw's rectangle
+        v = scratch[q]
+        k = int(v) >> 7
+        i = int(v) & 127
+        first = DRAWS_PER_NORMAL * (j0 + k)
+        x = out[k]
+        f0 = _exp(-0.5 * (_ZX[i] * _ZX[i] - x * x))
+        w = uniform(key, first + 1)
+        g = f0 * (_ZC[i] + w * (1.0 - _ZC[i]))
+        under = (g < 1.0 - margin) & (i != 0)  # x stands
+        missed = (g > 1.0 + margin) & (i != 0)
+        bits = _bits(key, first + 2)
+        i2 = np.int64(bits & _LAYER_MASK)
+        u2 = (float(np.int64(bits >> _S11)) + 0.5) * _TWO_M52 - 1.0
+        y = u2 * _ZX[i2]  # computed whether used or not: a select, not a branch, below
+        inside = missed & (abs(u2) < _ZR[i2])
+        out[k] = y if inside else x
+        scratch[rest] = v if missed else -1.0 - v  # < 0: start again from the first draw
+        rest += 0 if under | inside else 1
+    for q in range(rest):
+        v = scratch[q]
+        if v >= 0.0:  # missed the wedge, then the next draw's rectangle
+            k = int(v) >> 7
+            first = DRAWS_PER_NORMAL * (j0 + k)
+            out[k] = _beyond(key, first, first + 3, _bits(key, first + 2))
+        else:  # the base layer's tail, or a wedge test too close to call: as normal() does
+            k = int(-1.0 - v) >> 7
+            first = DRAWS_PER_NORMAL * (j0 + k)
+            out[k] = _beyond(key, first, first + 1, _bits(key, first))
 
 
 # --- NumPy twins --------------------------------------------------------------------------------
