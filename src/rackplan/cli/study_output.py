@@ -87,11 +87,12 @@ def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
     table = Table(title=f"Monte Carlo: {run['paths']:,} paths, seed {run['seed']}, "
                         f"{run['years']} years", title_justify="left")
     table.add_column("")
-    for option in OPTIONS:
+    options = [k for k in data if k != "run"] or list(OPTIONS)
+    for option in options:
         table.add_column(option, justify="right")
     table.add_column("unit")
-    for row in data[OPTIONS[0]]:
-        cells = [_cell(data[o][row]) for o in OPTIONS]
+    for row in data[options[0]]:
+        cells = [_cell(data[o][row]) for o in options]
         unit = next((c[1] for c in cells if c[1]), "")
         table.add_row(row.replace("_", " "), *(c[0] for c in cells), unit)
     console().print(table)

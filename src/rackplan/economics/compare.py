@@ -4,23 +4,23 @@
 >>> r = rackplan.compare()                    # Moses Lake, S21 XP Hyd vs GB300 NVL72, 5 years
 >>> r.winner, r.options["gpuaas"].npv.to("MUSD")                 # doctest: +SKIP
 
-The site is sized for each profile (:func:`rackplan.facility.capacity.size`, ``power_max`` basis), then
-each option's monthly cash flows are built (:mod:`rackplan.economics.mining`, :mod:`rackplan.economics.gpuaas`,
-:mod:`rackplan.economics.colocation`) and valued (:mod:`rackplan.economics.finance`). The breakevens are exact:
-each option's NPV is linear in the BTC price, the GPU-hour price and the power price, so the
-price at which two NPVs meet is one division. ``docs/economics.md`` has the model and every
-default with its source.
+The site is sized for each profile (:func:`rackplan.facility.capacity.size`, ``power_max``
+basis), then the registered options (:mod:`rackplan.economics.options`: mining, GPU-as-a-service,
+colocation, and any added) run as one scenario of the monthly engine
+(:mod:`rackplan.kernels.engine`), which writes each option's monthly lines and values them. The
+breakevens are exact: each option's NPV is linear in the BTC price, the GPU-hour price and the
+power price, so the price at which two NPVs meet is one division. ``docs/economics.md`` has the
+model and every default with its source.
 
 :func:`scenario_base` gives the same case as a flat parameter vector for
-:mod:`rackplan.kernels.scenario` (sweeps and Monte Carlo), and :func:`user_units` the units
+:mod:`rackplan.kernels.engine` (sweeps and Monte Carlo), and :func:`user_units` the units
 people write those parameters in.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,18 +28,18 @@ import numpy as np
 
 from rackplan._args import overrides_mapping, whole_number
 from rackplan._io import close_matches
-from rackplan.facility.capacity import SizingResult, check_reference, plant_pue, size
-from rackplan.economics.colocation import colocation_months
-from rackplan.errors import InputError, ProfileError
-from rackplan.economics.finance import Financials, financials, margin, npv, yearly
-from rackplan.economics.gpuaas import gpuaas_months
-from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.kernels.scenario import PARAMS
+from rackplan.economics.finance import Financials, irr, payback_month
 from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
-from rackplan.economics.mining import hashcost, hashprice, mining_months, month_subsidy
+from rackplan.economics.options import Option, OptionContext, never, registered, slots
+from rackplan.economics.results import ComparisonResult, OptionResult, option_result
+from rackplan.errors import InputError, ProfileError
+from rackplan.facility.capacity import check_reference, plant_pue, size
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
-from rackplan.units import Q_, Quantity, finite_or_none, to_json
+from rackplan.kernels import engine
+from rackplan.kernels.cashflow import SECONDS_PER_MONTH
+from rackplan.kernels.engine import PARAMS
+from rackplan.units import Q_
 
 __all__ = [
     "compare",
@@ -47,6 +47,8 @@ __all__ = [
     "OptionResult",
     "scenario_base",
     "user_units",
+    "run_options",
+    "EngineRun",
     "route_overrides",
     "DEFAULT_SITE",
     "DEFAULT_MINING_PROFILE",
@@ -61,12 +63,6 @@ DEFAULT_MINING_PROFILE = "antminer-s21-xp-hyd"
 DEFAULT_GPU_PROFILE = "gb300-nvl72"
 DEFAULT_YEARS = 5
 MAX_YEARS = 50
-
-OPTION_LABELS = {
-    "mine": "Bitcoin mining",
-    "gpuaas": "GPU-as-a-service",
-    "colocation": "Colocation",
-}
 
 # --- Overrides ---------------------------------------------------------------------------------
 
@@ -199,7 +195,7 @@ def scenario_base(site=None, mining_profile=None, gpu_profile=None, market=None,
                   years: int = DEFAULT_YEARS,
                   overrides: Mapping[str, Any] | None = None) -> dict[str, float]:
     """The parameter vector of a case as ``{name: SI value}`` for every name in
-    :data:`rackplan.kernels.scenario.PARAMS` (defaults: the built-in Moses Lake case).
+    :data:`rackplan.kernels.engine.PARAMS` (defaults: the built-in Moses Lake case).
 
     ``years`` is checked but not part of the vector (the kernels take ``n_months``).
     """
@@ -238,7 +234,7 @@ _USER_UNITS = {
 def user_units() -> dict[str, str]:
     """For each parameter a user can vary, the unit users write it in (``btc_price``
     ``"USD/BTC"``, ``power_price`` ``"USD/MWh"``, ``utility_power`` ``"MW"``, shares ``"1"``).
-    Every name of :data:`~rackplan.kernels.scenario.PARAMS` is here, plus ``pue`` (which
+    Every name of :data:`~rackplan.kernels.engine.PARAMS` is here, plus ``pue`` (which
     sets both ``pue_mine`` and ``pue_gpu``)."""
     return dict(_USER_UNITS)
 
@@ -246,245 +242,13 @@ def user_units() -> dict[str, str]:
 # --- The comparison ---------------------------------------------------------------------------
 
 
-def _musd(x: float) -> Quantity:
-    return Q_(float(x), "USD")
-
-
-@dataclass
-class OptionResult:
-    """One option: its fleet, monthly finance lines, yearly rows and metrics.
-
-    ``yearly`` is a list of rows (dicts of quantities), ``total`` one such dict for the whole
-    horizon; ``npv`` [USD], ``irr`` [%/year] (NaN if none), ``payback`` [month] (NaN if not
-    within the horizon), ``revenue_per_mw_year`` [USD/MW/year] per MW of IT over the operating
-    months (NaN when no unit fits or no month operates); ``noi_margin`` is NaN in a year with
-    no revenue. ``fleet`` and ``details`` hold option-specific quantities. Each NaN has its
-    reason in :attr:`ComparisonResult.warnings`; :meth:`to_dict` writes it as ``None``.
-    """
-
-    name: str
-    label: str
-    fleet: dict[str, Any]
-    capex: Quantity
-    yearly: list[dict[str, Any]]
-    total: dict[str, Any]
-    npv: Quantity
-    irr: Quantity
-    payback: Quantity
-    revenue_per_mw_year: Quantity
-    details: dict[str, Any]
-    finance: Financials = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            **_jsonable(self.fleet),
-            "capex": _q_json(self.capex),
-            "npv": _q_json(self.npv),
-            "irr": _q_json(self.irr),
-            "payback": _q_json(self.payback),
-            "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
-            "yearly": [_jsonable(row) for row in self.yearly],
-            "total": _jsonable(self.total),
-            **_jsonable(self.details),
-        }
-
-
-@dataclass
-class ComparisonResult:
-    """Three options for one site over one horizon, the winner and the breakevens.
-
-    ``options`` maps ``"mine"``, ``"gpuaas"``, ``"colocation"`` to :class:`OptionResult`;
-    ``winner`` is the key with the highest NPV; ``breakeven`` holds ``btc_price`` (mining NPV =
-    GPU-as-a-service NPV), ``gpu_hour_price`` (the reverse) and ``power_price`` (the power
-    price at which the two NPVs meet), each with the value it is compared against, and a
-    ``note`` when it does not exist (its value is then NaN). ``warnings`` are findings: the
-    sizing's, the model's limits in this case, and why any figure is undefined.
-    """
-
-    inputs: dict[str, Any]
-    options: dict[str, OptionResult]
-    winner: str
-    breakeven: dict[str, Any]
-    warnings: tuple[str, ...] = ()
-    sizing: dict[str, SizingResult] = field(default_factory=dict, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"inputs", "options": {"mine", "gpuaas", "colocation"},
-        "breakeven", "winner", "warnings"}``, every quantity ``{"value", "unit"}``, yearly
-        rows as lists; NaN becomes ``null``."""
-        return {
-            "inputs": _jsonable(self.inputs),
-            "options": {k: v.to_dict() for k, v in self.options.items()},
-            "breakeven": _jsonable(self.breakeven),
-            "winner": self.winner,
-            "warnings": list(self.warnings),
-        }
-
-    def to_xarray(self):
-        """An ``xarray.Dataset`` with dimensions ``option`` and ``year``: yearly variables
-        (revenue, opex, noi, noi_margin, ebitda, capex, depreciation, cash_flow) and scalars
-        per option (npv, irr, payback, capex, revenue_per_mw_year, units, it_power), each with
-        ``attrs["units"]`` and ``long_name``; breakevens as scalars; inputs in ``attrs``."""
-        import xarray as xr
-
-        names = list(self.options)
-        n_years = len(next(iter(self.options.values())).yearly)
-        yearly_vars = ("revenue", "opex", "noi", "noi_margin", "ebitda", "capex",
-                       "depreciation", "cash_flow")
-        data_vars = {}
-        for var in yearly_vars:
-            unit = "%" if var == "noi_margin" else "USD"
-            values = np.array([[float(row[var].m_as(unit)) for row in opt.yearly]
-                               for opt in self.options.values()])
-            data_vars[var] = xr.Variable(("option", "year"), values,
-                                         {"units": unit, "long_name": _LONG[var]})
-        scalars = {
-            "npv": ("USD", lambda o: o.npv.m_as("USD")),
-            "irr": ("%/year", lambda o: o.irr.m_as("%/year")),
-            "payback": ("month", lambda o: o.payback.m_as("month")),
-            "total_capex": ("USD", lambda o: o.capex.m_as("USD")),
-            "revenue_per_mw_year": ("USD/MW/year", lambda o: o.revenue_per_mw_year.m_as(
-                "USD/MW/year")),
-            "units": ("1", lambda o: float(o.fleet["units"])),
-            "it_power": ("MW", lambda o: o.fleet["it_power"].m_as("MW")),
-        }
-        for var, (unit, get) in scalars.items():
-            data_vars[var] = xr.Variable(("option",), np.array([get(o) for o in
-                                                               self.options.values()]),
-                                         {"units": unit.replace("%/year", "percent/year"),
-                                          "long_name": _LONG[var]})
-        for key, item in self.breakeven.items():
-            q = item["value"]
-            data_vars[f"breakeven_{key}"] = xr.Variable((), float(q.magnitude), {
-                "units": str(q.units.__format__("~C")), "long_name": item["meaning"]})
-        attrs = {k: (v if isinstance(v, (str, int, float)) else str(v))
-                 for k, v in _jsonable_flat(self.inputs).items()}
-        attrs["winner"] = self.winner
-        return xr.Dataset(data_vars, coords={"option": names,
-                                              "year": np.arange(1, n_years + 1)}, attrs=attrs)
-
-
-_LONG = {
-    "revenue": "revenue", "opex": "site operating costs", "noi": "net operating income",
-    "noi_margin": "NOI margin (NOI / revenue)", "ebitda": "EBITDA (NOI - SG&A)",
-    "capex": "capital expenditure", "depreciation": "straight-line depreciation",
-    "cash_flow": "pre-tax unlevered cash flow (EBITDA - capex + residual value)",
-    "npv": "net present value", "irr": "internal rate of return",
-    "payback": "months until the running cash flow turns non-negative",
-    "total_capex": "capex within the horizon",
-    "revenue_per_mw_year": "revenue per MW of IT per operating year",
-    "units": "units that fit", "it_power": "IT power",
-}
-
-
-def _q_json(q: Quantity) -> dict[str, Any] | None:
-    """``{"value", "unit"}``, or ``None`` for a figure that is not a finite number (an array
-    magnitude keeps its shape, its non-finite entries ``None``)."""
-    mag = q.magnitude
-    if np.ndim(mag) == 0:
-        f = finite_or_none(mag)
-        return None if f is None else {**to_json(q), "value": f}
-    values = np.asarray(mag, dtype=float)
-    return {"value": [None if not math.isfinite(v) else float(v) for v in values.ravel()],
-            "unit": to_json(Q_(1.0, q.units))["unit"]}
-
-
-def _jsonable(value: Any) -> Any:
-    """JSON-ready copy: quantities ``{"value", "unit"}``, NaN and infinity ``None``."""
-    if isinstance(value, Quantity):
-        return _q_json(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (_dt.date,)):
-        return value.isoformat()
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return finite_or_none(value)
-    return value
-
-
-def _jsonable_flat(d: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, Quantity):
-            out[k] = f"{float(v.magnitude):g} {v.units:~C}"
-        elif isinstance(v, _dt.date):
-            out[k] = v.isoformat()
-        elif isinstance(v, (str, int, float)):
-            out[k] = v
-        elif v is None:
-            continue
-        else:
-            out[k] = str(v)
-    return out
-
-
-def _add_years(d: _dt.date, years: int) -> _dt.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarray, str]]):
-    """Yearly rows and the total row of one option."""
-    lines = {
-        "revenue": fin.revenue, "opex": fin.opex, "noi": fin.noi, "sga": fin.sga,
-        "ebitda": fin.ebitda, "capex": fin.capex, "depreciation": fin.depreciation,
-        "residual_value": fin.residual, "cash_flow": fin.cash_flow,
-    }
-    by_year = {k: yearly(v) for k, v in lines.items()}
-    extra_by_year = {k: (yearly(v), unit) for k, (v, unit) in extra.items()}
-    rows = []
-    for y in range(by_year["revenue"].shape[0]):
-        row: dict[str, Any] = {"year": y + 1, "start": _add_years(start_date, y).isoformat()}
-        for k, v in by_year.items():
-            row[k] = Q_(float(v[y]), "USD")
-            if k == "noi":
-                row["noi_margin"] = Q_(_percent(margin(v[y], by_year["revenue"][y])), "%")
-        for k, (v, unit) in extra_by_year.items():
-            row[k] = Q_(float(v[y]), unit)
-        rows.append(row)
-    total: dict[str, Any] = {}
-    for k, v in lines.items():
-        total[k] = Q_(float(v.sum()), "USD")
-        if k == "noi":
-            total["noi_margin"] = Q_(_percent(margin(fin.noi.sum(), fin.revenue.sum())), "%")
-    for k, (v, unit) in extra.items():
-        total[k] = Q_(float(np.sum(v)), unit)
-    return rows, total
-
-
-def _percent(share: float) -> float:
-    """``100 x share``, NaN if that is not a finite number (a margin on almost no revenue)."""
-    value = 100.0 * share
-    return value if math.isfinite(value) else math.nan
-
-
-def _option(name, fin: Financials, fleet, it_power_w, start_date, extra, details, n_months):
-    rows, total = _rows(fin, start_date, extra)
-    operating_years = max(0, n_months - fin.start) / 12.0
-    per_mw_year = (fin.revenue.sum() / (it_power_w / 1e6) / operating_years
-                   if it_power_w > 0 and operating_years > 0 else math.nan)
-    return OptionResult(
-        name=name, label=OPTION_LABELS[name], fleet=fleet, capex=_musd(fin.capex.sum()),
-        yearly=rows, total=total, npv=_musd(fin.npv), irr=Q_(100.0 * fin.irr, "%/year"),
-        payback=Q_(fin.payback, "month"), revenue_per_mw_year=Q_(per_mw_year, "USD/MW/year"),
-        details=details, finance=fin)
-
-
 def compare(site: str | Path | Site | None = None,
             mining_profile: str | Path | HardwareProfile | None = None,
             gpu_profile: str | Path | HardwareProfile | None = None,
             market: str | Path | Market | None = None, *, years: int = DEFAULT_YEARS,
             overrides: Mapping[str, Any] | None = None) -> ComparisonResult:
-    """Mining vs GPU-as-a-service vs colocation for one site, over ``years``.
+    """Mining vs GPU-as-a-service vs colocation (and any registered option) for one site,
+    over ``years``.
 
     Parameters
     ----------
@@ -500,11 +264,13 @@ def compare(site: str | Path | Site | None = None,
     Returns
     -------
     ComparisonResult
-        Figures that do not exist in this case (the IRR of a project whose cash flow never
-        turns positive, a payback beyond the horizon, revenue per MW when no unit fits or
-        nothing operates, a breakeven price that no price reaches) are NaN in the result,
-        ``None`` in :meth:`ComparisonResult.to_dict`, and each kind has a line in
-        ``warnings`` saying why. No figure is ever infinite.
+        One scenario of the monthly engine (:mod:`rackplan.kernels.engine`), the same numbers
+        as a sweep or a Monte Carlo run without volatility at this point. Figures that do not
+        exist in this case (the IRR of a project whose cash flow never turns positive, a
+        payback beyond the horizon, revenue per MW when no unit fits or nothing operates, a
+        breakeven price that no price reaches) are NaN in the result, ``None`` in
+        :meth:`ComparisonResult.to_dict`, and each kind has a line in ``warnings`` saying
+        why. No figure is ever infinite.
 
     A build period as long as the horizon or longer is a valid case, not an error: that
     option never operates within the horizon, earns nothing and spends only its build capex
@@ -523,181 +289,141 @@ def compare(site: str | Path | Site | None = None,
     overrides = overrides_mapping(overrides)
     st, mp, gp, mk = _load(site, mining_profile, gpu_profile, market, overrides)
     base = _base(st, mp, gp, mk)
-    sm = size(st, mp)
-    sg = size(st, gp)
-    b = base
+    profiles = {"mining": mp, "gpu": gp}
+    sizing = {"mining": size(st, mp), "gpu": size(st, gp)}
+    run = run_options(base, n)
+    starts = {o.name: run.starts[o.name] for o in run.options}
+    fins = {o.name: _financials(o, run.lines[o.name], starts[o.name], run.outputs[f"npv_{o.name}"])
+            for o in run.options}
+    _check_finite(run.options, fins)
+    breakeven, notes = _breakevens(run, base, mk, gp, sizing, profiles, n)
+    options = {}
+    for o in run.options:
+        ctx = OptionContext(option=o, lines=run.lines[o.name], start=starts[o.name],
+                            n_months=n, base=base, sizing=sizing[o.fleet],
+                            profile=profiles[o.fleet], market=mk, site=st)
+        details, details_notes = o.details(ctx)
+        notes.update(details_notes)
+        options[o.name] = option_result(
+            o.name, o.label, fins[o.name], _fleet(o, sizing, profiles, starts[o.name]),
+            float(sizing[o.fleet].it_power.m_as("W")), mk.date,
+            {k: (run.lines[o.name][line] * factor, unit)
+             for k, (line, unit, factor) in o.extras.items()}, details, n)
+    winner = run.options[int(run.outputs["winner"])].name
+    warnings = tuple(f"{mp.id}: {w}" for w in sizing["mining"].warnings) + tuple(
+        f"{gp.id}: {w}" for w in sizing["gpu"].warnings)
+    warnings += tuple(_model_warnings(run, fins, n, base))
+    warnings += tuple(_undefined_warnings(options, notes, n, {
+        o.name: (starts[o.name], sizing[o.fleet].unit_count, profiles[o.fleet].id)
+        for o in run.options}))
+    return ComparisonResult(inputs=_inputs(st, mp, gp, mk, n_years, sizing), options=options,
+                            winner=winner, breakeven=breakeven, warnings=warnings,
+                            sizing={o.name: sizing[o.fleet] for o in run.options})
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """One scenario through the engine: the options in slot order, each one's monthly lines
+    (``{line: array}``) and first operating month, and the outputs by name."""
+
+    options: tuple[Option, ...]
+    lines: dict[str, dict[str, np.ndarray]]
+    starts: dict[str, int]
+    outputs: dict[str, float]
+
+
+def run_options(base: Mapping[str, float], n_months: int,
+                options: tuple[Option, ...] | None = None) -> EngineRun:
+    """Run one scenario (``base``, SI by name as :func:`scenario_base` gives it) through the
+    engine for the ``options`` (default: the registered ones), with its monthly lines."""
+    opts = registered() if options is None else tuple(options)
+    kinds, fleets, pair = slots(opts)
+    p = np.asarray([float(base[name]) for name in engine.PARAMS])
+    lines = np.zeros((len(opts) * n_months, len(engine.LINES)))
+    row = np.empty(engine.n_outputs(len(opts)))
+    engine.scenario_lines(p, n_months, kinds, fleets, pair, np.empty((4, 0)), lines, row)
+    lines = lines.reshape(len(opts), n_months, len(engine.LINES))
+    names = [r[0] for r in engine.output_table([o.name for o in opts])]
     S = SECONDS_PER_MONTH
-    life_it = b["useful_life_it"] / S
-    life_fac = b["useful_life_facility"] / S
-    common = dict(sga_share=b["sga_share"], life_it_months=life_it,
-                  life_facility_months=life_fac, discount_rate=b["discount_rate"],
-                  residual_value=b["residual_value"])
-    start_m = int(round(b["mining_build_period"] / S))
-    start_g = int(round(b["build_period"] / S))
+    build = {"mining": base["mining_build_period"], "gpu": base["build_period"]}
+    return EngineRun(
+        options=opts,
+        lines={o.name: {line: lines[i, :, k] for k, line in enumerate(engine.LINES)}
+               for i, o in enumerate(opts)},
+        starts={o.name: int(round(build[o.fleet] / S)) for o in opts},
+        outputs=dict(zip(names, row.tolist())))
 
-    # --- mining ----------------------------------------------------------------------------
-    hash_m = float(sm.hashrate.m_as("hash/s"))
-    it_m = float(sm.it_power.m_as("W"))
-    miner_capex = b["miner_price"] * hash_m
-    fac_mine = b["mining_facility_capex"] * b["utility_power"]
-    mm = mining_months(
-        n, hashrate=hash_m, it_power=it_m, pue=sm.pue, btc_price=b["btc_price"],
-        btc_price_growth=b["btc_price_growth"], difficulty=b["difficulty"],
-        difficulty_growth=b["difficulty_growth"], fees_per_block=b["fees_per_block"],
-        block_height=mk.block_height, pool_fee=b["pool_fee"], uptime=b["uptime"],
-        power_price=b["power_price"], demand_charge=b["demand_charge"],
-        power_price_growth=b["power_price_growth"], miner_capex=miner_capex,
-        facility_capex=fac_mine, build_months=start_m,
-        staff=b["mining_staff_per_mw"] * it_m, staff_cost=b["staff_cost"],
-        maintenance_it=b["maintenance_it"], maintenance_facility=b["maintenance_facility"],
-        insurance=b["insurance"])
-    fin_m = financials(mm.revenue, {"power": mm.power, "staff": mm.staff,
-                                    "maintenance": mm.maintenance, "insurance": mm.insurance},
-                       capex_it=mm.capex_it, capex_facility=mm.capex_facility, start=start_m,
-                       **common)
 
-    # --- GPU-as-a-service --------------------------------------------------------------------
-    units_g = sg.unit_count
-    gpus = sg.gpu_count
-    it_g = float(sg.it_power.m_as("W"))
-    fac_gpu = b["facility_capex"] * b["utility_power"]
-    gm = gpuaas_months(
-        n, units=units_g, gpus=gpus, power_typical=b["gpu_power_typical"],
-        power_max=b["gpu_power_max"], pue=sg.pue, gpu_hour_price=b["gpu_hour_price"],
-        gpu_price_decline=b["gpu_price_decline"], utilization=b["utilization"],
-        idle_share=b["gpu_idle_power_share"], power_price=b["power_price"],
-        demand_charge=b["demand_charge"], power_price_growth=b["power_price_growth"],
-        system_price=b["gpu_system_price"], installation_per_gpu=b["installation_per_gpu"],
-        facility_capex=fac_gpu, build_months=start_g,
-        staff_per_1000_gpus=b["staff_per_1000_gpus"], staff_cost=b["staff_cost"],
-        network_software=b["network_software"], maintenance_it=b["maintenance_it"],
-        maintenance_facility=b["maintenance_facility"], insurance=b["insurance"])
-    fin_g = financials(gm.revenue, {"power": gm.power, "staff": gm.staff,
-                                    "maintenance": gm.maintenance, "insurance": gm.insurance,
-                                    "network_software": gm.network_software},
-                       capex_it=gm.capex_it, capex_facility=gm.capex_facility, start=start_g,
-                       **common)
+def _financials(option: Option, lines: Mapping[str, np.ndarray], start: int,
+                npv: float) -> Financials:
+    """An option's finance lines and metrics from the engine's monthly lines."""
+    opex_lines = {k: lines[k] for k in option.opex_lines}
+    opex = np.sum([lines[k] for k in engine.OPEX_LINES], axis=0)
+    noi = lines["revenue"] - opex
+    ebitda = noi - lines["sga"]
+    capex = lines["capex_it"] + lines["capex_facility"]
+    return Financials(
+        revenue=lines["revenue"], opex_lines=opex_lines, opex=opex, noi=noi, sga=lines["sga"],
+        ebitda=ebitda, capex_it=lines["capex_it"], capex_facility=lines["capex_facility"],
+        capex=capex, depreciation=lines["depreciation"], residual=lines["residual"],
+        cash_flow=lines["cash_flow"], npv=npv, irr=irr(lines["cash_flow"]),
+        payback=payback_month(ebitda - capex), start=start)
 
-    # --- colocation ---------------------------------------------------------------------------
-    cm = colocation_months(n, it_power=it_g, colocation_rate=b["colocation_rate"],
-                           escalator=b["colocation_escalator"],
-                           opex_share=b["colocation_opex_share"], facility_capex=fac_gpu,
-                           build_months=start_g)
-    fin_c = financials(cm.revenue, {"operator": cm.operator}, capex_it=np.zeros(n),
-                       capex_facility=cm.capex_facility, start=start_g, **common)
 
-    # --- overflow: inputs far outside any real case ----------------------------------------
-    for label, fin in ((OPTION_LABELS["mine"], fin_m), (OPTION_LABELS["gpuaas"], fin_g),
-                       (OPTION_LABELS["colocation"], fin_c)):
+def _check_finite(options: tuple[Option, ...], fins: dict[str, Financials]) -> None:
+    """Inputs far outside any real case overflow the cash flows: say so, naming the option."""
+    for o in options:
+        fin = fins[o.name]
         if not (np.all(np.isfinite(fin.cash_flow)) and np.all(np.isfinite(fin.revenue))
                 and np.all(np.isfinite(fin.opex)) and math.isfinite(fin.npv)):
-            raise InputError(f"the cash flows of {label} are too large for a float: an input "
+            raise InputError(f"the cash flows of {o.label} are too large for a float: an input "
                              "is far outside any real case (check the --set values and the "
                              "market file)", source="compare")
 
-    # --- breakevens (each NPV is linear in the price) ---------------------------------------
-    notes: dict[str, str] = {}  # why a breakeven does not exist, by breakeven name
-    r = b["discount_rate"]
-    m = np.arange(n)
-    sga = b["sga_share"]
-    keep = 1.0 - sga  # share of revenue left after SG&A
-    btc_price_f = (1.0 + b["btc_price_growth"]) ** (m / 12.0)
-    slope_btc = keep * npv(mm.btc * btc_price_f, r)  # dNPV_mine / d(BTC price)
-    decline_f = (1.0 - b["gpu_price_decline"]) ** (m / 12.0)
-    slope_gpu = keep * npv(gm.gpu_hours * 3600.0 * decline_f, r)  # per USD/s
-    power_f = (1.0 + b["power_price_growth"]) ** (m / 12.0)
-    d_power = npv(mm.energy * power_f, r) - npv(gm.energy * power_f, r)
-    gap = fin_g.npv - fin_m.npv
+
+def _fleet(option: Option, sizing, profiles, start: int) -> dict[str, Any]:
+    sz = sizing[option.fleet]
+    fleet = {"profile": profiles[option.fleet].id, "units": sz.unit_count,
+             "racks": sz.rack_count, "it_power": sz.it_power.to("MW"), "pue": sz.pue}
+    if option.fleet == "mining":
+        fleet["hashrate"] = sz.hashrate.to("EH/s")
+    else:
+        fleet["gpu_count"] = sz.gpu_count
+    fleet["start_month"] = start
+    return fleet
+
+
+def _finite(x: float) -> float:
+    return x if math.isfinite(x) else math.nan
+
+
+def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, profiles,
+                n: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """The three breakevens between the mining and the GPU-as-a-service option (each NPV is
+    linear in each price, so the engine solves them exactly), and why any does not exist."""
+    pair = slots(run.options)[2]
+    mine, gpu = run.options[pair[0]], run.options[pair[1]]
+    start_m, start_g = run.starts[mine.name], run.starts[gpu.name]
+    units_m, units_g = sizing[mine.fleet].unit_count, sizing[gpu.fleet].unit_count
+    out = run.outputs
+    be_btc = _finite(out["breakeven_btc_price"])
+    be_gpu = _finite(out["breakeven_gpu_hour_price"])
+    be_power = _finite(out["breakeven_power_price"])
+    notes: dict[str, str] = {}
     no_sga = ("SG&A takes all revenue (sga_share = 1), so no price changes the NPV"
-              if keep <= 0 else "")
-    be_btc = _ratio(gap, slope_btc, b["btc_price"], +1.0)
+              if base["sga_share"] >= 1 else "")
     if math.isnan(be_btc):
-        notes["btc_price"] = no_sga or _never("mining earns no BTC", start_m, n,
-                                              sm.unit_count, mp.id)
-    be_gpu = _ratio(gap, slope_gpu, b["gpu_hour_price"], -1.0)
+        notes["btc_price"] = no_sga or never("mining earns no BTC", start_m, n, units_m,
+                                             profiles[mine.fleet].id)
     if math.isnan(be_gpu):
         notes["gpu_hour_price"] = no_sga or (
             "GPU-as-a-service sells no GPU hours (utilization is 0)"
-            if sg.unit_count > 0 and start_g < n
-            else _never("GPU-as-a-service sells no GPU hours", start_g, n, sg.unit_count,
-                        gp.id))
-    be_power = _ratio(gap, d_power, b["power_price"], -1.0)
+            if units_g > 0 and start_g < n
+            else never("GPU-as-a-service sells no GPU hours", start_g, n, units_g,
+                       profiles[gpu.fleet].id))
     if math.isnan(be_power):
         notes["power_price"] = ("mining and GPU-as-a-service buy the same energy, so the "
                                 "power price does not move the gap between their NPVs")
-
-    npvs = {"mine": fin_m.npv, "gpuaas": fin_g.npv, "colocation": fin_c.npv}
-    winner = max(npvs, key=lambda k: npvs[k])  # first maximum on a tie: mine, gpuaas, colo
-
-    # --- results --------------------------------------------------------------------------------
-    start_date = mk.date
-    subsidy0 = float(month_subsidy(mk.block_height, 1)[0])
-    hp0 = hashprice(b["difficulty"], subsidy0, b["fees_per_block"], b["btc_price"],
-                    b["pool_fee"])
-    eff = float((mp.power_max / mp.hashrate).m_as("J/TH"))
-    hc0 = hashcost(eff, mk.power_price, sm.pue)
-    btc_total = float(mm.btc.sum())
-    opex_m = float(fin_m.opex.sum() + fin_m.sga.sum())
-    first = start_m if start_m < n else None
-    details_m: dict[str, Any] = {
-        "btc_mined": Q_(btc_total, "BTC"),
-        "hashprice": Q_(hp0.usd, "USD/PH/day"),
-        "hashprice_btc": Q_(hp0.btc, "BTC/PH/day"),
-        "hashcost": Q_(hc0, "USD/PH/day"),
-        "cost_per_btc": Q_(opex_m / btc_total if btc_total > 0 else math.nan, "USD/BTC"),
-        "all_in_cost_per_btc": Q_((opex_m + fin_m.capex.sum()) / btc_total
-                                  if btc_total > 0 else math.nan, "USD/BTC"),
-    }
-    if btc_total <= 0:
-        notes["cost_per_btc"] = _never("mining earns no BTC", start_m, n, sm.unit_count, mp.id)
-    if first is not None:
-        # Operating breakevens in the first operating month, at that month's prices:
-        # the BTC price and the power price at which its EBITDA is zero.
-        energy0 = mm.energy[first] * power_f[first]
-        other0 = fin_m.opex[first] - mm.energy[first] * b["power_price"] * power_f[first]
-        rev0 = mm.revenue[first] * keep
-        btc0 = mm.btc[first] * btc_price_f[first] * keep
-        details_m["breakeven_btc_price_month1"] = Q_(
-            fin_m.opex[first] / btc0 if btc0 > 0 else math.nan, "USD/BTC")
-        details_m["breakeven_power_price_month1"] = Q_(
-            (rev0 - other0) / energy0 if energy0 > 0 else math.nan, "USD/J").to("USD/MWh")
-        if not btc0 > 0:
-            notes["breakeven_btc_price_month1"] = no_sga or "mining earns no BTC in its first " \
-                                                            "operating month"
-        if not energy0 > 0:
-            notes["breakeven_power_price_month1"] = "mining uses no energy in its first " \
-                                                    "operating month"
-
-    # The GPU-hour price in the first operating month (beyond the horizon if the build is).
-    price_at_start = b["gpu_hour_price"] * 3600.0 * (1.0 - b["gpu_price_decline"]) ** (
-        start_g / 12.0)
-    options = {
-        "mine": _option(
-            "mine", fin_m,
-            {"profile": mp.id, "units": sm.unit_count, "racks": sm.rack_count,
-             "it_power": sm.it_power.to("MW"), "pue": sm.pue, "hashrate": sm.hashrate.to("EH/s"),
-             "start_month": start_m},
-            it_m, start_date, {"btc_mined": (mm.btc, "BTC"), "power_cost": (mm.power, "USD")},
-            details_m, n),
-        "gpuaas": _option(
-            "gpuaas", fin_g,
-            {"profile": gp.id, "units": sg.unit_count, "racks": sg.rack_count,
-             "it_power": sg.it_power.to("MW"), "pue": sg.pue, "gpu_count": gpus,
-             "start_month": start_g},
-            it_g, start_date,
-            {"gpu_hours": (gm.gpu_hours, "hour"), "power_cost": (gm.power, "USD")},
-            {"gpu_hour_price": Q_(b["gpu_hour_price"] * 3600.0, "USD/hour"),
-             "gpu_hour_price_at_start": Q_(price_at_start, "USD/hour"),
-             "utilization": Q_(100.0 * b["utilization"], "%")}, n),
-        "colocation": _option(
-            "colocation", fin_c,
-            {"profile": gp.id, "units": sg.unit_count, "racks": sg.rack_count,
-             "it_power": sg.it_power.to("MW"), "pue": sg.pue, "gpu_count": gpus,
-             "start_month": start_g},
-            it_g, start_date, {},
-            {"colocation_rate": mk.colocation_rate,
-             "power": "passed through to the tenant at cost"}, n),
-    }
     breakeven = {
         "btc_price": {
             "value": Q_(be_btc, "USD/BTC"), "assumed": mk.btc_price,
@@ -715,35 +441,7 @@ def compare(site: str | Path | Site | None = None,
     for key, item in breakeven.items():
         if key in notes:
             item["note"] = f"no breakeven: {notes[key]}"
-    inputs = _inputs(st, mp, gp, mk, n_years, sm, sg)
-    warnings = tuple(f"{mp.id}: {w}" for w in sm.warnings) + tuple(
-        f"{gp.id}: {w}" for w in sg.warnings) + tuple(_model_warnings(fin_m, n, start_m,
-                                                                     start_g, life_it))
-    warnings += tuple(_undefined_warnings(options, notes, n, {
-        "mine": (start_m, sm.unit_count, mp.id),
-        "gpuaas": (start_g, sg.unit_count, gp.id),
-        "colocation": (start_g, sg.unit_count, gp.id)}))
-    return ComparisonResult(inputs=inputs, options=options, winner=winner, breakeven=breakeven,
-                            warnings=warnings, sizing={"mine": sm, "gpuaas": sg})
-
-
-def _ratio(gap: float, slope: float, assumed: float, sign: float) -> float:
-    """``assumed + sign x gap / slope``: the price at which two NPVs meet, NaN when the slope
-    is 0 (the price does not move the gap) or the division leaves the floats."""
-    if not slope or not math.isfinite(slope):
-        return math.nan
-    value = assumed + sign * gap / slope
-    return value if math.isfinite(value) else math.nan
-
-
-def _never(what: str, start: int, n: int, units: int, profile: str) -> str:
-    """Why an option produces nothing: no unit fits, or its build outlasts the horizon."""
-    if units <= 0:
-        return f"{what}: not one {profile} unit fits the site"
-    if start >= n:
-        return (f"{what}: its {start}-month build period leaves no operating month in the "
-                f"{n}-month horizon")
-    return what
+    return breakeven, notes
 
 
 _BREAKEVEN_LABELS = {
@@ -756,8 +454,8 @@ _BREAKEVEN_LABELS = {
 }
 
 
-def _labels(names: list[str]) -> str:
-    labels = [OPTION_LABELS[k] for k in names]
+def _labels(names: list[str], options: dict[str, OptionResult]) -> str:
+    labels = [options[k].label for k in names]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
@@ -804,37 +502,44 @@ def _undefined_warnings(options: dict[str, OptionResult], notes: dict[str, str],
         elif idle and math.isnan(float(opt.total["noi_margin"].magnitude)):
             note("NOI margin n/a: no revenue", key)
     for text, keys in grouped.items():
-        out.append(f"{_labels(keys)}: {text}")
+        out.append(f"{_labels(keys, options)}: {text}")
     for key, why in notes.items():
         label = _BREAKEVEN_LABELS[key]
         out.append(f"{label} n/a: {why}")
     return out
 
 
-def _model_warnings(fin_m: Financials, n: int, start_m: int, start_g: int,
-                    life_it: float) -> list[str]:
+def _model_warnings(run: EngineRun, fins: dict[str, Financials], n: int,
+                    base: Mapping[str, float]) -> list[str]:
     """Findings about the model's limits in this case (results, not errors)."""
     out = []
-    losing = np.nonzero(fin_m.noi[start_m:] < 0)[0]
-    if losing.size:
-        first = int(losing[0]) + start_m + 1
-        out.append(f"mining NOI is negative in {losing.size} of {n - start_m} operating months "
-                   f"(from month {first}): the model keeps the fleet hashing, it does not switch "
-                   "miners off when hashprice falls below their cash cost")
-    for name, start in (("miners", start_m), ("GPU systems", start_g)):
-        if n - start > life_it + 1e-9:
+    for o in run.options:
+        if o.kind != "mine":
+            continue
+        start = run.starts[o.name]
+        losing = np.nonzero(fins[o.name].noi[start:] < 0)[0]
+        if losing.size:
+            first = int(losing[0]) + start + 1
+            out.append(f"mining NOI is negative in {losing.size} of {n - start} operating "
+                       f"months (from month {first}): the model keeps the fleet hashing, it does "
+                       "not switch miners off when hashprice falls below their cash cost")
+    life_it = base["useful_life_it"] / SECONDS_PER_MONTH
+    for fleet, name in (("mining", "miners"), ("gpu", "GPU systems")):
+        start = int(round(base["mining_build_period" if fleet == "mining" else "build_period"]
+                          / SECONDS_PER_MONTH))
+        if any(o.fleet == fleet for o in run.options) and n - start > life_it + 1e-9:
             out.append(f"the horizon runs {n - start - life_it:.0f} months past the "
                        f"{life_it:.0f}-month useful life of the {name}: the model keeps them "
                        "running without a refresh")
     return out
 
 
-def _inputs(st, mp, gp, mk, n_years, sm, sg) -> dict[str, Any]:
+def _inputs(st, mp, gp, mk, n_years, sizing) -> dict[str, Any]:
     inputs: dict[str, Any] = {
         "site": st.id, "site_name": st.name, "mining_profile": mp.id, "gpu_profile": gp.id,
         "market": mk.id, "market_date": mk.date.isoformat(), "years": n_years,
         "utility_power": st.utility_power.to("MW"),
-        "pue_mine": sm.pue, "pue_gpu": sg.pue,
+        "pue_mine": sizing["mining"].pue, "pue_gpu": sizing["gpu"].pue,
     }
     for name in Market.model_fields:
         if name in ("id", "name", "date", "sources", "notes", *PER_GPU_SYSTEM):

@@ -1,6 +1,8 @@
-"""Finance on monthly cash flows: NOI, EBITDA, depreciation, cash flow, NPV, IRR, payback.
+"""Finance on monthly cash flows: NPV, IRR, payback, yearly sums, margins, and the
+:class:`Financials` of an option (its monthly lines from the engine, :mod:`rackplan.kernels.engine`,
+and its metrics).
 
-Conventions (``docs/economics.md``):
+Conventions (``docs/economics.md``; the engine writes the lines by them):
 
 - NOI = revenue - site operating costs (power, staff, maintenance, insurance, network and
   software, a colocation operator's costs); EBITDA = NOI - SG&A.
@@ -28,12 +30,8 @@ __all__ = [
     "npv",
     "irr",
     "payback_month",
-    "build_capex",
-    "straight_line",
-    "book_share",
     "yearly",
     "Financials",
-    "financials",
 ]
 
 
@@ -52,32 +50,6 @@ def irr(cashflow) -> float:
 def payback_month(cashflow) -> float:
     """Months until the running ``cashflow`` first turns non-negative [month]; NaN if never."""
     return kernels.payback_month_numpy(cashflow)
-
-
-def build_capex(total: float, build_months: int, n_months: int) -> np.ndarray:
-    """Capex spread evenly over ``build_months`` (all in month 0 when there is no build), cut
-    at the horizon [USD per month]."""
-    out = np.zeros(n_months)
-    if build_months == 0:
-        out[0] = total
-    else:
-        out[: min(build_months, n_months)] = total / build_months
-    return out
-
-
-def straight_line(cost: float, start: int, life_months: float, n_months: int) -> np.ndarray:
-    """Straight-line depreciation of ``cost`` [USD] over ``life_months`` from month ``start``
-    [USD per month]; a life that is not a whole number of months ends with a part month."""
-    m = np.arange(n_months, dtype=float)
-    # share of the life used up by the end of month m, minus by its start
-    used_end = np.clip((m + 1.0 - start) / life_months, 0.0, 1.0)
-    used_start = np.clip((m - start) / life_months, 0.0, 1.0)
-    return cost * (used_end - used_start)
-
-
-def book_share(months_in_service: float, life_months: float) -> float:
-    """Share of cost left on the books after ``months_in_service`` of a straight-line life."""
-    return max(0.0, 1.0 - max(0.0, months_in_service) / life_months)
 
 
 def yearly(monthly: np.ndarray, months_per_year: int = 12) -> np.ndarray:
@@ -116,38 +88,6 @@ class Financials:
     payback: float
     start: int
     extra: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def financials(revenue, opex_lines: dict[str, np.ndarray], *, capex_it, capex_facility,
-               start: int, sga_share: float, life_it_months: float,
-               life_facility_months: float, discount_rate: float,
-               residual_value: float) -> Financials:
-    """Finance lines and metrics of one option from its monthly revenue, opex and capex."""
-    revenue = np.asarray(revenue, dtype=float)
-    n = revenue.shape[0]
-    opex = np.zeros(n)
-    for line in opex_lines.values():
-        opex = opex + line
-    noi = revenue - opex
-    sga = sga_share * revenue
-    ebitda = noi - sga
-    capex_it = np.asarray(capex_it, dtype=float)
-    capex_facility = np.asarray(capex_facility, dtype=float)
-    capex = capex_it + capex_facility
-    it_cost = float(capex_it.sum())
-    facility_cost = float(capex_facility.sum())
-    depreciation = (straight_line(it_cost, start, life_it_months, n)
-                    + straight_line(facility_cost, start, life_facility_months, n))
-    residual = np.zeros(n)
-    residual[-1] = residual_value * (it_cost * book_share(n - start, life_it_months)
-                                     + facility_cost * book_share(n - start, life_facility_months))
-    cash_flow = ebitda - capex + residual
-    return Financials(
-        revenue=revenue, opex_lines=dict(opex_lines), opex=opex, noi=noi, sga=sga,
-        ebitda=ebitda, capex_it=capex_it, capex_facility=capex_facility, capex=capex,
-        depreciation=depreciation, residual=residual, cash_flow=cash_flow,
-        npv=npv(cash_flow, discount_rate), irr=irr(cash_flow),
-        payback=payback_month(ebitda - capex), start=start)
 
 
 def margin(numerator: float, denominator: float) -> float:

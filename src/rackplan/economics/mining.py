@@ -3,7 +3,8 @@ and the monthly cash flows of a mining fleet.
 
 Plain functions on floats in the units their docstrings give ([H/s] is hashes per second,
 [USD/J] dollars per joule); pint quantities are accepted too and converted. The monthly model
-(``docs/economics.md``)::
+(``docs/economics.md``; computed by the engine, :mod:`rackplan.kernels.engine`, kind
+``"mine"``)::
 
     BTC_m = H x uptime x (1 - pool_fee) x t_month x (S_m + fees) / (D_m x 2^32)
 
@@ -18,7 +19,7 @@ the network does. Where the trend (a falling difficulty) would put the network b
 the difficulty is held at the fleet's own, ``D_fleet = H x uptime x 600 / 2^32``: month ``m``
 uses ``max(D_m, D_fleet)``, so the fleet earns at most every block's subsidy and fees,
 ``BTC_m <= 4,383 x (S_m + fees) x (1 - pool_fee)``. The scenario kernel
-(:mod:`rackplan.kernels.scenario`) applies the same cap.
+(:mod:`rackplan.kernels.engine`) applies the cap.
 
 >>> round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7)   # Foundry USA FPPS FAQ example
 0.0058619
@@ -44,8 +45,8 @@ from rackplan.economics.market import (
     difficulty_from_network_hashrate,
     network_hashrate_from_difficulty,
 )
-from rackplan.economics.finance import build_capex
-from rackplan.units import Quantity
+from rackplan.economics.options import Option, OptionContext, never
+from rackplan.units import Q_, Quantity
 
 __all__ = [
     "SECONDS_PER_DAY",
@@ -64,8 +65,7 @@ __all__ = [
     "cost_per_btc",
     "breakeven_power_price",
     "breakeven_btc_price",
-    "MiningMonths",
-    "mining_months",
+    "OPTION",
 ]
 
 SECONDS_PER_DAY = 86_400.0
@@ -194,81 +194,57 @@ def breakeven_btc_price(cost, btc) -> float:
     return cost_per_btc(cost, btc)
 
 
-@dataclass
-class MiningMonths:
-    """Monthly lines of a mining fleet (arrays of ``n_months``).
-
-    ``btc`` [BTC], ``revenue`` [USD], ``energy`` [J] and the opex lines [USD]:
-    ``power`` (energy and demand charges), ``staff``, ``maintenance``, ``insurance``; capex
-    ``capex_it`` (miners) and ``capex_facility`` [USD]; ``start`` the first operating month;
-    ``hashprice`` the month's gross hashprice (before pool fee and uptime) [USD/PH/day].
-    """
-
-    btc: np.ndarray
-    revenue: np.ndarray
-    energy: np.ndarray
-    power: np.ndarray
-    staff: np.ndarray
-    maintenance: np.ndarray
-    insurance: np.ndarray
-    capex_it: np.ndarray
-    capex_facility: np.ndarray
-    start: int
-    hashprice: np.ndarray
+# --- The option ----------------------------------------------------------------------------------
 
 
-def mining_months(n_months: int, *, hashrate: float, it_power: float, pue: float,
-                  btc_price: float, btc_price_growth: float, difficulty: float,
-                  difficulty_growth: float, fees_per_block: float, block_height: int,
-                  pool_fee: float, uptime: float, power_price: float, demand_charge: float,
-                  power_price_growth: float, miner_capex: float, facility_capex: float,
-                  build_months: int, staff: float, staff_cost: float, maintenance_it: float,
-                  maintenance_facility: float, insurance: float) -> MiningMonths:
-    """Monthly cash-flow lines of a mining fleet.
+def _details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
+    """Mining's own figures: hashprice and hashcost at the market date, cost per BTC (cash and
+    all-in), and the cash breakevens of its first operating month."""
+    b, lines, n, start = ctx.base, ctx.lines, ctx.n_months, ctx.start
+    keep = 1.0 - b["sga_share"]  # share of revenue left after SG&A
+    no_sga = ("SG&A takes all revenue (sga_share = 1), so no price changes the NPV"
+              if keep <= 0 else "")
+    hp0 = hashprice(b["difficulty"], float(month_subsidy(ctx.market.block_height, 1)[0]),
+                    b["fees_per_block"], b["btc_price"], b["pool_fee"])
+    efficiency = float((ctx.profile.power_max / ctx.profile.hashrate).m_as("J/TH"))
+    opex = sum(lines[k] for k in ctx.option.opex_lines)
+    btc_total = float(lines["volume"].sum())
+    cash_cost = float(opex.sum() + lines["sga"].sum())
+    capex = float(lines["capex_it"].sum() + lines["capex_facility"].sum())
+    nothing = never("mining earns no BTC", start, n, ctx.sizing.unit_count, ctx.profile.id)
+    figures: dict[str, Any] = {
+        "btc_mined": Q_(btc_total, "BTC"),
+        "hashprice": Q_(hp0.usd, "USD/PH/day"),
+        "hashprice_btc": Q_(hp0.btc, "BTC/PH/day"),
+        "hashcost": Q_(hashcost(efficiency, ctx.market.power_price, ctx.sizing.pue),
+                       "USD/PH/day"),
+        "cost_per_btc": Q_(cost_per_btc(cash_cost, btc_total), "USD/BTC"),
+        "all_in_cost_per_btc": Q_(cost_per_btc(cash_cost + capex, btc_total), "USD/BTC"),
+    }
+    notes = {} if btc_total > 0 else {"cost_per_btc": nothing}
+    if start < n:
+        # Operating breakevens in the first operating month, at that month's prices: the BTC
+        # price and the power price at which its EBITDA is zero.
+        energy = lines["energy_weight"][start]  # J at the month's power-price factor
+        other = opex[start] - energy * b["power_price"]
+        btc = lines["price_volume"][start] * keep  # BTC at the month's BTC-price factor
+        figures["breakeven_btc_price_month1"] = Q_(breakeven_btc_price(opex[start], btc)
+                                                   if btc > 0 else float("nan"), "USD/BTC")
+        figures["breakeven_power_price_month1"] = Q_(breakeven_power_price(
+            lines["revenue"][start] * keep, energy, other), "USD/J").to("USD/MWh")
+        if not btc > 0:
+            notes["breakeven_btc_price_month1"] = (
+                no_sga or "mining earns no BTC in its first operating month")
+        if not energy > 0:
+            notes["breakeven_power_price_month1"] = ("mining uses no energy in its first "
+                                                     "operating month")
+    return figures, notes
 
-    Parameters (SI floats)
-    ----------------------
-    hashrate [H/s], it_power [W] and pue [1] of the fleet; btc_price [USD/BTC] and its yearly
-    growth; difficulty [1] and its monthly growth; fees_per_block [BTC]; block_height at
-    month 0; pool_fee, uptime [1]; power_price [USD/J], demand_charge [USD/(W s)] on peak
-    facility power, power_price_growth per year; miner_capex and facility_capex [USD]
-    (facility spread over ``build_months``, miners bought in the first operating month);
-    staff [FTE] at staff_cost [USD/s]; maintenance_it, maintenance_facility and insurance per
-    year [1] of the capex they apply to.
 
-    The fleet runs at ``uptime`` whatever the margin (no economic shutdown), so revenue and NPV
-    stay linear in the BTC price. Its share of the network is at most 1: a month's difficulty
-    is never below :func:`fleet_difficulty` (see the module docstring), and ``hashprice`` is
-    that month's at the same difficulty.
-    """
-    m = np.arange(n_months)
-    start = int(build_months)
-    on = m >= start
-    t = SECONDS_PER_MONTH
-    subsidy = month_subsidy(block_height, n_months)
-    # the trend, but never below the fleet's own difficulty (its share of the network <= 1)
-    d = np.fmax(difficulty * (1.0 + difficulty_growth) ** m, fleet_difficulty(hashrate, uptime))
-    price = btc_price * (1.0 + btc_price_growth) ** (m / 12.0)
-    gross = hashrate * t * (subsidy + fees_per_block) / (d * HASHES_PER_DIFFICULTY)
-    btc = np.where(on, gross * uptime * (1.0 - pool_fee), 0.0)
-    power_f = (1.0 + power_price_growth) ** (m / 12.0)
-    energy = np.where(on, it_power * pue * uptime * t, 0.0)
-    power = energy * power_price * power_f + np.where(on, it_power * pue * t, 0.0) \
-        * demand_charge * power_f
-    monthly = np.where(on, 1.0, 0.0)
-    capex_it = np.where(m == start, miner_capex, 0.0)
-    return MiningMonths(
-        btc=btc,
-        revenue=btc * price,
-        energy=energy,
-        power=power,
-        staff=monthly * staff * staff_cost * t,
-        maintenance=monthly * (maintenance_it * miner_capex
-                               + maintenance_facility * facility_capex) / 12.0,
-        insurance=monthly * insurance * (miner_capex + facility_capex) / 12.0,
-        capex_it=capex_it,
-        capex_facility=build_capex(facility_capex, start, n_months),
-        start=start,
-        hashprice=PH_PER_S * SECONDS_PER_DAY * (subsidy + fees_per_block)
-        / (d * HASHES_PER_DIFFICULTY) * price,
-    )
+#: Bitcoin mining on the mining profile's fleet: revenue from the BTC it mines, opex for
+#: power, staff, maintenance and insurance.
+OPTION = Option(
+    name="mine", label="Bitcoin mining", kind="mine", fleet="mining",
+    opex_lines=("power", "staff", "maintenance", "insurance"),
+    extras={"btc_mined": ("volume", "BTC", 1.0), "power_cost": ("power", "USD", 1.0)},
+    details=_details)

@@ -1,7 +1,7 @@
-"""Monte Carlo paths of the market drivers, through the scenario kernel.
+"""Monte Carlo paths of the market drivers, through the monthly engine.
 
-Each path draws, month by month, four shocks that multiply the deterministic trend of
-:func:`rackplan.kernels.scenario.scenario_cashflows`:
+Each path draws, month by month, four shocks that multiply the deterministic trend of the
+engine (:mod:`rackplan.kernels.engine`; a path is one scenario with its monthly multipliers):
 
 - BTC price: geometric Brownian motion. ``log m_btc`` steps by ``mu - s**2/2 + s*z1`` a month,
   so with ``mu = 0`` the multiplier has mean 1 and the kernel's trend is the expected path.
@@ -26,8 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from rackplan._jit import njit, prange
+from rackplan.kernels import engine
+from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.kernels.rng import exp_inplace, normal_numpy, normals, path_key, path_key_numpy
-from rackplan.kernels.scenario import evaluate_numpy, scenario_cashflows
 
 __all__ = ["N_SHOCK_PARAMS", "simulate", "simulate_numpy", "path_multipliers",
            "path_multipliers_numpy"]
@@ -78,34 +79,38 @@ def _path_multipliers(seed, path, n_months, shock, btc, diff, gpu, util, z, scra
 
 
 @njit
-def _paths(base, n_months, seed, shock, lo, hi, out, btc_end):
-    n_out = out.shape[0]
-    btc = np.empty(n_months)
-    diff = np.empty(n_months)
-    gpu = np.empty(n_months)
-    util = np.empty(n_months)
-    p = np.empty_like(base)
-    row = np.empty(n_out)
+def _paths(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end, tf,
+           shape_sums, low):
+    n_opt = kinds.shape[0]
+    paths = np.empty((4, n_months))
     z = np.empty(_NORMALS_PER_MONTH * n_months)
     scratch = np.empty_like(z)
     bits = np.empty(n_months, np.int64)
+    b = np.zeros((n_opt, engine.N_BASIS))
+    sums = np.zeros((2 * n_opt, engine.N_BASIS))
+    s = np.zeros(engine.N_SCALES)
+    disc = np.zeros((n_opt, engine.N_LINES))
+    total = np.zeros((n_opt, engine.N_LINES))
+    row = np.empty(engine.n_outputs(n_opt))
+    no_lines = np.empty((0, engine.N_LINES))
+    btc, diff, gpu, util = paths[0], paths[1], paths[2], paths[3]
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, btc, diff, gpu, util, z, scratch, bits)
-        p[:] = base
-        scenario_cashflows(p, n_months, btc, diff, gpu, util, row)
-        for k in range(n_out):
-            out[k, i] = row[k]
+        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths, b,
+                            sums, s, disc, total, no_lines, row)
+        for j in range(want.shape[0]):
+            out[j, i] = row[want[j]]
         btc_end[i] = btc[n_months - 1]
 
 
 @njit(parallel=True)
-def simulate(base, n_months, seed, shock, out, btc_end):
+def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_end):
     """Run ``out.shape[1]`` paths in parallel.
 
     Parameters
     ----------
     base : float64[P]
-        The scenario's parameter vector (SI), as for ``scenario_cashflows``.
+        The scenario's parameter vector (SI, :data:`rackplan.kernels.engine.PARAMS`).
     n_months : int
         Horizon [month].
     seed : int
@@ -113,16 +118,23 @@ def simulate(base, n_months, seed, shock, out, btc_end):
     shock : float64[8]
         Monthly drift adjustment and volatilities, correlation, AR(1) persistence and the
         utilization clip (see the module docstring; layout ``BTC_MU`` ... ``UTIL_MAX``).
+    kinds, fleets, pair, want : int64 arrays
+        The option slots, the breakeven pair and the outputs to store, as for
+        :func:`rackplan.kernels.engine.evaluate`.
     out : float64[K, N]
-        Written in place: ``out[k, i]`` is output ``k`` of path ``i``.
+        Written in place: ``out[j, i]`` is output ``want[j]`` of path ``i``.
     btc_end : float64[N]
         Written in place: the BTC-price multiplier in the last month of each path [1].
     """
     n = out.shape[1]
+    empty = np.empty((0, base.shape[0]))
+    tf, shape_sums, low = engine.first_shape(base, empty, np.empty(0, np.int64), n_months,
+                                             kinds, fleets)
     n_items = (n + _PATHS_PER_ITEM - 1) // _PATHS_PER_ITEM
     for j in prange(n_items):
         lo = j * _PATHS_PER_ITEM
-        _paths(base, n_months, seed, shock, lo, min(lo + _PATHS_PER_ITEM, n), out, btc_end)
+        _paths(base, n_months, seed, shock, kinds, fleets, pair, want, lo,
+               min(lo + _PATHS_PER_ITEM, n), out, btc_end, tf, shape_sums, low)
 
 
 # --- NumPy twin -------------------------------------------------------------------------------
@@ -157,21 +169,20 @@ def path_multipliers_numpy(seed, paths, n_months, shock):
     return btc, diff, gpu, util
 
 
-def simulate_numpy(base, n_months, seed, shock, n_paths, batch=65_536):
+def simulate_numpy(base, n_months, seed, shock, n_paths, kinds, fleets, pair, want=None,
+                   batch=65_536):
     """NumPy twin of :func:`simulate`: returns ``(out float64[K, N], btc_end float64[N])``.
 
     Paths run in batches (the draws of a batch take ``batch * n_months * 4`` floats), each
-    batch through the scenario kernel's NumPy twin with the path multipliers.
+    batch through the engine's NumPy twin with the path multipliers.
     """
     outs, ends = [], []
     for lo in range(0, n_paths, batch):
         idx = np.arange(lo, min(lo + batch, n_paths))
         btc, diff, gpu, util = path_multipliers_numpy(seed, idx, n_months, shock)
         varied = np.empty((len(idx), 0))
-        res = evaluate_numpy(base, varied, np.empty(0, np.int64), n_months,
-                             btc_price_mult=btc, difficulty_mult=diff, gpu_price_mult=gpu,
-                             utilization_mult=util)
-        outs.append(np.asarray(res).T)
+        outs.append(evaluate_numpy(base, varied, np.empty(0, np.int64), n_months, kinds,
+                                   fleets, pair, want, paths=(btc, diff, gpu, util)))
         ends.append(btc[:, -1])
     if not outs:
         return np.empty((0, 0)), np.empty(0)

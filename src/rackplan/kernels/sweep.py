@@ -1,4 +1,4 @@
-"""Grid sweeps: the points of a Cartesian grid of inputs through the scenario kernel.
+"""Grid sweeps: the points of a Cartesian grid of inputs through the monthly engine.
 
 A grid is described by its axes: the values of axis ``a`` are
 ``axis_values[axis_start[a] : axis_start[a] + axis_size[a]]``, and grid point ``i`` is the
@@ -6,22 +6,23 @@ C-order (last axis fastest) point number ``i``. Each *target* is one entry of th
 vector set from one axis (``p[target_param[t]] =`` value of axis ``target_axis[t]``); two
 targets may share an axis (``pue`` sets both plants' PUE).
 
-The points run through :func:`rackplan.kernels.scenario.evaluate` (parallel, all numba threads)
-or through the same function compiled without ``parallel`` (:func:`sweep_grid_serial`, for dask
-workers: one numba thread per dask thread, and no parallel region entered from two threads at
-once, which numba's default ``workqueue`` threading layer does not allow). Both give the same
-bytes. The NumPy twin is :func:`rackplan.kernels.scenario.evaluate_numpy`.
+The points run through :func:`rackplan.kernels.engine.evaluate` (parallel, all numba threads)
+or :func:`rackplan.kernels.engine.evaluate_serial` (for dask workers: one numba thread per dask
+thread, and no parallel region entered from two threads at once, which numba's default
+``workqueue`` threading layer does not allow). Both give the same bytes and both are cached on
+disk. The NumPy twin is :func:`rackplan.kernels.engine_numpy.evaluate_numpy`.
 
-All values are SI / base money units, as in :mod:`rackplan.kernels.scenario`.
+``slots`` is ``(kinds, fleets, pair)`` of the option slots and ``want`` the outputs to keep,
+as for :func:`rackplan.kernels.engine.evaluate`; results are ``float64[len(want), n]``, one
+contiguous row per output. All values are SI / base money units.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from rackplan.kernels import scenario
+from rackplan.kernels import engine
+from rackplan.kernels.engine_numpy import evaluate_numpy
 
 __all__ = ["grid_points", "sweep_grid", "sweep_grid_serial", "sweep_grid_numpy"]
 
@@ -39,8 +40,18 @@ def grid_points(axis_values, axis_start, axis_size, target_axis, start=0, stop=N
     return out
 
 
+def _run(kernel, base, axis_values, axis_start, axis_size, target_param, target_axis,
+         n_months, slots, want, start, stop):
+    varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
+    out = np.empty((len(want), varied.shape[0]))
+    kinds, fleets, pair = slots
+    kernel(base, varied, np.asarray(target_param, dtype=np.int64), n_months, kinds, fleets,
+           pair, np.asarray(want, dtype=np.int64), out)
+    return out
+
+
 def sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_axis, n_months,
-               start=0, stop=None):
+               slots, want, start=0, stop=None):
     """Evaluate grid points ``start`` to ``stop`` on all numba threads.
 
     Parameters
@@ -53,36 +64,30 @@ def sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_ax
         Which entry of ``p`` each target sets, and from which axis.
     n_months : int
         Horizon [month].
+    slots : (int64[O], int64[O], int64[2])
+        The option slots' kinds and fleets and the breakeven pair.
+    want : int64[K]
+        The outputs to keep (indexes into :func:`rackplan.kernels.engine.output_table`).
 
     Returns
     -------
-    float64[n, K]
-        The outputs (:data:`rackplan.kernels.scenario.OUTPUTS`) of each grid point.
+    float64[K, n]
+        Output ``want[k]`` of each grid point in row ``k``.
     """
-    varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
-    return scenario.evaluate(base, varied, target_param, n_months)
-
-
-@functools.cache
-def _serial():
-    # The scenario kernel's own evaluate, compiled without parallel=True (prange runs as
-    # range) and without the GIL, so that dask's worker threads run it side by side. Not
-    # cached on disk: it would share evaluate's cache file and key, which do not say whether
-    # a function was compiled parallel.
-    from numba import njit
-
-    return njit(error_model="numpy", cache=False, nogil=True)(scenario.evaluate.py_func)
+    return _run(engine.evaluate, base, axis_values, axis_start, axis_size, target_param,
+                target_axis, n_months, slots, want, start, stop)
 
 
 def sweep_grid_serial(base, axis_values, axis_start, axis_size, target_param, target_axis,
-                      n_months, start=0, stop=None):
+                      n_months, slots, want, start=0, stop=None):
     """:func:`sweep_grid` on the calling thread only (what a dask worker thread runs)."""
-    varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
-    return _serial()(base, varied, target_param, n_months)
+    return _run(engine.evaluate_serial, base, axis_values, axis_start, axis_size,
+                target_param, target_axis, n_months, slots, want, start, stop)
 
 
 def sweep_grid_numpy(base, axis_values, axis_start, axis_size, target_param, target_axis,
-                     n_months, start=0, stop=None):
-    """NumPy twin of :func:`sweep_grid` (the scenario kernel's NumPy twin on the grid)."""
+                     n_months, slots, want, start=0, stop=None):
+    """NumPy twin of :func:`sweep_grid` (the engine's NumPy twin on the grid)."""
     varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
-    return np.asarray(scenario.evaluate_numpy(base, varied, target_param, n_months))
+    kinds, fleets, pair = slots
+    return evaluate_numpy(base, varied, target_param, n_months, kinds, fleets, pair, want)

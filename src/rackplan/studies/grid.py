@@ -360,7 +360,7 @@ class Grid:
 
 
 def _kernel():
-    from rackplan.kernels import scenario
+    from rackplan.kernels import engine as scenario
 
     return scenario
 

@@ -808,6 +808,7 @@ def _json_vars(fh, variables) -> None:
 
 # --- summaries for people ---------------------------------------------------------------------
 
+#: The built-in options (a sweep's own are its winner's ``flag_meanings``).
 OPTIONS = ("mine", "gpuaas", "colocation")
 
 #: Why a breakeven can be undefined at a grid point (the kernel gives NaN where the price does
@@ -865,8 +866,10 @@ def sweep_summary(ds) -> dict[str, Any]:
         for stat in ("min", "mean", "max"):
             lazy[f"{v}.{stat}"] = getattr(finite, stat)()
         lazy[f"{v}.undefined"] = finite.isnull().sum()
-    if "winner" in ds:
-        for k, o in enumerate(OPTIONS):
+    options = list(OPTIONS)
+    if "winner" in ds:  # the options of this sweep, in code order
+        options = str(ds["winner"].attrs.get("flag_meanings", " ".join(OPTIONS))).split()
+        for k, o in enumerate(options):
             lazy[f"win.{o}"] = (ds["winner"] == k).sum()
         lazy["win.none"] = (ds["winner"] < 0).sum()
     for flag in _NO_FIT:
@@ -880,7 +883,7 @@ def sweep_summary(ds) -> dict[str, Any]:
     out: dict[str, Any] = {"grid": grid}
     if "winner" in ds:
         out["share_won"] = {o: _q(100.0 * got[f"win.{o}"] / max(n, 1), "percent")
-                            for o in OPTIONS}
+                            for o in options}
         if got["win.none"]:
             _warn(f"at {int(got['win.none']):,} of {n:,} scenarios no option could be ranked "
                   f"(an NPV is undefined); they count for no option")

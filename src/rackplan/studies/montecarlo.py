@@ -76,7 +76,6 @@ _UNITS = {
     "utilization_persistence": "1", "correlation": "1",
 }
 PERCENTILES = (5.0, 50.0, 95.0)
-OPTIONS = ("mine", "gpuaas", "colocation")
 MAX_PATHS = 100_000_000
 
 
@@ -202,15 +201,18 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     xarray.Dataset
     """
     from rackplan.economics.compare import scenario_base
+    from rackplan.economics.options import engine_table
+    from rackplan.kernels import engine
     from rackplan.kernels import montecarlo as kmc
-    from rackplan.kernels import scenario as sc
+
+    sc = engine_table()
 
     n = whole_number(paths, "paths", 1, MAX_PATHS, StudyError)
     from rackplan.studies.grid import check_years
     from rackplan.studies.io import budget_bytes, human_bytes
 
     budget = budget_bytes(memory_budget)
-    need = 8.0 * (len(sc.OUTPUTS) + 1) * n
+    need = 8.0 * (len(sc.names) + 1) * n
     if need > budget:
         raise StudyError(f"{n:,} paths need about {human_bytes(need)}, over the memory budget "
                          f"of {human_bytes(budget)}: run fewer paths (the percentiles settle "
@@ -232,11 +234,12 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         _fraction("btc_drift", btc_drift, -0.99, 100)
     base_d = scenario_base(site, mining_profile, gpu_profile, market, years=years_i,
                            overrides=overrides)
-    base = np.asarray([float(base_d[p]) for p in sc.PARAMS], dtype=np.float64)
+    base = np.asarray([float(base_d[p]) for p in engine.PARAMS], dtype=np.float64)
     shock = shock_vector(base_d, **settings)
-    out = np.empty((len(sc.OUTPUTS), n))
+    out = np.empty((len(sc.names), n))
     btc_end = np.empty(n)
-    kmc.simulate(base, years_i * 12, seed, shock, out, btc_end)
+    kmc.simulate(base, years_i * 12, seed, shock, sc.kinds, sc.fleets, sc.pair,
+                 np.arange(len(sc.names), dtype=np.int64), out, btc_end)
     _warn_results(out, sc, n)
     return _dataset(out, btc_end, sc, settings, seed, years_i, bool(keep_paths))
 
@@ -249,12 +252,12 @@ def _warn_results(out, sc, n: int) -> None:
 
     for column, what in (("units_mine", "no miner fits the site"),
                          ("units_gpu", "no GPU system fits the site")):
-        if np.all(out[sc.OUTPUTS.index(column)] == 0):
+        if np.all(out[sc.index(column)] == 0):
             warnings.warn(f"{what}: on every path the option has no units and its figures "
                           f"are those of an empty site", StudyWarning, stacklevel=3)
-    for o in OPTIONS:
+    for o in (opt.name for opt in sc.options):
         for metric in ("npv", "noi"):
-            row = out[sc.OUTPUTS.index(f"{metric}_{o}")]
+            row = out[sc.index(f"{metric}_{o}")]
             bad = int(np.count_nonzero(~np.isfinite(row)))
             if bad:
                 warnings.warn(f"{metric}_{o} is undefined on {bad:,} of {n:,} paths; its "
@@ -266,33 +269,34 @@ def _warn_results(out, sc, n: int) -> None:
 def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
     import xarray as xr
 
-    names = list(sc.OUTPUTS)
+    names = list(sc.names)
     idx = {name: k for k, name in enumerate(names)}
+    options = [o.name for o in sc.options]
     pct = np.asarray(PERCENTILES)
     data_vars = {}
     for metric in ("npv", "noi"):
-        rows = [_percentiles(out[idx[f"{metric}_{o}"]], pct) for o in OPTIONS]
-        unit = sc.OUTPUT_UNITS.get(f"{metric}_mine", "USD")
+        rows = [_percentiles(out[idx[f"{metric}_{o}"]], pct) for o in options]
+        unit = sc.units.get(f"{metric}_{options[0]}", "USD")
         data_vars[metric] = (("option", "percentile"), np.asarray(rows), {
             "units": unit, "long_name": f"{metric.upper()} percentiles over the paths"})
     winner = out[idx["winner"]]
     n = winner.shape[0]
-    p_win = np.asarray([np.count_nonzero(winner == k) / n for k in range(len(OPTIONS))])
+    p_win = np.asarray([np.count_nonzero(winner == k) / n for k in range(len(options))])
     data_vars["win_probability"] = ("option", p_win, {
         "units": "1", "long_name": "share of paths on which the option has the highest NPV"})
     if keep_paths:
         for name in names:
             data = out[idx[name]]
-            attrs = {"units": sc.OUTPUT_UNITS.get(name, "1"),
-                     "long_name": sc.OUTPUT_LONG_NAMES.get(name, name.replace("_", " "))}
+            attrs = {"units": sc.units.get(name, "1"),
+                     "long_name": sc.long_names.get(name, name.replace("_", " "))}
             if name == "winner":
                 data = np.where(np.isnan(data), -1, data).astype(np.int8)
-                attrs.update(units="1", flag_values=np.arange(3, dtype=np.int8),
-                             flag_meanings=" ".join(OPTIONS))
+                attrs.update(units="1", flag_values=np.arange(len(options), dtype=np.int8),
+                             flag_meanings=" ".join(options))
             data_vars[name] = ("path", data, attrs)
         data_vars["btc_price_mult_end"] = ("path", btc_end, {
             "units": "1", "long_name": "BTC price in the last month relative to its trend"})
-    coords = {"option": ("option", list(OPTIONS)),
+    coords = {"option": ("option", options),
               "percentile": ("percentile", pct, {"units": "percent"})}
     if keep_paths:
         coords["path"] = ("path", np.arange(n, dtype=np.int64))
@@ -330,7 +334,7 @@ def summary(ds) -> dict[str, Any]:
     result: dict[str, Any] = {
         "run": {"paths": int(ds.attrs["paths"]), "seed": int(ds.attrs["seed"]),
                 "years": int(ds.attrs["years"])}}
-    for o in OPTIONS:
+    for o in (str(v) for v in ds["option"].values):
         section = {}
         for metric in ("npv", "noi"):
             unit = ds[metric].attrs.get("units", "USD")

@@ -2,9 +2,9 @@
 
 ``sweep(vary={"btc_price": "50000:150000:21", "gpu_hour_price": "1.5:6:10"})`` evaluates the
 built-in case (or the given site, profiles and market) at every point of the grid and returns a
-Dataset with one dimension per varied input and one variable per output of the scenario kernel
-(:data:`rackplan.kernels.scenario.OUTPUTS`), plus the flags ``no_fit_mine`` and
-``no_fit_gpuaas`` (True where no miner, or no GPU system, fits the site). Coordinates are in
+Dataset with one dimension per varied input and one variable per output of the monthly engine
+for the registered options (:func:`rackplan.kernels.engine.output_table`), plus the flags
+``no_fit_mine`` and ``no_fit_gpuaas`` (True where no miner, or no GPU system, fits the site). Coordinates are in
 the units users write (``btc_price`` in USD/BTC, ``power_price`` in USD/MWh); every variable has
 ``attrs["units"]`` and ``long_name``; ``winner`` has CF ``flag_values``/``flag_meanings``.
 
@@ -45,7 +45,7 @@ from rackplan.studies.io import sweep_summary as summary
 __all__ = ["sweep", "breakeven_surface", "summary", "write", "parse_axis",
            "make_grid", "Grid", "estimate", "WINNER_MEANINGS", "ALIASES", "FLAGS"]
 
-#: ``winner`` codes, as in :data:`rackplan.kernels.scenario.OUTPUTS` (0 mine, 1 gpuaas, 2 colo).
+#: ``winner`` codes with the built-in options (the registered options, in order).
 WINNER_MEANINGS = ("mine", "gpuaas", "colocation")
 
 #: Flag variables: True where no unit of the option fits the site (from the kernel's count).
@@ -70,9 +70,33 @@ PROGRESS_MIN_POINTS = 2_000_000  # below this, a sweep is over before a bar is w
 
 
 def _kernel():
-    from rackplan.kernels import scenario
+    """The engine's outputs for the registered options (names, units, long names, slots)."""
+    from rackplan.economics.options import engine_table
 
-    return scenario
+    return engine_table()
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """The outputs a sweep asks the engine for: ``want`` (engine indexes, one result row
+    each) and their ``names``; the flags' sources are always among them."""
+
+    table: Any
+    want: np.ndarray
+    names: tuple[str, ...]
+
+    def row(self, name: str) -> int:
+        return self.names.index(name)
+
+    @property
+    def slots(self):
+        return (self.table.kinds, self.table.fleets, self.table.pair)
+
+
+def _engine(table, chosen: list[str]) -> _Engine:
+    sources = [FLAGS[c][0] if c in FLAGS else c for c in chosen]
+    names = tuple(dict.fromkeys(sources + [src for src, _ in FLAGS.values()]))
+    return _Engine(table, table.want(names), names)
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -122,11 +146,12 @@ def _attrs_for(var: _Var, sc, users) -> dict[str, Any]:
         return {"units": "1", "long_name": what,
                 "comment": f"True where the kernel's {source} is 0: the option's figures are "
                            f"those of a site without its units"}
-    attrs = {"units": sc.OUTPUT_UNITS.get(var.name, "1"),
-             "long_name": sc.OUTPUT_LONG_NAMES.get(var.name, var.name.replace("_", " "))}
+    attrs = {"units": sc.units.get(var.name, "1"),
+             "long_name": sc.long_names.get(var.name, var.name.replace("_", " "))}
     if var.kind == "winner":
-        attrs.update(units="1", flag_values=np.arange(len(WINNER_MEANINGS), dtype=np.int8),
-                     flag_meanings=" ".join(WINNER_MEANINGS),
+        meanings = [o.name for o in sc.options]
+        attrs.update(units="1", flag_values=np.arange(len(meanings), dtype=np.int8),
+                     flag_meanings=" ".join(meanings),
                      comment="-1 where no option could be ranked (NaN NPV)")
     elif var.unit:
         attrs["units"] = var.unit
@@ -140,22 +165,22 @@ def _user_output_unit(name: str, users: Mapping[str, str]) -> str | None:
     return None
 
 
-def _variables(chosen: list[str], sc, users) -> list[_Var]:
+def _variables(chosen: list[str], sc, eng: _Engine, users) -> list[_Var]:
     from rackplan.units import Q_
 
     out = []
     for name in chosen:
         if name in FLAGS:
-            out.append(_Var(name, sc.OUTPUTS.index(FLAGS[name][0]), "flag"))
+            out.append(_Var(name, eng.row(FLAGS[name][0]), "flag"))
             continue
-        k = sc.OUTPUTS.index(name)
+        k = eng.row(name)
         if name == "winner":
             out.append(_Var(name, k, "winner"))
             continue
         factor, unit = 1.0, _user_output_unit(name, users)
         if unit:
             try:
-                factor = float(Q_(1.0, sc.OUTPUT_UNITS.get(name, "1")).m_as(unit))
+                factor = float(Q_(1.0, sc.units.get(name, "1")).m_as(unit))
             except Exception:
                 factor, unit = 1.0, None  # a unit pint cannot read: keep the kernel's
         out.append(_Var(name, k, "value", factor, unit))
@@ -163,7 +188,7 @@ def _variables(chosen: list[str], sc, users) -> list[_Var]:
 
 
 def _select_outputs(outputs: Iterable[str] | None, sc) -> list[str]:
-    all_out = list(sc.OUTPUTS) + list(FLAGS)
+    all_out = list(sc.names) + list(FLAGS)
     if outputs is None:
         return all_out
     if isinstance(outputs, str):
@@ -259,12 +284,11 @@ def _n_blocks(shape, chunks) -> int:
 
 
 def _plan(grid: Grid, mode: str, chunk_arg, budget: float, variables: list[_Var], client,
-          out, in_memory: bool) -> _Plan:
+          out, in_memory: bool, eng: _Engine) -> _Plan:
     """Where the sweep runs, from the counts alone; anything over the budget is refused here,
     before any axis or result exists."""
-    sc = _kernel()
     n = grid.size
-    n_out, n_targets, n_axes = len(sc.OUTPUTS), len(grid.target_param), len(grid.axes)
+    n_out, n_targets, n_axes = len(eng.want), len(grid.target_param), len(grid.axes)
     result_point = sum(v.itemsize for v in variables)
     point_bytes = 8.0 * (n_out + n_targets + n_axes + 1) + result_point
     coords = float(AXIS_VALUE_BYTES) * grid.n_axis_values
@@ -342,19 +366,19 @@ def _file_estimate(out, grid: Grid, variables: list[_Var]) -> float:
 # --- running ----------------------------------------------------------------------------------
 
 
-def _grid_args(grid: Grid):
-    return (grid.base, grid.target_param, grid.target_axis, grid.n_months)
+def _grid_args(grid: Grid, eng: _Engine):
+    return (grid.base, grid.target_param, grid.target_axis, grid.n_months, eng.slots, eng.want)
 
 
 def _kernel_block(pieces, grid_args):
-    """The kernel over the sub-grid spanned by 1-D pieces of each axis (SI): float64[n, K]."""
+    """The kernel over the sub-grid spanned by 1-D pieces of each axis (SI): float64[K, n]."""
     from rackplan.kernels.sweep import sweep_grid_serial
 
-    base, target_param, target_axis, n_months = grid_args
+    base, target_param, target_axis, n_months, slots, want = grid_args
     sizes = np.asarray([len(p) for p in pieces], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     return sweep_grid_serial(base, np.concatenate(pieces).astype(np.float64), starts, sizes,
-                             target_param, target_axis, n_months)
+                             target_param, target_axis, n_months, slots, want)
 
 
 def _compute_block(pieces, grid_args, variables, flag_columns):
@@ -362,8 +386,8 @@ def _compute_block(pieces, grid_args, variables, flag_columns):
     worker; never touches a file): the finished variables and the no-fit counts."""
     shape = tuple(len(p) for p in pieces)
     res = _kernel_block(pieces, grid_args)
-    arrays = {v.name: _finish(v, res[:, v.k].reshape(shape)) for v in variables}
-    counts = {flag: int(np.count_nonzero(res[:, k] == 0)) for flag, k in flag_columns}
+    arrays = {v.name: _finish(v, res[v.k].reshape(shape)) for v in variables}
+    counts = {flag: int(np.count_nonzero(res[k] == 0)) for flag, k in flag_columns}
     return {"arrays": arrays, "no_fit": counts}
 
 
@@ -371,11 +395,12 @@ class _SweepBlocks:
     """The blocks of a chunked sweep: each axis cut by ``chunks``, the SI values of a block
     made from the coordinates' slices (never the whole axis in SI)."""
 
-    def __init__(self, grid: Grid, chunks: tuple[int, ...], variables: list[_Var]):
-        sc = _kernel()
+    def __init__(self, grid: Grid, chunks: tuple[int, ...], variables: list[_Var],
+                 eng: _Engine):
         self.grid = grid
+        self.eng = eng
         self.variables = variables
-        self.flag_columns = [(flag, sc.OUTPUTS.index(src)) for flag, (src, _) in FLAGS.items()]
+        self.flag_columns = [(flag, eng.row(src)) for flag, (src, _) in FLAGS.items()]
         self.bounds = [[(lo, min(lo + c, s)) for lo in range(0, s, c)]
                        for s, c in zip(grid.shape, chunks)]
         self.count = math.prod(len(b) for b in self.bounds)
@@ -384,7 +409,7 @@ class _SweepBlocks:
     def jobs(self):
         import itertools
 
-        grid, values, args = self.grid, self.grid.values, _grid_args(self.grid)
+        grid, values, args = self.grid, self.grid.values, _grid_args(self.grid, self.eng)
         for combo in itertools.product(*self.bounds):
             pieces = [np.ascontiguousarray(grid.to_si(d, values[d][lo:hi]), dtype=np.float64)
                       for d, (lo, hi) in enumerate(combo)]
@@ -407,22 +432,22 @@ def _block(*axes, grid_args, n_out):
     if math.prod(shape) == 0:  # dask probing the function with empty blocks
         return tuple(np.empty(shape) for _ in range(n_out))
     res = _kernel_block(pieces, grid_args)
-    return tuple(res[:, k].reshape(shape) for k in range(n_out))
+    return tuple(res[k].reshape(shape) for k in range(n_out))
 
 
-def _run_numba(grid: Grid, progress: bool) -> np.ndarray:
-    """All grid points on all numba threads: ``float64[N, K]`` (in slabs, with a bar)."""
+def _run_numba(grid: Grid, eng: _Engine, progress: bool) -> np.ndarray:
+    """All grid points on all numba threads: ``float64[K, N]`` (in slabs, with a bar)."""
     from rackplan.kernels.sweep import sweep_grid
 
-    args = grid.kernel_args()
+    args = (*grid.kernel_args(), eng.slots, eng.want)
     n = grid.size
     if not progress:
         return sweep_grid(*args)
     slabs = np.linspace(0, n, min(100, max(2, n // 100_000)) + 1).astype(np.int64)
-    res = np.empty((n, len(_kernel().OUTPUTS)))
+    res = np.empty((len(eng.want), n))
     with progress_bar("sweep", len(slabs) - 1) as advance:
         for lo, hi in zip(slabs[:-1], slabs[1:]):
-            res[lo:hi] = sweep_grid(*args, int(lo), int(hi))
+            res[:, lo:hi] = sweep_grid(*args, int(lo), int(hi))
             advance(1)
     return res
 
@@ -439,20 +464,20 @@ def _dataset(grid: Grid, arrays: Mapping[str, Any], variables: list[_Var], sc, u
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
-def _lazy(grid: Grid, chunk_sizes, variables: list[_Var], sc, users, attrs):
+def _lazy(grid: Grid, chunk_sizes, variables: list[_Var], sc, eng: _Engine, users, attrs):
     import xarray as xr
     from dask.array import PerformanceWarning
 
     axes = [grid.to_si(d, xr.DataArray(v, dims=[n]).chunk({n: c}))
             for d, (n, v, c) in enumerate(zip(grid.names, grid.values, chunk_sizes))]
-    n_out = len(sc.OUTPUTS)
+    n_out = len(eng.want)
     with warnings.catch_warnings():
         # every chunk of one axis meets every chunk of the others: the grid is an outer
         # product, so dask's "increasing number of chunks" is the point, not a problem
         warnings.simplefilter("ignore", PerformanceWarning)
         results = xr.apply_ufunc(
             _block, *axes,
-            kwargs={"grid_args": _grid_args(grid), "n_out": n_out},
+            kwargs={"grid_args": _grid_args(grid, eng), "n_out": n_out},
             dask="parallelized",
             output_core_dims=[[] for _ in range(n_out)],
             output_dtypes=[np.float64] * n_out,
@@ -531,7 +556,8 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
 
     users = dict(user_units())
     chosen = _select_outputs(outputs, sc)
-    variables = _variables(chosen, sc, users)
+    eng = _engine(sc, chosen)
+    variables = _variables(chosen, sc, eng, users)
     progress = _flag(progress, "progress")
     mode, chunk_arg = _parse_chunks(chunks)
     budget = budget_bytes(memory_budget)
@@ -546,7 +572,7 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         _user_chunks(chunk_arg, [a.name for a in axes], tuple(len(a) for a in axes), 1.0)
     grid = make_grid(site, mining_profile, gpu_profile, market, vary=vary, years=years,
                      overrides=overrides)
-    plan = _plan(grid, mode, chunk_arg, budget, variables, client, out_path, _in_memory)
+    plan = _plan(grid, mode, chunk_arg, budget, variables, client, out_path, _in_memory, eng)
     if out_path is not None:
         check_space(out_path, _file_estimate(out_path, grid, variables))
     if progress:
@@ -557,32 +583,30 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     if isinstance(client, str):
         client = own_client = connect(client)
     try:
-        return _run(plan, grid, variables, sc, users, client, out_path, progress, budget,
+        return _run(plan, grid, variables, sc, eng, users, client, out_path, progress, budget,
                     _ds_attrs(grid, site, mining_profile, gpu_profile, market, overrides))
     finally:
         if own_client is not None:
             own_client.close()
 
 
-def _run(plan: _Plan, grid: Grid, variables, sc, users, client, out, progress, budget, attrs):
+def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, out, progress,
+         budget, attrs):
     n = grid.size
     if plan.route == "numba":
-        res = _run_numba(grid, progress and n >= PROGRESS_MIN_POINTS)
-        counts = {flag: int(np.count_nonzero(res[:, sc.OUTPUTS.index(src)] == 0))
+        res = _run_numba(grid, eng, progress and n >= PROGRESS_MIN_POINTS)
+        counts = {flag: int(np.count_nonzero(res[eng.row(src)] == 0))
                   for flag, (src, _) in FLAGS.items()}
-        columns = {v.name: res[:, v.k].reshape(grid.shape) for v in variables}
-        if len(variables) < len(sc.OUTPUTS) // 2:  # copy the few kept; free the rest
-            columns = {k: np.ascontiguousarray(c) for k, c in columns.items()}
-            del res
-        arrays = {v.name: _finish(v, columns[v.name]) for v in variables}
+        # each output is a contiguous row: its grid is a view, no copy
+        arrays = {v.name: _finish(v, res[v.k].reshape(grid.shape)) for v in variables}
         ds = _dataset(grid, arrays, variables, sc, users, attrs)
         warn_no_fit(counts, n)
         if out is not None:
             write(ds, out)
         return ds
     if plan.route == "lazy":
-        return _lazy(grid, plan.chunks, variables, sc, users, attrs)
-    blocks = _SweepBlocks(grid, plan.chunks, variables)
+        return _lazy(grid, plan.chunks, variables, sc, eng, users, attrs)
+    blocks = _SweepBlocks(grid, plan.chunks, variables, eng)
     if plan.route == "blocks":
         arrays = {v.name: np.empty(grid.shape, dtype=v.dtype) for v in variables}
 
@@ -599,7 +623,7 @@ def _run(plan: _Plan, grid: Grid, variables, sc, users, client, out, progress, b
     # "file": computed chunk by chunk into netCDF, read back lazily
     import xarray as xr
 
-    skeleton = _lazy(grid, plan.chunks, variables, sc, users, attrs)
+    skeleton = _lazy(grid, plan.chunks, variables, sc, eng, users, attrs)
     path = write(skeleton, out, client=client, progress=progress, memory_budget=budget,
                  blocks=blocks)
     warn_no_fit(blocks.no_fit, n)
@@ -705,7 +729,7 @@ def breakeven_surface(site=None, mining_profile=None, gpu_profile=None, market=N
     sc = _kernel()
     xname, xspec = _axis_arg(x, "x")
     yname, yspec = _axis_arg(y, "y")
-    solvable = [o[len("breakeven_"):] for o in sc.OUTPUTS if o.startswith("breakeven_")]
+    solvable = [o[len("breakeven_"):] for o in sc.names if o.startswith("breakeven_")]
     if not isinstance(solve_for, str) or solve_for not in solvable:
         from rackplan._io import close_matches
 

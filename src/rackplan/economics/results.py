@@ -1,0 +1,257 @@
+"""The result objects of a comparison: :class:`OptionResult` (one option: fleet, yearly
+rows, metrics) and :class:`ComparisonResult` (the options, the winner, the breakevens), with
+their JSON (:meth:`~ComparisonResult.to_dict`) and :class:`xarray.Dataset` forms."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rackplan.economics.finance import Financials, margin, yearly
+from rackplan.facility.capacity import SizingResult
+from rackplan.units import Q_, Quantity, finite_or_none, to_json
+
+__all__ = ["OptionResult", "ComparisonResult", "option_result"]
+
+
+def _musd(x: float) -> Quantity:
+    return Q_(float(x), "USD")
+
+
+@dataclass
+class OptionResult:
+    """One option: its fleet, monthly finance lines, yearly rows and metrics.
+
+    ``yearly`` is a list of rows (dicts of quantities), ``total`` one such dict for the whole
+    horizon; ``npv`` [USD], ``irr`` [%/year] (NaN if none), ``payback`` [month] (NaN if not
+    within the horizon), ``revenue_per_mw_year`` [USD/MW/year] per MW of IT over the operating
+    months (NaN when no unit fits or no month operates); ``noi_margin`` is NaN in a year with
+    no revenue. ``fleet`` and ``details`` hold option-specific quantities. Each NaN has its
+    reason in :attr:`ComparisonResult.warnings`; :meth:`to_dict` writes it as ``None``.
+    """
+
+    name: str
+    label: str
+    fleet: dict[str, Any]
+    capex: Quantity
+    yearly: list[dict[str, Any]]
+    total: dict[str, Any]
+    npv: Quantity
+    irr: Quantity
+    payback: Quantity
+    revenue_per_mw_year: Quantity
+    details: dict[str, Any]
+    finance: Financials = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            **_jsonable(self.fleet),
+            "capex": _q_json(self.capex),
+            "npv": _q_json(self.npv),
+            "irr": _q_json(self.irr),
+            "payback": _q_json(self.payback),
+            "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
+            "yearly": [_jsonable(row) for row in self.yearly],
+            "total": _jsonable(self.total),
+            **_jsonable(self.details),
+        }
+
+
+@dataclass
+class ComparisonResult:
+    """The options for one site over one horizon, the winner and the breakevens.
+
+    ``options`` maps each registered option's name (``"mine"``, ``"gpuaas"``,
+    ``"colocation"`` and any added, :mod:`rackplan.economics.options`) to its
+    :class:`OptionResult`;
+    ``winner`` is the key with the highest NPV; ``breakeven`` holds ``btc_price`` (mining NPV =
+    GPU-as-a-service NPV), ``gpu_hour_price`` (the reverse) and ``power_price`` (the power
+    price at which the two NPVs meet), each with the value it is compared against, and a
+    ``note`` when it does not exist (its value is then NaN). ``warnings`` are findings: the
+    sizing's, the model's limits in this case, and why any figure is undefined.
+    """
+
+    inputs: dict[str, Any]
+    options: dict[str, OptionResult]
+    winner: str
+    breakeven: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    sizing: dict[str, SizingResult] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"inputs", "options": {name: option}, 
+        "breakeven", "winner", "warnings"}``, every quantity ``{"value", "unit"}``, yearly
+        rows as lists; NaN becomes ``null``."""
+        return {
+            "inputs": _jsonable(self.inputs),
+            "options": {k: v.to_dict() for k, v in self.options.items()},
+            "breakeven": _jsonable(self.breakeven),
+            "winner": self.winner,
+            "warnings": list(self.warnings),
+        }
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` with dimensions ``option`` and ``year``: yearly variables
+        (revenue, opex, noi, noi_margin, ebitda, capex, depreciation, cash_flow) and scalars
+        per option (npv, irr, payback, capex, revenue_per_mw_year, units, it_power), each with
+        ``attrs["units"]`` and ``long_name``; breakevens as scalars; inputs in ``attrs``."""
+        import xarray as xr
+
+        names = list(self.options)
+        n_years = len(next(iter(self.options.values())).yearly)
+        yearly_vars = ("revenue", "opex", "noi", "noi_margin", "ebitda", "capex",
+                       "depreciation", "cash_flow")
+        data_vars = {}
+        for var in yearly_vars:
+            unit = "%" if var == "noi_margin" else "USD"
+            values = np.array([[float(row[var].m_as(unit)) for row in opt.yearly]
+                               for opt in self.options.values()])
+            data_vars[var] = xr.Variable(("option", "year"), values,
+                                         {"units": unit, "long_name": _LONG[var]})
+        scalars = {
+            "npv": ("USD", lambda o: o.npv.m_as("USD")),
+            "irr": ("%/year", lambda o: o.irr.m_as("%/year")),
+            "payback": ("month", lambda o: o.payback.m_as("month")),
+            "total_capex": ("USD", lambda o: o.capex.m_as("USD")),
+            "revenue_per_mw_year": ("USD/MW/year", lambda o: o.revenue_per_mw_year.m_as(
+                "USD/MW/year")),
+            "units": ("1", lambda o: float(o.fleet["units"])),
+            "it_power": ("MW", lambda o: o.fleet["it_power"].m_as("MW")),
+        }
+        for var, (unit, get) in scalars.items():
+            data_vars[var] = xr.Variable(("option",), np.array([get(o) for o in
+                                                               self.options.values()]),
+                                         {"units": unit.replace("%/year", "percent/year"),
+                                          "long_name": _LONG[var]})
+        for key, item in self.breakeven.items():
+            q = item["value"]
+            data_vars[f"breakeven_{key}"] = xr.Variable((), float(q.magnitude), {
+                "units": str(q.units.__format__("~C")), "long_name": item["meaning"]})
+        attrs = {k: (v if isinstance(v, (str, int, float)) else str(v))
+                 for k, v in _jsonable_flat(self.inputs).items()}
+        attrs["winner"] = self.winner
+        return xr.Dataset(data_vars, coords={"option": names,
+                                              "year": np.arange(1, n_years + 1)}, attrs=attrs)
+
+
+_LONG = {
+    "revenue": "revenue", "opex": "site operating costs", "noi": "net operating income",
+    "noi_margin": "NOI margin (NOI / revenue)", "ebitda": "EBITDA (NOI - SG&A)",
+    "capex": "capital expenditure", "depreciation": "straight-line depreciation",
+    "cash_flow": "pre-tax unlevered cash flow (EBITDA - capex + residual value)",
+    "npv": "net present value", "irr": "internal rate of return",
+    "payback": "months until the running cash flow turns non-negative",
+    "total_capex": "capex within the horizon",
+    "revenue_per_mw_year": "revenue per MW of IT per operating year",
+    "units": "units that fit", "it_power": "IT power",
+}
+
+
+def _q_json(q: Quantity) -> dict[str, Any] | None:
+    """``{"value", "unit"}``, or ``None`` for a figure that is not a finite number (an array
+    magnitude keeps its shape, its non-finite entries ``None``)."""
+    mag = q.magnitude
+    if np.ndim(mag) == 0:
+        f = finite_or_none(mag)
+        return None if f is None else {**to_json(q), "value": f}
+    values = np.asarray(mag, dtype=float)
+    return {"value": [None if not math.isfinite(v) else float(v) for v in values.ravel()],
+            "unit": to_json(Q_(1.0, q.units))["unit"]}
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-ready copy: quantities ``{"value", "unit"}``, NaN and infinity ``None``."""
+    if isinstance(value, Quantity):
+        return _q_json(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (_dt.date,)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return finite_or_none(value)
+    return value
+
+
+def _jsonable_flat(d: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, Quantity):
+            out[k] = f"{float(v.magnitude):g} {v.units:~C}"
+        elif isinstance(v, _dt.date):
+            out[k] = v.isoformat()
+        elif isinstance(v, (str, int, float)):
+            out[k] = v
+        elif v is None:
+            continue
+        else:
+            out[k] = str(v)
+    return out
+
+
+def _add_years(d: _dt.date, years: int) -> _dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarray, str]]):
+    """Yearly rows and the total row of one option."""
+    lines = {
+        "revenue": fin.revenue, "opex": fin.opex, "noi": fin.noi, "sga": fin.sga,
+        "ebitda": fin.ebitda, "capex": fin.capex, "depreciation": fin.depreciation,
+        "residual_value": fin.residual, "cash_flow": fin.cash_flow,
+    }
+    by_year = {k: yearly(v) for k, v in lines.items()}
+    extra_by_year = {k: (yearly(v), unit) for k, (v, unit) in extra.items()}
+    rows = []
+    for y in range(by_year["revenue"].shape[0]):
+        row: dict[str, Any] = {"year": y + 1, "start": _add_years(start_date, y).isoformat()}
+        for k, v in by_year.items():
+            row[k] = Q_(float(v[y]), "USD")
+            if k == "noi":
+                row["noi_margin"] = Q_(_percent(margin(v[y], by_year["revenue"][y])), "%")
+        for k, (v, unit) in extra_by_year.items():
+            row[k] = Q_(float(v[y]), unit)
+        rows.append(row)
+    total: dict[str, Any] = {}
+    for k, v in lines.items():
+        total[k] = Q_(float(v.sum()), "USD")
+        if k == "noi":
+            total["noi_margin"] = Q_(_percent(margin(fin.noi.sum(), fin.revenue.sum())), "%")
+    for k, (v, unit) in extra.items():
+        total[k] = Q_(float(np.sum(v)), unit)
+    return rows, total
+
+
+def _percent(share: float) -> float:
+    """``100 x share``, NaN if that is not a finite number (a margin on almost no revenue)."""
+    value = 100.0 * share
+    return value if math.isfinite(value) else math.nan
+
+
+def option_result(name: str, label: str, fin: Financials, fleet: dict[str, Any],
+                  it_power_w: float, start_date: _dt.date,
+                  extra: dict[str, tuple[np.ndarray, str]], details: dict[str, Any],
+                  n_months: int) -> OptionResult:
+    """One option's result from its monthly finance lines."""
+    rows, total = _rows(fin, start_date, extra)
+    operating_years = max(0, n_months - fin.start) / 12.0
+    per_mw_year = (fin.revenue.sum() / (it_power_w / 1e6) / operating_years
+                   if it_power_w > 0 and operating_years > 0 else math.nan)
+    return OptionResult(
+        name=name, label=label, fleet=fleet, capex=_musd(fin.capex.sum()),
+        yearly=rows, total=total, npv=_musd(fin.npv), irr=Q_(100.0 * fin.irr, "%/year"),
+        payback=Q_(fin.payback, "month"), revenue_per_mw_year=Q_(per_mw_year, "USD/MW/year"),
+        details=details, finance=fin)

@@ -1,0 +1,814 @@
+"""The monthly cash-flow engine: one scenario = one site + one mining profile + one GPU profile +
+one market, its options (mining, GPU-as-a-service, colocation, ...) valued month by month.
+
+A scenario is a flat float64 vector ``p`` named by :data:`PARAMS` (units in :data:`PARAM_UNITS`,
+SI and USD; shares and growth rates as plain numbers, per month or per year as
+:data:`PARAM_LONG_NAMES` says). Its options are *slots*: each slot has a *kind* (a row of the
+kernel's option table, :data:`KINDS`) and a *fleet* (the profile the site is sized for,
+:data:`FLEETS`). ``rackplan.compare`` is one scenario of this engine, a sweep ``N`` grid
+points, Monte Carlo ``N`` paths with their monthly price and difficulty multipliers.
+
+The model, month ``m`` from the market date (``docs/economics.md``): each option writes the
+monthly lines of :data:`LINES` (revenue, each opex line, SG&A, capex, depreciation, the residual
+value, cash flow). A line is the product of a *scale* of the scenario (fleet, prices, costs: what
+a sweep varies most) and a *basis* series of the month (growth, decline, subsidy, difficulty,
+the operating and build months, depreciation shares: the time shape)::
+
+    line[m] = sum_j  W[line, j](scales)  x  basis[j][m]
+
+so that the discounted and undiscounted sums of a line are the same combination of the
+discounted and undiscounted sums of the basis. The engine writes that combination once per
+option kind (``_lines_*``) and applies it either month by month (for the monthly lines of
+``compare``, a Monte Carlo path, or where the mining fleet would out-hash the network) or to
+the basis sums (for the NPVs and totals of a sweep). The basis sums depend on the time-shape
+inputs only (:data:`SHAPE_PARAMS`), so a block of scenarios that does not vary them computes
+them once: a sweep over prices, power, sizing or costs costs a few dozen multiplications a
+scenario, not a monthly loop. Both orders give the same numbers to rounding (tested).
+
+Conventions: months of 30.4375 days, 4,383 blocks; growth from the market date (a yearly rate
+``g`` gives ``(1 + g)^(m/12)``, a monthly one ``(1 + g)^m``); month ``m`` discounted by
+``(1 + r)^(-m/12)``, month 0 undiscounted; capex of a build spread evenly over its months
+(all in month 0 without a build), equipment bought in the first operating month; straight-line
+depreciation from the first operating month; the undepreciated book value times
+``residual_value`` counts as a cash inflow in the last month. Cash flow is pre-tax and
+unlevered: EBITDA - capex + residual value.
+
+:func:`evaluate` runs many scenarios on all numba threads, :func:`evaluate_serial` on the
+calling thread (a dask worker's), :func:`scenario_lines` one scenario with its monthly lines;
+:mod:`rackplan.kernels.engine_numpy` is the NumPy twin (the test oracle and benchmark
+baseline).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rackplan._jit import njit, prange
+from rackplan.kernels.capacity import fit_units
+from rackplan.kernels.cashflow import (
+    BLOCKS_PER_MONTH,
+    HALVING_INTERVAL,
+    HASHES_PER_DIFFICULTY,
+    SATS_PER_BTC,
+    SECONDS_PER_MONTH,
+    block_subsidy_sats,
+)
+
+__all__ = [
+    "PARAMS", "PARAM_UNITS", "PARAM_LONG_NAMES", "SHAPE_PARAMS",
+    "KINDS", "FLEETS", "LINES", "LINE_UNITS", "OPEX_LINES",
+    "output_table", "n_outputs", "evaluate", "evaluate_serial", "scenario_lines",
+    "first_shape", "run_scenario",
+]
+
+#: ``(name, unit, long name)`` of each entry of a scenario vector, in order. Units are SI (and
+#: USD, BTC, hash); rates are plain numbers with their period in the long name.
+_PARAM_TABLE = (
+    # site
+    ("utility_power", "W", "gross utility interconnect"),
+    ("pue_mine", "1", "PUE of the site with the miners"),
+    ("pue_gpu", "1", "PUE of the site with the GPU systems"),
+    ("aisle_factor", "1", "white space per rack over rack footprint"),
+    ("white_space", "m**2", "white space (NaN: not constrained)"),
+    ("floor_load_limit", "kg/m**2", "floor load limit (NaN: not constrained)"),
+    ("heat_rejection_capacity", "W", "heat rejection capacity (NaN: not constrained)"),
+    # mining profile
+    ("miner_power", "W", "power of one miner (power_max)"),
+    ("miner_hashrate", "hash/s", "hash rate of one miner"),
+    ("miner_units_per_rack", "1", "miners per rack"),
+    ("miner_rack_footprint", "m**2", "footprint of a miner rack"),
+    ("miner_rack_weight", "kg", "weight of a loaded miner rack"),
+    # GPU profile
+    ("gpu_power_max", "W", "maximum power of one GPU system unit"),
+    ("gpu_power_typical", "W", "typical power of one GPU system unit"),
+    ("gpus_per_unit", "1", "GPUs per unit"),
+    ("gpu_units_per_rack", "1", "GPU system units per rack"),
+    ("gpu_rack_footprint", "m**2", "footprint of a GPU rack"),
+    ("gpu_rack_weight", "kg", "weight of a loaded GPU rack"),
+    # market: Bitcoin
+    ("btc_price", "USD/BTC", "BTC price at month 0"),
+    ("difficulty", "1", "difficulty at month 0"),
+    ("fees_per_block", "BTC", "transaction fees per block"),
+    ("block_height", "1", "block height at month 0"),
+    ("difficulty_growth", "1", "difficulty growth per month"),
+    ("btc_price_growth", "1", "BTC price growth per year"),
+    ("pool_fee", "1", "pool fee, share of rewards"),
+    ("uptime", "1", "share of the time the miners hash"),
+    # market: power
+    ("power_price", "USD/J", "energy price at month 0"),
+    ("demand_charge", "USD/(W*s)", "demand charge on peak facility power"),
+    ("power_price_growth", "1", "power price growth per year"),
+    # market: GPU-as-a-service
+    ("gpu_hour_price", "USD/s", "price of one GPU's time at month 0"),
+    ("gpu_system_price", "USD", "price of one GPU system unit"),
+    ("gpu_price_decline", "1", "GPU-hour price decline per year"),
+    ("utilization", "1", "share of GPU hours sold"),
+    ("gpu_idle_power_share", "1", "idle power of a GPU system, share of its typical power"),
+    ("installation_per_gpu", "USD", "installation cost per GPU"),
+    ("staff_per_1000_gpus", "1", "staff (FTE) per 1,000 GPUs"),
+    ("network_software", "USD/s", "network and software cost per GPU"),
+    ("build_period", "s", "conversion build period (no revenue)"),
+    # market: colocation
+    ("colocation_rate", "USD/(W*s)", "colocation rate per W of IT at lease start"),
+    ("colocation_escalator", "1", "colocation rate escalator per year"),
+    ("colocation_opex_share", "1", "colocation operator opex, share of revenue"),
+    # market: capex
+    ("facility_capex", "USD/W", "conversion facility capex per W of utility power"),
+    ("miner_price", "USD*s/hash", "miner price per hash/s"),
+    ("mining_facility_capex", "USD/W", "mining facility capex per W of utility power"),
+    ("mining_build_period", "s", "mining build period (no revenue)"),
+    # market: opex
+    ("staff_cost", "USD/s", "cost of one FTE"),
+    ("mining_staff_per_mw", "1/W", "mining staff (FTE) per W of mining IT power"),
+    ("maintenance_it", "1", "IT maintenance per year, share of IT capex"),
+    ("maintenance_facility", "1", "facility maintenance per year, share of facility capex"),
+    ("insurance", "1", "insurance per year, share of capex"),
+    ("sga_share", "1", "SG&A, share of revenue"),
+    # market: finance
+    ("discount_rate", "1", "discount rate per year (effective)"),
+    ("useful_life_it", "s", "useful life of IT equipment (miners, GPU systems)"),
+    ("useful_life_facility", "s", "useful life of facility capex"),
+    ("residual_value", "1", "share of book value counted at the horizon's end"),
+)
+
+PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
+PARAM_UNITS: dict[str, str] = {row[0]: row[1] for row in _PARAM_TABLE}
+PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
+
+# Indexes into p, as module constants (numba freezes them at compile time).
+(UTILITY_POWER, PUE_MINE, PUE_GPU, AISLE_FACTOR, WHITE_SPACE, FLOOR_LOAD_LIMIT,
+ HEAT_REJECTION_CAPACITY, MINER_POWER, MINER_HASHRATE, MINER_UNITS_PER_RACK,
+ MINER_RACK_FOOTPRINT, MINER_RACK_WEIGHT, GPU_POWER_MAX, GPU_POWER_TYPICAL, GPUS_PER_UNIT,
+ GPU_UNITS_PER_RACK, GPU_RACK_FOOTPRINT, GPU_RACK_WEIGHT, BTC_PRICE, DIFFICULTY,
+ FEES_PER_BLOCK, BLOCK_HEIGHT, DIFFICULTY_GROWTH, BTC_PRICE_GROWTH, POOL_FEE, UPTIME,
+ POWER_PRICE, DEMAND_CHARGE, POWER_PRICE_GROWTH, GPU_HOUR_PRICE, GPU_SYSTEM_PRICE,
+ GPU_PRICE_DECLINE, UTILIZATION, GPU_IDLE_POWER_SHARE, INSTALLATION_PER_GPU,
+ STAFF_PER_1000_GPUS, NETWORK_SOFTWARE, BUILD_PERIOD, COLOCATION_RATE, COLOCATION_ESCALATOR,
+ COLOCATION_OPEX_SHARE, FACILITY_CAPEX, MINER_PRICE, MINING_FACILITY_CAPEX,
+ MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
+ INSURANCE, SGA_SHARE, DISCOUNT_RATE, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
+ RESIDUAL_VALUE) = range(len(PARAMS))
+assert len(PARAMS) == RESIDUAL_VALUE + 1
+
+#: The inputs that shape the monthly basis series (time factors, build and operating months,
+#: depreciation shares, utilization). A block of scenarios that varies none of them computes
+#: the basis sums once.
+SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
+                "btc_price_growth", "power_price_growth", "gpu_price_decline", "utilization",
+                "build_period", "colocation_escalator", "mining_build_period",
+                "discount_rate", "useful_life_it", "useful_life_facility")
+_SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
+
+# --- The option table: kinds and fleets ---------------------------------------------------------
+
+#: Kinds of option the kernel knows, by code: each has a basis (``_basis_*``), scales
+#: (``_scales_*``) and lines (``_lines_*``). A new kind adds a row here and its three
+#: functions; a new option of an existing kind (colocation of the mining fleet, say) needs
+#: only a plug-in in :mod:`rackplan.economics`.
+KINDS = ("mine", "gpuaas", "colocation")
+MINE, GPUAAS, COLOCATION = range(len(KINDS))
+
+#: The fleet an option slot is sized for: the mining profile's or the GPU profile's. A fleet
+#: brings its own build (``mining_build_period`` / ``build_period``) and facility capex
+#: (``mining_facility_capex`` / ``facility_capex``, per W of utility power).
+FLEETS = ("mining", "gpu")
+FLEET_MINING, FLEET_GPU = range(len(FLEETS))
+
+_LINE_TABLE = (
+    ("revenue", "USD", "revenue"),
+    ("volume", "1", "what the option sells: BTC mined, GPU-seconds sold, W*s of IT leased"),
+    ("price_volume", "1", "revenue per unit of the option's month-0 price"),
+    ("energy", "J", "energy bought"),
+    ("energy_weight", "J", "power cost per USD/J of the month-0 power price"),
+    ("power", "USD", "power cost (energy and demand charge)"),
+    ("staff", "USD", "staff"),
+    ("maintenance", "USD", "maintenance"),
+    ("insurance", "USD", "insurance"),
+    ("network_software", "USD", "network and software"),
+    ("operator", "USD", "colocation operator's costs"),
+    ("sga", "USD", "SG&A"),
+    ("capex_it", "USD", "IT capex (miners, GPU systems and their installation)"),
+    ("capex_facility", "USD", "facility capex"),
+    ("depreciation", "USD", "straight-line depreciation"),
+    ("residual", "USD", "residual value (last month)"),
+    ("cash_flow", "USD", "cash flow: EBITDA - capex + residual value"),
+)
+LINES: tuple[str, ...] = tuple(row[0] for row in _LINE_TABLE)
+LINE_UNITS: dict[str, str] = {row[0]: row[1] for row in _LINE_TABLE}
+LINE_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _LINE_TABLE}
+(L_REVENUE, L_VOLUME, L_PRICE_VOLUME, L_ENERGY, L_ENERGY_WEIGHT, L_POWER, L_STAFF,
+ L_MAINTENANCE, L_INSURANCE, L_NETWORK_SOFTWARE, L_OPERATOR, L_SGA, L_CAPEX_IT,
+ L_CAPEX_FACILITY, L_DEPRECIATION, L_RESIDUAL, L_CASH_FLOW) = range(len(LINES))
+#: The lines that make up opex (NOI = revenue - opex; EBITDA = NOI - SG&A).
+OPEX_LINES = ("power", "staff", "maintenance", "insurance", "network_software", "operator")
+N_LINES = len(LINES)
+
+# --- Outputs --------------------------------------------------------------------------------------
+
+_FLEET_OUTPUTS = (
+    ("units_mine", "1", "miners that fit"),
+    ("units_gpu", "1", "GPU system units that fit"),
+    ("gpu_count", "1", "GPUs"),
+    ("hashrate_mine", "hash/s", "hash rate of the mining fleet"),
+    ("it_power_mine", "W", "IT power of the mining fleet"),
+    ("it_power_gpu", "W", "IT power of the GPU systems"),
+    ("btc_mined", "BTC", "BTC mined over the horizon"),
+)
+_OPTION_METRICS = (
+    ("revenue", "USD", "revenue over the horizon"),
+    ("noi", "USD", "net operating income over the horizon"),
+    ("ebitda", "USD", "EBITDA over the horizon"),
+    ("capex", "USD", "capex within the horizon"),
+    ("npv", "USD", "net present value"),
+)
+N_FLEET_OUTPUTS = len(_FLEET_OUTPUTS)
+N_METRICS = len(_OPTION_METRICS)
+M_REVENUE, M_NOI, M_EBITDA, M_CAPEX, M_NPV = range(N_METRICS)
+N_PAIR_OUTPUTS = 5  # gap, winner, three breakevens
+
+
+def output_table(options, labels=None):
+    """``(name, unit, long name)`` of each output of a run over the option slots ``options``
+    (their names, in slot order; ``labels`` their long names): the fleets, then each metric of
+    each option (metric-major), then the NPV gap of the breakeven pair, the winner and the
+    three breakevens. With the built-in options: ``units_mine`` ... ``npv_colocation``,
+    ``npv_gpuaas_minus_mine``, ``winner``, ``breakeven_*``."""
+    labels = labels or {o: o for o in options}
+    rows = list(_FLEET_OUTPUTS)
+    for metric, unit, what in _OPTION_METRICS:
+        rows += [(f"{metric}_{o}", unit, f"{labels[o]}: {what}") for o in options]
+    codes = ", ".join(f"{i} {o}" for i, o in enumerate(options))
+    rows += [
+        ("npv_gpuaas_minus_mine", "USD", "NPV of GPU-as-a-service minus NPV of mining"),
+        ("winner", "1", f"option with the highest NPV ({codes})"),
+        ("breakeven_btc_price", "USD/BTC",
+         "BTC price at which mining NPV equals GPU-as-a-service NPV"),
+        ("breakeven_gpu_hour_price", "USD/s",
+         "GPU-hour price at which GPU-as-a-service NPV equals mining NPV"),
+        ("breakeven_power_price", "USD/J",
+         "power price at which mining NPV equals GPU-as-a-service NPV"),
+    ]
+    return tuple(rows)
+
+
+# --- Time factors: once per block of scenarios with the same time shape --------------------------
+
+N_TIME = 6
+T_DISCOUNT, T_BTC_PRICE, T_POWER_PRICE, T_GPU_PRICE, T_DIFFICULTY, T_REWARD = range(N_TIME)
+
+
+@njit(error_model="numpy")
+def _months(seconds):
+    # a whole number of months from a duration [s] (the market checks it is whole)
+    return int(np.floor(seconds / SECONDS_PER_MONTH + 0.5))
+
+
+@njit(error_model="numpy")
+def month_subsidy(h0, m):
+    """Mean block subsidy of month ``m`` from height ``h0`` [BTC per block], weighted by
+    blocks: a month that holds a halving gets the mix of both subsidies."""
+    start = h0 + BLOCKS_PER_MONTH * m
+    boundary = (start // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+    before = min(boundary - start, BLOCKS_PER_MONTH)  # blocks at the first subsidy
+    sats = (before * block_subsidy_sats(start)
+            + (BLOCKS_PER_MONTH - before) * block_subsidy_sats(start + BLOCKS_PER_MONTH - 1))
+    return sats / (BLOCKS_PER_MONTH * SATS_PER_BTC)
+
+
+@njit(error_model="numpy", _nrt=False)
+def time_factors(p, n, tf):
+    """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
+    discount, BTC-price growth, power-price growth, GPU-hour price decline, difficulty trend
+    and reward per block (subsidy + fees) [BTC]."""
+    h0 = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
+    for m in range(n):
+        years = m / 12.0
+        tf[T_DISCOUNT, m] = (1.0 + p[DISCOUNT_RATE]) ** (-years)
+        tf[T_BTC_PRICE, m] = (1.0 + p[BTC_PRICE_GROWTH]) ** years
+        tf[T_POWER_PRICE, m] = (1.0 + p[POWER_PRICE_GROWTH]) ** years
+        tf[T_GPU_PRICE, m] = (1.0 - p[GPU_PRICE_DECLINE]) ** years
+        tf[T_DIFFICULTY, m] = p[DIFFICULTY] * (1.0 + p[DIFFICULTY_GROWTH]) ** m
+        tf[T_REWARD, m] = month_subsidy(h0, m) + p[FEES_PER_BLOCK]
+
+
+# --- The basis of each kind (one month) -----------------------------------------------------------
+
+N_BASIS = 12
+# shared by every kind: the operating month, the power-price factor while operating, capex
+# timing, depreciation shares and the residual value's book shares
+B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT, \
+    B_RES_FACILITY = range(8)
+# kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor;
+# gpuaas: utilization, the same at the price factor, at the power-price factor;
+# colocation: the escalated rate factor)
+B_KIND = 8  # the first kind-specific entry
+B_BTC, B_BTC_PRICED = 8, 9
+B_SOLD, B_SOLD_PRICED, B_SOLD_POWER = 8, 9, 10
+B_ESCALATED = 8
+
+
+@njit(error_model="numpy")
+def _book_share(months_in_service, life_months):
+    # straight-line book value left after months_in_service, as a share of cost
+    used = max(0.0, months_in_service) / life_months
+    return max(0.0, 1.0 - used)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _common_basis(m, n, start, life_it, life_fac, power_f, b, jb):
+    # b: float64[:, N_BASIS], written in row jb (no array view is made in the hot loops)
+    on = 1.0 if m >= start else 0.0
+    b[jb, B_ON] = on
+    b[jb, B_POWER] = on * power_f
+    b[jb, B_CAPEX_IT] = 1.0 if m == start else 0.0
+    if start == 0:
+        b[jb, B_CAPEX_FACILITY] = 1.0 if m == 0 else 0.0
+    else:
+        b[jb, B_CAPEX_FACILITY] = 1.0 / start if m < start else 0.0
+    # share of the life used up by the end of month m, minus by its start
+    b[jb, B_DEP_IT] = (min(max((m + 1.0 - start) / life_it, 0.0), 1.0)
+                   - min(max((m - start) / life_it, 0.0), 1.0))
+    b[jb, B_DEP_FACILITY] = (min(max((m + 1.0 - start) / life_fac, 0.0), 1.0)
+                         - min(max((m - start) / life_fac, 0.0), 1.0))
+    if m == n - 1:
+        # equipment bought within the horizon; the facility's spent share of its build
+        b[jb, B_RES_IT] = _book_share(n - start, life_it) if start < n else 0.0
+        spent = 1.0 if start == 0 else min(start, n) / start
+        b[jb, B_RES_FACILITY] = _book_share(n - start, life_fac) * spent
+    else:
+        b[jb, B_RES_IT] = 0.0
+        b[jb, B_RES_FACILITY] = 0.0
+
+
+@njit(error_model="numpy", _nrt=False)
+def _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb):
+    """The kind's own basis entries in month ``m`` (first operating month ``start``) into row
+    ``jb`` of ``b``; the only ones that the Monte Carlo paths and the fleet's cap on its
+    share change.
+
+    ``paths`` float64[4, n] are the month's multipliers of the BTC price, the difficulty, the
+    GPU-hour price and utilization (none when it has no column); ``d_fleet`` the fleet's own
+    difficulty (the network never hashes less than the fleet, so its share is at most 1)."""
+    path_m = paths.shape[1] > 0
+    on = 1.0 if m >= start else 0.0
+    if kind == MINE:
+        difficulty = tf[T_DIFFICULTY, m]
+        price = tf[T_BTC_PRICE, m]
+        if path_m:
+            difficulty *= paths[1, m]
+            price *= paths[0, m]
+        btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
+            max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
+        b[jb, B_BTC] = btc
+        b[jb, B_BTC_PRICED] = btc * price
+    elif kind == GPUAAS:
+        util = p[UTILIZATION]
+        price = tf[T_GPU_PRICE, m]
+        if path_m:
+            util = min(1.0, util * paths[3, m])
+            price *= paths[2, m]
+        sold = on * util
+        b[jb, B_SOLD] = sold
+        b[jb, B_SOLD_PRICED] = sold * price
+        b[jb, B_SOLD_POWER] = sold * tf[T_POWER_PRICE, m]
+    elif kind == COLOCATION:
+        years = np.floor(max(m - start, 0) / 12.0)
+        b[jb, B_ESCALATED] = on * (1.0 + p[COLOCATION_ESCALATOR]) ** years
+
+
+@njit(error_model="numpy", _nrt=False)
+def _basis(kind, m, n, start, p, tf, paths, d_fleet, b, jb):
+    """The whole basis of option kind ``kind`` in month ``m``: the entries every kind shares
+    and the kind's own (:func:`_kind_basis`)."""
+    _common_basis(m, n, start, p[USEFUL_LIFE_IT] / SECONDS_PER_MONTH,
+                  p[USEFUL_LIFE_FACILITY] / SECONDS_PER_MONTH, tf[T_POWER_PRICE, m], b, jb)
+    _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb)
+
+
+@njit(error_model="numpy")
+def _uses_paths(kind):
+    # whether the kind's basis reads the Monte Carlo multipliers
+    return kind == MINE or kind == GPUAAS
+
+
+# --- Scales of each kind (one scenario) and lines (basis x scales) ---------------------------------
+
+N_SCALES = 16
+
+
+@njit(error_model="numpy", _nrt=False)
+def _scales(kind, p, units, fleet, s):
+    """The scales of option kind ``kind`` for a fleet of ``units`` (of fleet ``fleet``) into
+    ``s`` float64[N_SCALES]: what multiplies each basis series in :func:`_lines`."""
+    S = SECONDS_PER_MONTH
+    if fleet == FLEET_MINING:
+        unit_power = p[MINER_POWER]
+        pue = p[PUE_MINE]
+        facility = p[MINING_FACILITY_CAPEX] * p[UTILITY_POWER]
+    else:
+        unit_power = p[GPU_POWER_MAX]
+        pue = p[PUE_GPU]
+        facility = p[FACILITY_CAPEX] * p[UTILITY_POWER]
+    it_power = units * unit_power
+    s[0] = p[SGA_SHARE]
+    s[1] = p[RESIDUAL_VALUE]
+    s[2] = facility
+    if kind == MINE:
+        hashrate = units * p[MINER_HASHRATE]
+        equipment = p[MINER_PRICE] * hashrate
+        s[3] = equipment
+        s[4] = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
+        s[5] = p[BTC_PRICE]
+        s[6] = it_power * pue * p[UPTIME] * S  # J a month
+        s[7] = it_power * pue * S * p[DEMAND_CHARGE]  # demand charge a month at month 0
+        s[8] = p[POWER_PRICE]
+        s[9] = p[MINING_STAFF_PER_MW] * it_power * p[STAFF_COST] * S
+        s[10] = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        s[11] = p[INSURANCE] * (equipment + facility) / 12.0
+    elif kind == GPUAAS:
+        gpus = units * p[GPUS_PER_UNIT]
+        equipment = units * p[GPU_SYSTEM_PRICE] + gpus * p[INSTALLATION_PER_GPU]
+        s[3] = equipment
+        s[4] = gpus * S  # GPU-seconds a month
+        s[5] = p[GPU_HOUR_PRICE]
+        s[6] = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
+        s[7] = it_power * pue * S * p[DEMAND_CHARGE]
+        s[8] = p[POWER_PRICE]
+        s[9] = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S
+        s[10] = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        s[11] = p[INSURANCE] * (equipment + facility) / 12.0
+        s[12] = p[NETWORK_SOFTWARE] * gpus * S
+        s[13] = p[GPU_IDLE_POWER_SHARE]
+    elif kind == COLOCATION:
+        s[3] = 0.0  # the tenant brings the IT
+        s[4] = it_power * S  # W*s leased a month
+        s[5] = p[COLOCATION_RATE]
+        s[6] = p[COLOCATION_OPEX_SHARE]
+
+
+@njit(error_model="numpy", _nrt=False)
+def _lines(kind, s, b, jb, out, jo):
+    """The lines of option kind ``kind`` (into row ``jo`` of ``out`` float64[:, N_LINES]) from
+    its scales ``s`` and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one month's basis gives that month's lines, the (discounted) sums of the
+    basis give the (discounted) sums of the lines. Linear in ``b``. Lines the kind does not
+    have are not written: ``out`` starts as zeros."""
+    sga_share, residual_value, facility, equipment = s[0], s[1], s[2], s[3]
+    # a line the kind does not write keeps its 0 (a slot's kind never changes in a run)
+    if kind == MINE:
+        out[jo, L_VOLUME] = s[4] * b[jb, B_BTC]
+        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_BTC_PRICED]
+        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
+        out[jo, L_ENERGY] = s[6] * b[jb, B_ON]
+        out[jo, L_ENERGY_WEIGHT] = s[6] * b[jb, B_POWER]
+        out[jo, L_POWER] = (s[6] * s[8] + s[7]) * b[jb, B_POWER]
+        out[jo, L_STAFF] = s[9] * b[jb, B_ON]
+        out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
+        out[jo, L_INSURANCE] = s[11] * b[jb, B_ON]
+    elif kind == GPUAAS:
+        idle = s[13]
+        out[jo, L_VOLUME] = s[4] * b[jb, B_SOLD]
+        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_SOLD_PRICED]
+        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
+        out[jo, L_ENERGY] = s[6] * (idle * b[jb, B_ON] + (1.0 - idle) * b[jb, B_SOLD])
+        out[jo, L_ENERGY_WEIGHT] = s[6] * (idle * b[jb, B_POWER] + (1.0 - idle) * b[jb, B_SOLD_POWER])
+        out[jo, L_POWER] = s[8] * out[jo, L_ENERGY_WEIGHT] + s[7] * b[jb, B_POWER]
+        out[jo, L_STAFF] = s[9] * b[jb, B_ON]
+        out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
+        out[jo, L_INSURANCE] = s[11] * b[jb, B_ON]
+        out[jo, L_NETWORK_SOFTWARE] = s[12] * b[jb, B_ON]
+    elif kind == COLOCATION:
+        out[jo, L_VOLUME] = s[4] * b[jb, B_ON]
+        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_ESCALATED]
+        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
+        out[jo, L_OPERATOR] = s[6] * out[jo, L_REVENUE]
+    out[jo, L_SGA] = sga_share * out[jo, L_REVENUE]
+    out[jo, L_CAPEX_IT] = equipment * b[jb, B_CAPEX_IT]
+    out[jo, L_CAPEX_FACILITY] = facility * b[jb, B_CAPEX_FACILITY]
+    out[jo, L_DEPRECIATION] = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
+    out[jo, L_RESIDUAL] = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
+    out[jo, L_CASH_FLOW] = (out[jo, L_REVENUE] - _opex(out, jo) - out[jo, L_SGA] - out[jo, L_CAPEX_IT]
+                        - out[jo, L_CAPEX_FACILITY] + out[jo, L_RESIDUAL])
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _opex(lines, j):
+    return (lines[j, L_POWER] + lines[j, L_STAFF] + lines[j, L_MAINTENANCE]
+            + lines[j, L_INSURANCE] + lines[j, L_NETWORK_SOFTWARE] + lines[j, L_OPERATOR])
+
+
+# --- One scenario ---------------------------------------------------------------------------------
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _start(p, fleet):
+    return _months(p[MINING_BUILD_PERIOD] if fleet == FLEET_MINING else p[BUILD_PERIOD])
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _fleet_units(p):
+    """Units of each fleet that fit the site: ``(miners, GPU system units)``."""
+    utility = p[UTILITY_POWER]
+    units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
+                           p[MINER_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
+                           p[MINER_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY])
+    units_g, _ = fit_units(utility, p[PUE_GPU], p[GPU_POWER_MAX], p[GPU_UNITS_PER_RACK],
+                           p[GPU_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
+                           p[GPU_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY])
+    return units_m, units_g
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _fleet_difficulty(p, units_m):
+    # the difficulty at which the mining fleet would be the whole network: H x uptime x 600/2^32
+    return (units_m * p[MINER_HASHRATE] * p[UPTIME] * (SECONDS_PER_MONTH / BLOCKS_PER_MONTH)
+            / HASHES_PER_DIFFICULTY)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _basis_sums(kind, n, start, p, tf, paths, d_fleet, b, jb, sums, r):
+    """Discounted (row ``r`` of ``sums``) and plain (row ``r + 1``) sums of the kind's basis
+    over the horizon: the monthly loop."""
+    for j in range(N_BASIS):
+        sums[r, j] = 0.0
+        sums[r + 1, j] = 0.0
+        b[jb, j] = 0.0
+    for m in range(n):
+        _basis(kind, m, n, start, p, tf, paths, d_fleet, b, jb)
+        v = tf[T_DISCOUNT, m]
+        for j in range(N_BASIS):
+            sums[r, j] += v * b[jb, j]
+            sums[r + 1, j] += b[jb, j]
+
+
+@njit(error_model="numpy", _nrt=False)
+def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, b, jb, shape_sums, sums, r):
+    """The basis sums (rows ``r`` discounted, ``r + 1`` plain of ``sums``) of a slot whose own
+    entries move with the paths or the fleet's cap: the shared entries from the block's
+    ``shape_sums`` (same rows), the kind's own re-summed month by month."""
+    for j in range(N_BASIS):
+        sums[r, j] = shape_sums[r, j]
+        sums[r + 1, j] = shape_sums[r + 1, j]
+    for j in range(B_KIND, N_BASIS):
+        sums[r, j] = 0.0
+        sums[r + 1, j] = 0.0
+    for m in range(start, n):  # before its start a kind's own entries are 0
+        _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb)
+        v = tf[T_DISCOUNT, m]
+        for j in range(B_KIND, N_BASIS):
+            sums[r, j] += v * b[jb, j]
+            sums[r + 1, j] += b[jb, j]
+
+
+@njit(error_model="numpy", _nrt=False)
+def _lowest_difficulty(n, start, tf):
+    # the lowest trend difficulty over the operating months (+inf if none)
+    low = math.inf
+    for m in range(start, n):
+        low = min(low, tf[T_DIFFICULTY, m])
+    return low
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row):
+    """The outputs of one scenario (see :func:`output_table`) from each slot's discounted and
+    plain line sums ``disc``/``total`` float64[O, N_LINES]."""
+    n_opt = kinds.shape[0]
+    row[0] = units_m
+    row[1] = units_g
+    row[2] = units_g * p[GPUS_PER_UNIT]
+    row[3] = units_m * p[MINER_HASHRATE]
+    row[4] = units_m * p[MINER_POWER]
+    row[5] = units_g * p[GPU_POWER_MAX]
+    row[6] = 0.0
+    for o in range(n_opt):
+        if kinds[o] == MINE:
+            row[6] = total[o, L_VOLUME]
+            break
+    base = N_FLEET_OUTPUTS
+    best = -1
+    any_nan = False
+    for o in range(n_opt):
+        noi = total[o, L_REVENUE] - _opex(total, o)
+        row[base + M_REVENUE * n_opt + o] = total[o, L_REVENUE]
+        row[base + M_NOI * n_opt + o] = noi
+        row[base + M_EBITDA * n_opt + o] = noi - total[o, L_SGA]
+        row[base + M_CAPEX * n_opt + o] = total[o, L_CAPEX_IT] + total[o, L_CAPEX_FACILITY]
+        npv = disc[o, L_CASH_FLOW]
+        row[base + M_NPV * n_opt + o] = npv
+        if math.isnan(npv):
+            any_nan = True
+        elif best < 0 or npv > disc[best, L_CASH_FLOW]:  # the first maximum wins a tie
+            best = o
+    k = base + N_METRICS * n_opt
+    a, g = pair[0], pair[1]  # the mining slot and the GPU-as-a-service slot
+    npv_a = disc[a, L_CASH_FLOW]
+    npv_g = disc[g, L_CASH_FLOW]
+    row[k] = npv_g - npv_a
+    row[k + 1] = math.nan if any_nan else float(best)
+    # Breakevens, exact because each NPV is linear in each price: NPV = NPV0 + slope x change.
+    keep = 1.0 - p[SGA_SHARE]
+    slope_btc = keep * disc[a, L_PRICE_VOLUME]
+    row[k + 2] = p[BTC_PRICE] + (npv_g - npv_a) / slope_btc if slope_btc > 0.0 else math.nan
+    slope_gpu = keep * disc[g, L_PRICE_VOLUME]
+    row[k + 3] = (p[GPU_HOUR_PRICE] + (npv_a - npv_g) / slope_gpu if slope_gpu > 0.0
+                  else math.nan)
+    d_power = disc[a, L_ENERGY_WEIGHT] - disc[g, L_ENERGY_WEIGHT]
+    row[k + 4] = p[POWER_PRICE] + (npv_a - npv_g) / d_power if d_power != 0.0 else math.nan
+
+
+@njit(error_model="numpy")
+def n_outputs(n_options):
+    """Number of outputs of a run over ``n_options`` option slots."""
+    return N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _slot_units(fleet, units_m, units_g):
+    return units_m if fleet == FLEET_MINING else units_g
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums, s, disc,
+                 total, lines_out, row):
+    """One scenario into ``row``: fleets, each slot's line sums, outputs.
+
+    ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
+    the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
+    float64[O] the lowest trend difficulty of each mining slot; ``paths`` float64[4, n] the
+    Monte Carlo multipliers (no column: none). A slot whose basis reads the paths, or whose
+    mining fleet would out-hash the network in some month, re-sums its own basis entries
+    month by month (into ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64
+    [O n, N_LINES], row ``o n + m``; no row: not wanted) every slot runs month by month and
+    writes its monthly lines. ``b`` float64[O, N_BASIS] is scratch."""
+    units_m, units_g = _fleet_units(p)
+    d_fleet = _fleet_difficulty(p, units_m)
+    want_lines = lines_out.shape[0] > 0
+    has_paths = paths.shape[1] > 0
+    for o in range(kinds.shape[0]):
+        kind = kinds[o]
+        _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o], s)
+        start = _start(p, fleets[o])
+        r = 2 * o
+        if want_lines:
+            for j in range(N_LINES):
+                disc[o, j] = 0.0
+                total[o, j] = 0.0
+            for m in range(n):
+                _basis(kind, m, n, start, p, tf, paths, d_fleet, b, o)
+                row_m = o * n + m
+                _lines(kind, s, b, o, lines_out, row_m)
+                v = tf[T_DISCOUNT, m]
+                for j in range(N_LINES):
+                    disc[o, j] += v * lines_out[row_m, j]
+                    total[o, j] += lines_out[row_m, j]
+        elif (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
+            _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, b, o, shape_sums, sums, r)
+            _lines(kind, s, sums, r, disc, o)
+            _lines(kind, s, sums, r + 1, total, o)
+        else:
+            _lines(kind, s, shape_sums, r, disc, o)
+            _lines(kind, s, shape_sums, r + 1, total, o)
+    _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
+    """The block's time shape: factors, and each slot's basis sums without paths or cap
+    (``no_paths``: float64[4, 0])."""
+    time_factors(p, n, tf)
+    for o in range(kinds.shape[0]):
+        start = _start(p, fleets[o])
+        _basis_sums(kinds[o], n, start, p, tf, no_paths, 0.0, b, o, shape_sums, 2 * o)
+        low[o] = _lowest_difficulty(n, start, tf) if kinds[o] == MINE else math.inf
+
+
+# --- Many scenarios --------------------------------------------------------------------------------
+
+
+@njit(error_model="numpy", nogil=True)
+def _run_block(base, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo, hi,
+               out, tf, shape_sums, low):
+    """Scenarios ``lo`` to ``hi``: ``p = base`` with ``p[varied_idx] = varied[i]``; output
+    ``want[j]`` of scenario ``i`` into ``out[j, i]``. ``tf``, ``shape_sums`` and ``low`` hold
+    the time shape of the first scenario (:func:`first_shape`); a block whose scenarios vary
+    it keeps its own copy. Allocates the block's work arrays once; the loop
+    (:func:`_run_range`) allocates nothing."""
+    n_opt = kinds.shape[0]
+    if shape_varies:
+        tf, shape_sums, low = tf.copy(), shape_sums.copy(), low.copy()
+    _run_range(base.copy(), varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo,
+               hi, out, tf, np.zeros((n_opt, N_BASIS)), np.zeros((2 * n_opt, N_BASIS)),
+               shape_sums, low,
+               np.zeros(N_SCALES), np.zeros((n_opt, N_LINES)), np.zeros((n_opt, N_LINES)),
+               np.empty(n_outputs(n_opt)), np.full(_SHAPE_IDX.shape[0], np.nan),
+               np.empty((0, N_LINES)), np.empty((4, 0)))
+
+
+# No reference counting (``_nrt=False``) in the functions the scenario loop runs, and the small
+# ones inlined: numba's atomic increments and decrements of every array passed to a call, and
+# the calls themselves, took four fifths of the time.
+@njit(error_model="numpy", _nrt=False, nogil=True)
+def _run_range(p, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo, hi, out,
+               tf, b, sums, shape_sums, low, s, disc, total, row, last, no_lines, no_paths):
+    for i in range(lo, hi):
+        for j in range(varied_idx.shape[0]):
+            p[varied_idx[j]] = varied[i, j]
+        if shape_varies:
+            same = True
+            for j in range(_SHAPE_IDX.shape[0]):
+                if not p[_SHAPE_IDX[j]] == last[j]:  # NaN never equals: recompute
+                    same = False
+                last[j] = p[_SHAPE_IDX[j]]
+            if not same:
+                _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths)
+        run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, b, sums, s,
+                     disc, total, no_lines, row)
+        for j in range(want.shape[0]):
+            out[j, i] = row[want[j]]
+
+
+@njit(error_model="numpy")
+def first_shape(base, varied, varied_idx, n, kinds, fleets):
+    """The time shape of the first scenario (of ``base`` if there is none): shared by every
+    block when no scenario varies it."""
+    p = base.copy()
+    if varied.shape[0] > 0:
+        for j in range(varied_idx.shape[0]):
+            p[varied_idx[j]] = varied[0, j]
+    tf = np.empty((N_TIME, n))
+    shape_sums = np.zeros((2 * kinds.shape[0], N_BASIS))
+    low = np.empty(kinds.shape[0])
+    _shape(p, n, kinds, fleets, tf, np.zeros((kinds.shape[0], N_BASIS)), shape_sums, low,
+           np.empty((4, 0)))
+    return tf, shape_sums, low
+
+
+@njit(parallel=True, error_model="numpy")
+def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out):
+    """Evaluate ``N`` scenarios on all numba threads.
+
+    Parameters
+    ----------
+    base : float64[P]
+        The parameter vector (:data:`PARAMS`, SI).
+    varied, varied_idx : float64[N, V], int64[V]
+        Scenario ``i`` is ``base`` with ``p[varied_idx] = varied[i]``.
+    n_months : int
+        Horizon [month].
+    kinds, fleets : int64[O]
+        The option slots: kind (:data:`KINDS`) and fleet (:data:`FLEETS`) of each.
+    pair : int64[2]
+        The mining slot and the GPU-as-a-service slot the gap and breakevens compare.
+    want : int64[K]
+        Which outputs (indexes into :func:`output_table`) to store.
+    out : float64[K, N]
+        Written in place: ``out[j, i]`` is output ``want[j]`` of scenario ``i`` (each output
+        contiguous; allocate with NumPy, only what is wanted).
+    """
+    n = varied.shape[0]
+    shape_varies = _shape_varies(varied_idx)
+    tf, shape_sums, low = first_shape(base, varied, varied_idx, n_months, kinds, fleets)
+    n_blocks = min(n, 1024)  # many small blocks: a busy core takes fewer of them
+    for blk in prange(n_blocks):
+        lo = blk * n // n_blocks
+        hi = (blk + 1) * n // n_blocks
+        _run_block(base, varied, varied_idx, shape_varies, n_months, kinds, fleets, pair, want,
+                   lo, hi, out, tf, shape_sums, low)
+
+
+@njit(error_model="numpy", nogil=True)
+def evaluate_serial(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out):
+    """:func:`evaluate` on the calling thread only, without the GIL (what a dask worker
+    thread runs: no parallel region entered from two threads at once). Cached on disk like
+    every kernel."""
+    tf, shape_sums, low = first_shape(base, varied, varied_idx, n_months, kinds, fleets)
+    _run_block(base, varied, varied_idx, _shape_varies(varied_idx), n_months, kinds, fleets,
+               pair, want, 0, varied.shape[0], out, tf, shape_sums, low)
+
+
+@njit(error_model="numpy")
+def _shape_varies(varied_idx):
+    for j in range(varied_idx.shape[0]):
+        for k in range(_SHAPE_IDX.shape[0]):
+            if varied_idx[j] == _SHAPE_IDX[k]:
+                return True
+    return False
+
+
+@njit(error_model="numpy")
+def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
+    """One scenario with its monthly lines: ``lines_out`` float64[O n_months, N_LINES] (row
+    ``o n_months + m``, zeros on entry) and the outputs ``row`` float64[n_outputs(O)].
+    ``paths`` float64[4, n_months] multiply the trend month by month (BTC price, difficulty,
+    GPU-hour price, utilization); float64[4, 0] for none."""
+    n_opt = kinds.shape[0]
+    tf = np.empty((N_TIME, n_months))
+    b = np.zeros((n_opt, N_BASIS))
+    shape_sums = np.zeros((2 * n_opt, N_BASIS))
+    low = np.empty(n_opt)
+    _shape(p, n_months, kinds, fleets, tf, b, shape_sums, low, np.empty((4, 0)))
+    run_scenario(p, n_months, kinds, fleets, pair, tf, shape_sums, low, paths, b,
+                 np.zeros((2 * n_opt, N_BASIS)), np.zeros(N_SCALES), np.zeros((n_opt, N_LINES)),
+                 np.zeros((n_opt, N_LINES)), lines_out, row)
