@@ -11,7 +11,6 @@ several standard errors for the number of paths drawn.
 from __future__ import annotations
 
 import importlib
-import inspect
 import math
 import tracemalloc
 from statistics import NormalDist
@@ -21,10 +20,12 @@ import numpy as np
 import pytest
 
 from rackplan.economics.compare import scenario_base
+from rackplan.economics.options import engine_table
 from rackplan.errors import RackplanError, StudyError
+from rackplan.kernels import engine
 from rackplan.kernels import montecarlo as k
 from rackplan.kernels import rng
-from rackplan.kernels import scenario as sc
+from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.studies.io import StudyWarning
 from rackplan.studies.montecarlo import (
     BTC_VOLATILITY,
@@ -47,7 +48,13 @@ def base_d():
 
 @pytest.fixture(scope="module")
 def base(base_d):
-    return np.asarray([base_d[p] for p in sc.PARAMS])
+    return np.asarray([base_d[p] for p in engine.PARAMS])
+
+
+@pytest.fixture(scope="module")
+def table():
+    """The engine's slots and outputs for the registered (built-in) options."""
+    return engine_table()
 
 
 @pytest.fixture(scope="module")
@@ -248,13 +255,14 @@ def test_btc_drift_sets_the_mean_path(base_d):
 # --- the simulation -----------------------------------------------------------------------------
 
 
-def test_without_volatility_every_path_is_the_deterministic_case(base):
+def test_without_volatility_every_path_is_the_deterministic_case(base, table):
     ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
                     gpu_price_volatility=0, utilization_volatility=0)
-    ref = sc.evaluate_numpy(base, np.empty((1, 0)), np.empty(0, np.int64), MONTHS)[0]
-    for j, name in enumerate(sc.OUTPUTS):
+    ref = evaluate_numpy(base, np.empty((1, 0)), np.empty(0, np.int64), MONTHS, table.kinds,
+                         table.fleets, table.pair)[:, 0]
+    for j, name in enumerate(table.names):
         np.testing.assert_allclose(ds[name].values, ref[j], rtol=1e-9, atol=1e-6, err_msg=name)
-    winner = int(ref[sc.OUTPUTS.index("winner")])
+    winner = int(ref[table.index("winner")])
     assert ds["win_probability"].values.tolist() == [float(i == winner) for i in range(3)]
 
 
@@ -300,16 +308,24 @@ def test_mining_earns_more_on_paths_where_btc_ends_higher(result):
     assert r > 0.5
 
 
-def test_simulate_matches_the_numpy_twin(base, base_d):
-    params = inspect.signature(sc.evaluate_numpy).parameters
-    if "btc_price_mult" not in params:
-        pytest.skip("evaluate_numpy takes no path multipliers yet (contract addendum)")
+def test_simulate_matches_the_numpy_twin(base, base_d, table):
     shock = shock_vector(base_d, correlation=0.3)
-    out, end = np.empty((len(sc.OUTPUTS), 300)), np.empty(300)
-    k.simulate(base, MONTHS, 3, shock, out, end)
-    ref, ref_end = k.simulate_numpy(base, MONTHS, 3, shock, 300, batch=128)
+    slots = (table.kinds, table.fleets, table.pair)
+    want = np.arange(len(table.names), dtype=np.int64)
+    out, end = np.empty((len(want), 300)), np.empty(300)
+    k.simulate(base, MONTHS, 3, shock, *slots, want, out, end)
+    ref, ref_end = k.simulate_numpy(base, MONTHS, 3, shock, 300, *slots, batch=128)
+    assert ref.shape == out.shape
     np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(end, ref_end, rtol=1e-12)
+    # a few outputs only: the same rows, in the order asked for
+    few = table.want(["winner", "npv_gpuaas", "btc_mined"])
+    part, part_end = np.empty((len(few), 300)), np.empty(300)
+    k.simulate(base, MONTHS, 3, shock, *slots, few, part, part_end)
+    np.testing.assert_array_equal(part, out[few])
+    np.testing.assert_array_equal(part_end, end)
+    ref_few, _ = k.simulate_numpy(base, MONTHS, 3, shock, 300, *slots, few, batch=128)
+    np.testing.assert_array_equal(ref_few, ref[few])
 
 
 # --- bad input ----------------------------------------------------------------------------------

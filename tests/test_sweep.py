@@ -1,9 +1,11 @@
 """Sweeps: the grid, units, the Dataset's layout, chunked and in-memory runs, output files,
 breakeven surfaces and bad input.
 
-The oracle for the numbers is the scenario kernel's NumPy twin (``evaluate_numpy``), written
-apart from the numba kernels, fed with grid points whose SI values are converted here by
-pint, independently of :mod:`rackplan.studies.sweep`.
+The oracle for the numbers is the monthly engine's NumPy twin
+(:func:`rackplan.kernels.engine_numpy.evaluate_numpy`), written apart from the numba kernels,
+fed with grid points whose SI values are converted here by pint, independently of
+:mod:`rackplan.studies.sweep`, and with the slots and output names of the registered options
+(:func:`rackplan.economics.options.engine_table`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rackplan.economics.compare import scenario_base, user_units
+from rackplan.economics.options import engine_table
 from rackplan.errors import RackplanError, StudyError
+from rackplan.kernels import engine
+from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.studies.grid import linspace_piece, parse_spec
-from rackplan.kernels import scenario as sc
 from rackplan.kernels.sweep import grid_points, sweep_grid, sweep_grid_numpy, sweep_grid_serial
 from rackplan.studies.io import StudyWarning
 from rackplan.studies.sweep import FLAGS, breakeven_surface, make_grid, parse_axis, summary, sweep
@@ -36,6 +40,17 @@ studyio = importlib.import_module("rackplan.studies.io")
 
 VARY = {"btc_price": "60000:140000:5", "gpu_hour_price": [2.0, 3.5, 5.0]}
 
+#: The engine's outputs for the built-in options, in order (those of the scenario kernel the
+#: engine replaced): written out here, not taken from the engine.
+BUILTIN_OUTPUTS = (
+    "units_mine", "units_gpu", "gpu_count", "hashrate_mine", "it_power_mine", "it_power_gpu",
+    "btc_mined", "revenue_mine", "revenue_gpuaas", "revenue_colocation", "noi_mine",
+    "noi_gpuaas", "noi_colocation", "ebitda_mine", "ebitda_gpuaas", "ebitda_colocation",
+    "capex_mine", "capex_gpuaas", "capex_colocation", "npv_mine", "npv_gpuaas",
+    "npv_colocation", "npv_gpuaas_minus_mine", "winner", "breakeven_btc_price",
+    "breakeven_gpu_hour_price", "breakeven_power_price",
+)
+
 
 @pytest.fixture(scope="module")
 def ds():
@@ -45,15 +60,28 @@ def ds():
 @pytest.fixture(scope="module")
 def base():
     b = scenario_base()
-    return np.asarray([b[p] for p in sc.PARAMS])
+    return np.asarray([b[p] for p in engine.PARAMS])
 
 
-def _oracle(base, names, values_si, n_months=60):
-    """Every grid point through the NumPy twin: float64[N, K] in grid (C) order."""
+@pytest.fixture(scope="module")
+def table():
+    """The engine's slots and outputs for the registered (built-in) options."""
+    return engine_table()
+
+
+def _twin(table, base, varied, idx, n_months=60):
+    """Scenarios through the NumPy twin with the registered options' slots: float64[K, N],
+    every output (rows named by ``table.names``)."""
+    return evaluate_numpy(base, varied, np.asarray(idx, dtype=np.int64), n_months, table.kinds,
+                          table.fleets, table.pair)
+
+
+def _oracle(table, base, names, values_si, n_months=60):
+    """Every grid point through the NumPy twin: float64[K, N] in grid (C) order."""
     mesh = np.meshgrid(*values_si, indexing="ij")
     varied = np.stack([m.ravel() for m in mesh], axis=1)
-    idx = np.asarray([sc.PARAMS.index(n) for n in names], dtype=np.int64)
-    return sc.evaluate_numpy(base, varied, idx, n_months)
+    idx = [engine.PARAMS.index(n) for n in names]
+    return _twin(table, base, varied, idx, n_months)
 
 
 # --- parsing the grid ---------------------------------------------------------------------------
@@ -119,15 +147,16 @@ def test_nothing_to_vary():
 # --- the Dataset --------------------------------------------------------------------------------
 
 
-def test_layout(ds):
+def test_layout(ds, table):
     units = user_units()
     assert ds["npv_mine"].dims == ("btc_price", "gpu_hour_price")
     assert ds.sizes == {"btc_price": 5, "gpu_hour_price": 3}
     np.testing.assert_allclose(ds["btc_price"], [60000, 80000, 100000, 120000, 140000])
     for name in VARY:
         assert ds[name].attrs["units"] == units[name]
-    assert set(ds.data_vars) == set(sc.OUTPUTS) | set(FLAGS)
-    for name in [*sc.OUTPUTS, *FLAGS]:
+    assert table.names == BUILTIN_OUTPUTS
+    assert set(ds.data_vars) == set(BUILTIN_OUTPUTS) | set(FLAGS)
+    for name in [*table.names, *FLAGS]:
         assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
     w = ds["winner"]
     assert w.dtype == np.int8
@@ -139,12 +168,13 @@ def test_layout(ds):
     assert json.loads(ds.attrs["inputs"])["btc_price"]["unit"] == "USD/BTC"
 
 
-def test_values_match_the_numpy_twin(ds, base):
-    si = [Q_(np.asarray(ds[n].values), user_units()[n]).m_as(sc.PARAM_UNITS[n]) for n in VARY]
-    ref = _oracle(base, list(VARY), si)
+def test_values_match_the_numpy_twin(ds, base, table):
+    si = [Q_(np.asarray(ds[n].values), user_units()[n]).m_as(engine.PARAM_UNITS[n])
+          for n in VARY]
+    ref = _oracle(table, base, list(VARY), si)
     per_hour = Q_(1.0, "USD/s").m_as("USD/hour")
-    for k, name in enumerate(sc.OUTPUTS):
-        expected = ref[:, k].reshape(ds[name].shape)
+    for k, name in enumerate(table.names):
+        expected = ref[k].reshape(ds[name].shape)
         if name == "winner":
             np.testing.assert_array_equal(ds[name].values, expected)
             continue
@@ -162,15 +192,15 @@ def test_the_unit_a_value_is_written_in_does_not_matter():
     xr.testing.assert_identical(a, b)
 
 
-def test_pue_sets_both_plants_like_set(base):
+def test_pue_sets_both_plants_like_set(base, table):
     ds = sweep(vary={"pue": [1.1, 1.35]})
     for pue in (1.1, 1.35):
         b = scenario_base(overrides={"pue": pue})
-        ref = sc.evaluate_numpy(np.asarray([b[p] for p in sc.PARAMS]), np.empty((1, 0)),
-                                np.empty(0, np.int64), 60)[0]
+        ref = _twin(table, np.asarray([b[p] for p in engine.PARAMS]), np.empty((1, 0)),
+                    [])[:, 0]
         got = ds.sel(pue=pue)
-        for k in (sc.OUTPUTS.index("units_mine"), sc.OUTPUTS.index("npv_gpuaas")):
-            np.testing.assert_allclose(got[sc.OUTPUTS[k]].item(), ref[k], rtol=1e-9)
+        for k in (table.index("units_mine"), table.index("npv_gpuaas")):
+            np.testing.assert_allclose(got[table.names[k]].item(), ref[k], rtol=1e-9)
 
 
 def test_more_power_never_fits_fewer_units():
@@ -196,13 +226,20 @@ def test_kernel_matches_twin_on_any_grid(n_power, n_util, n_pue, lo, hi):
     grid = make_grid(vary={"power_price": np.linspace(lo, hi, n_power).tolist(),
                            "utilization": np.linspace(0.5, 1.0, n_util).tolist(),
                            "pue": np.linspace(1.05, 1.5, n_pue).tolist()})
-    args = grid.kernel_args()
+    t = engine_table()
+    args = (*grid.kernel_args(), (t.kinds, t.fleets, t.pair),
+            np.arange(len(t.names), dtype=np.int64))
     out = sweep_grid(*args)
+    assert out.shape == (len(t.names), grid.size)
     np.testing.assert_allclose(out, sweep_grid_numpy(*args), rtol=1e-9, atol=1e-6)
     # the serial kernel (dask workers) gives the same bytes, and so does a slice of the grid
     np.testing.assert_array_equal(sweep_grid_serial(*args), out)
     half = grid.size // 2
-    np.testing.assert_array_equal(sweep_grid(*args, half, grid.size), out[half:])
+    np.testing.assert_array_equal(sweep_grid(*args, half, grid.size), out[:, half:])
+    # a few outputs only: the same rows, in the order asked for
+    few = t.want(["winner", "npv_mine", "breakeven_power_price"])
+    np.testing.assert_array_equal(sweep_grid(*args[:-1], few), out[few])
+    np.testing.assert_array_equal(sweep_grid_serial(*args[:-1], few), out[few])
 
 
 def test_grid_points_are_in_c_order():
@@ -218,7 +255,7 @@ def test_grid_points_are_in_c_order():
 # --- breakevens ---------------------------------------------------------------------------------
 
 
-def test_at_the_breakeven_btc_price_the_npvs_are_equal(ds, base):
+def test_at_the_breakeven_btc_price_the_npvs_are_equal(ds, base, table):
     """NPV is linear in the BTC price, so the kernel solves for the breakeven exactly: put it
     back in as the BTC price and mining's NPV equals GPUaaS's."""
     be = ds["breakeven_btc_price"].values  # [USD/BTC]
@@ -227,10 +264,10 @@ def test_at_the_breakeven_btc_price_the_npvs_are_equal(ds, base):
         for i in (0, 4):
             if not np.isfinite(be[i, j]) or be[i, j] <= 0:
                 continue
-            idx = np.asarray([sc.PARAMS.index("btc_price"), sc.PARAMS.index("gpu_hour_price")])
-            r = sc.evaluate_numpy(base, np.array([[be[i, j], hour[j]]]), idx, 60)[0]
-            scale = abs(r[sc.OUTPUTS.index("npv_gpuaas")]) + 1e6
-            assert abs(r[sc.OUTPUTS.index("npv_gpuaas_minus_mine")]) < 1e-9 * scale
+            idx = [engine.PARAMS.index("btc_price"), engine.PARAMS.index("gpu_hour_price")]
+            r = _twin(table, base, np.array([[be[i, j], hour[j]]]), idx)[:, 0]
+            scale = abs(r[table.index("npv_gpuaas")]) + 1e6
+            assert abs(r[table.index("npv_gpuaas_minus_mine")]) < 1e-9 * scale
             # the same breakeven whatever BTC price the grid point started from
             np.testing.assert_allclose(be[:, j], be[0, j], rtol=1e-9)
 
