@@ -13,9 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from rackplan.economics.compare import compare, route_overrides, scenario_base, user_units
+from rackplan.economics.compare import (compare, route_overrides, run_options, scenario_base,
+                                       user_units)
+from rackplan.economics.options import engine_table
 from rackplan.errors import InputError, MarketError, ProfileError
-from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate, scenario_cashflows
+from rackplan.kernels.engine import PARAMS, evaluate, evaluate_serial
+from rackplan.kernels.engine_numpy import evaluate_numpy
 
 from conftest import BROKEN, DATA
 
@@ -169,30 +172,83 @@ def test_builtin_case():
     assert r.winner == max(r.options, key=lambda k: usd(r.options[k].npv))
 
 
-def test_kernel_totals_equal_the_python_compare():
-    """scenario_cashflows and evaluate on scenario_base() reproduce compare() (built-in)."""
+def test_builtin_case_pinned_numbers():
+    """The built-in case's figures, as they were before the one-engine rewrite (f46416c)."""
     r = compare()
-    b = np.array(list(scenario_base().values()))
-    out = np.empty(len(OUTPUTS))
-    ones = np.ones(60)
-    scenario_cashflows(b, 60, ones, ones, ones, ones, out)
-    ev = evaluate(b, np.zeros((1, 0)), np.zeros(0, dtype=np.int64), 60)[0]
-    o = dict(zip(OUTPUTS, out))
-    e = dict(zip(OUTPUTS, ev))
+    assert usd(r.options["mine"].npv) == pytest.approx(-34_991_402.0, abs=0.5)
+    assert usd(r.options["gpuaas"].npv) == pytest.approx(-294_160_313.5, abs=0.5)
+    assert usd(r.options["colocation"].npv) == pytest.approx(-7.387e6, abs=0.5e3)
+    assert r.winner == "colocation"
+    be = r.breakeven
+    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-715_213.563,
+                                                                            abs=1e-3)
+    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(6.05126245,
+                                                                                  abs=1e-8)
+    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1_181.24287,
+                                                                              abs=1e-5)
+
+
+def _one_scenario(base):
+    """The engine's outputs for one scenario, by name: evaluate (all threads), evaluate_serial
+    and the NumPy twin."""
+    sc = engine_table()
+    b = np.array([base[name] for name in PARAMS])
+    none = (np.zeros((1, 0)), np.zeros(0, dtype=np.int64), 60, sc.kinds, sc.fleets, sc.pair)
+    want = np.arange(len(sc.names), dtype=np.int64)
+    runs = []
+    for kernel in (evaluate, evaluate_serial):
+        out = np.full((len(want), 1), np.nan)
+        kernel(b, *none, want, out)
+        runs.append(dict(zip(sc.names, out[:, 0])))
+    runs.append(dict(zip(sc.names, evaluate_numpy(b, *none, want)[:, 0])))
+    return runs
+
+
+def test_kernel_totals_equal_the_python_compare():
+    """The engine on scenario_base() (month by month for compare's lines, on the basis sums
+    for evaluate, and its NumPy twin) reproduces compare() (built-in case)."""
+    r = compare()
+    base = scenario_base()
+    run = run_options(base, 60)
+    for e in [run.outputs, *_one_scenario(base)]:
+        for key, opt in r.options.items():
+            for what in ("revenue", "noi", "ebitda", "npv"):
+                py = usd(opt.npv) if what == "npv" else usd(opt.total[what])
+                assert e[f"{what}_{key}"] == pytest.approx(py, rel=1e-10), (what, key)
+            assert e[f"capex_{key}"] == pytest.approx(usd(opt.capex), rel=1e-12)
+        assert e["units_mine"] == r.options["mine"].fleet["units"]
+        assert e["units_gpu"] == r.options["gpuaas"].fleet["units"]
+        assert e["btc_mined"] == pytest.approx(
+            float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-12)
+        assert e["breakeven_btc_price"] == pytest.approx(
+            float(r.breakeven["btc_price"]["value"].m_as("USD/BTC")), rel=1e-9)
+        assert e["breakeven_gpu_hour_price"] * 3600 == pytest.approx(
+            float(r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")), rel=1e-9)
+        assert e["breakeven_power_price"] * 3.6e9 == pytest.approx(
+            float(r.breakeven["power_price"]["value"].m_as("USD/MWh")), rel=1e-9)
+        assert e["npv_gpuaas_minus_mine"] == pytest.approx(
+            usd(r.options["gpuaas"].npv) - usd(r.options["mine"].npv), rel=1e-10)
+        assert ["mine", "gpuaas", "colocation"][int(e["winner"])] == r.winner
+    # compare's monthly lines are the engine's: the yearly rows sum them
     for key, opt in r.options.items():
-        for what in ("revenue", "noi", "ebitda", "npv"):
-            py = usd(opt.npv) if what == "npv" else usd(opt.total[what])
-            assert o[f"{what}_{key}"] == pytest.approx(py, rel=1e-10), (what, key)
-            assert e[f"{what}_{key}"] == pytest.approx(py, rel=1e-10), (what, key)
-        assert o[f"capex_{key}"] == pytest.approx(usd(opt.capex), rel=1e-12)
-    assert o["units_mine"] == r.options["mine"].fleet["units"]
-    assert o["btc_mined"] == pytest.approx(
-        float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-12)
-    assert e["breakeven_btc_price"] == pytest.approx(
-        float(r.breakeven["btc_price"]["value"].m_as("USD/BTC")), rel=1e-9)
-    assert e["breakeven_gpu_hour_price"] * 3600 == pytest.approx(
-        float(r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")), rel=1e-9)
-    assert ["mine", "gpuaas", "colocation"][int(e["winner"])] == r.winner
+        lines = run.lines[key]
+        assert [usd(row["revenue"]) for row in opt.yearly] == pytest.approx(
+            lines["revenue"].reshape(5, 12).sum(axis=1).tolist(), rel=1e-12)
+        np.testing.assert_array_equal(opt.finance.cash_flow, lines["cash_flow"])
+        assert opt.fleet["start_month"] == run.starts[key]
+
+
+def test_engine_output_table_names_every_option():
+    sc = engine_table()
+    assert [o.name for o in sc.options] == ["mine", "gpuaas", "colocation"]
+    assert sc.kinds.tolist() == [0, 1, 2] and sc.fleets.tolist() == [0, 1, 1]
+    assert sc.pair.tolist() == [0, 1]
+    assert {"npv_mine", "npv_gpuaas", "npv_colocation", "winner", "btc_mined",
+            "breakeven_btc_price", "breakeven_gpu_hour_price",
+            "breakeven_power_price"} <= set(sc.names)
+    assert set(sc.units) == set(sc.names) == set(sc.long_names)
+    assert sc.units["breakeven_gpu_hour_price"] == "USD/s"
+    assert sc.units["breakeven_power_price"] == "USD/J"
 
 
 def test_scenario_base_and_user_units():
@@ -384,3 +440,97 @@ def test_sizing_to_dict_writes_non_finite_values_as_null():
 
     r = dataclasses.replace(size(TOY["site"], TOY["gpu_profile"]), pue=math.inf)
     assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["pue"] is None
+
+
+# --- one engine: compare(), sweep() and montecarlo() without volatility agree -----------------
+
+
+def _same(a, b, rel=1e-9):
+    """``a`` and ``b`` agree to ``rel`` (both NaN counts as agreeing: a breakeven that does
+    not exist in this case)."""
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == pytest.approx(b, rel=rel, abs=1e-6)
+
+
+#: (case, years, the input a sweep varies, its unit): two built-in sites, four mining and
+#: four GPU profiles, the built-in and the hand-worked market and market overrides, each
+#: option winning somewhere; every case but the second has a build period (the built-in GPU
+#: build of 13 months, mining and GPU builds by --set, a 3-month build swept over 2 to 4
+#: months). The swept inputs include two that shape the monthly series (build_period,
+#: btc_price_growth), which the sweep recomputes per point.
+CONSISTENCY_CASES = [
+    pytest.param({}, 5, "btc_price", "USD/BTC", id="builtin"),
+    pytest.param(dict(site="air-mining-100mw", mining_profile="antminer-s21",
+                      gpu_profile="dgx-h100",
+                      overrides={"btc_price": "80000 USD/BTC", "gpu_price_decline": 0.1,
+                                 "build_period": "0 month"}),
+                 3, "gpu_hour_price", "USD/hour", id="air-100mw-s21-h100"),
+    pytest.param(dict(site="moses-lake", mining_profile="whatsminer-m60s",
+                      gpu_profile="gb200-nvl72",
+                      overrides={"mining_build_period": "4 month", "build_period": "7 month",
+                                 "power_price": "45 USD/MWh", "difficulty_growth": 0.01}),
+                 4, "power_price", "USD/MWh", id="moses-m60s-gb200-builds"),
+    pytest.param(dict(**TOY, overrides={"build_period": "3 month", "discount_rate": 0.08,
+                                        "colocation_escalator": 0.05,
+                                        "residual_value": 0.5}),
+                 2, "build_period", "month", id="toy-market-build"),
+    pytest.param(dict(mining_profile="antminer-s21-xp", gpu_profile="dgx-b200",
+                      overrides={"btc_price": "150000 USD/BTC", "difficulty_growth": 0.01,
+                                 "btc_price_growth": 0.1, "mining_build_period": "2 month"}),
+                 5, "btc_price_growth", "1", id="mining-wins"),
+]
+
+
+@pytest.mark.parametrize("case, years, axis, unit", CONSISTENCY_CASES)
+def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis, unit):
+    """One engine: compare() at a point, the sweep through that point and Monte Carlo paths
+    with every volatility 0 give the same NPVs, winner and breakevens."""
+    from rackplan.studies.montecarlo import montecarlo
+    from rackplan.studies.sweep import sweep
+    from rackplan.units import Q_
+
+    r = compare(**case, years=years)
+    names = list(r.options)
+    npv = {k: usd(o.npv) for k, o in r.options.items()}
+    be_units = {"btc_price": "USD/BTC", "gpu_hour_price": "USD/hour", "power_price": "USD/MWh"}
+    be = {k: float(r.breakeven[k]["value"].m_as(u)) for k, u in be_units.items()}
+    assert not math.isnan(be["gpu_hour_price"])  # every case has a breakeven to compare
+
+    # the sweep: three values of one input around the compare() point, in user units
+    point = r.inputs[axis]
+    point = float(point.m_as(unit)) if hasattr(point, "m_as") else float(point)
+    values = [point - 1, point, point + 1] if axis == "build_period" else \
+        [0.9 * point, point, 1.1 * point]
+    ds = sweep(**case, years=years, vary={axis: values})
+    assert ds[axis].values.tolist() == pytest.approx(values, rel=1e-15)
+    at = ds.isel({axis: 1})
+    for k in names:
+        assert _same(at[f"npv_{k}"], npv[k]), (k, float(at[f"npv_{k}"]), npv[k])
+    assert ds["winner"].attrs["flag_meanings"].split() == names
+    assert names[int(at["winner"])] == r.winner
+    for k, u in be_units.items():
+        var = ds[f"breakeven_{k}"]
+        assert var.attrs["units"] == u  # breakevens in user units
+        assert _same(var.isel({axis: 1}), be[k]), (k, float(var.isel({axis: 1})), be[k])
+    # the other points move the NPVs (the axis is live)
+    assert not _same(ds["npv_gpuaas"].isel({axis: 0}), npv["gpuaas"]) or \
+        not _same(ds["npv_mine"].isel({axis: 0}), npv["mine"])
+
+    # Monte Carlo: no volatility, so every path is the trend
+    mc = montecarlo(**case, years=years, paths=3, seed=7, btc_volatility=0,
+                    difficulty_volatility=0, gpu_price_volatility=0,
+                    utilization_volatility=0, keep_paths=True)
+    assert mc.sizes["path"] == 3
+    for k in names:
+        for value in mc[f"npv_{k}"].values:
+            assert _same(value, npv[k]), (k, value, npv[k])
+        assert mc["npv"].sel(option=k).values == pytest.approx(
+            np.full(mc.sizes["percentile"], npv[k]), rel=1e-9)
+    assert [names[int(w)] for w in mc["winner"].values] == [r.winner] * 3
+    assert mc["win_probability"].sel(option=r.winner) == 1.0
+    for k, u in be_units.items():
+        var = mc[f"breakeven_{k}"]
+        for value in var.values:
+            assert _same(Q_(value, var.attrs["units"]).m_as(u), be[k]), (k, value, be[k])

@@ -1,4 +1,6 @@
-"""Finance on monthly cash flows (rackplan.economics.finance and the kernels it uses)."""
+"""Finance on monthly cash flows (rackplan.economics.finance and the kernels it uses), and the
+finance conventions of the engine's monthly lines (capex over the build, straight-line
+depreciation, the residual value; docs/economics.md section 6) as compare() reports them."""
 
 from __future__ import annotations
 
@@ -10,17 +12,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from rackplan.economics.finance import (
-    book_share,
-    build_capex,
-    financials,
-    irr,
-    npv,
-    payback_month,
-    straight_line,
-    yearly,
-)
+from rackplan.economics.finance import irr, npv, payback_month, yearly
 from rackplan.kernels import cashflow as k
+
+from conftest import DATA
 
 
 def test_npv_by_hand():
@@ -158,35 +153,125 @@ def test_npv_falls_as_the_discount_rate_rises(r, extra, dr):
     assert npv(cf, r + dr + 1e-3) < npv(cf, r)
 
 
-def test_build_capex_and_depreciation():
-    assert build_capex(120.0, 0, 5).tolist() == [120.0, 0, 0, 0, 0]
-    assert build_capex(120.0, 3, 5).tolist() == [40.0, 40.0, 40.0, 0, 0]
-    assert build_capex(120.0, 4, 2).tolist() == [30.0, 30.0]  # cut at the horizon
-    d = straight_line(1200.0, start=2, life_months=12, n_months=20)
-    assert d[:2].sum() == 0 and d[14:].sum() == 0
-    assert d[2:14] == pytest.approx([100.0] * 12, rel=1e-14)
-    d = straight_line(90.0, start=0, life_months=4.5, n_months=6)
-    assert d.tolist() == pytest.approx([20, 20, 20, 20, 10, 0])
-    assert book_share(6, 24) == 0.75 and book_share(30, 24) == 0.0 and book_share(-3, 24) == 1
+# --- the engine's finance lines ---------------------------------------------------------------
+#
+# The hand-worked case of tests/test_compare.py: a 1 MW toy site at PUE 1, 10 toy GPU systems
+# (100 kW, 100 GPUs and 1,000,000 USD each: 10 M USD of IT) and a facility of 1 M USD
+# (1 M USD/MW x 1 MW); the hand-worked market (no growth, no SG&A, discount rate 0, IT life
+# 1 year, facility life 10 years, no residual value; the tests set others with --set).
+
+TOY = dict(site=DATA / "sites" / "toy-1mw.toml",
+           mining_profile=DATA / "profiles" / "toy-miner.toml",
+           gpu_profile=DATA / "profiles" / "toy-gpu.toml",
+           market=DATA / "markets" / "handworked.toml")
+IT, FACILITY = 10e6, 1e6
+
+
+def _lines(years=1, option="gpuaas", **overrides):
+    """An option's monthly lines in the toy case, from the engine."""
+    from rackplan.economics.compare import run_options, scenario_base
+
+    run = run_options(scenario_base(**TOY, years=years, overrides=overrides), 12 * years)
+    return run.lines[option]
+
+
+def test_capex_over_the_build():
+    # no build: the facility in month 0, the equipment in the first operating month (0)
+    lines = _lines(years=1, build_period="0 month")
+    assert lines["capex_facility"].tolist() == pytest.approx([FACILITY] + [0.0] * 11)
+    assert lines["capex_it"].tolist() == pytest.approx([IT] + [0.0] * 11)
+    # a 3-month build: the facility evenly over it, the equipment in month 3
+    lines = _lines(years=1, build_period="3 month")
+    assert lines["capex_facility"].tolist() == pytest.approx([FACILITY / 3] * 3 + [0.0] * 9)
+    assert lines["capex_it"].tolist() == pytest.approx([0.0] * 3 + [IT] + [0.0] * 8)
+    # a 15-month build, cut at the 12-month horizon: 12/15 of the facility, no equipment
+    lines = _lines(years=1, build_period="15 month")
+    assert lines["capex_facility"].tolist() == pytest.approx([FACILITY / 15] * 12)
+    assert not lines["capex_it"].any() and not lines["revenue"].any()
+    # colocation: the same facility and build, no IT capex (the tenant brings the GPUs)
+    lines = _lines(years=1, option="colocation", build_period="3 month")
+    assert lines["capex_facility"].tolist() == pytest.approx([FACILITY / 3] * 3 + [0.0] * 9)
+    assert not lines["capex_it"].any()
+
+
+def test_straight_line_depreciation():
+    # from the first operating month (2): IT over 12 months, the facility over 120
+    dep = _lines(years=2, build_period="2 month")["depreciation"]
+    assert dep[:2].sum() == 0
+    assert dep[2:14] == pytest.approx([IT / 12 + FACILITY / 120] * 12, rel=1e-14)
+    assert dep[14:] == pytest.approx([FACILITY / 120] * 10, rel=1e-14)
+    # a life that is not a whole number of months ends with a part month: 4.5 months of IT
+    dep = _lines(years=1, useful_life_it="4.5 month", useful_life_facility="4.5 month")[
+        "depreciation"]
+    total = IT + FACILITY
+    assert dep.tolist() == pytest.approx([total / 4.5] * 4 + [total / 9] + [0.0] * 7,
+                                         rel=1e-14)
+
+
+@pytest.mark.parametrize("years, build, life_it, it_share, facility_share", [
+    (1, 6, "2 year", 0.75, 1 - 6 / 120),    # 6 of 24 months in service: 3/4 left
+    (3, 6, "2 year", 0.0, 1 - 30 / 120),    # 30 of 24 months: nothing left (not negative)
+    (1, 0, "1 year", 0.0, 1 - 12 / 120),    # exactly the life: nothing left
+    # a build past the horizon: no equipment, the facility spent so far (12/15) all on the
+    # books (-3 months in service leave it whole)
+    (1, 15, "1 year", 0.0, 12 / 15),
+])
+def test_the_residual_value_is_the_book_value_left(years, build, life_it, it_share,
+                                                   facility_share):
+    n = 12 * years
+    for value in (1.0, 0.4):
+        lines = _lines(years=years, build_period=f"{build} month", useful_life_it=life_it,
+                       residual_value=value)
+        residual = lines["residual"]
+        assert not residual[:-1].any()  # the last month only
+        assert residual[-1] == pytest.approx(value * (IT * it_share + FACILITY * facility_share),
+                                             rel=1e-12)
+        # a cash inflow in the last month
+        assert lines["cash_flow"][-1] == pytest.approx(
+            lines["revenue"][-1] - lines["power"][-1] - lines["capex_it"][-1]
+            - lines["capex_facility"][-1] + residual[-1], rel=1e-12)
+        if build < n:  # the book value left is what depreciation has not taken
+            assert residual[-1] == pytest.approx(
+                value * (lines["capex_it"].sum() + lines["capex_facility"].sum()
+                         - lines["depreciation"].sum()), rel=1e-12)
+
+
+def test_yearly():
     assert yearly(np.arange(24.0)).tolist() == [66.0, 210.0]
     assert yearly(np.ones(18)).tolist() == [12.0, 6.0]
 
 
 def test_financials_by_hand():
-    n = 24
-    revenue = np.where(np.arange(n) >= 2, 100.0, 0.0)
-    opex = {"power": np.where(np.arange(n) >= 2, 30.0, 0.0)}
-    capex_fac = build_capex(240.0, 2, n)
-    capex_it = np.zeros(n)
-    capex_it[2] = 600.0
-    f = financials(revenue, opex, capex_it=capex_it, capex_facility=capex_fac, start=2,
-                   sga_share=0.1, life_it_months=12, life_facility_months=48,
-                   discount_rate=0.0, residual_value=1.0)
-    assert f.noi.sum() == 22 * 70
-    assert f.ebitda.sum() == pytest.approx(22 * 60)
-    # IT fully depreciated after 12 months in service; facility 240 x (1 - 22/48) left
-    assert f.depreciation.sum() == pytest.approx(600 + 240 * 22 / 48)
-    assert f.residual[-1] == pytest.approx(240 * (1 - 22 / 48))
-    assert f.npv == pytest.approx(22 * 60 - 840 + 240 * 26 / 48)
-    # running EBITDA - capex: -120, -120, -540, then +60 a month: >= 0 after 13 more months
-    assert f.payback == 2 + 1 + 13
+    """An option's finance lines and metrics through compare(): GPU-as-a-service in the toy
+    case over 2 years with a 2-month build, 10 % SG&A, a 4-year facility life and the
+    residual value counted."""
+    from rackplan.economics.compare import compare
+
+    r = compare(**TOY, years=2, overrides={"build_period": "2 month", "sga_share": 0.1,
+                                           "useful_life_facility": "4 year",
+                                           "residual_value": 1.0})
+    f = r.options["gpuaas"].finance
+    n, on = 24, 22
+    # 1,000 GPUs x 730.5 h x 0.5 x 2 USD = 730,500 USD a month; power 600 kW x 730.5 h x
+    # 50 USD/MWh = 21,915 USD a month (tests/test_compare.py)
+    assert f.start == 2
+    assert f.revenue.sum() == pytest.approx(on * 730_500)
+    assert f.opex_lines["power"].sum() == pytest.approx(on * 21_915)
+    assert set(f.opex_lines) == {"power", "staff", "maintenance", "insurance",
+                                 "network_software"}
+    assert f.noi.sum() == pytest.approx(on * (730_500 - 21_915))
+    assert f.sga.sum() == pytest.approx(on * 73_050)
+    assert f.ebitda.sum() == pytest.approx(on * (730_500 - 21_915 - 73_050))
+    assert f.capex.tolist() == pytest.approx([5e5, 5e5, IT] + [0.0] * 21)
+    # IT fully depreciated after 12 months in service; the facility has 22 of 48 months
+    assert f.depreciation.sum() == pytest.approx(IT + FACILITY * on / 48)
+    assert f.residual[-1] == pytest.approx(FACILITY * (1 - on / 48))
+    assert f.residual[:-1].sum() == 0
+    assert f.npv == pytest.approx(on * 635_535 - IT - FACILITY + FACILITY * 26 / 48)
+    assert float(r.options["gpuaas"].npv.m_as("USD")) == pytest.approx(f.npv)
+    # running EBITDA - capex: -500,000, -1,000,000, then -11,000,000 + 635,535 a month from
+    # month 2: 17 months give 10,804,095, 18 give 11,439,630 >= 11 M: month 19, i.e. after 20
+    assert f.payback == 20
+    assert float(r.options["gpuaas"].payback.m_as("month")) == 20
+    assert f.irr == pytest.approx(irr(f.cash_flow))
+    assert len(f.cash_flow) == n

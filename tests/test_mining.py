@@ -1,4 +1,6 @@
-"""Mining economics (rackplan.economics.mining): subsidy, expected BTC, hashprice, breakevens."""
+"""Mining economics (rackplan.economics.mining): subsidy, expected BTC, hashprice, breakevens,
+and the monthly lines of a mining fleet as the engine writes them (kind "mine":
+rackplan.economics.compare.run_options, the lines compare() reports)."""
 
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from rackplan.economics.mining import (
     halving_height,
     hashcost,
     hashprice,
-    mining_months,
     month_subsidy,
 )
 from rackplan.units import Q_
+
+from conftest import DATA
 
 
 def test_foundry_fpps_worked_example():
@@ -102,75 +105,120 @@ def test_cost_and_breakevens_by_hand():
     assert breakeven_power_price(1000, 3.6e10, 200) * 3.6e9 == pytest.approx(80.0)
 
 
-def _months(**kw):
-    args = dict(hashrate=1e16, it_power=1e6, pue=1.0, btc_price=100_000.0,
-                btc_price_growth=0.0, difficulty=1e14, difficulty_growth=0.0,
-                fees_per_block=0.0, block_height=840_000, pool_fee=0.0, uptime=1.0,
-                power_price=50 / 3.6e9, demand_charge=0.0, power_price_growth=0.0,
-                miner_capex=100_000.0, facility_capex=0.0, build_months=0, staff=0.0,
-                staff_cost=0.0, maintenance_it=0.0, maintenance_facility=0.0, insurance=0.0)
-    args.update(kw)
-    return mining_months(12, **args)
+#: The hand-worked case of tests/test_compare.py: 10 toy miners (1 PH/s and 100 kW each) on a
+#: 1 MW site at PUE 1, at the hand-worked market (100,000 USD/BTC, D = 1e14, no fees, height
+#: 840,000, 50 USD/MWh, miners at 10 USD per TH/s, nothing else).
+TOY = dict(site=DATA / "sites" / "toy-1mw.toml",
+           mining_profile=DATA / "profiles" / "toy-miner.toml",
+           gpu_profile=DATA / "profiles" / "toy-gpu.toml",
+           market=DATA / "markets" / "handworked.toml")
+S = 2_629_800  # seconds a month
+
+
+def _toy_base(**overrides):
+    from rackplan.economics.compare import scenario_base
+
+    return scenario_base(**TOY, years=1, overrides=overrides)
+
+
+def _mine_lines(n=12, base=None, **overrides):
+    """The mining option's monthly lines (engine.LINES) for the toy case, and its start."""
+    from rackplan.economics.compare import run_options
+
+    run = run_options(_toy_base(**overrides) if base is None else base, n)
+    return run.lines["mine"], run.starts["mine"]
+
+
+_TOY_BASE = None
+
+
+def _fast_lines(n=12, **si):
+    """As :func:`_mine_lines`, the toy base with some entries replaced in SI (no file is read
+    again): for the property tests."""
+    global _TOY_BASE
+    if _TOY_BASE is None:
+        _TOY_BASE = _toy_base()
+    return _mine_lines(n, base={**_TOY_BASE, **si})[0]
 
 
 def test_mining_months_by_hand():
-    mm = _months()
+    mm, start = _mine_lines()
+    assert start == 0
     # 10 PH/s for 30.4375 days at D = 1e14, 3.125 BTC a block:
     # 1e16 x 2,629,800 x 3.125 / (1e14 x 2^32) = 821,812,500 / 4,294,967,296 BTC
     btc = 821_812_500 / 4_294_967_296
-    assert mm.btc == pytest.approx(np.full(12, btc), rel=1e-14)
-    assert mm.revenue == pytest.approx(np.full(12, btc * 100_000), rel=1e-14)
+    assert mm["volume"] == pytest.approx(np.full(12, btc), rel=1e-14)
+    assert mm["revenue"] == pytest.approx(np.full(12, btc * 100_000), rel=1e-14)
     # 1 MW x 730.5 h = 730.5 MWh a month at 50 USD/MWh = 36,525 USD
-    assert mm.power == pytest.approx(np.full(12, 36_525.0), rel=1e-14)
-    assert mm.capex_it[0] == 100_000 and mm.capex_it[1:].sum() == 0
+    assert mm["energy"] == pytest.approx(np.full(12, 1e6 * S), rel=1e-14)
+    assert mm["power"] == pytest.approx(np.full(12, 36_525.0), rel=1e-14)
+    for line in ("staff", "maintenance", "insurance", "network_software", "operator", "sga",
+                 "capex_facility"):
+        assert not mm[line].any(), line
+    assert mm["capex_it"][0] == pytest.approx(100_000, rel=1e-14)
+    assert mm["capex_it"][1:].sum() == 0
+    # cash flow: revenue - power - the miners in month 0 (no residual value in this market)
+    assert mm["cash_flow"] == pytest.approx(
+        btc * 100_000 - 36_525.0 - np.r_[100_000.0, np.zeros(11)], rel=1e-12)
 
 
 def test_mining_months_build_growth_and_opex_lines():
-    mm = _months(build_months=2, facility_capex=1.2e6, difficulty_growth=0.01,
-                 btc_price_growth=0.21, maintenance_it=0.12, insurance=0.01, staff=2,
-                 staff_cost=1.0, demand_charge=1e-6, uptime=0.9)
-    assert mm.btc[:2].sum() == 0 and mm.power[:2].sum() == 0
-    assert mm.capex_facility[:2].tolist() == [600_000.0, 600_000.0]
-    assert mm.capex_it[2] == 100_000
+    # A 2-month build; the mining facility 1.2 M USD (1.2 M USD/MW x 1 MW); 2 FTE (2 a MW of
+    # mining IT x 1 MW) at 1 USD/s; demand charge 1e-6 USD/(W s) = 2,629.8 USD/kW/month.
+    mm, start = _mine_lines(mining_build_period="2 month",
+                            mining_facility_capex="1200000 USD/MW", difficulty_growth=0.01,
+                            btc_price_growth=0.21, maintenance_it=0.12, insurance=0.01,
+                            mining_staff_per_mw=2, staff_cost="31557600 USD/year",
+                            demand_charge="2629.8 USD/kW/month", uptime=0.9)
+    assert start == 2
+    assert mm["volume"][:2].sum() == 0 and mm["power"][:2].sum() == 0
+    assert mm["revenue"][:2].sum() == 0
+    for line in ("staff", "maintenance", "insurance"):
+        assert mm[line][:2].sum() == 0, line
+    assert mm["capex_facility"] == pytest.approx([600_000.0, 600_000.0] + [0.0] * 10,
+                                                 rel=1e-14)
+    assert mm["capex_it"][2] == pytest.approx(100_000, rel=1e-14)
+    assert mm["capex_it"].sum() == pytest.approx(100_000, rel=1e-14)
     # month 3 vs month 2: difficulty x1.01, price x1.21^(1/12)
-    assert mm.revenue[3] / mm.revenue[2] == pytest.approx(1.21 ** (1 / 12) / 1.01)
+    assert mm["revenue"][3] / mm["revenue"][2] == pytest.approx(1.21 ** (1 / 12) / 1.01)
+    assert mm["volume"][3] / mm["volume"][2] == pytest.approx(1 / 1.01)
     # maintenance 12 %/yr of 100,000 = 1,000 a month; insurance 1 % of 1.3 M a year
-    assert mm.maintenance[2] == pytest.approx(1_000.0)
-    assert mm.insurance[5] == pytest.approx(0.01 * 1.3e6 / 12)
-    assert mm.staff[2] == pytest.approx(2 * 2_629_800)
+    assert mm["maintenance"][2:] == pytest.approx(np.full(10, 1_000.0))
+    assert mm["insurance"][5] == pytest.approx(0.01 * 1.3e6 / 12)
+    assert mm["staff"][2] == pytest.approx(2 * S)
     # demand charge on facility power regardless of uptime: 1e-6 USD/(W s) x 1e6 W x t
-    energy = 1e6 * 0.9 * 2_629_800 * 50 / 3.6e9
-    assert mm.power[2] == pytest.approx(energy + 2_629_800)
+    energy = 1e6 * 0.9 * S * 50 / 3.6e9
+    assert mm["power"][2] == pytest.approx(energy + S)
+    # the uptime scales the BTC too: 0.9 x 10 PH/s at month 2's difficulty (1e14 x 1.01^2)
+    assert mm["volume"][2] == pytest.approx(0.9 * 1e16 * S * 3.125 / (1e14 * 1.01 ** 2 * 2**32))
 
 
 @given(st.floats(1e3, 1e6), st.floats(1.01, 3.0))
 def test_revenue_rises_with_btc_price(price, factor):
-    low = _months(btc_price=price).revenue.sum()
-    high = _months(btc_price=price * factor).revenue.sum()
+    low = _fast_lines(btc_price=price)["revenue"].sum()
+    high = _fast_lines(btc_price=price * factor)["revenue"].sum()
     assert high > low
+    assert high == pytest.approx(low * factor, rel=1e-12)  # revenue is linear in the price
 
 
 @given(st.floats(1e12, 1e15), st.floats(1.01, 3.0), st.floats(0.0, 0.05))
 def test_revenue_falls_with_difficulty(d, factor, growth):
-    low = _months(difficulty=d * factor, difficulty_growth=growth).revenue.sum()
-    high = _months(difficulty=d, difficulty_growth=growth).revenue.sum()
+    low = _fast_lines(difficulty=d * factor, difficulty_growth=growth)["revenue"].sum()
+    high = _fast_lines(difficulty=d, difficulty_growth=growth)["revenue"].sum()
     assert low < high
     assert low * factor == pytest.approx(high, rel=1e-12)  # BTC is inverse in difficulty
 
 
 def test_halving_inside_the_horizon_halves_revenue():
     # 840,000 + 48 x 4,383 = 1,050,384 > 1,050,000: month 47 holds the halving
-    mm = mining_months(60, **{**dict(hashrate=1e16, it_power=1e6, pue=1.0,
-                                     btc_price=1e5, btc_price_growth=0.0, difficulty=1e14,
-                                     difficulty_growth=0.0, fees_per_block=0.0,
-                                     block_height=840_000, pool_fee=0.0, uptime=1.0,
-                                     power_price=0.0, demand_charge=0.0,
-                                     power_price_growth=0.0, miner_capex=0.0,
-                                     facility_capex=0.0, build_months=0, staff=0.0,
-                                     staff_cost=0.0, maintenance_it=0.0,
-                                     maintenance_facility=0.0, insurance=0.0)})
-    assert mm.btc[48] == pytest.approx(mm.btc[46] / 2)
-    assert mm.btc[46] > mm.btc[47] > mm.btc[48]
+    mm, _ = _mine_lines(60, power_price="0 USD/MWh", miner_price="0 USD/(TH/s)")
+    btc = mm["volume"]
+    assert btc[48] == pytest.approx(btc[46] / 2)
+    assert btc[46] > btc[47] > btc[48]
+    # month 47 starts at block 1,046,001: 3,999 blocks at 3.125 BTC, then 384 at 1.5625
+    assert btc[47] == pytest.approx(btc[46] * (3999 * 3.125 + 384 * 1.5625) / (4383 * 3.125),
+                                    rel=1e-14)
+    assert mm["revenue"] == pytest.approx(btc * 1e5, rel=1e-14)
 
 
 # --- the fleet's share of the network is at most 1 ------------------------------------------
@@ -196,11 +244,15 @@ def test_fleet_difficulty_is_the_difficulty_of_a_network_of_the_fleet_alone():
     assert btc_per_day(h, d, 3.125, uptime=0.97) == pytest.approx(144 * 3.125, rel=1e-12)
 
 
-_FLEET = dict(it_power=20e6, pue=1.1, btc_price=1e5, btc_price_growth=0.0, fees_per_block=0.025,
-              block_height=922_368, pool_fee=0.02, uptime=0.97, power_price=0.0,
-              demand_charge=0.0, power_price_growth=0.0, miner_capex=0.0, facility_capex=0.0,
-              build_months=0, staff=0.0, staff_cost=0.0, maintenance_it=0.0,
-              maintenance_facility=0.0, insurance=0.0)
+def _builtin_mining(n=60, **overrides):
+    """The built-in case's mining lines (2,666 S21 XP Hyd, 1.26 EH/s; fees 0.025 BTC, pool fee
+    2 %, uptime 97 %, height 922,368) with market overrides, its fleet's hash rate and the
+    BTC the month's blocks hold after the pool fee."""
+    from rackplan.economics.compare import run_options, scenario_base
+
+    run = run_options(scenario_base(overrides=overrides), n)
+    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * (1 - 0.02)
+    return run.lines["mine"], run.outputs, blocks
 
 
 @pytest.mark.parametrize(("difficulty", "growth"), [
@@ -211,24 +263,55 @@ _FLEET = dict(it_power=20e6, pue=1.1, btc_price=1e5, btc_price_growth=0.0, fees_
     (1e24, -0.5),
 ])
 def test_mining_months_never_mine_more_than_the_blocks_hold(difficulty, growth):
-    n = 60
-    mm = mining_months(n, hashrate=6e18, difficulty=difficulty, difficulty_growth=growth,
-                       **_FLEET)
-    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * (1 - 0.02)
-    assert np.all(np.isfinite(mm.btc)) and np.all(np.isfinite(mm.revenue))
-    assert np.all(mm.btc <= blocks * (1 + 1e-12))
-    assert mm.btc.sum() < 21e6
+    lines, out, blocks = _builtin_mining(difficulty=difficulty, difficulty_growth=growth)
+    btc = lines["volume"]
+    assert np.all(np.isfinite(btc)) and np.all(np.isfinite(lines["revenue"]))
+    assert np.all(np.isfinite(lines["cash_flow"]))
+    assert np.all(btc <= blocks * (1 + 1e-12))
+    assert btc.sum() < 21e6
+    assert out["btc_mined"] == pytest.approx(btc.sum(), rel=1e-12)
+    assert lines["revenue"] == pytest.approx(btc * 98_076, rel=1e-12)
 
 
 def test_the_cap_binds_only_where_the_network_would_be_smaller_than_the_fleet():
     n = 60
-    capped = mining_months(n, hashrate=6e18, difficulty=152.3e12, difficulty_growth=-0.5,
-                           **_FLEET)
-    uncapped = 6e18 * 0.97 * 0.98 * 2_629_800 * (month_subsidy(922_368, n) + 0.025) / (
+    lines, out, blocks = _builtin_mining(n, difficulty=152.3e12, difficulty_growth=-0.5)
+    h = out["hashrate_mine"]
+    assert h == pytest.approx(2666 * 473e12)
+    uncapped = h * 0.97 * 0.98 * 2_629_800 * (month_subsidy(922_368, n) + 0.025) / (
         152.3e12 * 0.5 ** np.arange(n) * 2**32)
-    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * 0.98
-    np.testing.assert_allclose(capped.btc, np.minimum(uncapped, blocks), rtol=1e-12)
+    np.testing.assert_allclose(lines["volume"], np.minimum(uncapped, blocks), rtol=1e-12)
     assert (uncapped > blocks).any() and (uncapped < blocks).any()  # both regimes occur
+
+
+def _kernels(base, n=60, paths=None):
+    """The engine's outputs by name for one scenario: month by month with its lines
+    (scenario_lines, optionally with Monte Carlo multipliers ``paths`` float64[4, n]), and,
+    without paths, evaluate, evaluate_serial and the NumPy twin; with paths the twin."""
+    from rackplan.economics.options import engine_table
+    from rackplan.kernels import engine
+    from rackplan.kernels.engine_numpy import evaluate_numpy
+
+    sc = engine_table()
+    b = np.array([base[name] for name in engine.PARAMS])
+    slots = (sc.kinds, sc.fleets, sc.pair)
+    lines = np.zeros((len(sc.kinds) * n, len(engine.LINES)))
+    row = np.empty(len(sc.names))
+    engine.scenario_lines(b, n, *slots, np.empty((4, 0)) if paths is None else paths, lines,
+                          row)
+    runs = [row]
+    none = (np.zeros((1, 0)), np.zeros(0, dtype=np.int64), n, *slots)
+    want = np.arange(len(sc.names), dtype=np.int64)
+    if paths is None:
+        for kernel in (engine.evaluate, engine.evaluate_serial):
+            out = np.full((len(want), 1), np.nan)
+            kernel(b, *none, want, out)
+            runs.append(out[:, 0])
+        runs.append(evaluate_numpy(b, *none, want)[:, 0])
+    else:
+        runs.append(evaluate_numpy(b, *none, want, paths=[p[None, :] for p in paths])[:, 0])
+    mine = lines.reshape(len(sc.kinds), n, len(engine.LINES))[0]
+    return [dict(zip(sc.names, r)) for r in runs], dict(zip(engine.LINES, mine.T))
 
 
 @pytest.mark.parametrize("overrides", [
@@ -240,16 +323,10 @@ def test_the_cap_binds_only_where_the_network_would_be_smaller_than_the_fleet():
 ])
 def test_compare_and_the_kernels_agree_on_the_cap(overrides):
     from rackplan.economics.compare import compare, scenario_base
-    from rackplan.kernels.scenario import OUTPUTS, evaluate, evaluate_numpy, scenario_cashflows
 
     r = compare(overrides=overrides)
-    b = np.array(list(scenario_base(overrides=overrides).values()))
-    none = (np.zeros((1, 0)), np.zeros(0, dtype=np.int64), 60)
-    loop = np.empty(len(OUTPUTS))
-    ones = np.ones(60)
-    scenario_cashflows(b, 60, ones, ones, ones, ones, loop)
-    for values in (loop, evaluate(b, *none)[0], evaluate_numpy(b, *none)[0]):
-        out = dict(zip(OUTPUTS, values))
+    runs, _ = _kernels(scenario_base(overrides=overrides))
+    for out in runs:
         assert out["btc_mined"] == pytest.approx(
             float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-10)
         assert out["npv_mine"] == pytest.approx(float(r.options["mine"].npv.m_as("USD")),
@@ -260,17 +337,16 @@ def test_compare_and_the_kernels_agree_on_the_cap(overrides):
 
 def test_the_monte_carlo_kernel_caps_a_path_of_falling_difficulty():
     from rackplan.economics.compare import scenario_base
-    from rackplan.kernels.scenario import OUTPUTS, PARAMS, evaluate_numpy, scenario_cashflows
 
-    b = np.array(list(scenario_base().values()))
+    base = scenario_base()
     n = 60
     ones = np.ones(n)
     falling = 0.5 ** np.arange(n)  # a path that drops the difficulty far below the fleet's
-    out = np.empty(len(OUTPUTS))
-    scenario_cashflows(b, n, ones, falling, ones, ones, out)
-    twin = evaluate_numpy(b, np.zeros((1, 0)), np.zeros(0, dtype=np.int64), n,
-                          difficulty_mult=falling[None, :])[0]
-    np.testing.assert_allclose(out, twin, rtol=1e-9)
-    btc = dict(zip(OUTPUTS, out))["btc_mined"]
-    height = int(b[PARAMS.index("block_height")])
-    assert btc <= float(((month_subsidy(height, n) + 0.025) * 4383).sum())
+    paths = np.stack([ones, falling, ones, ones])
+    (loop, twin), lines = _kernels(base, n, paths)
+    np.testing.assert_allclose(list(loop.values()), list(twin.values()), rtol=1e-9)
+    blocks = (month_subsidy(922_368, n) + 0.025) * 4383 * (1 - 0.02)
+    assert np.all(lines["volume"] <= blocks * (1 + 1e-12))
+    assert lines["volume"][-1] == pytest.approx(blocks[-1], rel=1e-12)  # capped at the end
+    assert loop["btc_mined"] == pytest.approx(lines["volume"].sum(), rel=1e-12)
+    assert loop["btc_mined"] <= float(blocks.sum())
