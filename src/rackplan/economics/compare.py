@@ -49,6 +49,7 @@ __all__ = [
     "user_units",
     "run_options",
     "EngineRun",
+    "load_case",
     "route_overrides",
     "DEFAULT_SITE",
     "DEFAULT_MINING_PROFILE",
@@ -113,6 +114,14 @@ def _load(site, mining_profile, gpu_profile, market, overrides):
     mk.gpu_hour_price_for(gp.id)
     mk.gpu_system_price_for(gp.id)
     return st, mp, gp, mk
+
+
+def load_case(site=None, mining_profile=None, gpu_profile=None, market=None,
+              overrides: Mapping[str, Any] | None = None):
+    """The case's models ``(site, mining profile, GPU profile, market)``, loaded and checked
+    (``None``: the built-in case), with ``--set`` overrides applied; they can be passed back
+    to :func:`compare` or :func:`scenario_base` without reading any file again."""
+    return _load(site, mining_profile, gpu_profile, market, overrides_mapping(overrides))
 
 
 def _years(years, source: str = "years") -> int:

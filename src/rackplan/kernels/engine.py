@@ -153,11 +153,10 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
 assert len(PARAMS) == RESIDUAL_VALUE + 1
 
 #: The inputs that shape the monthly basis series (time factors, build and operating months,
-#: depreciation shares, utilization). A block of scenarios that varies none of them computes
+#: depreciation shares). A block of scenarios that varies none of them computes
 #: the basis sums once.
 SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
-                "btc_price_growth", "power_price_growth", "gpu_price_decline", "utilization",
-                "build_period", "colocation_escalator", "mining_build_period",
+                "btc_price_growth", "power_price_growth", "gpu_price_decline", "build_period", "colocation_escalator", "mining_build_period",
                 "discount_rate", "useful_life_it", "useful_life_facility")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
@@ -255,8 +254,9 @@ def output_table(options, labels=None):
 
 # --- Time factors: once per block of scenarios with the same time shape --------------------------
 
-N_TIME = 6
-T_DISCOUNT, T_BTC_PRICE, T_POWER_PRICE, T_GPU_PRICE, T_DIFFICULTY, T_REWARD = range(N_TIME)
+N_TIME = 7
+T_DISCOUNT, T_BTC_PRICE, T_POWER_PRICE, T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION = \
+    range(N_TIME)
 
 
 @njit(error_model="numpy")
@@ -280,28 +280,41 @@ def month_subsidy(h0, m):
 @njit(error_model="numpy", _nrt=False)
 def time_factors(p, n, tf):
     """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
-    discount, BTC-price growth, power-price growth, GPU-hour price decline, difficulty trend
-    and reward per block (subsidy + fees) [BTC]."""
+    discount, BTC-price growth, power-price growth, GPU-hour price decline, difficulty trend,
+    reward per block (subsidy + fees) [BTC], and in ``T_ESCALATION`` the colocation rate's
+    factor after ``k`` lease years at column ``k``.
+
+    Each factor is the last month's times a monthly step (one ``pow`` per factor, not per
+    month: a sweep over growth rates recomputes them for every scenario); over 600 months
+    that drifts from ``pow`` by about 1e-13 of the value."""
     h0 = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
+    steps = ((1.0 + p[DISCOUNT_RATE]) ** (-1.0 / 12.0), (1.0 + p[BTC_PRICE_GROWTH]) ** (1.0 / 12.0),
+             (1.0 + p[POWER_PRICE_GROWTH]) ** (1.0 / 12.0),
+             (1.0 - p[GPU_PRICE_DECLINE]) ** (1.0 / 12.0), 1.0 + p[DIFFICULTY_GROWTH])
+    escalator = 1.0 + p[COLOCATION_ESCALATOR]
     for m in range(n):
-        years = m / 12.0
-        tf[T_DISCOUNT, m] = (1.0 + p[DISCOUNT_RATE]) ** (-years)
-        tf[T_BTC_PRICE, m] = (1.0 + p[BTC_PRICE_GROWTH]) ** years
-        tf[T_POWER_PRICE, m] = (1.0 + p[POWER_PRICE_GROWTH]) ** years
-        tf[T_GPU_PRICE, m] = (1.0 - p[GPU_PRICE_DECLINE]) ** years
-        tf[T_DIFFICULTY, m] = p[DIFFICULTY] * (1.0 + p[DIFFICULTY_GROWTH]) ** m
+        if m == 0:
+            for t in range(5):
+                tf[t, 0] = 1.0
+            tf[T_DIFFICULTY, 0] = p[DIFFICULTY]
+            tf[T_ESCALATION, 0] = 1.0
+        else:
+            for t in range(5):
+                tf[t, m] = tf[t, m - 1] * steps[t]
+            tf[T_ESCALATION, m] = tf[T_ESCALATION, m - 1] * escalator
         tf[T_REWARD, m] = month_subsidy(h0, m) + p[FEES_PER_BLOCK]
 
 
 # --- The basis of each kind (one month) -----------------------------------------------------------
 
-N_BASIS = 12
+N_BASIS = 11  # 8 shared entries, then 3 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
 # timing, depreciation shares and the residual value's book shares
 B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT, \
     B_RES_FACILITY = range(8)
 # kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor;
-# gpuaas: utilization, the same at the price factor, at the power-price factor;
+# gpuaas: utilization relative to the trend's, the same at the price factor and at the
+# power-price factor;
 # colocation: the escalated rate factor)
 B_KIND = 8  # the first kind-specific entry
 B_BTC, B_BTC_PRICED = 8, 9
@@ -309,44 +322,37 @@ B_SOLD, B_SOLD_PRICED, B_SOLD_POWER = 8, 9, 10
 B_ESCALATED = 8
 
 
-@njit(error_model="numpy")
-def _book_share(months_in_service, life_months):
-    # straight-line book value left after months_in_service, as a share of cost
-    used = max(0.0, months_in_service) / life_months
-    return max(0.0, 1.0 - used)
-
-
 @njit(error_model="numpy", _nrt=False)
-def _common_basis(m, n, start, life_it, life_fac, power_f, b, jb):
-    # b: float64[:, N_BASIS], written in row jb (no array view is made in the hot loops)
+def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
+    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_RES_FACILITY``), as a
+    tuple; ``per_life_*`` are 1 / useful life [1/month]."""
     on = 1.0 if m >= start else 0.0
-    b[jb, B_ON] = on
-    b[jb, B_POWER] = on * power_f
-    b[jb, B_CAPEX_IT] = 1.0 if m == start else 0.0
+    capex_it = 1.0 if m == start else 0.0
     if start == 0:
-        b[jb, B_CAPEX_FACILITY] = 1.0 if m == 0 else 0.0
+        capex_facility = 1.0 if m == 0 else 0.0
     else:
-        b[jb, B_CAPEX_FACILITY] = 1.0 / start if m < start else 0.0
+        capex_facility = 1.0 / start if m < start else 0.0
     # share of the life used up by the end of month m, minus by its start
-    b[jb, B_DEP_IT] = (min(max((m + 1.0 - start) / life_it, 0.0), 1.0)
-                   - min(max((m - start) / life_it, 0.0), 1.0))
-    b[jb, B_DEP_FACILITY] = (min(max((m + 1.0 - start) / life_fac, 0.0), 1.0)
-                         - min(max((m - start) / life_fac, 0.0), 1.0))
+    dep_it = (min(max((m + 1.0 - start) * per_life_it, 0.0), 1.0)
+              - min(max((m - start) * per_life_it, 0.0), 1.0))
+    dep_facility = (min(max((m + 1.0 - start) * per_life_fac, 0.0), 1.0)
+                    - min(max((m - start) * per_life_fac, 0.0), 1.0))
+    res_it = 0.0
+    res_facility = 0.0
     if m == n - 1:
         # equipment bought within the horizon; the facility's spent share of its build
-        b[jb, B_RES_IT] = _book_share(n - start, life_it) if start < n else 0.0
+        res_it = max(0.0, 1.0 - max(0.0, n - start) * per_life_it) if start < n else 0.0
         spent = 1.0 if start == 0 else min(start, n) / start
-        b[jb, B_RES_FACILITY] = _book_share(n - start, life_fac) * spent
-    else:
-        b[jb, B_RES_IT] = 0.0
-        b[jb, B_RES_FACILITY] = 0.0
+        res_facility = max(0.0, 1.0 - max(0.0, n - start) * per_life_fac) * spent
+    return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
+            res_facility)
 
 
-@njit(error_model="numpy", _nrt=False)
-def _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb):
-    """The kind's own basis entries in month ``m`` (first operating month ``start``) into row
-    ``jb`` of ``b``; the only ones that the Monte Carlo paths and the fleet's cap on its
-    share change.
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
+    """The kind's own basis entries in month ``m`` (first operating month ``start``), as three
+    floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte Carlo paths
+    and the fleet's cap on its share change.
 
     ``paths`` float64[4, n] are the month's multipliers of the BTC price, the difficulty, the
     GPU-hour price and utilization (none when it has no column); ``d_fleet`` the fleet's own
@@ -361,30 +367,35 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb):
             price *= paths[0, m]
         btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
-        b[jb, B_BTC] = btc
-        b[jb, B_BTC_PRICED] = btc * price
-    elif kind == GPUAAS:
-        util = p[UTILIZATION]
+        return btc, btc * price, 0.0  # B_BTC, B_BTC_PRICED
+    if kind == GPUAAS:
+        # utilization relative to the trend's (a scale): 1 without paths; with them the
+        # month's utilization, capped at 1, over the trend's (its limit, the multiplier, at 0)
+        util = 1.0
         price = tf[T_GPU_PRICE, m]
         if path_m:
-            util = min(1.0, util * paths[3, m])
+            u = p[UTILIZATION]
+            util = min(1.0, u * paths[3, m]) / u if u > 0.0 else paths[3, m]
             price *= paths[2, m]
         sold = on * util
-        b[jb, B_SOLD] = sold
-        b[jb, B_SOLD_PRICED] = sold * price
-        b[jb, B_SOLD_POWER] = sold * tf[T_POWER_PRICE, m]
-    elif kind == COLOCATION:
-        years = np.floor(max(m - start, 0) / 12.0)
-        b[jb, B_ESCALATED] = on * (1.0 + p[COLOCATION_ESCALATOR]) ** years
+        return sold, sold * price, sold * tf[T_POWER_PRICE, m]  # B_SOLD, ..._POWER
+    if kind == COLOCATION:
+        years = max(m - start, 0) // 12  # lease years completed
+        return on * tf[T_ESCALATION, years], 0.0, 0.0  # B_ESCALATED
+    return 0.0, 0.0, 0.0
 
 
 @njit(error_model="numpy", _nrt=False)
 def _basis(kind, m, n, start, p, tf, paths, d_fleet, b, jb):
-    """The whole basis of option kind ``kind`` in month ``m``: the entries every kind shares
-    and the kind's own (:func:`_kind_basis`)."""
-    _common_basis(m, n, start, p[USEFUL_LIFE_IT] / SECONDS_PER_MONTH,
-                  p[USEFUL_LIFE_FACILITY] / SECONDS_PER_MONTH, tf[T_POWER_PRICE, m], b, jb)
-    _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb)
+    """The whole basis of option kind ``kind`` in month ``m`` into row ``jb`` of ``b``: the
+    entries every kind shares and the kind's own (:func:`_kind_basis`)."""
+    c = _common_basis(m, n, start, SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
+                      SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m])
+    for j in range(B_KIND):
+        b[jb, j] = c[j]
+    x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+    for j in range(N_BASIS - B_KIND):
+        b[jb, B_KIND + j] = x[j]
 
 
 @njit(error_model="numpy")
@@ -431,7 +442,7 @@ def _scales(kind, p, units, fleet, s):
         gpus = units * p[GPUS_PER_UNIT]
         equipment = units * p[GPU_SYSTEM_PRICE] + gpus * p[INSTALLATION_PER_GPU]
         s[3] = equipment
-        s[4] = gpus * S  # GPU-seconds a month
+        s[4] = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
         s[5] = p[GPU_HOUR_PRICE]
         s[6] = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
         s[7] = it_power * pue * S * p[DEMAND_CHARGE]
@@ -441,6 +452,7 @@ def _scales(kind, p, units, fleet, s):
         s[11] = p[INSURANCE] * (equipment + facility) / 12.0
         s[12] = p[NETWORK_SOFTWARE] * gpus * S
         s[13] = p[GPU_IDLE_POWER_SHARE]
+        s[14] = p[UTILIZATION]
     elif kind == COLOCATION:
         s[3] = 0.0  # the tenant brings the IT
         s[4] = it_power * S  # W*s leased a month
@@ -467,12 +479,13 @@ def _lines(kind, s, b, jb, out, jo):
         out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
         out[jo, L_INSURANCE] = s[11] * b[jb, B_ON]
     elif kind == GPUAAS:
-        idle = s[13]
+        idle, busy = s[13], (1.0 - s[13]) * s[14]  # idle share; busy share at utilization
         out[jo, L_VOLUME] = s[4] * b[jb, B_SOLD]
         out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_SOLD_PRICED]
         out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
-        out[jo, L_ENERGY] = s[6] * (idle * b[jb, B_ON] + (1.0 - idle) * b[jb, B_SOLD])
-        out[jo, L_ENERGY_WEIGHT] = s[6] * (idle * b[jb, B_POWER] + (1.0 - idle) * b[jb, B_SOLD_POWER])
+        out[jo, L_ENERGY] = s[6] * (idle * b[jb, B_ON] + busy * b[jb, B_SOLD])
+        out[jo, L_ENERGY_WEIGHT] = s[6] * (idle * b[jb, B_POWER]
+                                           + busy * b[jb, B_SOLD_POWER])
         out[jo, L_POWER] = s[8] * out[jo, L_ENERGY_WEIGHT] + s[7] * b[jb, B_POWER]
         out[jo, L_STAFF] = s[9] * b[jb, B_ON]
         out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
@@ -527,38 +540,89 @@ def _fleet_difficulty(p, units_m):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _basis_sums(kind, n, start, p, tf, paths, d_fleet, b, jb, sums, r):
+def _basis_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     """Discounted (row ``r`` of ``sums``) and plain (row ``r + 1``) sums of the kind's basis
-    over the horizon: the monthly loop."""
-    for j in range(N_BASIS):
-        sums[r, j] = 0.0
-        sums[r + 1, j] = 0.0
-        b[jb, j] = 0.0
-    for m in range(n):
-        _basis(kind, m, n, start, p, tf, paths, d_fleet, b, jb)
-        v = tf[T_DISCOUNT, m]
-        for j in range(N_BASIS):
-            sums[r, j] += v * b[jb, j]
-            sums[r + 1, j] += b[jb, j]
+    over the horizon: the monthly loop, the shared entries and the kind's own."""
+    _common_sums(n, start, p, tf, sums, r)
+    _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r)
 
 
 @njit(error_model="numpy", _nrt=False)
-def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, b, jb, shape_sums, sums, r):
+def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r):
     """The basis sums (rows ``r`` discounted, ``r + 1`` plain of ``sums``) of a slot whose own
     entries move with the paths or the fleet's cap: the shared entries from the block's
     ``shape_sums`` (same rows), the kind's own re-summed month by month."""
-    for j in range(N_BASIS):
+    for j in range(B_KIND):
         sums[r, j] = shape_sums[r, j]
         sums[r + 1, j] = shape_sums[r + 1, j]
-    for j in range(B_KIND, N_BASIS):
-        sums[r, j] = 0.0
-        sums[r + 1, j] = 0.0
-    for m in range(start, n):  # before its start a kind's own entries are 0
-        _kind_basis(kind, m, start, p, tf, paths, d_fleet, b, jb)
+    _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _common_sums(n, start, p, tf, sums, r):
+    # the shared entries' sums, month by month, accumulated in registers (not in ``sums``,
+    # which the compiler must assume the factors' loads may alias)
+    per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
+    per_life_fac = SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY]
+    d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
+    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+    for m in range(n):
+        c0, c1, c2, c3, c4, c5, c6, c7 = _common_basis(m, n, start, per_life_it, per_life_fac,
+                                                       tf[T_POWER_PRICE, m])
         v = tf[T_DISCOUNT, m]
-        for j in range(B_KIND, N_BASIS):
-            sums[r, j] += v * b[jb, j]
-            sums[r + 1, j] += b[jb, j]
+        d0 += v * c0
+        d1 += v * c1
+        d2 += v * c2
+        d3 += v * c3
+        d4 += v * c4
+        d5 += v * c5
+        d6 += v * c6
+        d7 += v * c7
+        t0 += c0
+        t1 += c1
+        t2 += c2
+        t3 += c3
+        t4 += c4
+        t5 += c5
+        t6 += c6
+        t7 += c7
+    sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = d0, d1, d2, d3
+    sums[r, 4], sums[r, 5], sums[r, 6], sums[r, 7] = d4, d5, d6, d7
+    sums[r + 1, 0], sums[r + 1, 1], sums[r + 1, 2], sums[r + 1, 3] = t0, t1, t2, t3
+    sums[r + 1, 4], sums[r + 1, 5], sums[r + 1, 6], sums[r + 1, 7] = t4, t5, t6, t7
+
+
+@njit(error_model="numpy", _nrt=False)
+def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
+    # the kind's own entries' sums (this is the loop a Monte Carlo path runs), in registers,
+    # one loop per number of own entries so that no unused entry is summed (mining has two,
+    # GPU-as-a-service three, colocation one)
+    d0 = d1 = d2 = 0.0
+    t0 = t1 = t2 = 0.0
+    v = tf[T_DISCOUNT]
+    if kind == MINE:
+        for m in range(start, n):  # before its start a kind's own entries are 0
+            x0, x1, _ = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d0 += v[m] * x0
+            d1 += v[m] * x1
+            t0 += x0
+            t1 += x1
+    elif kind == GPUAAS:
+        for m in range(start, n):
+            x0, x1, x2 = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d0 += v[m] * x0
+            d1 += v[m] * x1
+            d2 += v[m] * x2
+            t0 += x0
+            t1 += x1
+            t2 += x2
+    else:
+        for m in range(start, n):
+            x0, _, _ = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d0 += v[m] * x0
+            t0 += x0
+    sums[r, B_KIND], sums[r, B_KIND + 1], sums[r, B_KIND + 2] = d0, d1, d2
+    sums[r + 1, B_KIND], sums[r + 1, B_KIND + 1], sums[r + 1, B_KIND + 2] = t0, t1, t2
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -664,7 +728,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums,
                     disc[o, j] += v * lines_out[row_m, j]
                     total[o, j] += lines_out[row_m, j]
         elif (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
-            _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, b, o, shape_sums, sums, r)
+            _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
             _lines(kind, s, sums, r, disc, o)
             _lines(kind, s, sums, r + 1, total, o)
         else:
@@ -680,7 +744,7 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
     time_factors(p, n, tf)
     for o in range(kinds.shape[0]):
         start = _start(p, fleets[o])
-        _basis_sums(kinds[o], n, start, p, tf, no_paths, 0.0, b, o, shape_sums, 2 * o)
+        _basis_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, 2 * o)
         low[o] = _lowest_difficulty(n, start, tf) if kinds[o] == MINE else math.inf
 
 

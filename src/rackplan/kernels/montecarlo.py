@@ -45,12 +45,19 @@ _NORMALS_PER_MONTH = 4
 def path_multipliers(seed, path, n_months, shock, btc, diff, gpu, util):
     """Fill the four multiplier arrays (float64[n_months]) of path ``path``."""
     z = np.empty(_NORMALS_PER_MONTH * n_months)
-    _path_multipliers(seed, path, n_months, shock, btc, diff, gpu, util, z, np.empty_like(z),
+    paths = np.empty((4, n_months))
+    _path_multipliers(seed, path, n_months, shock, paths, z, np.empty_like(z),
                       np.empty(n_months, np.int64))
+    btc[:] = paths[0]
+    diff[:] = paths[1]
+    gpu[:] = paths[2]
+    util[:] = paths[3]
 
 
-@njit
-def _path_multipliers(seed, path, n_months, shock, btc, diff, gpu, util, z, scratch, bits):
+@njit(_nrt=False)
+def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
+    # the four multipliers of a path into the rows of paths float64[4, n_months]
+    btc, diff, gpu, util = paths[0], paths[1], paths[2], paths[3]
     normals(path_key(seed, path), 0, z, scratch)  # all the path's normals at once
     mu_b, s_b, s_d, s_g = shock[BTC_MU], shock[BTC_SIGMA], shock[DIFF_SIGMA], shock[GPU_SIGMA]
     s_u, phi, rho, u_max = shock[UTIL_SIGMA], shock[UTIL_PHI], shock[RHO], shock[UTIL_MAX]
@@ -81,26 +88,29 @@ def _path_multipliers(seed, path, n_months, shock, btc, diff, gpu, util, z, scra
 @njit
 def _paths(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end, tf,
            shape_sums, low):
+    # work arrays once per item; the loop over paths allocates nothing
     n_opt = kinds.shape[0]
-    paths = np.empty((4, n_months))
     z = np.empty(_NORMALS_PER_MONTH * n_months)
-    scratch = np.empty_like(z)
-    bits = np.empty(n_months, np.int64)
-    b = np.zeros((n_opt, engine.N_BASIS))
-    sums = np.zeros((2 * n_opt, engine.N_BASIS))
-    s = np.zeros(engine.N_SCALES)
-    disc = np.zeros((n_opt, engine.N_LINES))
-    total = np.zeros((n_opt, engine.N_LINES))
-    row = np.empty(engine.n_outputs(n_opt))
-    no_lines = np.empty((0, engine.N_LINES))
-    btc, diff, gpu, util = paths[0], paths[1], paths[2], paths[3]
+    _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
+                 tf, shape_sums, low, np.empty((4, n_months)), z, np.empty_like(z),
+                 np.empty(n_months, np.int64), np.zeros((n_opt, engine.N_BASIS)),
+                 np.zeros((2 * n_opt, engine.N_BASIS)), np.zeros(engine.N_SCALES),
+                 np.zeros((n_opt, engine.N_LINES)), np.zeros((n_opt, engine.N_LINES)),
+                 np.empty(engine.n_outputs(n_opt)), np.empty((0, engine.N_LINES)))
+
+
+# No reference counting in the loop over paths (as in the engine's scenario loop).
+@njit(_nrt=False)
+def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
+                 tf, shape_sums, low, paths, z, scratch, bits, b, sums, s, disc, total, row,
+                 no_lines):
     for i in range(lo, hi):
-        _path_multipliers(seed, i, n_months, shock, btc, diff, gpu, util, z, scratch, bits)
+        _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
         engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths, b,
                             sums, s, disc, total, no_lines, row)
         for j in range(want.shape[0]):
             out[j, i] = row[want[j]]
-        btc_end[i] = btc[n_months - 1]
+        btc_end[i] = paths[0, n_months - 1]
 
 
 @njit(parallel=True)

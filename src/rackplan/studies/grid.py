@@ -565,6 +565,7 @@ class _Checker:
         self.case = case
         self.overrides = dict(overrides)
         self._profiles: dict[str, Any] = {}
+        self._models: tuple | None = None
 
     def check(self, model: str, items: list[tuple[_Target, float]]) -> None:
         if model == "case":
@@ -578,7 +579,7 @@ class _Checker:
         raise StudyError(message, source=_source(name)) from None
 
     def _check_case(self, items) -> None:
-        from rackplan.economics.compare import scenario_base
+        from rackplan.economics.compare import load_case, scenario_base
         from rackplan.economics.market import Market
         from rackplan.facility.site import Site
 
@@ -587,7 +588,9 @@ class _Checker:
             model = Site if t.field in Site.model_fields else Market
             trial[t.field] = _trial_value(model, t.field, v, t.axis.unit)
         try:
-            scenario_base(*self.case, overrides=trial)
+            if self._models is None:  # the case's files read once, each trial validated
+                self._models = load_case(*self.case)
+            scenario_base(*self._models, overrides=trial)
         except InputError as exc:
             field_name = exc.field or (exc.source or "").removeprefix("--set").strip()
             self._fail(items, field_name, exc.message)
