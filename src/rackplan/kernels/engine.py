@@ -33,8 +33,8 @@ depreciation from the first operating month; the undepreciated book value times
 ``residual_value`` counts as a cash inflow in the last month. Cash flow is pre-tax and
 unlevered: EBITDA - capex + residual value.
 
-:func:`evaluate` runs many scenarios on all numba threads, :func:`evaluate_serial` on the
-calling thread (a dask worker's), :func:`scenario_lines` one scenario with its monthly lines;
+:func:`evaluate` runs many scenarios on all threads, :func:`evaluate_serial` on the calling
+thread (a dask worker's), :func:`scenario_lines` one scenario with its monthly lines;
 :mod:`rackplan.kernels.engine_numpy` is the NumPy twin (the test oracle and benchmark
 baseline).
 """
@@ -45,7 +45,7 @@ import math
 
 import numpy as np
 
-from rackplan._jit import njit, prange
+from rackplan._jit import njit
 from rackplan.kernels.capacity import fit_units
 from rackplan.kernels.cashflow import (
     BLOCKS_PER_MONTH,
@@ -60,7 +60,7 @@ __all__ = [
     "PARAMS", "PARAM_UNITS", "PARAM_LONG_NAMES", "SHAPE_PARAMS",
     "KINDS", "FLEETS", "LINES", "LINE_UNITS", "OPEX_LINES",
     "output_table", "n_outputs", "evaluate", "evaluate_serial", "scenario_lines",
-    "first_shape", "run_scenario",
+    "run_scenario", "run_blocks", "Work",
 ]
 
 #: ``(name, unit, long name)`` of each entry of a scenario vector, in order. Units are SI (and
@@ -505,6 +505,11 @@ def _lines(kind, s, b, jb, out, jo):
                         - out[jo, L_CAPEX_FACILITY] + out[jo, L_RESIDUAL])
 
 
+# The same lines inlined where a sweep's scenario evaluates them (twice a slot: discounted and
+# plain sums), called elsewhere: inlining every call site cost seconds of compilation.
+_lines_inline = njit(error_model="numpy", _nrt=False, inline="always")(_lines.py_func)
+
+
 @njit(error_model="numpy", _nrt=False, inline="always")
 def _opex(lines, j):
     return (lines[j, L_POWER] + lines[j, L_STAFF] + lines[j, L_MAINTENANCE]
@@ -682,7 +687,6 @@ def _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row):
     row[k + 4] = p[POWER_PRICE] + (npv_a - npv_g) / d_power if d_power != 0.0 else math.nan
 
 
-@njit(error_model="numpy")
 def n_outputs(n_options):
     """Number of outputs of a run over ``n_options`` option slots."""
     return N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS
@@ -693,7 +697,7 @@ def _slot_units(fleet, units_m, units_g):
     return units_m if fleet == FLEET_MINING else units_g
 
 
-@njit(error_model="numpy", _nrt=False, inline="always")
+@njit(error_model="numpy", _nrt=False)
 def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums, s, disc,
                  total, lines_out, row):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
@@ -727,14 +731,20 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums,
                 for j in range(N_LINES):
                     disc[o, j] += v * lines_out[row_m, j]
                     total[o, j] += lines_out[row_m, j]
-        elif (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
-            _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
-            _lines(kind, s, sums, r, disc, o)
-            _lines(kind, s, sums, r + 1, total, o)
         else:
-            _lines(kind, s, shape_sums, r, disc, o)
-            _lines(kind, s, shape_sums, r + 1, total, o)
+            src = shape_sums
+            if (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
+                _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
+                src = sums
+            _lines_inline(kind, s, src, r, disc, o)
+            _lines_inline(kind, s, src, r + 1, total, o)
     _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row)
+
+
+# Inlined into the sweep's loop (a call passes some 120 scalars, a third of a scenario's time);
+# Monte Carlo and compare call it.
+_run_scenario_inline = njit(error_model="numpy", _nrt=False, inline="always")(
+    run_scenario.py_func)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -749,33 +759,50 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
 
 
 # --- Many scenarios --------------------------------------------------------------------------------
+#
+# The loops are compiled without reference counting and without the GIL (``_nrt=False``,
+# ``nogil=True``): every array is allocated by NumPy here and passed in, and threads of this
+# process run blocks of scenarios side by side (:func:`run_blocks`). The same cached kernel
+# serves one thread, all threads and a dask worker's thread. (A ``prange`` over the blocks
+# did the same but added 2.5 s of compilation to every command's first run, for a parallel
+# region that numba's default threading layer cannot enter from two dask threads at once.)
 
 
-@njit(error_model="numpy", nogil=True)
-def _run_block(base, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo, hi,
-               out, tf, shape_sums, low):
-    """Scenarios ``lo`` to ``hi``: ``p = base`` with ``p[varied_idx] = varied[i]``; output
-    ``want[j]`` of scenario ``i`` into ``out[j, i]``. ``tf``, ``shape_sums`` and ``low`` hold
-    the time shape of the first scenario (:func:`first_shape`); a block whose scenarios vary
-    it keeps its own copy. Allocates the block's work arrays once; the loop
-    (:func:`_run_range`) allocates nothing."""
-    n_opt = kinds.shape[0]
-    if shape_varies:
-        tf, shape_sums, low = tf.copy(), shape_sums.copy(), low.copy()
-    _run_range(base.copy(), varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo,
-               hi, out, tf, np.zeros((n_opt, N_BASIS)), np.zeros((2 * n_opt, N_BASIS)),
-               shape_sums, low,
-               np.zeros(N_SCALES), np.zeros((n_opt, N_LINES)), np.zeros((n_opt, N_LINES)),
-               np.empty(n_outputs(n_opt)), np.full(_SHAPE_IDX.shape[0], np.nan),
-               np.empty((0, N_LINES)), np.empty((4, 0)))
+class Work:
+    """The work arrays of one thread over ``n_options`` slots and ``n`` months (allocated by
+    NumPy, reused block after block)."""
+
+    def __init__(self, n_params: int, n_options: int, n: int):
+        self.p = np.empty(n_params)
+        self.tf = np.empty((N_TIME, n))
+        self.b = np.zeros((n_options, N_BASIS))
+        self.sums = np.zeros((2 * n_options, N_BASIS))
+        self.shape_sums = np.zeros((2 * n_options, N_BASIS))
+        self.low = np.empty(n_options)
+        self.s = np.zeros(N_SCALES)
+        self.disc = np.zeros((n_options, N_LINES))
+        self.total = np.zeros((n_options, N_LINES))
+        self.row = np.empty(N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS)
+        self.last = np.full(_SHAPE_IDX.shape[0], np.nan)
+        self.no_lines = np.empty((0, N_LINES))
+        self.no_paths = np.empty((4, 0))
+
+    def shape(self, p, n, kinds, fleets):
+        """The time shape of ``p`` into this thread's arrays."""
+        _shape(p, n, kinds, fleets, self.tf, self.b, self.shape_sums, self.low, self.no_paths)
+        self.last[:] = p[_SHAPE_IDX]
 
 
-# No reference counting (``_nrt=False``) in the functions the scenario loop runs, and the small
-# ones inlined: numba's atomic increments and decrements of every array passed to a call, and
-# the calls themselves, took four fifths of the time.
 @njit(error_model="numpy", _nrt=False, nogil=True)
-def _run_range(p, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo, hi, out,
-               tf, b, sums, shape_sums, low, s, disc, total, row, last, no_lines, no_paths):
+def _run_range(p, base, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo,
+               hi, out, tf, b, sums, shape_sums, low, s, disc, total, row, last, no_lines,
+               no_paths):
+    """Scenarios ``lo`` to ``hi``: ``p = base`` with ``p[varied_idx] = varied[i]``; output
+    ``want[j]`` of scenario ``i`` into ``out[j, i]``. The time shape in ``tf``, ``shape_sums``
+    and ``low`` is that of the inputs in ``last``; it is recomputed when a scenario changes
+    them (only if ``shape_varies``)."""
+    for j in range(base.shape[0]):
+        p[j] = base[j]
     for i in range(lo, hi):
         for j in range(varied_idx.shape[0]):
             p[varied_idx[j]] = varied[i, j]
@@ -787,31 +814,21 @@ def _run_range(p, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want
                 last[j] = p[_SHAPE_IDX[j]]
             if not same:
                 _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths)
-        run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, b, sums, s,
-                     disc, total, no_lines, row)
+        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, b, sums,
+                             s, disc, total, no_lines, row)
         for j in range(want.shape[0]):
             out[j, i] = row[want[j]]
 
 
-@njit(error_model="numpy")
-def first_shape(base, varied, varied_idx, n, kinds, fleets):
-    """The time shape of the first scenario (of ``base`` if there is none): shared by every
-    block when no scenario varies it."""
-    p = base.copy()
-    if varied.shape[0] > 0:
-        for j in range(varied_idx.shape[0]):
-            p[varied_idx[j]] = varied[0, j]
-    tf = np.empty((N_TIME, n))
-    shape_sums = np.zeros((2 * kinds.shape[0], N_BASIS))
-    low = np.empty(kinds.shape[0])
-    _shape(p, n, kinds, fleets, tf, np.zeros((kinds.shape[0], N_BASIS)), shape_sums, low,
-           np.empty((4, 0)))
-    return tf, shape_sums, low
+def shape_varies(varied_idx) -> bool:
+    """Whether a scenario's varied inputs include one of the time shape's."""
+    return bool(np.isin(np.asarray(varied_idx), _SHAPE_IDX).any())
 
 
-@njit(parallel=True, error_model="numpy")
-def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out):
-    """Evaluate ``N`` scenarios on all numba threads.
+def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out,
+             threads=None):
+    """Evaluate ``N`` scenarios, on ``threads`` threads (default: numba's thread count,
+    ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads``).
 
     Parameters
     ----------
@@ -832,47 +849,81 @@ def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out)
         contiguous; allocate with NumPy, only what is wanted).
     """
     n = varied.shape[0]
-    shape_varies = _shape_varies(varied_idx)
-    tf, shape_sums, low = first_shape(base, varied, varied_idx, n_months, kinds, fleets)
-    n_blocks = min(n, 1024)  # many small blocks: a busy core takes fewer of them
-    for blk in prange(n_blocks):
-        lo = blk * n // n_blocks
-        hi = (blk + 1) * n // n_blocks
-        _run_block(base, varied, varied_idx, shape_varies, n_months, kinds, fleets, pair, want,
-                   lo, hi, out, tf, shape_sums, low)
+    varies = shape_varies(varied_idx)
+    first = np.array(base, dtype=np.float64)
+    if n:
+        first[varied_idx] = varied[0]
+
+    def setup():
+        work = Work(base.shape[0], kinds.shape[0], n_months)
+        work.shape(first, n_months, kinds, fleets)
+        return work
+
+    def block(work, lo, hi):
+        _run_range(work.p, base, varied, varied_idx, varies, n_months, kinds, fleets, pair,
+                   want, lo, hi, out, work.tf, work.b, work.sums, work.shape_sums, work.low,
+                   work.s, work.disc, work.total, work.row, work.last, work.no_lines,
+                   work.no_paths)
+
+    run_blocks(n, setup, block, threads)
 
 
-@njit(error_model="numpy", nogil=True)
 def evaluate_serial(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out):
-    """:func:`evaluate` on the calling thread only, without the GIL (what a dask worker
-    thread runs: no parallel region entered from two threads at once). Cached on disk like
-    every kernel."""
-    tf, shape_sums, low = first_shape(base, varied, varied_idx, n_months, kinds, fleets)
-    _run_block(base, varied, varied_idx, _shape_varies(varied_idx), n_months, kinds, fleets,
-               pair, want, 0, varied.shape[0], out, tf, shape_sums, low)
+    """:func:`evaluate` on the calling thread only (what a dask worker thread runs)."""
+    evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out, threads=1)
 
 
-@njit(error_model="numpy")
-def _shape_varies(varied_idx):
-    for j in range(varied_idx.shape[0]):
-        for k in range(_SHAPE_IDX.shape[0]):
-            if varied_idx[j] == _SHAPE_IDX[k]:
-                return True
-    return False
+#: Fewest items (scenarios, paths) worth a second thread, and items per block at most.
+MIN_PARALLEL = 4096
+BLOCKS_PER_THREAD = 16  # many blocks a thread: one on a busy core takes fewer of them
 
 
-@njit(error_model="numpy")
+def run_blocks(n: int, setup, block, threads=None) -> None:
+    """Run ``block(work, lo, hi)`` over ``[0, n)`` in blocks, on ``threads`` threads (default:
+    numba's thread count), each with its own ``work = setup()``; blocks are handed out as
+    threads free up. ``block`` must release the GIL (a ``nogil`` kernel)."""
+    import numba
+
+    threads = numba.get_num_threads() if threads is None else int(threads)
+    threads = max(1, min(threads, n // MIN_PARALLEL))
+    if threads == 1:
+        if n:
+            block(setup(), 0, n)
+        return
+    import itertools
+    import threading
+
+    n_blocks = threads * BLOCKS_PER_THREAD
+    bounds = [(k * n // n_blocks, (k + 1) * n // n_blocks) for k in range(n_blocks)]
+    counter = itertools.count()  # next() is atomic under the GIL
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            work = setup()
+            for k in iter(lambda: next(counter), None):
+                if k >= n_blocks or errors:
+                    return
+                block(work, *bounds[k])
+        except BaseException as exc:  # re-raised on the calling thread
+            errors.append(exc)
+
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads - 1)]
+    for t in pool:
+        t.start()
+    worker()  # the calling thread works too
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     """One scenario with its monthly lines: ``lines_out`` float64[O n_months, N_LINES] (row
     ``o n_months + m``, zeros on entry) and the outputs ``row`` float64[n_outputs(O)].
     ``paths`` float64[4, n_months] multiply the trend month by month (BTC price, difficulty,
     GPU-hour price, utilization); float64[4, 0] for none."""
-    n_opt = kinds.shape[0]
-    tf = np.empty((N_TIME, n_months))
-    b = np.zeros((n_opt, N_BASIS))
-    shape_sums = np.zeros((2 * n_opt, N_BASIS))
-    low = np.empty(n_opt)
-    _shape(p, n_months, kinds, fleets, tf, b, shape_sums, low, np.empty((4, 0)))
-    run_scenario(p, n_months, kinds, fleets, pair, tf, shape_sums, low, paths, b,
-                 np.zeros((2 * n_opt, N_BASIS)), np.zeros(N_SCALES), np.zeros((n_opt, N_LINES)),
-                 np.zeros((n_opt, N_LINES)), lines_out, row)
+    work = Work(p.shape[0], kinds.shape[0], n_months)
+    work.shape(p, n_months, kinds, fleets)
+    run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, paths,
+                 work.b, work.sums, work.s, work.disc, work.total, lines_out, row)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackplan._jit import njit, prange
+from rackplan._jit import njit
 from rackplan.kernels import engine
 from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.kernels.rng import exp_inplace, normal_numpy, normals, path_key, path_key_numpy
@@ -37,7 +37,6 @@ __all__ = ["N_SHOCK_PARAMS", "simulate", "simulate_numpy", "path_multipliers",
 BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX = range(8)
 N_SHOCK_PARAMS = 8
 
-_PATHS_PER_ITEM = 64  # paths per parallel work item: scratch arrays allocated once per item
 _NORMALS_PER_MONTH = 4
 
 
@@ -85,22 +84,9 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
     exp_inplace(gpu, bits)
 
 
-@njit
-def _paths(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end, tf,
-           shape_sums, low):
-    # work arrays once per item; the loop over paths allocates nothing
-    n_opt = kinds.shape[0]
-    z = np.empty(_NORMALS_PER_MONTH * n_months)
-    _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
-                 tf, shape_sums, low, np.empty((4, n_months)), z, np.empty_like(z),
-                 np.empty(n_months, np.int64), np.zeros((n_opt, engine.N_BASIS)),
-                 np.zeros((2 * n_opt, engine.N_BASIS)), np.zeros(engine.N_SCALES),
-                 np.zeros((n_opt, engine.N_LINES)), np.zeros((n_opt, engine.N_LINES)),
-                 np.empty(engine.n_outputs(n_opt)), np.empty((0, engine.N_LINES)))
-
-
-# No reference counting in the loop over paths (as in the engine's scenario loop).
-@njit(_nrt=False)
+# No reference counting and no GIL in the loop over paths, as in the engine's scenario loop;
+# threads run blocks of paths side by side (:func:`rackplan.kernels.engine.run_blocks`).
+@njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
                  tf, shape_sums, low, paths, z, scratch, bits, b, sums, s, disc, total, row,
                  no_lines):
@@ -113,9 +99,9 @@ def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi,
         btc_end[i] = paths[0, n_months - 1]
 
 
-@njit(parallel=True)
-def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_end):
-    """Run ``out.shape[1]`` paths in parallel.
+def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_end,
+             threads=None):
+    """Run ``out.shape[1]`` paths on ``threads`` threads (default: numba's thread count).
 
     Parameters
     ----------
@@ -136,15 +122,23 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     btc_end : float64[N]
         Written in place: the BTC-price multiplier in the last month of each path [1].
     """
-    n = out.shape[1]
-    empty = np.empty((0, base.shape[0]))
-    tf, shape_sums, low = engine.first_shape(base, empty, np.empty(0, np.int64), n_months,
-                                             kinds, fleets)
-    n_items = (n + _PATHS_PER_ITEM - 1) // _PATHS_PER_ITEM
-    for j in prange(n_items):
-        lo = j * _PATHS_PER_ITEM
-        _paths(base, n_months, seed, shock, kinds, fleets, pair, want, lo,
-               min(lo + _PATHS_PER_ITEM, n), out, btc_end, tf, shape_sums, low)
+    base = np.asarray(base, dtype=np.float64)
+
+    def setup():
+        work = engine.Work(base.shape[0], kinds.shape[0], n_months)
+        work.shape(base, n_months, kinds, fleets)
+        work.paths = np.empty((4, n_months))
+        work.z = np.empty(_NORMALS_PER_MONTH * n_months)
+        work.scratch = np.empty_like(work.z)
+        work.bits = np.empty(n_months, np.int64)
+        return work
+
+    def block(w, lo, hi):
+        _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
+                     btc_end, w.tf, w.shape_sums, w.low, w.paths, w.z, w.scratch, w.bits, w.b,
+                     w.sums, w.s, w.disc, w.total, w.row, w.no_lines)
+
+    engine.run_blocks(out.shape[1], setup, block, threads)
 
 
 # --- NumPy twin -------------------------------------------------------------------------------
