@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rackplan.economics.options import Option, OptionContext
+from rackplan.economics.option import Option, OptionContext
 
 __all__ = ["OPTION"]
 

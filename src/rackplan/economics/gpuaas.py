@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rackplan.economics.options import Option, OptionContext
+from rackplan.economics.option import Option, OptionContext
 from rackplan.units import Q_
 
 __all__ = ["gpu_load_factor", "OPTION"]

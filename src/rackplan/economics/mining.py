@@ -45,7 +45,7 @@ from rackplan.economics.market import (
     difficulty_from_network_hashrate,
     network_hashrate_from_difficulty,
 )
-from rackplan.economics.options import Option, OptionContext, never
+from rackplan.economics.option import Option, OptionContext, never
 from rackplan.units import Q_, Quantity
 
 __all__ = [

@@ -8,7 +8,8 @@ capex), the monthly lines it writes (its opex lines, the extra yearly rows it re
 function that adds its own figures to the result. :func:`rackplan.compare` and the studies loop
 over :func:`registered`; nothing else names an option.
 
-The built-in options (each module's ``OPTION``) live beside their models (:mod:`rackplan.economics.mining`,
+An option is defined in :mod:`rackplan.economics.option`; the built-in options (each module's
+``OPTION``) live beside their models (:mod:`rackplan.economics.mining`,
 :mod:`rackplan.economics.gpuaas`, :mod:`rackplan.economics.colocation`). A new option of an
 existing kind needs only :func:`register`::
 
@@ -23,103 +24,22 @@ A new kind adds a row to the engine's option table (its basis, scales and lines)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
+from rackplan.economics import colocation, gpuaas, mining
+from rackplan.economics.option import Option, OptionContext, never
 from rackplan.errors import InputError
-from rackplan.kernels.engine import FLEETS, KINDS, OPEX_LINES, output_table
+from rackplan.kernels.engine import FLEETS, KINDS, output_table
 
 __all__ = ["Option", "OptionContext", "register", "unregister", "registered", "get", "never",
            "slots", "EngineTable", "engine_table"]
 
 
-@dataclass(frozen=True)
-class OptionContext:
-    """What an option's ``details`` function sees of one comparison.
-
-    ``lines``: the option's monthly lines (:data:`rackplan.kernels.engine.LINES`, arrays of
-    ``n_months``); ``start``: its first operating month; ``base``: the scenario's parameter
-    vector (SI, by name); ``sizing``: the sizing of its fleet; ``profile``: its fleet's
-    hardware profile; ``market`` and ``site`` the loaded models.
-    """
-
-    option: "Option"
-    lines: Mapping[str, Any]
-    start: int
-    n_months: int
-    base: Mapping[str, float]
-    sizing: Any
-    profile: Any
-    market: Any
-    site: Any
-
-
-def never(what: str, start: int, n: int, units: int, profile: str) -> str:
-    """Why an option produces nothing: no unit fits, or its build outlasts the horizon."""
-    if units <= 0:
-        return f"{what}: not one {profile} unit fits the site"
-    if start >= n:
-        return (f"{what}: its {start}-month build period leaves no operating month in the "
-                f"{n}-month horizon")
-    return what
-
-
-def _no_details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
-    return {}, {}
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of a site.
-
-    Attributes
-    ----------
-    name : str
-        Key in results, JSON, datasets (``npv_<name>``); a Python identifier.
-    label : str
-        How tables and warnings name it.
-    kind : str
-        The engine's option-table row it runs on (``"mine"``, ``"gpuaas"``, ``"colocation"``).
-    fleet : str
-        ``"mining"`` or ``"gpu"``: the profile the site is sized for, and so the build period
-        and facility capex.
-    opex_lines : tuple of str
-        The opex lines it reports (a subset of :data:`rackplan.kernels.engine.OPEX_LINES`).
-    extras : mapping
-        Extra yearly rows: ``name -> (line, unit, factor)``, the line's yearly sums times
-        ``factor`` in ``unit`` (``"gpu_hours": ("volume", "hour", 1 / 3600)``).
-    details : callable
-        ``details(ctx) -> (figures, notes)``: the option's own figures for the result
-        (quantities), and why any of them is undefined (``{figure: reason}``).
-    """
-
-    name: str
-    label: str
-    kind: str
-    fleet: str
-    opex_lines: tuple[str, ...] = ()
-    extras: Mapping[str, tuple[str, str, float]] = field(default_factory=dict)
-    details: Callable[[OptionContext], tuple[dict[str, Any], dict[str, str]]] = _no_details
-
-    def __post_init__(self):
-        if not self.name.isidentifier():
-            raise InputError(f"must be a Python identifier, got {self.name!r}",
-                             source="option name")
-        if self.kind not in KINDS:
-            raise InputError(f"must be one of {', '.join(KINDS)}, got {self.kind!r}",
-                             source=f"option {self.name}: kind")
-        if self.fleet not in FLEETS:
-            raise InputError(f"must be one of {', '.join(FLEETS)}, got {self.fleet!r}",
-                             source=f"option {self.name}: fleet")
-        unknown = [line for line in self.opex_lines if line not in OPEX_LINES]
-        if unknown:
-            raise InputError(f"not opex lines: {', '.join(unknown)} (lines: "
-                             f"{', '.join(OPEX_LINES)})", source=f"option {self.name}: opex_lines")
-
-
-_REGISTRY: dict[str, Option] = {}
+#: The registered options by name, in order: the built-in ones first.
+_REGISTRY: dict[str, Option] = {m.OPTION.name: m.OPTION for m in (mining, gpuaas, colocation)}
 
 
 def register(option: Option) -> Option:
@@ -127,7 +47,6 @@ def register(option: Option) -> Option:
     is taken raises :class:`InputError`."""
     if not isinstance(option, Option):
         raise InputError(f"must be an Option, got {type(option).__name__}", source="option")
-    _builtins()
     if option.name in _REGISTRY:
         raise InputError(f"an option named {option.name!r} is registered already",
                          source="option name")
@@ -137,7 +56,6 @@ def register(option: Option) -> Option:
 
 def unregister(name: str) -> None:
     """Remove the option ``name`` (a built-in one too; see :func:`registered`)."""
-    _builtins()
     if name not in _REGISTRY:
         raise InputError(f"no option named {name!r} is registered", source="option name")
     del _REGISTRY[name]
@@ -146,13 +64,11 @@ def unregister(name: str) -> None:
 def registered() -> tuple[Option, ...]:
     """The registered options, in order: the built-in mining, GPU-as-a-service and
     colocation, then any added."""
-    _builtins()
     return tuple(_REGISTRY.values())
 
 
 def get(name: str) -> Option:
     """The registered option ``name``."""
-    _builtins()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -205,18 +121,3 @@ def engine_table(options=None) -> EngineTable:
     return EngineTable(options=options, kinds=kinds, fleets=fleets, pair=pair,
                        names=tuple(r[0] for r in rows), units={r[0]: r[1] for r in rows},
                        long_names={r[0]: r[2] for r in rows})
-
-
-_LOADED = False
-
-
-def _builtins() -> None:
-    # The built-in options are each module's OPTION; imported on first use (they import this
-    # module, so not at the top) and registered in this order.
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        from rackplan.economics import colocation, gpuaas, mining
-
-        for module in (mining, gpuaas, colocation):
-            _REGISTRY[module.OPTION.name] = module.OPTION
