@@ -339,6 +339,12 @@ def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quanti
     if isinstance(value, bool) or value is None:
         raise UnitError(f"{shown(value)} is not a quantity; expected {_describe(unit)}, "
                         f"e.g. '1 {format_unit(unit)}'")
+    if (isinstance(value, pint.Quantity) and value._REGISTRY is ureg
+            and type(value.magnitude) is float and value.units == target):
+        # already in the field's unit (a checked model's value, given back with overrides):
+        # only its number needs checking, not its unit (the slow part)
+        _finite(value.magnitude, value, f" in {format_unit(unit)}" if not dimensionless else "")
+        return value
     if isinstance(value, pint.Quantity):
         q = _from_quantity(value)
     elif isinstance(value, numbers.Real):
