@@ -682,9 +682,9 @@ def flag_numbers() -> st.SearchStrategy[str]:
 
 def sweep_names() -> list[str]:
     from rackplan.economics.compare import user_units
-    from rackplan.kernels import scenario
+    from rackplan.kernels import engine
 
-    return sorted(set(scenario.PARAMS) | set(user_units()))
+    return sorted(set(engine.PARAMS) | set(user_units()))
 
 
 SPEC_NUMBERS = ["-1", "0", "0.5", "1", "2", "3", "100", "50000", "1e308", "-1e308", "5e-324",

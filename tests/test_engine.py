@@ -1,0 +1,899 @@
+"""The monthly cash-flow engine (rackplan.kernels.engine) against its NumPy twin
+(rackplan.kernels.engine_numpy), against itself (the basis-sum fast path against the monthly
+lines) and against hand-worked months.
+
+References: the twin writes each option's months out directly (no basis-and-scales split), so
+agreement over random scenarios checks the kernel's algebra; the hand cases check both against
+the formulas of docs/economics.md, worked here line by line with round numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from rackplan.kernels import cashflow as cf
+from rackplan.kernels import engine
+from rackplan.kernels.engine_numpy import evaluate_numpy
+from rackplan.units import ureg
+
+S = cf.SECONDS_PER_MONTH
+BLOCKS = cf.BLOCKS_PER_MONTH
+P = engine.PARAMS
+COL = {name: i for i, name in enumerate(P)}
+LINE = {name: j for j, name in enumerate(engine.LINES)}
+ALL = np.arange(len(P), dtype=np.int64)
+NO_PATHS = np.empty((4, 0))
+HORIZONS = (12, 60, 61)
+
+
+class Slots:
+    """Option slots: kinds, fleets, the breakeven pair (int64 arrays), the options' names,
+    and ``out``, each output's index by name."""
+
+    def __init__(self, kinds, fleets, pair, names):
+        self.kinds = np.array(kinds, dtype=np.int64)
+        self.fleets = np.array(fleets, dtype=np.int64)
+        self.pair = np.array(pair, dtype=np.int64)
+        self.names = tuple(names)
+        self.n = len(self.names)
+        self.k = int(engine.n_outputs(self.n))
+        self.out = {row[0]: i for i, row in enumerate(engine.output_table(self.names))}
+        self.out_names = tuple(self.out)
+
+    def __repr__(self):
+        return f"Slots({self.names})"
+
+
+
+#: The built-in options: mining, GPU-as-a-service, colocation of the GPU fleet.
+BUILT_IN = Slots([0, 1, 2], [0, 1, 1], [0, 1], ("mine", "gpuaas", "colocation"))
+#: With a fourth slot: colocation of the mining fleet.
+FOUR = Slots([0, 1, 2, 2], [0, 1, 1, 0], [0, 1],
+              ("mine", "gpuaas", "colocation", "colocation_mining"))
+#: The same four in another order (the pair follows the mining and GPU slots).
+SHUFFLED = Slots([2, 2, 1, 0], [0, 1, 1, 0], [3, 2],
+                  ("colocation_mining", "colocation", "gpuaas", "mine"))
+
+
+@functools.cache
+def _base() -> np.ndarray:
+    from rackplan.economics.compare import scenario_base
+
+    b = scenario_base()
+    return np.array([b[name] for name in P])
+
+
+def base() -> np.ndarray:
+    return _base().copy()
+
+
+# --- running the engine -------------------------------------------------------------------------
+
+
+def run(rows, n_months, slots, *, want=None, serial=False, threads=None):
+    """The engine's outputs ``float64[K, N]`` for whole parameter vectors ``rows`` [N, P]
+    (:func:`engine.evaluate`, on ``threads`` threads; :func:`engine.evaluate_serial` if
+    ``serial``)."""
+    rows = np.ascontiguousarray(np.atleast_2d(rows), dtype=float)
+    want = np.arange(slots.k, dtype=np.int64) if want is None else np.asarray(want, np.int64)
+    out = np.empty((want.shape[0], rows.shape[0]))
+    args = (rows[0].copy() if len(rows) else base(), rows, ALL, n_months, slots.kinds,
+            slots.fleets, slots.pair, want, out)
+    if serial:
+        engine.evaluate_serial(*args)
+    else:
+        engine.evaluate(*args, threads=threads)
+    return out
+
+
+#: Scenarios enough for three threads (evaluate gives a thread at least MIN_PARALLEL).
+MANY = 3 * engine.MIN_PARALLEL + 17
+
+
+def twin(rows, n_months, slots, paths=None):
+    rows = np.ascontiguousarray(np.atleast_2d(rows), dtype=float)
+    return evaluate_numpy(rows[0], rows, ALL, n_months, slots.kinds, slots.fleets, slots.pair,
+                          paths=paths)
+
+
+def monthly(p, n_months, slots, paths=NO_PATHS, *, lines=True):
+    """One scenario through :func:`engine.scenario_lines`: (lines float64[O, n, L] or None,
+    outputs float64[K]). ``lines=False`` passes no line rows: the slots then run on the basis
+    sums (their own entries re-summed month by month where paths or the cap need it)."""
+    rows = slots.n * n_months if lines else 0
+    out_lines = np.zeros((rows, len(engine.LINES)))
+    row = np.full(slots.k, -123.0)
+    engine.scenario_lines(np.ascontiguousarray(p, dtype=float), n_months, slots.kinds,
+                          slots.fleets, slots.pair, np.ascontiguousarray(paths, dtype=float),
+                          out_lines, row)
+    return (out_lines.reshape(slots.n, n_months, -1) if lines else None), row
+
+
+#: A breakeven is its price plus the NPV gap over the NPV's slope: when the two nearly cancel,
+#: its rounding is that of the price, not of the (small) result.
+_BREAKEVEN_PRICE = {"breakeven_btc_price": "btc_price",
+                    "breakeven_gpu_hour_price": "gpu_hour_price",
+                    "breakeven_power_price": "power_price"}
+
+
+def assert_close(got, ref, slots, rtol=1e-9, p=None):
+    """Equal output by output (rows of ``float64[K]`` or ``float64[K, N]``) to ``rtol`` of
+    ``max(|ref|, 1)``, plus 1e-12 of the scenario's money (its largest revenue or capex): an
+    NPV or NOI near zero is a difference of flows that keeps their rounding (an NPV of 0 out
+    of 7 M USD of capex and its residual value comes out as 2e-9 USD). A breakeven is also
+    allowed ``rtol`` of its price in ``p`` ([P] or [N, P]). NaN where the reference is NaN, the
+    same infinity where it is infinite; a failure names the output and the scenario."""
+    got = np.asarray(got, dtype=float)
+    ref = np.asarray(ref, dtype=float)
+    assert got.shape == ref.shape
+    money_rows = [i for name, i in slots.out.items() if name.startswith(("revenue_", "capex_"))]
+    money = np.nanmax(np.abs(ref[money_rows]), axis=0, initial=0.0)
+    tol = rtol * np.maximum(np.abs(ref), 1.0) + 1e-12 * money
+    if p is not None:
+        p = np.asarray(p, dtype=float)
+        for name, price in _BREAKEVEN_PRICE.items():
+            j = slots.out[name]
+            tol[j] = np.maximum(tol[j], rtol * np.abs(p[..., COL[price]]))
+    with np.errstate(invalid="ignore"):  # inf - inf: equal, caught by got == ref
+        near = np.abs(got - ref) <= tol
+    ok = (got == ref) | (np.isnan(got) & np.isnan(ref)) | near
+    bad = [(slots.out_names[idx[0]], *idx[1:], got[tuple(idx)], ref[tuple(idx)])
+           for idx in np.argwhere(~ok)[:6]]
+    assert not bad, bad
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+def _f(lo, hi):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def _zero_or(lo, hi):
+    """0, or a float in [lo, hi]: no 1e-307 (a slope of 1e-300 makes its breakeven a
+    subnormal's rounding, in the kernel and in the twin alike)."""
+    return st.one_of(st.just(0.0), _f(lo, hi))
+
+
+def _log(lo, hi):
+    """Log-uniform-ish floats in [lo, hi]."""
+    return _f(math.log10(lo), math.log10(hi)).map(lambda e: 10.0 ** e)
+
+
+#: Inputs a scenario may scale by 0.1x to 10x around the built-in case (prices and costs).
+_SCALED = ("miner_power", "miner_hashrate", "gpu_power_max", "btc_price", "power_price",
+           "demand_charge", "gpu_hour_price", "gpu_system_price", "installation_per_gpu",
+           "network_software", "colocation_rate", "facility_capex", "miner_price",
+           "mining_facility_capex", "staff_cost", "mining_staff_per_mw")
+
+
+@st.composite
+def scenarios(draw, n_months):
+    """A valid scenario vector: the built-in case with (nearly) every input drawn over its
+    domain: site power from 100 kW (no GPU system fits) to 1 GW, constraints given or not,
+    prices and costs 0.1x to 10x, growth rates either way, utilization 0..1, build periods
+    in whole months from 0 to past the horizon, any discount rate to 100 %."""
+    p = base()
+
+    def put(name, strategy):
+        p[COL[name]] = draw(strategy)
+
+    put("utility_power", _log(1e5, 1e9))
+    put("pue_mine", _f(1.0, 2.0))
+    put("pue_gpu", _f(1.0, 2.0))
+    put("white_space", st.one_of(st.just(math.nan), _log(10.0, 1e6)))
+    put("floor_load_limit", st.one_of(st.just(math.nan), _f(200.0, 5000.0)))
+    put("heat_rejection_capacity", st.one_of(st.just(math.nan), _log(1e5, 1e9)))
+    for name in _SCALED:
+        p[COL[name]] *= draw(_log(0.1, 10.0))
+    p[COL["gpu_power_typical"]] = p[COL["gpu_power_max"]] * draw(_f(0.3, 1.0))
+    put("difficulty", _log(1e6, 1e16))
+    put("fees_per_block", _zero_or(1e-4, 1.0))
+    put("block_height", st.integers(0, 14_000_000).map(float))  # past the 64th halving too
+    put("difficulty_growth", _f(-0.2, 0.1))
+    put("btc_price_growth", _f(-0.9, 2.0))
+    put("pool_fee", _f(0.0, 0.1))
+    put("uptime", _f(0.5, 1.0))
+    put("power_price_growth", _f(-0.5, 1.0))
+    put("gpu_price_decline", _f(0.0, 0.9))
+    put("utilization", _zero_or(1e-6, 1.0))
+    put("gpu_idle_power_share", _f(0.0, 1.0))
+    put("staff_per_1000_gpus", _f(0.0, 20.0))
+    months = st.integers(0, n_months + 3).map(lambda k: k * S)
+    put("build_period", months)
+    put("mining_build_period", months)
+    put("colocation_escalator", _f(-0.1, 0.2))
+    put("colocation_opex_share", _f(0.0, 0.5))
+    put("maintenance_it", _f(0.0, 0.2))
+    put("maintenance_facility", _f(0.0, 0.1))
+    put("insurance", _f(0.0, 0.05))
+    put("sga_share", _f(0.0, 0.2))
+    put("discount_rate", _f(0.0, 1.0))
+    put("useful_life_it", _f(0.5, 240.0).map(lambda k: k * S))
+    put("useful_life_facility", _f(1.0, 600.0).map(lambda k: k * S))
+    put("residual_value", _f(0.0, 1.0))
+    return p
+
+
+def random_scenarios(n, n_months, seed):
+    """``n`` scenarios around the built-in case from a seeded generator (as
+    :func:`scenarios`, for batches)."""
+    rng = np.random.default_rng(seed)
+    R = np.tile(base(), (n, 1))
+
+    def put(name, values):
+        R[:, COL[name]] = values
+
+    for name in _SCALED + ("utility_power",):
+        R[:, COL[name]] *= 10.0 ** rng.uniform(-1, 1, n)
+    put("pue_mine", rng.uniform(1.0, 2.0, n))
+    put("pue_gpu", rng.uniform(1.0, 2.0, n))
+    R[:, COL["gpu_power_typical"]] = R[:, COL["gpu_power_max"]] * rng.uniform(0.3, 1.0, n)
+    put("white_space", np.where(rng.random(n) < 0.5, np.nan, rng.uniform(100, 5000, n)))
+    put("floor_load_limit", np.where(rng.random(n) < 0.7, np.nan, rng.uniform(500, 3000, n)))
+    put("heat_rejection_capacity",
+        np.where(rng.random(n) < 0.7, np.nan, rng.uniform(2e6, 20e6, n)))
+    put("difficulty", 10.0 ** rng.uniform(8, 16, n))
+    put("fees_per_block", rng.uniform(0, 0.5, n))
+    put("block_height", rng.integers(0, 14_000_000, n).astype(float))
+    put("difficulty_growth", rng.uniform(-0.2, 0.1, n))
+    put("btc_price_growth", rng.uniform(-0.9, 2.0, n))
+    put("pool_fee", rng.uniform(0, 0.05, n))
+    put("uptime", rng.uniform(0.5, 1.0, n))
+    put("power_price_growth", rng.uniform(-0.5, 1.0, n))
+    put("gpu_price_decline", rng.uniform(0, 0.9, n))
+    put("utilization", rng.uniform(0, 1, n))
+    put("gpu_idle_power_share", rng.uniform(0, 1, n))
+    put("build_period", rng.integers(0, n_months + 4, n) * S)
+    put("mining_build_period", rng.integers(0, n_months + 4, n) * S)
+    put("colocation_escalator", rng.uniform(-0.1, 0.2, n))
+    put("colocation_opex_share", rng.uniform(0, 0.5, n))
+    put("sga_share", rng.uniform(0, 0.2, n))
+    put("discount_rate", rng.uniform(0, 1, n))
+    put("useful_life_it", rng.uniform(0.5, 240, n) * S)
+    put("useful_life_facility", rng.uniform(1, 600, n) * S)
+    put("residual_value", rng.uniform(0, 1, n))
+    return R
+
+
+# --- the contract -------------------------------------------------------------------------------
+
+
+def test_names_units_and_outputs():
+    assert len(set(P)) == len(P) and set(engine.PARAM_UNITS) == set(P)
+    assert set(engine.PARAM_LONG_NAMES) == set(P)
+    assert set(engine.SHAPE_PARAMS) <= set(P)
+    for unit in list(engine.PARAM_UNITS.values()) + list(engine.LINE_UNITS.values()):
+        ureg.Unit(unit)  # every unit parses
+    assert set(engine.OPEX_LINES) <= set(engine.LINES)
+    for slots in (BUILT_IN, FOUR):
+        table = engine.output_table(slots.names)
+        assert len(table) == slots.k == 7 + 5 * slots.n + 5
+        names = [row[0] for row in table]
+        assert len(set(names)) == len(names)
+        for _, unit, _ in table:
+            ureg.Unit(unit)
+    assert {"units_mine", "units_gpu", "it_power_mine", "it_power_gpu", "btc_mined",
+            "noi_mine", "noi_gpuaas", "noi_colocation", "npv_mine", "npv_gpuaas",
+            "npv_colocation", "npv_gpuaas_minus_mine", "winner", "breakeven_btc_price",
+            "breakeven_gpu_hour_price", "breakeven_power_price"} <= set(BUILT_IN.out)
+    assert "npv_colocation_mining" in FOUR.out
+
+
+def test_user_units_convert_to_the_kernel_units():
+    from rackplan.economics.compare import user_units
+
+    units = user_units()
+    assert set(P) <= set(units) and units["pue"] == "1"
+    for name in P:
+        ureg.Quantity(1.0, units[name]).to(engine.PARAM_UNITS[name])  # same dimension
+
+
+# --- 1. the kernel against its NumPy twin -------------------------------------------------------
+
+
+@pytest.mark.parametrize("slots", [BUILT_IN, FOUR, SHUFFLED], ids=["built-in", "four", "shuffled"])
+@pytest.mark.parametrize("n_months", HORIZONS)
+def test_evaluate_equals_the_twin_on_random_batches(slots, n_months):
+    """Every input varied at once over 1,500 scenarios (in blocks of one or two, each
+    scenario with its own time shape)."""
+    R = random_scenarios(1500, n_months, seed=n_months + 7 * slots.n)
+    assert_close(run(R, n_months, slots), twin(R, n_months, slots), slots, p=R)
+
+
+@settings(max_examples=80)
+@given(st.sampled_from(HORIZONS + (1, 13)).flatmap(
+    lambda n: st.tuples(st.just(n), scenarios(n))))
+def test_evaluate_equals_the_twin(case):
+    n_months, p = case
+    for slots in (FOUR, SHUFFLED):
+        assert_close(run(p, n_months, slots), twin(p, n_months, slots), slots, p=p)
+
+
+def test_a_block_that_keeps_its_time_shape_equals_the_twin():
+    """Runs of scenarios that share the time shape (SHAPE_PARAMS) but not their prices,
+    costs or site: a block computes the basis sums once per run and reuses them, and a
+    thread keeps the last shape it computed from one block to the next it takes."""
+    n_months = 61
+    R = random_scenarios(MANY, n_months, seed=3)
+    shape = [COL[name] for name in engine.SHAPE_PARAMS]
+    rng = np.random.default_rng(4)
+    i = 0
+    while i < len(R):
+        length = int(rng.integers(1, 12))
+        R[i:i + length, shape] = R[i, shape]
+        i += length
+    ref = twin(R, n_months, FOUR)
+    for threads in (1, 3):
+        assert_close(run(R, n_months, FOUR, threads=threads), ref, FOUR, p=R)
+
+
+#: Each input that shapes the months (time factors, build and operating months, depreciation
+#: shares, utilization), with another value.
+_TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block": 0.4,
+               "difficulty_growth": -0.01, "btc_price_growth": -0.3, "power_price_growth": 0.4,
+               "gpu_price_decline": 0.6, "utilization": 0.2, "build_period": 17 * S,
+               "colocation_escalator": 0.15, "mining_build_period": 9 * S,
+               "discount_rate": 0.45, "useful_life_it": 20 * S, "useful_life_facility": 50 * S}
+
+
+def test_the_time_shape_inputs_are_known():
+    assert set(engine.SHAPE_PARAMS) <= set(_TIME_SHAPE)
+
+
+@pytest.mark.parametrize("shape_name", sorted(_TIME_SHAPE))
+def test_each_shape_input_is_seen_by_a_block(shape_name):
+    """Scenarios that alternate one input of the months' shape (the rest equal) must not
+    reuse each other's basis sums: an input the block did not compare would show here."""
+    n_months = 60
+    p = base()
+    p[COL["build_period"]] = 5 * S
+    p[COL["mining_build_period"]] = 2 * S
+    p[COL["utilization"]] = 0.6
+    p[COL["btc_price_growth"]] = 0.2
+    p[COL["power_price_growth"]] = 0.05
+    p[COL["fees_per_block"]] = 0.1
+    other = _TIME_SHAPE[shape_name]
+    R = np.tile(p, (40, 1))
+    R[1::2, COL[shape_name]] = other
+    R[:, COL["btc_price"]] *= np.linspace(0.5, 2.0, 40)  # and a price that moves every time
+    assert_close(run(R, n_months, FOUR), twin(R, n_months, FOUR), FOUR, p=R)
+
+
+def test_a_sweep_over_prices_and_sites_shares_the_time_shape():
+    """Only scale inputs vary (what a sweep varies most): every block uses the first
+    scenario's time shape; the cap on the fleet's share still applies scenario by scenario
+    (utility power up to 1 GW at a low, falling difficulty)."""
+    n_months = 60
+    p = base()
+    p[COL["difficulty"]] = 3e11
+    p[COL["difficulty_growth"]] = -0.05
+    rng = np.random.default_rng(12)
+    n = MANY
+    draws = {
+        "utility_power": 10.0 ** rng.uniform(5, 9, n),
+        "btc_price": rng.uniform(2e4, 2e5, n),
+        "power_price": p[COL["power_price"]] * rng.uniform(0.2, 3, n),
+        "gpu_hour_price": p[COL["gpu_hour_price"]] * rng.uniform(0.2, 3, n),
+        "colocation_rate": p[COL["colocation_rate"]] * rng.uniform(0.2, 3, n),
+        "miner_hashrate": p[COL["miner_hashrate"]] * rng.uniform(0.2, 3, n),
+        "white_space": np.where(rng.random(n) < 0.5, np.nan, rng.uniform(100, 1e5, n)),
+        "pue_mine": rng.uniform(1, 1.5, n),
+        "utilization": rng.uniform(0, 1, n),
+    }
+    names = list(draws)
+    varied = np.column_stack(list(draws.values()))
+    idx = np.array([COL[name] for name in names], dtype=np.int64)
+    assert not set(names) & set(engine.SHAPE_PARAMS)
+    out = np.empty((FOUR.k, n))
+    engine.evaluate(p, varied, idx, n_months, FOUR.kinds, FOUR.fleets, FOUR.pair,
+                    np.arange(FOUR.k, dtype=np.int64), out, threads=3)
+    ref = evaluate_numpy(p, varied, idx, n_months, FOUR.kinds, FOUR.fleets, FOUR.pair)
+    R = np.tile(p, (n, 1))
+    R[:, idx] = varied
+    assert_close(out, ref, FOUR, p=R)
+    # the cap bound in some scenarios and not in others
+    d_fleet = out[FOUR.out["hashrate_mine"]] * p[COL["uptime"]] * 600.0 / cf.HASHES_PER_DIFFICULTY
+    d_end = p[COL["difficulty"]] * (1 + p[COL["difficulty_growth"]]) ** (n_months - 1)
+    assert (d_fleet > d_end).any() and (d_fleet < d_end).any()
+
+
+# --- 2. the fast path (basis sums) against the monthly path (lines) ------------------------------
+
+
+def _check_lines_against_row(lines, row, p, slots, n_months):
+    """The outputs of a scenario from its monthly lines: sums, discounted sums, the cash-flow
+    identity month by month, the breakevens."""
+    out = slots.out
+    disc = (1.0 + p[COL["discount_rate"]]) ** (-np.arange(n_months) / 12.0)
+    L = LINE
+    money = max(np.abs(lines[:, :, [L["revenue"], L["capex_it"], L["capex_facility"],
+                                    L["residual"]]]).sum(axis=1).max(), 1.0)
+    tol = dict(rel=1e-10, abs=1e-12 * money)
+    for o, name in enumerate(slots.names):
+        x = lines[o]
+        opex = sum(x[:, L[k]] for k in engine.OPEX_LINES)
+        flow = (x[:, L["revenue"]] - opex - x[:, L["sga"]] - x[:, L["capex_it"]]
+                - x[:, L["capex_facility"]] + x[:, L["residual"]])
+        np.testing.assert_allclose(x[:, L["cash_flow"]], flow, rtol=1e-12,
+                                   atol=1e-9 * np.abs(flow).max(initial=1.0))
+        assert row[out[f"revenue_{name}"]] == pytest.approx(x[:, L["revenue"]].sum(), **tol)
+        assert row[out[f"noi_{name}"]] == pytest.approx((x[:, L["revenue"]] - opex).sum(), **tol)
+        assert row[out[f"ebitda_{name}"]] == pytest.approx(
+            (x[:, L["revenue"]] - opex - x[:, L["sga"]]).sum(), **tol)
+        assert row[out[f"capex_{name}"]] == pytest.approx(
+            (x[:, L["capex_it"]] + x[:, L["capex_facility"]]).sum(), **tol)
+        npv = row[out[f"npv_{name}"]]
+        assert npv == pytest.approx((x[:, L["cash_flow"]] * disc).sum(), **tol)
+        assert npv == pytest.approx(cf.npv(x[:, L["cash_flow"]].copy(), p[COL["discount_rate"]]),
+                                    **tol)
+        # SG&A is its share of revenue; the residual value only in the last month
+        np.testing.assert_allclose(x[:, L["sga"]], p[COL["sga_share"]] * x[:, L["revenue"]],
+                                   rtol=1e-12)
+        assert not x[:-1, L["residual"]].any()
+        assert np.all(x[:, L["revenue"]] >= 0) and np.all(x[:, L["volume"]] >= 0)
+    mine = [o for o, kind in enumerate(slots.kinds) if kind == engine.MINE][0]
+    assert row[out["btc_mined"]] == pytest.approx(lines[mine][:, L["volume"]].sum(), rel=1e-10)
+    a, g = slots.pair
+    gap = row[out[f"npv_{slots.names[g]}"]] - row[out[f"npv_{slots.names[a]}"]]
+    assert row[out["npv_gpuaas_minus_mine"]] == pytest.approx(gap, **tol)
+    keep = 1.0 - p[COL["sga_share"]]
+    slope = keep * (lines[a][:, L["price_volume"]] * disc).sum()
+    if slope > 0:
+        assert row[out["breakeven_btc_price"]] == pytest.approx(
+            p[COL["btc_price"]] + gap / slope, rel=1e-9, abs=1e-9 * p[COL["btc_price"]])
+    else:
+        assert math.isnan(row[out["breakeven_btc_price"]])
+
+
+@settings(max_examples=50)
+@given(st.sampled_from(HORIZONS).flatmap(lambda n: st.tuples(st.just(n), scenarios(n))))
+def test_monthly_lines_equal_the_fast_path(case):
+    n_months, p = case
+    for slots in (FOUR, SHUFFLED):
+        lines, row = monthly(p, n_months, slots)
+        assert_close(row, run(p, n_months, slots)[:, 0], slots, p=p)
+        # the same scenario without lines: the basis sums of one scenario
+        _, row_sums = monthly(p, n_months, slots, lines=False)
+        assert_close(row_sums, row, slots, p=p)
+        _check_lines_against_row(lines, row, p, slots, n_months)
+
+
+def test_monthly_lines_of_the_built_in_case():
+    """The built-in case, 5 years: the lines give every output, and depreciation is straight
+    line (each slot depreciates its whole capex over its life, none before it opens)."""
+    p = base()
+    n_months = 60
+    lines, row = monthly(p, n_months, BUILT_IN)
+    assert_close(row, run(p, n_months, BUILT_IN)[:, 0], BUILT_IN, p=p)
+    _check_lines_against_row(lines, row, p, BUILT_IN, n_months)
+    # over 100 years each slot depreciates all it spent
+    long = 1200
+    lines, row = monthly(p, long, BUILT_IN)
+    for o, name in enumerate(BUILT_IN.names):
+        x = lines[o]
+        spent = x[:, LINE["capex_it"]].sum() + x[:, LINE["capex_facility"]].sum()
+        assert x[:, LINE["depreciation"]].sum() == pytest.approx(spent, rel=1e-12)
+        assert x[:, LINE["residual"]].sum() == 0.0  # nothing left on the books
+        start = round(p[COL["mining_build_period" if o == 0 else "build_period"]] / S)
+        assert not x[:start, LINE["depreciation"]].any()
+        assert row[BUILT_IN.out[f"capex_{name}"]] == pytest.approx(spent)
+
+
+# --- 3. the fleet's share of the network is at most 1 -------------------------------------------
+
+
+@settings(max_examples=50)
+@given(n_months=st.sampled_from(HORIZONS), p=scenarios(61), ratio=_log(1e-4, 30.0),
+       growth=_f(-0.25, 0.02), start=st.integers(0, 13), slots=st.sampled_from([FOUR, SHUFFLED]))
+def test_the_fleet_never_mines_more_than_the_network(n_months, p, ratio, growth, start, slots):
+    """The month-0 difficulty at ``ratio`` times the fleet's own (the difficulty at which the
+    fleet would be the whole network), falling or flat: BTC a month never exceeds the month's
+    4,383 blocks' reward less the pool fee, and equals it where the trend is at or below the
+    fleet's own difficulty."""
+    p[COL["mining_build_period"]] = start * S
+    p[COL["difficulty_growth"]] = growth
+    hashrate = run(p, n_months, slots)[slots.out["hashrate_mine"], 0]
+    d_fleet = hashrate * p[COL["uptime"]] * 600.0 / cf.HASHES_PER_DIFFICULTY
+    note(f"d_fleet={d_fleet}")
+    if d_fleet > 0:
+        p[COL["difficulty"]] = ratio * d_fleet
+    lines, row = monthly(p, n_months, slots)
+    mine = list(slots.kinds).index(engine.MINE)
+    btc = lines[mine][:, LINE["volume"]]
+    h0 = int(p[COL["block_height"]])
+    reward = cf.month_subsidy_numpy(h0, n_months) + p[COL["fees_per_block"]]
+    most = BLOCKS * reward * (1.0 - p[COL["pool_fee"]])
+    assert np.all(btc <= most * (1 + 1e-12))
+    m = np.arange(n_months)
+    trend = p[COL["difficulty"]] * (1 + growth) ** m
+    capped = (m >= start) & (trend <= d_fleet) & (d_fleet > 0)
+    np.testing.assert_allclose(btc[capped], most[capped], rtol=1e-12)
+    np.testing.assert_allclose(btc[m < start], 0.0)
+    # the engine (fast path, with its per-scenario cap check), the twin and the lines agree
+    assert_close(run(p, n_months, slots)[:, 0], row, slots, p=p)
+    assert_close(twin(p, n_months, slots)[:, 0], row, slots, p=p)
+    assert row[slots.out["btc_mined"]] <= most.sum() * (1 + 1e-12)
+
+
+def test_a_fleet_larger_than_the_network_mines_every_block():
+    """1 GW of miners at difficulty 1: the fleet is the network and earns each block's reward
+    (the built-in height 922,368: 3.125 BTC until the halving in month 29, then the mix, then
+    1.5625), less the pool fee, whatever the hash rate."""
+    p = base()
+    p[COL["utility_power"]] = 1e9
+    p[COL["difficulty"]] = 1.0
+    n_months = 60
+    lines, row = monthly(p, n_months, BUILT_IN)
+    btc = lines[0][:, LINE["volume"]]
+    fees, keep = p[COL["fees_per_block"]], 1 - p[COL["pool_fee"]]
+    assert btc[0] == pytest.approx(BLOCKS * (3.125 + fees) * keep, rel=1e-13)
+    assert btc[29] == pytest.approx((525 * 3.125 + 3858 * 1.5625 + BLOCKS * fees) * keep,
+                                    rel=1e-13)
+    assert btc[30] == pytest.approx(BLOCKS * (1.5625 + fees) * keep, rel=1e-13)
+    # twice the hash rate mines no more
+    p2 = p.copy()
+    p2[COL["miner_hashrate"]] *= 2
+    assert monthly(p2, n_months, BUILT_IN)[0][0][:, LINE["volume"]] == pytest.approx(btc,
+                                                                                   rel=1e-13)
+    assert_close(run(p, n_months, BUILT_IN)[:, 0], row, BUILT_IN, p=p)
+    assert_close(twin(p, n_months, BUILT_IN)[:, 0], row, BUILT_IN, p=p)
+
+
+# --- 4. Monte Carlo paths ------------------------------------------------------------------------
+
+
+def _random_paths(rng, n, n_months):
+    """Four float64[n, n_months] multipliers: log random walks for the BTC price, the
+    difficulty (falling and rising) and the GPU-hour price; utilization 0x to 2x (capped at
+    1 after the multiplier)."""
+    walks = [np.exp(np.cumsum(rng.normal(0.0, s, (n, n_months)), axis=1))
+             for s in (0.1, 0.3, 0.05)]
+    return walks + [rng.uniform(0.0, 2.0, (n, n_months))]
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(HORIZONS).flatmap(lambda n: st.tuples(st.just(n), scenarios(n))),
+       st.integers(0, 2 ** 32 - 1))
+def test_paths_scenario_lines_equal_the_twin(case, seed):
+    n_months, p = case
+    paths = _random_paths(np.random.default_rng(seed), 1, n_months)
+    one = np.stack([a[0] for a in paths])
+    for slots in (FOUR, SHUFFLED):
+        ref = twin(p, n_months, slots, paths=paths)[:, 0]
+        lines, row = monthly(p, n_months, slots, one)
+        assert_close(row, ref, slots, p=p)
+        _check_lines_against_row(lines, row, p, slots, n_months)
+        # without lines: the slots that read the paths re-sum their own entries
+        assert_close(monthly(p, n_months, slots, one, lines=False)[1], ref, slots, p=p)
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(HORIZONS).flatmap(lambda n: st.tuples(st.just(n), scenarios(n))))
+def test_all_ones_paths_equal_no_paths(case):
+    n_months, p = case
+    ones = np.ones((4, n_months))
+    for slots in (FOUR, SHUFFLED):
+        fast = run(p, n_months, slots)[:, 0]
+        assert_close(monthly(p, n_months, slots, ones)[1], fast, slots, rtol=1e-12, p=p)
+        assert_close(monthly(p, n_months, slots, ones, lines=False)[1], fast, slots,
+                     rtol=1e-12, p=p)
+        ref = twin(p, n_months, slots, paths=[np.ones((1, n_months))] * 4)
+        assert_close(ref, twin(p, n_months, slots), slots, rtol=1e-12, p=p)
+
+
+def test_paths_multiply_what_they_should():
+    """Each multiplier scales its own line: x2 BTC price doubles mining revenue, not BTC;
+    x4 difficulty quarters BTC (far from the cap); x0.5 GPU-hour price halves GPU revenue;
+    x2 utilization is capped at 1; colocation reads no path."""
+    p = base()
+    n = 60
+    o = BUILT_IN.out
+    ones = np.ones((4, n))
+    _, ref = monthly(p, n, BUILT_IN, ones, lines=False)
+
+    def with_path(j, factor):
+        paths = ones.copy()
+        paths[j] = factor
+        return monthly(p, n, BUILT_IN, paths, lines=False)[1]
+
+    out = with_path(0, 2.0)
+    assert out[o["revenue_mine"]] == pytest.approx(2 * ref[o["revenue_mine"]], rel=1e-13)
+    assert out[o["btc_mined"]] == pytest.approx(ref[o["btc_mined"]], rel=1e-13)
+    out = with_path(1, 4.0)
+    assert out[o["btc_mined"]] == pytest.approx(ref[o["btc_mined"]] / 4, rel=1e-13)
+    out = with_path(2, 0.5)
+    assert out[o["revenue_gpuaas"]] == pytest.approx(ref[o["revenue_gpuaas"]] / 2, rel=1e-13)
+    out = with_path(3, 2.0)
+    u = p[COL["utilization"]]
+    assert out[o["revenue_gpuaas"]] == pytest.approx(ref[o["revenue_gpuaas"]] / u, rel=1e-13)
+    for j in range(4):
+        out = with_path(j, 3.0)
+        assert out[o["npv_colocation"]] == ref[o["npv_colocation"]]
+    # a path that moves month by month: mining revenue is the trend's, month by month, times
+    # price over difficulty
+    rng = np.random.default_rng(2)
+    paths = ones.copy()
+    paths[0] = np.exp(np.cumsum(rng.normal(0, 0.05, n)))
+    paths[1] = np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    trend, _ = monthly(p, n, BUILT_IN)
+    lines, out = monthly(p, n, BUILT_IN, paths)
+    np.testing.assert_allclose(lines[0][:, LINE["revenue"]],
+                               trend[0][:, LINE["revenue"]] * paths[0] / paths[1], rtol=1e-13)
+    assert out[o["npv_mine"]] != pytest.approx(ref[o["npv_mine"]])
+
+
+# --- 5. months by hand ---------------------------------------------------------------------------
+
+
+def _hand_case():
+    """Round numbers for every option: 18 MW; miners of 5 kW and 400 TH/s at PUE 1.25 (2,880
+    fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
+    fit), built in 3 months; no floor or heat constraint."""
+    p = base()
+    kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
+    values = {
+        "utility_power": 18e6, "pue_mine": 1.25, "pue_gpu": 1.25, "white_space": math.nan,
+        "floor_load_limit": math.nan, "heat_rejection_capacity": math.nan,
+        "miner_power": 5000.0, "miner_hashrate": 400e12,
+        "gpu_power_max": 100e3, "gpu_power_typical": 90e3, "gpus_per_unit": 72.0,
+        "btc_price": 100_000.0, "difficulty": 1.5e14, "fees_per_block": 0.03,
+        "block_height": 840_000.0, "difficulty_growth": 0.02, "btc_price_growth": 0.1,
+        "pool_fee": 0.02, "uptime": 0.95,
+        "power_price": 40.0 / 3.6e9, "demand_charge": 6.0 * kw_month,
+        "power_price_growth": 0.05,
+        "gpu_hour_price": 3.0 / 3600.0, "gpu_system_price": 3e6, "gpu_price_decline": 0.2,
+        "utilization": 0.8, "gpu_idle_power_share": 0.3, "installation_per_gpu": 1750.0,
+        "staff_per_1000_gpus": 4.0, "network_software": 20.0 / S, "build_period": 3 * S,
+        "colocation_rate": 100.0 * kw_month, "colocation_escalator": 0.03,
+        "colocation_opex_share": 0.15,
+        "facility_capex": 5.0, "miner_price": 15e-12, "mining_facility_capex": 0.5,
+        "mining_build_period": 2 * S,
+        "staff_cost": 120_000.0 / (12 * S), "mining_staff_per_mw": 0.5e-6,
+        "maintenance_it": 0.08, "maintenance_facility": 0.02, "insurance": 0.012,
+        "sga_share": 0.01, "discount_rate": 0.1,
+        "useful_life_it": 36 * S, "useful_life_facility": 120 * S, "residual_value": 0.5,
+    }
+    for name, value in values.items():
+        p[COL[name]] = value
+    return p
+
+
+HAND_MONTHS = 30
+
+
+def _assert_line(x, name, expected, rel=1e-12):
+    np.testing.assert_allclose(x[:, LINE[name]], expected, rtol=rel, atol=1e-9, err_msg=name)
+
+
+def test_colocation_by_hand():
+    """144 GPU systems = 14.4 MW of IT at 100 USD/kW/month: 1.44 M USD a month from month 3
+    (the build), 3 % more from each lease anniversary (months 15 and 27); the operator keeps
+    15 %, SG&A 1 %. Facility 5 USD/W x 18 MW = 90 M USD, 30 M in each build month,
+    depreciated over 120 months from month 3; half its book value back in month 29."""
+    p = _hand_case()
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[2]
+    m = np.arange(HAND_MONTHS)
+    on = m >= 3
+    step = np.where(m >= 27, 1.03 ** 2, np.where(m >= 15, 1.03, 1.0))
+    revenue = np.where(on, 1.44e6 * step, 0.0)
+    _assert_line(x, "revenue", revenue)
+    _assert_line(x, "volume", np.where(on, 14.4e6 * S, 0.0))
+    _assert_line(x, "price_volume", np.where(on, 14.4e6 * S * step, 0.0))
+    _assert_line(x, "operator", 0.15 * revenue)
+    _assert_line(x, "sga", 0.01 * revenue)
+    capex = np.where(m < 3, 30e6, 0.0)
+    _assert_line(x, "capex_facility", capex)
+    _assert_line(x, "depreciation", np.where(on, 90e6 / 120, 0.0))
+    residual = np.where(m == 29, 0.5 * 90e6 * (1 - 27 / 120), 0.0)
+    _assert_line(x, "residual", residual)
+    for name in ("capex_it", "energy", "energy_weight", "power", "staff", "maintenance",
+                 "insurance", "network_software"):
+        assert not x[:, LINE[name]].any(), name  # the tenant brings the IT and pays the power
+    flow = 0.84 * revenue - capex + residual
+    _assert_line(x, "cash_flow", flow)
+    o = BUILT_IN.out
+    assert row[o["units_gpu"]] == 144 and row[o["gpu_count"]] == 144 * 72
+    assert row[o["it_power_gpu"]] == pytest.approx(14.4e6, rel=1e-15)
+    assert row[o["revenue_colocation"]] == pytest.approx(
+        1.44e6 * (12 + 12 * 1.03 + 3 * 1.03 ** 2), rel=1e-12)
+    assert row[o["noi_colocation"]] == pytest.approx(0.85 * revenue.sum(), rel=1e-12)
+    assert row[o["ebitda_colocation"]] == pytest.approx(0.84 * revenue.sum(), rel=1e-12)
+    assert row[o["capex_colocation"]] == pytest.approx(90e6, rel=1e-12)
+    assert row[o["npv_colocation"]] == pytest.approx(np.sum(flow * 1.1 ** (-m / 12)), rel=1e-11)
+
+
+def test_mining_by_hand():
+    """2,880 miners = 1.152 EH/s from month 2 at 95 % uptime and a 2 % pool fee, subsidy
+    3.125 + 0.03 fees (height 840,000: no halving within 30 months), difficulty 1.5e14 growing
+    2 % a month, BTC at 100,000 USD growing 10 % a year; 14.4 MW of IT at PUE 1.25 for
+    40 USD/MWh and 6 USD/kW/month, both growing 5 % a year; 7.2 staff at 120,000 USD a year;
+    miners 15 USD/(TH/s) = 17.28 M USD in month 2, facility 0.5 USD/W = 9 M USD over months 0
+    and 1."""
+    p = _hand_case()
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[0]
+    m = np.arange(HAND_MONTHS)
+    on = m >= 2
+    hashrate = 2880 * 400e12
+    btc = np.where(on, hashrate * 0.95 * 0.98 * S * 3.155
+                   / (1.5e14 * 1.02 ** m * 2.0 ** 32), 0.0)
+    _assert_line(x, "volume", btc)
+    _assert_line(x, "revenue", btc * 100_000.0 * 1.1 ** (m / 12))
+    grow = 1.05 ** (m / 12)
+    energy = np.where(on, 14.4e6 * 1.25 * 0.95 * S, 0.0)
+    _assert_line(x, "energy", energy)
+    _assert_line(x, "power", energy * 40 / 3.6e9 * grow + np.where(on, 18e6 * 6 / 1000, 0) * grow)
+    _assert_line(x, "staff", np.where(on, 7.2 * 10_000.0, 0.0))
+    equipment, facility = 17.28e6, 9e6
+    _assert_line(x, "maintenance", np.where(on, (0.08 * equipment + 0.02 * facility) / 12, 0))
+    _assert_line(x, "insurance", np.where(on, 0.012 * (equipment + facility) / 12, 0.0))
+    _assert_line(x, "capex_it", np.where(m == 2, equipment, 0.0))
+    _assert_line(x, "capex_facility", np.where(m < 2, facility / 2, 0.0))
+    _assert_line(x, "depreciation", np.where(on, equipment / 36 + facility / 120, 0.0))
+    _assert_line(x, "residual", np.where(
+        m == 29, 0.5 * (equipment * (1 - 28 / 36) + facility * (1 - 28 / 120)), 0.0))
+    o = BUILT_IN.out
+    assert row[o["units_mine"]] == 2880
+    assert row[o["hashrate_mine"]] == pytest.approx(hashrate, rel=1e-15)
+    assert row[o["btc_mined"]] == pytest.approx(btc.sum(), rel=1e-12)
+
+
+def test_gpuaas_by_hand():
+    """144 systems x 72 = 10,368 GPUs from month 3, 80 % sold at 3 USD/GPU-hour declining 20 %
+    a year; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of it drawn; 4 staff per 1,000 GPUs;
+    20 USD/GPU/month network and software; 3 M USD a system and 1,750 USD a GPU installed in
+    month 3."""
+    p = _hand_case()
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[1]
+    m = np.arange(HAND_MONTHS)
+    on = m >= 3
+    gpus = 10_368
+    sold = np.where(on, gpus * S * 0.8, 0.0)
+    _assert_line(x, "volume", sold)
+    _assert_line(x, "revenue", sold * 3 / 3600 * 0.8 ** (m / 12))
+    energy = np.where(on, 144 * 90e3 * (0.3 + 0.7 * 0.8) * 1.25 * S, 0.0)
+    _assert_line(x, "energy", energy)
+    grow = 1.05 ** (m / 12)
+    _assert_line(x, "power", (energy * 40 / 3.6e9 + np.where(on, 18e6 * 6 / 1000, 0)) * grow)
+    _assert_line(x, "staff", np.where(on, 4 * gpus / 1000 * 10_000.0, 0.0))
+    _assert_line(x, "network_software", np.where(on, 20.0 * gpus, 0.0))
+    equipment = 144 * 3e6 + gpus * 1750.0
+    _assert_line(x, "capex_it", np.where(m == 3, equipment, 0.0))
+    _assert_line(x, "capex_facility", np.where(m < 3, 30e6, 0.0))
+    assert row[BUILT_IN.out["capex_gpuaas"]] == pytest.approx(equipment + 90e6, rel=1e-12)
+
+
+def test_a_build_past_the_horizon_spends_its_capex_and_earns_nothing():
+    p = _hand_case()
+    p[COL["build_period"]] = 40 * S  # 90 M USD over 40 months: 30 of them within the horizon
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    for o in (1, 2):
+        x = lines[o]
+        assert not x[:, LINE["revenue"]].any() and not x[:, LINE["capex_it"]].any()
+        _assert_line(x, "capex_facility", np.full(HAND_MONTHS, 90e6 / 40))
+        assert not x[:, LINE["depreciation"]].any()
+        # the spent facility is all still on the books
+        assert x[-1, LINE["residual"]] == pytest.approx(0.5 * 90e6 * 30 / 40, rel=1e-12)
+    assert math.isnan(row[BUILT_IN.out["breakeven_gpu_hour_price"]])  # GPU NPV has no slope
+    assert_close(run(p, HAND_MONTHS, BUILT_IN)[:, 0], row, BUILT_IN, p=p)
+    assert_close(twin(p, HAND_MONTHS, BUILT_IN)[:, 0], row, BUILT_IN, p=p)
+
+
+def test_no_build_puts_the_facility_in_month_0():
+    p = _hand_case()
+    p[COL["mining_build_period"]] = 0.0
+    lines, _ = monthly(p, HAND_MONTHS, FOUR)
+    for o in (0, 3):  # the mining fleet's slots
+        _assert_line(lines[o], "capex_facility", np.where(np.arange(HAND_MONTHS) == 0, 9e6, 0))
+    assert lines[0][0, LINE["capex_it"]] == pytest.approx(17.28e6, rel=1e-12)
+    # colocation of the mining fleet: 2,880 x 5 kW = 14.4 MW of IT at 100 USD/kW/month
+    assert lines[3][0, LINE["revenue"]] == pytest.approx(1.44e6, rel=1e-12)
+
+
+# --- 6. threads, want, NaN, breakevens -----------------------------------------------------------
+
+
+def test_evaluate_and_evaluate_serial_give_the_same_bytes():
+    """Any number of threads, the same bytes: a scenario's figures do not depend on the
+    block or the thread that computes it."""
+    R = random_scenarios(MANY, 60, seed=21)
+    serial = run(R, 60, FOUR, serial=True)
+    for threads in (None, 2, 3):
+        assert run(R, 60, FOUR, threads=threads).tobytes() == serial.tobytes()
+    assert run(R[:1], 60, FOUR).tobytes() == run(R[:1], 60, FOUR, serial=True).tobytes()
+    assert run(R[:5], 60, FOUR).tobytes() == serial[:, :5].tobytes()
+
+
+def test_want_selects_rows():
+    R = random_scenarios(200, 61, seed=22)
+    full = run(R, 61, FOUR)
+    want = np.array([FOUR.out["winner"], 0, FOUR.out["npv_colocation_mining"], 0,
+                     FOUR.k - 1], dtype=np.int64)
+    for serial in (False, True):
+        assert run(R, 61, FOUR, want=want, serial=serial).tobytes() == full[want].tobytes()
+    assert run(R, 61, FOUR, want=np.zeros(0, np.int64)).shape == (0, 200)
+
+
+def test_no_scenarios_and_varying_some_entries():
+    col = np.array([COL["btc_price"]], dtype=np.int64)
+    want = np.arange(BUILT_IN.k, dtype=np.int64)
+    out = np.empty((BUILT_IN.k, 0))
+    engine.evaluate(base(), np.zeros((0, 1)), col, 60, BUILT_IN.kinds, BUILT_IN.fleets,
+                    BUILT_IN.pair, want, out)
+    varied = np.array([[50_000.0], [98_076.0], [150_000.0]])
+    out = np.empty((BUILT_IN.k, 3))
+    engine.evaluate(base(), varied, col, 60, BUILT_IN.kinds, BUILT_IN.fleets, BUILT_IN.pair,
+                    want, out)
+    o = BUILT_IN.out
+    assert np.all(np.diff(out[o["revenue_mine"]]) > 0)  # revenue rises with the price
+    for name in ("npv_gpuaas", "npv_colocation", "revenue_gpuaas", "units_gpu"):
+        assert np.all(out[o[name]] == out[o[name], 0])  # untouched
+    p = base()
+    p[COL["btc_price"]] = 150_000.0
+    assert out[:, 2].tobytes() == run(p, 60, BUILT_IN)[:, 0].tobytes()
+
+
+def test_nan_means_not_constrained_and_nan_sizing_gives_nan():
+    p = base()
+    for name in ("white_space", "floor_load_limit", "heat_rejection_capacity"):
+        p[COL[name]] = math.nan
+    out = run(p, 60, FOUR)[:, 0]
+    assert not np.isnan(out).any()  # NaN constraints: not constrained
+    o = FOUR.out
+    assert out[o["units_mine"]] == np.floor(p[COL["utility_power"]] / p[COL["pue_mine"]]
+                                            / p[COL["miner_power"]])
+    assert_close(out, twin(p, 60, FOUR)[:, 0], FOUR, p=p)
+    p[COL["utility_power"]] = math.nan
+    out = run(p, 60, FOUR)[:, 0]
+    assert math.isnan(out[o["npv_mine"]]) and math.isnan(out[o["winner"]])
+    assert_close(out, twin(p, 60, FOUR)[:, 0], FOUR, p=p)
+
+
+def test_the_winner_is_the_first_of_equal_npvs():
+    """Two colocation slots of the same fleet tie: the first wins, as in the twin."""
+    p = base()
+    slots = Slots([2, 0, 2, 1], [1, 0, 1, 1], [1, 3], ("c1", "mine", "c2", "gpuaas"))
+    out = run(p, 60, slots)[:, 0]
+    assert out[slots.out["npv_c1"]] == out[slots.out["npv_c2"]]
+    assert out[slots.out["winner"]] == 0.0  # colocation wins the built-in case
+    assert twin(p, 60, slots)[slots.out["winner"], 0] == 0.0
+
+
+@pytest.mark.parametrize("difficulty", [1.523e14, 1e9])  # the built-in; the cap binding
+def test_breakevens_are_exact(difficulty):
+    """At a breakeven price the pair's NPVs are equal: solve, substitute, compare."""
+    p = base()
+    p[COL["difficulty"]] = difficulty
+    out = run(p, 60, FOUR)[:, 0]
+    o = FOUR.out
+    for price, be in (("btc_price", "breakeven_btc_price"),
+                      ("gpu_hour_price", "breakeven_gpu_hour_price"),
+                      ("power_price", "breakeven_power_price")):
+        q = p.copy()
+        q[COL[price]] = out[o[be]]
+        at = run(q, 60, FOUR)[:, 0]
+        scale = abs(out[o["npv_mine"]]) + abs(out[o["npv_gpuaas"]])
+        assert at[o["npv_mine"]] == pytest.approx(at[o["npv_gpuaas"]], abs=1e-9 * scale)
+
+
+def test_slot_order_does_not_matter():
+    """The same four options in another order give the same figures, option by option, and
+    the winner is the first slot with the highest NPV in either order."""
+    R = random_scenarios(300, 60, seed=31)
+    a, b = run(R, 60, FOUR), run(R, 60, SHUFFLED)
+    for name, i in FOUR.out.items():
+        if name != "winner":
+            np.testing.assert_allclose(b[SHUFFLED.out[name]], a[i], rtol=1e-12, atol=1e-6,
+                                       err_msg=name)
+    for slots, out in ((FOUR, a), (SHUFFLED, b)):
+        npvs = np.stack([out[slots.out[f"npv_{o}"]] for o in slots.names])
+        np.testing.assert_array_equal(out[slots.out["winner"]], np.argmax(npvs, axis=0))
