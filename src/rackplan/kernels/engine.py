@@ -288,10 +288,18 @@ def time_factors(p, n, tf):
     month: a sweep over growth rates recomputes them for every scenario); over 600 months
     that drifts from ``pow`` by about 1e-13 of the value."""
     h0 = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
-    steps = ((1.0 + p[DISCOUNT_RATE]) ** (-1.0 / 12.0), (1.0 + p[BTC_PRICE_GROWTH]) ** (1.0 / 12.0),
+    steps = ((1.0 + p[DISCOUNT_RATE]) ** (-1.0 / 12.0),
+             (1.0 + p[BTC_PRICE_GROWTH]) ** (1.0 / 12.0),
              (1.0 + p[POWER_PRICE_GROWTH]) ** (1.0 / 12.0),
-             (1.0 - p[GPU_PRICE_DECLINE]) ** (1.0 / 12.0), 1.0 + p[DIFFICULTY_GROWTH])
+             (1.0 - p[GPU_PRICE_DECLINE]) ** (1.0 / 12.0),
+             1.0 + p[DIFFICULTY_GROWTH])  # T_DISCOUNT ... T_DIFFICULTY, in order
     escalator = 1.0 + p[COLOCATION_ESCALATOR]
+    # the subsidy by halving epochs, not a division per month: blocks [start, start + 4383)
+    # of month m, the next halving at ``boundary``
+    fees = p[FEES_PER_BLOCK]
+    start = h0
+    boundary = (h0 // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+    sats = block_subsidy_sats(h0)
     for m in range(n):
         if m == 0:
             for t in range(5):
@@ -302,7 +310,16 @@ def time_factors(p, n, tf):
             for t in range(5):
                 tf[t, m] = tf[t, m - 1] * steps[t]
             tf[T_ESCALATION, m] = tf[T_ESCALATION, m - 1] * escalator
-        tf[T_REWARD, m] = month_subsidy(h0, m) + p[FEES_PER_BLOCK]
+        end = start + BLOCKS_PER_MONTH
+        if end <= boundary:
+            reward = sats * BLOCKS_PER_MONTH
+        else:  # a halving within the month: the blocks before it at the old subsidy
+            after = block_subsidy_sats(boundary)
+            reward = sats * (boundary - start) + after * (end - boundary)
+            sats = after
+            boundary += HALVING_INTERVAL
+        tf[T_REWARD, m] = reward / (BLOCKS_PER_MONTH * SATS_PER_BTC) + fees
+        start = end
 
 
 # --- The basis of each kind (one month) -----------------------------------------------------------
@@ -545,14 +562,6 @@ def _fleet_difficulty(p, units_m):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _basis_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
-    """Discounted (row ``r`` of ``sums``) and plain (row ``r + 1``) sums of the kind's basis
-    over the horizon: the monthly loop, the shared entries and the kind's own."""
-    _common_sums(n, start, p, tf, sums, r)
-    _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r)
-
-
-@njit(error_model="numpy", _nrt=False)
 def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r):
     """The basis sums (rows ``r`` discounted, ``r + 1`` plain of ``sums``) of a slot whose own
     entries move with the paths or the fleet's cap: the shared entries from the block's
@@ -750,11 +759,23 @@ _run_scenario_inline = njit(error_model="numpy", _nrt=False, inline="always")(
 @njit(error_model="numpy", _nrt=False)
 def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
     """The block's time shape: factors, and each slot's basis sums without paths or cap
-    (``no_paths``: float64[4, 0])."""
+    (``no_paths``: float64[4, 0]). Slots of one fleet share its entries' sums."""
     time_factors(p, n, tf)
     for o in range(kinds.shape[0]):
         start = _start(p, fleets[o])
-        _basis_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, 2 * o)
+        r = 2 * o
+        same = -1  # an earlier slot of the same fleet
+        for q in range(o):
+            if fleets[q] == fleets[o]:
+                same = q
+                break
+        if same < 0:
+            _common_sums(n, start, p, tf, shape_sums, r)
+        else:
+            for j in range(B_KIND):
+                shape_sums[r, j] = shape_sums[2 * same, j]
+                shape_sums[r + 1, j] = shape_sums[2 * same + 1, j]
+        _own_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, r)
         low[o] = _lowest_difficulty(n, start, tf) if kinds[o] == MINE else math.inf
 
 
