@@ -308,6 +308,19 @@ def _describe(unit: str) -> str:
     return _DIMENSION_NAMES.get(dim, f"a quantity in {dim}")
 
 
+_TARGETS: dict[str, tuple[pint.Unit, bool]] = {}
+
+
+def _target(unit: str) -> tuple[pint.Unit, bool]:
+    # a field's unit, parsed once (pint parses a unit string anew at every call)
+    try:
+        return _TARGETS[unit]
+    except KeyError:
+        target = ureg.Unit(unit)
+        _TARGETS[unit] = (target, target.dimensionless)
+        return _TARGETS[unit]
+
+
 def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quantity:
     """Parse ``value`` as a quantity of the dimension of ``unit`` and convert it to ``unit``.
 
@@ -334,8 +347,7 @@ def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quanti
         that is not finite or lies beyond :data:`MAX_MAGNITUDE` (or, other than 0, below
         :data:`MIN_MAGNITUDE`) in ``unit``. Never another exception, whatever ``value`` is.
     """
-    target = ureg.Unit(unit)
-    dimensionless = target.dimensionless
+    target, dimensionless = _target(unit)
     if isinstance(value, bool) or value is None:
         raise UnitError(f"{shown(value)} is not a quantity; expected {_describe(unit)}, "
                         f"e.g. '1 {format_unit(unit)}'")
@@ -345,6 +357,8 @@ def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quanti
         # only its number needs checking, not its unit (the slow part)
         _finite(value.magnitude, value, f" in {format_unit(unit)}" if not dimensionless else "")
         return value
+    if dimensionless and not unit and isinstance(value, numbers.Real):
+        return Q_(_finite(value, value), target)  # a plain number for a plain-number field
     if isinstance(value, pint.Quantity):
         q = _from_quantity(value)
     elif isinstance(value, numbers.Real):

@@ -59,7 +59,8 @@ from rackplan.kernels.cashflow import (
 __all__ = [
     "PARAMS", "PARAM_UNITS", "PARAM_LONG_NAMES", "SHAPE_PARAMS",
     "KINDS", "FLEETS", "LINES", "LINE_UNITS", "OPEX_LINES",
-    "output_table", "n_outputs", "evaluate", "evaluate_serial", "scenario_lines",
+    "output_table", "n_outputs", "evaluate", "evaluate_grid", "evaluate_serial",
+    "scenario_lines",
     "run_scenario", "run_blocks", "Work",
 ]
 
@@ -708,7 +709,7 @@ def _slot_units(fleet, units_m, units_g):
 
 @njit(error_model="numpy", _nrt=False)
 def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums, s, disc,
-                 total, lines_out, row):
+                 total, lines_out, row, totals=True):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
 
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
@@ -718,7 +719,9 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums,
     mining fleet would out-hash the network in some month, re-sums its own basis entries
     month by month (into ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64
     [O n, N_LINES], row ``o n + m``; no row: not wanted) every slot runs month by month and
-    writes its monthly lines. ``b`` float64[O, N_BASIS] is scratch."""
+    writes its monthly lines. ``b`` float64[O, N_BASIS] is scratch. Without ``totals`` the
+    plain sums of the lines (revenue, NOI, EBITDA, capex, BTC mined) are left as they were:
+    a run that stores none of them skips them."""
     units_m, units_g = _fleet_units(p)
     d_fleet = _fleet_difficulty(p, units_m)
     want_lines = lines_out.shape[0] > 0
@@ -746,7 +749,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums,
                 _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
                 src = sums
             _lines_inline(kind, s, src, r, disc, o)
-            _lines_inline(kind, s, src, r + 1, total, o)
+            if totals:
+                _lines_inline(kind, s, src, r + 1, total, o)
     _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row)
 
 
@@ -815,18 +819,26 @@ class Work:
 
 
 @njit(error_model="numpy", _nrt=False, nogil=True)
-def _run_range(p, base, varied, varied_idx, shape_varies, n, kinds, fleets, pair, want, lo,
-               hi, out, tf, b, sums, shape_sums, low, s, disc, total, row, last, no_lines,
-               no_paths):
-    """Scenarios ``lo`` to ``hi``: ``p = base`` with ``p[varied_idx] = varied[i]``; output
-    ``want[j]`` of scenario ``i`` into ``out[j, i]``. The time shape in ``tf``, ``shape_sums``
-    and ``low`` is that of the inputs in ``last``; it is recomputed when a scenario changes
-    them (only if ``shape_varies``)."""
+def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
+               shape_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset, out, tf, b,
+               sums, shape_sums, low, s, disc, total, row, last, no_lines, no_paths):
+    """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
+    is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
+    ``d`` the digits of ``i`` in the axes' sizes (kept by counting, not by division).
+    Output ``want[j]`` of scenario ``i`` into ``out[j, i - offset]``. The time shape in
+    ``tf``, ``shape_sums`` and ``low`` is that of the inputs in ``last``; it is recomputed
+    when a scenario changes them (only if ``shape_varies``). A list of scenarios is a grid of
+    one axis whose targets read one column each."""
+    n_axes = axis_size.shape[0]
     for j in range(base.shape[0]):
         p[j] = base[j]
+    rest = lo
+    for a in range(n_axes - 1, -1, -1):
+        digits[a] = rest % axis_size[a]
+        rest //= axis_size[a]
     for i in range(lo, hi):
-        for j in range(varied_idx.shape[0]):
-            p[varied_idx[j]] = varied[i, j]
+        for t in range(target_param.shape[0]):
+            p[target_param[t]] = values[target_start[t] + digits[target_axis[t]]]
         if shape_varies:
             same = True
             for j in range(_SHAPE_IDX.shape[0]):
@@ -836,9 +848,16 @@ def _run_range(p, base, varied, varied_idx, shape_varies, n, kinds, fleets, pair
             if not same:
                 _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths)
         _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, b, sums,
-                             s, disc, total, no_lines, row)
+                             s, disc, total, no_lines, row, totals)
         for j in range(want.shape[0]):
-            out[j, i] = row[want[j]]
+            out[j, i - offset] = row[want[j]]
+        a = n_axes - 1  # the next scenario's digits
+        while a >= 0:
+            digits[a] += 1
+            if digits[a] < axis_size[a] or a == 0:
+                break
+            digits[a] = 0
+            a -= 1
 
 
 def shape_varies(varied_idx) -> bool:
@@ -869,24 +888,59 @@ def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out,
         Written in place: ``out[j, i]`` is output ``want[j]`` of scenario ``i`` (each output
         contiguous; allocate with NumPy, only what is wanted).
     """
-    n = varied.shape[0]
-    varies = shape_varies(varied_idx)
+    n, v = varied.shape
+    # a list of scenarios as a grid of one axis: target t reads column t
+    values = np.ascontiguousarray(np.asarray(varied, dtype=np.float64).T).reshape(-1)
+    _evaluate(base, values, np.arange(v, dtype=np.int64) * n, np.array([n], np.int64),
+              np.asarray(varied_idx, dtype=np.int64), np.zeros(v, np.int64), n_months, kinds,
+              fleets, pair, want, out, 0, n, threads)
+
+
+def evaluate_grid(base, axis_values, axis_start, axis_size, target_param, target_axis,
+                  n_months, kinds, fleets, pair, want, out, start=0, stop=None, threads=None):
+    """Evaluate the points ``start`` to ``stop`` of a grid (C order, the last axis fastest)
+    without making them: axis ``a`` is ``axis_values[axis_start[a]:][:axis_size[a]]``, and
+    target ``t`` sets ``p[target_param[t]]`` from axis ``target_axis[t]`` (two targets may
+    share an axis). ``out`` float64[K, stop - start]; the rest as :func:`evaluate`."""
+    axis_size = np.asarray(axis_size, dtype=np.int64)
+    target_axis = np.asarray(target_axis, dtype=np.int64)
+    total_points = int(np.prod(axis_size)) if axis_size.size else 1
+    stop = total_points if stop is None else int(stop)
+    _evaluate(base, axis_values, np.asarray(axis_start, dtype=np.int64)[target_axis],
+              axis_size, np.asarray(target_param, dtype=np.int64), target_axis, n_months,
+              kinds, fleets, pair, want, out, int(start), stop, threads)
+
+
+def _evaluate(base, values, target_start, axis_size, target_param, target_axis, n_months,
+              kinds, fleets, pair, want, out, start, stop, threads):
+    # scenarios start to stop: target t reads values[target_start[t] + digit of its axis]
+    varies = shape_varies(target_param)
+    totals = _wants_totals(want, kinds.shape[0])
     first = np.array(base, dtype=np.float64)
-    if n:
-        first[varied_idx] = varied[0]
+    if stop > start:
+        digits = np.unravel_index(start, tuple(axis_size)) if axis_size.size else ()
+        for t in range(target_param.shape[0]):
+            first[target_param[t]] = values[target_start[t] + digits[target_axis[t]]]
 
     def setup():
         work = Work(base.shape[0], kinds.shape[0], n_months)
         work.shape(first, n_months, kinds, fleets)
+        work.digits = np.zeros(max(1, axis_size.shape[0]), np.int64)
         return work
 
-    def block(work, lo, hi):
-        _run_range(work.p, base, varied, varied_idx, varies, n_months, kinds, fleets, pair,
-                   want, lo, hi, out, work.tf, work.b, work.sums, work.shape_sums, work.low,
-                   work.s, work.disc, work.total, work.row, work.last, work.no_lines,
-                   work.no_paths)
+    def block(w, lo, hi):
+        _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
+                   w.digits, varies, n_months, kinds, fleets, pair, want, totals, start + lo,
+                   start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low, w.s,
+                   w.disc, w.total, w.row, w.last, w.no_lines, w.no_paths)
 
-    run_blocks(n, setup, block, threads)
+    run_blocks(stop - start, setup, block, threads)
+
+
+def _wants_totals(want, n_options) -> bool:
+    # BTC mined and each option's revenue, NOI, EBITDA and capex are plain sums of lines
+    k = np.asarray(want)
+    return bool(((k >= N_FLEET_OUTPUTS - 1) & (k < N_FLEET_OUTPUTS + M_NPV * n_options)).any())
 
 
 def evaluate_serial(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out):

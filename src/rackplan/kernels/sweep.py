@@ -6,11 +6,9 @@ C-order (last axis fastest) point number ``i``. Each *target* is one entry of th
 vector set from one axis (``p[target_param[t]] =`` value of axis ``target_axis[t]``); two
 targets may share an axis (``pue`` sets both plants' PUE).
 
-The points run through :func:`rackplan.kernels.engine.evaluate` (parallel, all numba threads)
-or :func:`rackplan.kernels.engine.evaluate_serial` (for dask workers: one numba thread per dask
-thread, and no parallel region entered from two threads at once, which numba's default
-``workqueue`` threading layer does not allow). Both give the same bytes and both are cached on
-disk. The NumPy twin is :func:`rackplan.kernels.engine_numpy.evaluate_numpy`.
+The points run through :func:`rackplan.kernels.engine.evaluate_grid`, on all threads or on
+the calling thread only (:func:`sweep_grid_serial`, what a dask worker's thread runs): the same
+cached kernel, the same bytes. The NumPy twin is :func:`rackplan.kernels.engine_numpy.evaluate_numpy`.
 
 ``slots`` is ``(kinds, fleets, pair)`` of the option slots and ``want`` the outputs to keep,
 as for :func:`rackplan.kernels.engine.evaluate`; results are ``float64[len(want), n]``, one
@@ -40,19 +38,9 @@ def grid_points(axis_values, axis_start, axis_size, target_axis, start=0, stop=N
     return out
 
 
-def _run(kernel, base, axis_values, axis_start, axis_size, target_param, target_axis,
-         n_months, slots, want, start, stop):
-    varied = grid_points(axis_values, axis_start, axis_size, target_axis, start, stop)
-    out = np.empty((len(want), varied.shape[0]))
-    kinds, fleets, pair = slots
-    kernel(base, varied, np.asarray(target_param, dtype=np.int64), n_months, kinds, fleets,
-           pair, np.asarray(want, dtype=np.int64), out)
-    return out
-
-
 def sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_axis, n_months,
-               slots, want, start=0, stop=None):
-    """Evaluate grid points ``start`` to ``stop`` on all numba threads.
+               slots, want, start=0, stop=None, threads=None):
+    """Evaluate grid points ``start`` to ``stop`` on all threads (``threads``: how many).
 
     Parameters
     ----------
@@ -72,17 +60,25 @@ def sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_ax
     Returns
     -------
     float64[K, n]
-        Output ``want[k]`` of each grid point in row ``k``.
+        Output ``want[k]`` of each grid point in row ``k``. The points are never made: the
+        engine counts through the axes (:func:`rackplan.kernels.engine.evaluate_grid`).
     """
-    return _run(engine.evaluate, base, axis_values, axis_start, axis_size, target_param,
-                target_axis, n_months, slots, want, start, stop)
+    sizes = np.asarray(axis_size, dtype=np.int64)
+    total = int(np.prod(sizes)) if sizes.size else 1
+    stop = total if stop is None else int(stop)
+    out = np.empty((len(want), stop - int(start)))
+    kinds, fleets, pair = slots
+    engine.evaluate_grid(base, np.asarray(axis_values, dtype=np.float64), axis_start, sizes,
+                         target_param, target_axis, n_months, kinds, fleets, pair,
+                         np.asarray(want, dtype=np.int64), out, start, stop, threads=threads)
+    return out
 
 
 def sweep_grid_serial(base, axis_values, axis_start, axis_size, target_param, target_axis,
                       n_months, slots, want, start=0, stop=None):
     """:func:`sweep_grid` on the calling thread only (what a dask worker thread runs)."""
-    return _run(engine.evaluate_serial, base, axis_values, axis_start, axis_size,
-                target_param, target_axis, n_months, slots, want, start, stop)
+    return sweep_grid(base, axis_values, axis_start, axis_size, target_param, target_axis,
+                      n_months, slots, want, start, stop, threads=1)
 
 
 def sweep_grid_numpy(base, axis_values, axis_start, axis_size, target_param, target_axis,

@@ -72,7 +72,7 @@ PROFILE_FOLLOWERS = {"mining": {"power_typical": "power_max"}}
 #: ``pue`` when that is given (and must be a PUE: at least 1).
 SITE_FIELDS = {"pue_mine": "pue", "pue_gpu": "pue"}
 
-#: Joint checks of the varied fields of one model (for cross-field rules such as
+#: Joint checks of the varied fields of one profile (for cross-field rules such as
 #: ``power_typical <= power_max``): every combination of their check values, up to this many
 #: combinations; past it, each field alone and all ends together.
 MAX_COMBINATIONS = 81
@@ -541,9 +541,10 @@ def check_ranges(axes: list[Axis], case: tuple, overrides: Mapping[str, Any] | N
         by_model.setdefault(t.model, []).append(t)
     for model, group in by_model.items():
         fields = [t.field for t in group]
-        if len(group) == 1 or len(set(fields)) != len(fields):
-            # one field (or two axes setting the same one: pue_mine and pue_gpu): each alone,
-            # the others at the base case
+        if model == "case" or len(group) == 1 or len(set(fields)) != len(fields):
+            # one field (or two axes setting the same one: pue_mine and pue_gpu), or fields of
+            # the site and market, whose rules bound each field alone: each alone, the others
+            # at the base case
             for t in group:
                 for v in t.axis.check_values():
                     checker.check(model, [(t, v)])
