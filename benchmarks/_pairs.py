@@ -7,9 +7,8 @@ Like with like, so that ``benchmarks/check_ratios.py`` can gate the ratio on any
   ratio is a per-core ratio, which a busy neighbouring core slows on both sides alike instead
   of on the parallel side only. The kernel's all-threads time is measured after the gated
   rounds and recorded in ``extra_info`` (``all_threads_min_s``), not gated.
-- **Outputs allocated by NumPy on both sides**, where the kernel takes them (``size_sites``,
+- **Outputs allocated by NumPy on both sides** (``size_sites``, the engine's ``evaluate``,
   the Monte Carlo ``simulate``): from ``np.empty`` in the timed call, as the twin's are.
-  (``scenario.evaluate`` still allocates its result itself; see ``benchmarks/README.md``.)
 - **No page faults after the first round, on either side**: the twins that take a chunk run
   in chunks of 1,024 (see each module), so that both sides' times are computation, not the
   first touches of fresh pages, whose cost varies by machine and run.

@@ -48,40 +48,63 @@ REGRESSION = 3.0
 
 @dataclass(frozen=True)
 class Gate:
-    """The floor of one benchmark group (and of ``group-*`` / ``group_*``)."""
+    """The floor of one benchmark group (and of ``group-*`` / ``group_*``) on some machines."""
 
     group: str
     floor: float  #: the gate fails below this numpy/numba ratio
     measured: tuple[float, ...]  #: short-mode ratios measured (benchmarks/README.md)
     note: str  #: where the figures and any target come from
+    machines: tuple[str, ...] = ("amd", "intel", "other")  #: where this floor applies
 
     def matches(self, name: str) -> bool:
         return name == self.group or name.startswith((self.group + "-", self.group + "_"))
 
 
+def machine_kind(cpuinfo: str | None = None) -> str:
+    """``"amd"``, ``"intel"`` or ``"other"``, from /proc/cpuinfo's ``vendor_id``: the same
+    NumPy code runs at different speeds relative to numba on the two (the sizing pair measured
+    4.6-6.0x on a Xeon and 2.5-3.2x on an EPYC), so each has its own floors where they differ."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return "other"
+    if "AuthenticAMD" in cpuinfo:
+        return "amd"
+    if "GenuineIntel" in cpuinfo:
+        return "intel"
+    return "other"
+
+
+#: The machine the floors are taken for (``RACKPLAN_BENCH_MACHINE`` overrides the detection).
+MACHINE = os.environ.get("RACKPLAN_BENCH_MACHINE") or machine_kind()
+
 #: Per-core ratios (numpy/numba, one thread each, CPU time, min of rounds) measured in short
-#: mode on the 2-vCPU Xeon of benchmarks/README.md, in the order run: j1-j5 beside other jobs,
-#: k1-k4 with a busy loop besides, m1-m3 with a memory-bandwidth hog besides, t1-t3 with two
-#: busy loops besides, z1-z3 with these floors (z1 into an empty numba cache, z3 with a busy
-#: loop); load average 2 to 6. Each floor is about 1.2 x max / 3, so that a numba side 3 times
-#: slower fails even in a run 20 % faster than any measured, and the lowest ratio is 1.8 to
-#: 2.3 times the floor.
-#: Longest prefixes first: a group is gated by the first entry that matches it.
-GATES = (
-    Gate("cashflow-timepaths", 12.0, (27.2, 26.5, 26.5, 26.6, 26.4, 26.3, 25.9, 26.2, 26.6, 27.3,
-                                      26.4, 26.3, 26.1, 26.3, 29.4, 26.8, 26.7, 26.5),
-         "measured 25.9-29.4x"),
-    Gate("cashflow", 45.0, (106.4, 101.4, 97.0, 105.4, 103.5, 100.8, 98.5, 103.7, 104.4, 97.2,
-                            94.6, 96.6, 96.7, 96.5, 102.2, 105.1, 105.5, 96.4),
-         "measured 94.6-106.4x"),
+#: mode. The monthly engine's groups (cashflow*, montecarlo, sweep) were measured on a 2-vCPU
+#: AMD EPYC (Zen 5, AVX-512) on 2026-12-02: a1-a5 beside other test runs or alone, b1-b2 with a
+#: busy loop besides (benchmarks/README.md); no Xeon was at hand for them, so their floors
+#: apply to both (on a Xeon, where NumPy ran the sizing twin slower, the margin is likely
+#: larger). The sizing pair has one floor per machine: the Xeon figures of the hardening issue
+#: (18 runs) and the EPYC's. Each floor is about 1.2 x max / 3, so that a numba side 3 times
+#: slower fails even in a run 20 % faster than any measured, and the lowest ratio is at least
+#: 1.5 times the floor. Longest prefixes first: a group is gated by the first entry that
+#: matches it.
+ALL_GATES = (
+    Gate("cashflow-timepaths", 1.8, (4.5, 4.2, 4.2, 4.2, 4.1, 4.4, 4.4),
+         "EPYC 4.1-4.5x: every option's 60 months for every scenario"),
+    Gate("cashflow", 24.0, (58.4, 53.3, 55.2, 53.6, 55.2, 51.0, 51.7),
+         "EPYC 51.0-58.4x"),
     Gate("capacity", 2.5, (5.4, 5.4, 4.6, 5.3, 5.2, 5.7, 5.2, 5.4, 5.3, 5.5, 6.0, 5.7, 5.4, 5.6,
-                           6.0, 5.3, 5.2, 5.6), "measured 4.6-6.0x"),
-    Gate("montecarlo", 4.7, (9.4, 9.4, 9.4, 9.1, 9.2, 9.6, 9.4, 9.3, 9.5, 10.1, 10.0, 9.8, 10.5,
-                             11.4, 11.8, 9.3, 9.3, 9.9), "measured 9.1-11.8x; issue 4 target 3x"),
-    Gate("sweep", 35.0, (85.9, 85.5, 86.4, 87.9, 86.7, 86.3, 85.9, 83.9, 82.3, 82.2, 83.5, 83.3,
-                         84.9, 79.5, 82.4, 87.1, 85.9, 82.9),
-         "measured 79.5-87.9x; issue 4 target 10x"),
+                           6.0, 5.3, 5.2, 5.6), "Xeon 4.6-6.0x", ("intel",)),
+    Gate("capacity", 1.3, (3.2, 2.9, 2.9, 3.0, 2.8, 2.5, 3.0), "EPYC 2.5-3.2x",
+         ("amd", "other")),
+    Gate("montecarlo", 5.7, (13.0, 14.3, 13.5, 13.6, 14.3, 14.1, 12.4),
+         "EPYC 12.4-14.3x; 1e6 paths <= 0.5 s on 2 cores"),
+    Gate("sweep", 22.0, (53.3, 51.5, 50.3, 54.6, 50.7, 48.9, 47.8),
+         "EPYC 47.8-54.6x; engine issue target 30x"),
 )
+#: The floors of this machine.
+GATES = tuple(g for g in ALL_GATES if MACHINE in g.machines)
 #: Any other numpy/numba group: numba must not be slower than NumPy.
 DEFAULT_GATE = Gate("*", 1.0, (), "default: numba must not be slower than NumPy")
 SHORT_MAX_TIME = "0.5"  # seconds per auto-calibrated (unpaired) benchmark
@@ -94,18 +117,19 @@ def gate_for(group: str) -> Gate:
     return DEFAULT_GATE
 
 
-def table_problems(gates=GATES) -> list[str]:
+def table_problems(gates=ALL_GATES) -> list[str]:
     """What is wrong with the floors given the ratios measured (empty: nothing)."""
     problems = []
     for g in gates:
+        name = f"{g.group} ({'/'.join(g.machines)})"
         if not g.measured:
-            problems.append(f"{g.group}: no measured ratios to base the floor on")
+            problems.append(f"{name}: no measured ratios to base the floor on")
             continue
         if min(g.measured) < MARGIN * g.floor:
-            problems.append(f"{g.group}: floor {g.floor:g}x leaves less than {MARGIN:g}x margin"
+            problems.append(f"{name}: floor {g.floor:g}x leaves less than {MARGIN:g}x margin"
                             f" under the lowest measured ratio {min(g.measured):g}x")
         if max(g.measured) / REGRESSION >= g.floor:
-            problems.append(f"{g.group}: floor {g.floor:g}x would pass a {REGRESSION:g}x "
+            problems.append(f"{name}: floor {g.floor:g}x would pass a {REGRESSION:g}x "
                             f"regression of the highest measured ratio {max(g.measured):g}x")
     return problems
 
@@ -256,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     shown = path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path
     print()
     print(f"numba vs NumPy, one thread each, CPU time, minimum of the rounds, same run "
-          f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores; {shown})")
+          f"({platform.processor() or platform.machine()}, {MACHINE} floors, "
+          f"{os.cpu_count()} cores; {shown})")
     print(f"floor: the gate fails below it (>= {MARGIN:g}x under every ratio measured on the "
           f"reference machine); margin: ratio / floor; 3x slower: the ratio a numba side "
           f"{REGRESSION:g} times slower would give")

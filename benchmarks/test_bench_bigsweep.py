@@ -1,7 +1,7 @@
-"""A 10^9-point sweep, chunked: it must finish with peak memory under 2 GB (issue 4 section 4).
+"""A 10^9-point sweep, chunked: it must finish with peak memory under 1 GB (the engine issue).
 
-The sweep runs in a subprocess (so its peak resident memory is its own) with the default
-memory budget of 2 GB: 10^9 points x 27 outputs would take 216 GB in memory, so
+The sweep runs in a subprocess (so its peak resident memory is its own) with a memory budget
+of 1 GB: 10^9 points x 27 outputs would take 216 GB in memory, so
 ``rackplan.studies.sweep`` cuts the grid into dask chunks and writes the ``winner`` of every point to
 netCDF as it goes (1 GB on disk), then the share of points each option wins is read back
 chunk by chunk.
@@ -29,7 +29,7 @@ VARY = {
     "gpu_hour_price": "1:7:1000",
     "power_price": "10:110:1000",
 }
-BUDGET = "2 GB"
+BUDGET = "1 GB"
 
 SCRIPT = """
 import json, resource, sys, time

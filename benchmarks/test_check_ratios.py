@@ -26,7 +26,7 @@ def _pairs(ratio_of):
 
 def test_every_floor_follows_from_its_measured_ratios():
     assert cr.table_problems() == []
-    for g in cr.GATES:
+    for g in cr.ALL_GATES:
         assert min(g.measured) >= cr.MARGIN * g.floor
         assert max(g.measured) / cr.REGRESSION < g.floor
 
@@ -62,6 +62,15 @@ def test_a_missing_or_one_sided_group_fails():
     pairs = _pairs(lambda g: min(g.measured))
     del pairs["montecarlo"]["numba"]
     assert not cr.check(pairs, require_all=False)[1]
+
+
+def test_each_machine_has_one_floor_per_group():
+    for machine in ("amd", "intel", "other"):
+        groups = [g.group for g in cr.ALL_GATES if machine in g.machines]
+        assert sorted(groups) == sorted(set(groups)) and len(groups) == 5
+    assert cr.machine_kind("vendor_id\t: AuthenticAMD\n") == "amd"
+    assert cr.machine_kind("vendor_id\t: GenuineIntel\n") == "intel"
+    assert cr.machine_kind("CPU implementer\t: 0x41\n") == "other"
 
 
 def test_groups_are_gated_by_the_longest_prefix_and_unknown_ones_by_the_default():
