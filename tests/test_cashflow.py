@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rackplan.kernels import cashflow as k
-from rackplan.kernels.engine import month_subsidy
+from rackplan.kernels import engine
 
 #: A month's cash flow [USD]: nothing, or a cent to a billion either way.
 FLOW = st.one_of(
@@ -56,6 +56,17 @@ def test_block_subsidy_by_hand():
 @given(st.integers(0, 15_000_000))
 def test_block_subsidy_kernel_and_twin(height):
     assert k.block_subsidy_sats(height) == int(k.block_subsidy_sats_numpy(height))
+
+
+def month_subsidy(h0, m):
+    """The engine's subsidy of month ``m`` from height ``h0`` (its reward per block with no
+    fees, from :func:`rackplan.kernels.engine.time_factors`)."""
+    p = np.zeros(len(engine.PARAMS))
+    p[engine.BLOCK_HEIGHT] = h0
+    p[engine.DIFFICULTY] = 1.0
+    tf = np.empty((engine.N_TIME, m + 1))
+    engine.time_factors(p, m + 1, tf)
+    return tf[engine.T_REWARD, m]
 
 
 def test_month_subsidy_by_hand():

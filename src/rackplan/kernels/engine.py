@@ -266,18 +266,6 @@ def _months(seconds):
     return int(np.floor(seconds / SECONDS_PER_MONTH + 0.5))
 
 
-@njit(error_model="numpy")
-def month_subsidy(h0, m):
-    """Mean block subsidy of month ``m`` from height ``h0`` [BTC per block], weighted by
-    blocks: a month that holds a halving gets the mix of both subsidies."""
-    start = h0 + BLOCKS_PER_MONTH * m
-    boundary = (start // HALVING_INTERVAL + 1) * HALVING_INTERVAL
-    before = min(boundary - start, BLOCKS_PER_MONTH)  # blocks at the first subsidy
-    sats = (before * block_subsidy_sats(start)
-            + (BLOCKS_PER_MONTH - before) * block_subsidy_sats(start + BLOCKS_PER_MONTH - 1))
-    return sats / (BLOCKS_PER_MONTH * SATS_PER_BTC)
-
-
 @njit(error_model="numpy", _nrt=False)
 def time_factors(p, n, tf):
     """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
