@@ -82,9 +82,9 @@ MACHINE = os.environ.get("RACKPLAN_BENCH_MACHINE") or machine_kind()
 #: Per-core ratios (numpy/numba, one thread each, CPU time, min of rounds) measured in short
 #: mode. The monthly engine's groups (cashflow*, montecarlo, sweep) were measured on a 2-vCPU
 #: AMD EPYC (Zen 5, AVX-512) on 2026-12-02: a1-a5 beside other test runs or alone, b1-b2 with a
-#: busy loop besides, c1-c2 alone after the last kernel change (benchmarks/README.md); no Xeon was at hand for them, so their floors
-#: apply to both (on a Xeon, where NumPy ran the sizing twin slower, the margin is likely
-#: larger). The sizing pair has one floor per machine: the Xeon figures of the hardening issue
+#: busy loop besides, c1-c2 alone after the last kernel change (benchmarks/README.md); no Xeon
+#: was at hand for them, so their floors apply to both (on a Xeon, where NumPy ran the sizing
+#: twin slower, the margin is likely larger). The sizing pair has one floor per machine: the Xeon figures of the hardening issue
 #: (18 runs) and the EPYC's. Each floor is about 1.2 x max / 3, so that a numba side 3 times
 #: slower fails even in a run 20 % faster than any measured, and the lowest ratio is at least
 #: 1.5 times the floor. Longest prefixes first: a group is gated by the first entry that

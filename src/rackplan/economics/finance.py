@@ -1,6 +1,6 @@
 """Finance on monthly cash flows: NPV, IRR, payback, yearly sums, margins, and the
-:class:`Financials` of an option (its monthly lines from the engine, :mod:`rackplan.kernels.engine`,
-and its metrics).
+:class:`Financials` of an option (its monthly lines from the engine,
+:mod:`rackplan.kernels.engine`, and its metrics).
 
 Conventions (``docs/economics.md``; the engine writes the lines by them):
 

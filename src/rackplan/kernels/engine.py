@@ -157,11 +157,12 @@ assert len(PARAMS) == RESIDUAL_VALUE + 1
 #: depreciation shares). A block of scenarios that varies none of them computes
 #: the basis sums once.
 SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
-                "btc_price_growth", "power_price_growth", "gpu_price_decline", "build_period", "colocation_escalator", "mining_build_period",
+                "btc_price_growth", "power_price_growth", "gpu_price_decline", "build_period",
+                "colocation_escalator", "mining_build_period",
                 "discount_rate", "useful_life_it", "useful_life_facility")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
-# --- The option table: kinds and fleets ---------------------------------------------------------
+# --- The option table: kinds and fleets ----------------------------------------------------------
 
 #: Kinds of option the kernel knows, by code: each has a basis (``_basis_*``), scales
 #: (``_scales_*``) and lines (``_lines_*``). A new kind adds a row here and its three
@@ -205,7 +206,7 @@ LINE_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _LINE_TABLE}
 OPEX_LINES = ("power", "staff", "maintenance", "insurance", "network_software", "operator")
 N_LINES = len(LINES)
 
-# --- Outputs --------------------------------------------------------------------------------------
+# --- Outputs -------------------------------------------------------------------------------------
 
 _FLEET_OUTPUTS = (
     ("units_mine", "1", "miners that fit"),
@@ -311,7 +312,7 @@ def time_factors(p, n, tf):
         start = end
 
 
-# --- The basis of each kind (one month) -----------------------------------------------------------
+# --- The basis of each kind (one month) ----------------------------------------------------------
 
 N_BASIS = 11  # 8 shared entries, then 3 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
@@ -410,7 +411,7 @@ def _uses_paths(kind):
     return kind == MINE or kind == GPUAAS
 
 
-# --- Scales of each kind (one scenario) and lines (basis x scales) ---------------------------------
+# --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
 N_SCALES = 16
 
@@ -469,7 +470,8 @@ def _scales(kind, p, units, fleet, s):
 @njit(error_model="numpy", _nrt=False)
 def _lines(kind, s, b, jb, out, jo):
     """The lines of option kind ``kind`` (into row ``jo`` of ``out`` float64[:, N_LINES]) from
-    its scales ``s`` and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one month's basis gives that month's lines, the (discounted) sums of the
+    its scales ``s`` and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one month's basis
+    gives that month's lines, the (discounted) sums of the
     basis give the (discounted) sums of the lines. Linear in ``b``. Lines the kind does not
     have are not written: ``out`` starts as zeros."""
     sga_share, residual_value, facility, equipment = s[0], s[1], s[2], s[3]
@@ -506,8 +508,10 @@ def _lines(kind, s, b, jb, out, jo):
     out[jo, L_CAPEX_IT] = equipment * b[jb, B_CAPEX_IT]
     out[jo, L_CAPEX_FACILITY] = facility * b[jb, B_CAPEX_FACILITY]
     out[jo, L_DEPRECIATION] = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
-    out[jo, L_RESIDUAL] = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
-    out[jo, L_CASH_FLOW] = (out[jo, L_REVENUE] - _opex(out, jo) - out[jo, L_SGA] - out[jo, L_CAPEX_IT]
+    out[jo, L_RESIDUAL] = residual_value * (equipment * b[jb, B_RES_IT]
+                                            + facility * b[jb, B_RES_FACILITY])
+    out[jo, L_CASH_FLOW] = (out[jo, L_REVENUE] - _opex(out, jo) - out[jo, L_SGA]
+                            - out[jo, L_CAPEX_IT]
                         - out[jo, L_CAPEX_FACILITY] + out[jo, L_RESIDUAL])
 
 
@@ -522,7 +526,7 @@ def _opex(lines, j):
             + lines[j, L_INSURANCE] + lines[j, L_NETWORK_SOFTWARE] + lines[j, L_OPERATOR])
 
 
-# --- One scenario ---------------------------------------------------------------------------------
+# --- One scenario --------------------------------------------------------------------------------
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -771,7 +775,7 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
         low[o] = _lowest_difficulty(n, start, tf) if kinds[o] == MINE else math.inf
 
 
-# --- Many scenarios --------------------------------------------------------------------------------
+# --- Many scenarios ------------------------------------------------------------------------------
 #
 # The loops are compiled without reference counting and without the GIL (``_nrt=False``,
 # ``nogil=True``): every array is allocated by NumPy here and passed in, and threads of this

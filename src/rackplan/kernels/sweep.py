@@ -8,7 +8,8 @@ targets may share an axis (``pue`` sets both plants' PUE).
 
 The points run through :func:`rackplan.kernels.engine.evaluate_grid`, on all threads or on
 the calling thread only (:func:`sweep_grid_serial`, what a dask worker's thread runs): the same
-cached kernel, the same bytes. The NumPy twin is :func:`rackplan.kernels.engine_numpy.evaluate_numpy`.
+cached kernel, the same bytes. The NumPy twin is
+:func:`rackplan.kernels.engine_numpy.evaluate_numpy`.
 
 ``slots`` is ``(kinds, fleets, pair)`` of the option slots and ``want`` the outputs to keep,
 as for :func:`rackplan.kernels.engine.evaluate`; results are ``float64[len(want), n]``, one

@@ -4,9 +4,10 @@
 built-in case (or the given site, profiles and market) at every point of the grid and returns a
 Dataset with one dimension per varied input and one variable per output of the monthly engine
 for the registered options (:func:`rackplan.kernels.engine.output_table`), plus the flags
-``no_fit_mine`` and ``no_fit_gpuaas`` (True where no miner, or no GPU system, fits the site). Coordinates are in
-the units users write (``btc_price`` in USD/BTC, ``power_price`` in USD/MWh); every variable has
-``attrs["units"]`` and ``long_name``; ``winner`` has CF ``flag_values``/``flag_meanings``.
+``no_fit_mine`` and ``no_fit_gpuaas`` (True where no miner, or no GPU system, fits the site).
+Coordinates are in the units users write (``btc_price`` in USD/BTC, ``power_price`` in
+USD/MWh); every variable has ``attrs["units"]`` and ``long_name``; ``winner`` has CF
+``flag_values``/``flag_meanings``.
 
 Sizes are checked first, from the counts alone, before any axis exists: the memory budget
 (itself no more than the machine has) must hold the coordinates, and either the whole result
