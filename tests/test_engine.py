@@ -366,6 +366,43 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
     assert_close(run(R, n_months, FOUR), twin(R, n_months, FOUR), FOUR, p=R)
 
 
+#: Another value of each input whose base value is not a plain positive number.
+_OTHER = {"heat_rejection_capacity": 9e6, "build_period": 7 * S, "mining_build_period": 4 * S,
+          "difficulty_growth": -0.01, "useful_life_it": 30 * S, "useful_life_facility": 90 * S}
+#: Where the built-in case's power binds, a small white space makes the floor bind, and a low
+#: floor load limit the weight: each of their inputs then moves the units.
+_FLOOR = {"white_space": 100.0}
+_WEIGHT = {"white_space": 100.0, "floor_load_limit": 50.0}
+_BINDING = {**dict.fromkeys(("aisle_factor", "white_space", "miner_units_per_rack",
+                             "gpu_units_per_rack", "miner_rack_footprint",
+                             "gpu_rack_footprint"), _FLOOR),
+            **dict.fromkeys(("floor_load_limit", "miner_rack_weight", "gpu_rack_weight"),
+                            _WEIGHT)}
+
+
+@pytest.mark.parametrize("name", P)
+def test_each_input_is_seen_when_it_alone_varies(name):
+    """One input alternating between two values, the rest at the base case: a run that varies
+    neither the time shape (SHAPE_PARAMS) nor the fleets' sizing (SIZING_PARAMS) reuses both,
+    so an input the engine reads but neither list names would give the first scenario's
+    answer to every scenario here, and differ from the twin."""
+    n_months = 60
+    p = base()
+    for other_name, value in _BINDING.get(name, {}).items():
+        p[COL[other_name]] = value
+    other = _OTHER.get(name, p[COL[name]] * 0.8 if p[COL[name]] > 0 else 0.5)
+    varied = np.array([[p[COL[name]]], [other]] * 20)
+    idx = np.array([COL[name]], dtype=np.int64)
+    out = np.empty((FOUR.k, len(varied)))
+    engine.evaluate(p, varied, idx, n_months, FOUR.kinds, FOUR.fleets, FOUR.pair,
+                    np.arange(FOUR.k, dtype=np.int64), out, threads=1)
+    ref = evaluate_numpy(p, varied, idx, n_months, FOUR.kinds, FOUR.fleets, FOUR.pair)
+    R = np.tile(p, (len(varied), 1))
+    R[:, idx] = varied
+    assert_close(out, ref, FOUR, p=R)
+    assert not np.array_equal(out[:, 0], out[:, 1], equal_nan=True)  # the input is read
+
+
 def test_a_sweep_over_prices_and_sites_shares_the_time_shape():
     """Only scale inputs vary (what a sweep varies most): every block uses the first
     scenario's time shape; the cap on the fleet's share still applies scenario by scenario

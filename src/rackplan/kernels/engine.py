@@ -57,11 +57,11 @@ from rackplan.kernels.cashflow import (
 )
 
 __all__ = [
-    "PARAMS", "PARAM_UNITS", "PARAM_LONG_NAMES", "SHAPE_PARAMS",
+    "PARAMS", "PARAM_UNITS", "PARAM_LONG_NAMES", "SHAPE_PARAMS", "SIZING_PARAMS",
     "KINDS", "FLEETS", "LINES", "LINE_UNITS", "OPEX_LINES",
     "output_table", "n_outputs", "evaluate", "evaluate_grid", "evaluate_serial",
     "scenario_lines",
-    "run_scenario", "run_blocks", "Work",
+    "run_scenario", "size_fleets", "run_blocks", "Work",
 ]
 
 #: ``(name, unit, long name)`` of each entry of a scenario vector, in order. Units are SI (and
@@ -554,6 +554,27 @@ def _fleet_difficulty(p, units_m):
             / HASHES_PER_DIFFICULTY)
 
 
+#: The inputs the fleets' sizing reads (:func:`size_fleets`): a run whose scenarios vary
+#: none of them sizes the fleets once, not scenario by scenario (a dozen divisions each).
+SIZING_PARAMS = ("utility_power", "pue_mine", "miner_power", "miner_units_per_rack",
+                 "miner_rack_footprint", "aisle_factor", "white_space", "miner_rack_weight",
+                 "floor_load_limit", "heat_rejection_capacity", "pue_gpu", "gpu_power_max",
+                 "gpu_units_per_rack", "gpu_rack_footprint", "gpu_rack_weight",
+                 "miner_hashrate", "uptime")
+_SIZING_IDX = np.array([PARAMS.index(name) for name in SIZING_PARAMS], dtype=np.int64)
+N_FLEET = 3  # miners, GPU system units, the mining fleet's difficulty
+
+
+@njit(error_model="numpy", _nrt=False)
+def size_fleets(p, fleet):
+    """The units of each fleet that fit and the mining fleet's difficulty into ``fleet``
+    float64[N_FLEET]: what :func:`run_scenario` reads."""
+    units_m, units_g = _fleet_units(p)
+    fleet[0] = units_m
+    fleet[1] = units_g
+    fleet[2] = _fleet_difficulty(p, units_m)
+
+
 @njit(error_model="numpy", _nrt=False)
 def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r):
     """The basis sums (rows ``r`` discounted, ``r + 1`` plain of ``sums``) of a slot whose own
@@ -700,22 +721,22 @@ def _slot_units(fleet, units_m, units_g):
 
 
 @njit(error_model="numpy", _nrt=False)
-def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, b, sums, s, disc,
-                 total, lines_out, row, totals=True):
+def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b, sums, s,
+                 disc, total, lines_out, row, totals=True):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
 
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
     float64[O] the lowest trend difficulty of each mining slot; ``paths`` float64[4, n] the
-    Monte Carlo multipliers (no column: none). A slot whose basis reads the paths, or whose
+    Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
+    (:func:`size_fleets`). A slot whose basis reads the paths, or whose
     mining fleet would out-hash the network in some month, re-sums its own basis entries
     month by month (into ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64
     [O n, N_LINES], row ``o n + m``; no row: not wanted) every slot runs month by month and
     writes its monthly lines. ``b`` float64[O, N_BASIS] is scratch. Without ``totals`` the
     plain sums of the lines (revenue, NOI, EBITDA, capex, BTC mined) are left as they were:
     a run that stores none of them skips them."""
-    units_m, units_g = _fleet_units(p)
-    d_fleet = _fleet_difficulty(p, units_m)
+    units_m, units_g, d_fleet = fleet[0], fleet[1], fleet[2]
     want_lines = lines_out.shape[0] > 0
     has_paths = paths.shape[1] > 0
     for o in range(kinds.shape[0]):
@@ -785,6 +806,10 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
 # region that numba's default threading layer cannot enter from two dask threads at once.)
 
 
+#: Scenarios whose outputs a thread holds before it stores them (:func:`_run_range`).
+TILE = 64
+
+
 class Work:
     """The work arrays of one thread over ``n_options`` slots and ``n`` months (allocated by
     NumPy, reused block after block)."""
@@ -796,10 +821,12 @@ class Work:
         self.sums = np.zeros((2 * n_options, N_BASIS))
         self.shape_sums = np.zeros((2 * n_options, N_BASIS))
         self.low = np.empty(n_options)
+        self.fleet = np.empty(N_FLEET)
         self.s = np.zeros(N_SCALES)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
         self.row = np.empty(N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS)
+        self.rows = np.empty((TILE, self.row.shape[0]))
         self.last = np.full(_SHAPE_IDX.shape[0], np.nan)
         self.no_lines = np.empty((0, N_LINES))
         self.no_paths = np.empty((4, 0))
@@ -812,18 +839,25 @@ class Work:
 
 @njit(error_model="numpy", _nrt=False, nogil=True)
 def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
-               shape_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset, out, tf, b,
-               sums, shape_sums, low, s, disc, total, row, last, no_lines, no_paths):
+               shape_varies, sizing_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset,
+               out, tf, b, sums, shape_sums, low, fleet, s, disc, total, row, rows, last,
+               no_lines, no_paths):
     """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
     is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
     ``d`` the digits of ``i`` in the axes' sizes (kept by counting, not by division).
-    Output ``want[j]`` of scenario ``i`` into ``out[j, i - offset]``. The time shape in
+    Output ``want[j]`` of scenario ``i`` into ``out[j, i - offset]``, by tiles: ``rows``
+    float64[T, n_outputs] holds the outputs of ``T`` scenarios, then each wanted output is
+    stored as a contiguous run (one store a scenario into each of ``K`` rows of ``out`` cost
+    more than the scenario's lines). The time shape in
     ``tf``, ``shape_sums`` and ``low`` is that of the inputs in ``last``; it is recomputed
-    when a scenario changes them (only if ``shape_varies``). A list of scenarios is a grid of
+    when a scenario changes them (only if ``shape_varies``); the fleets are sized once
+    unless ``sizing_varies`` (a target is one of :data:`SIZING_PARAMS`). A list of scenarios is a grid of
     one axis whose targets read one column each."""
     n_axes = axis_size.shape[0]
     for j in range(base.shape[0]):
         p[j] = base[j]
+    size_fleets(p, fleet)  # what every scenario's sizing is, unless a target moves it
+    held = 0  # scenarios in rows not yet stored
     rest = lo
     for a in range(n_axes - 1, -1, -1):
         digits[a] = rest % axis_size[a]
@@ -839,10 +873,16 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
                 last[j] = p[_SHAPE_IDX[j]]
             if not same:
                 _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths)
-        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, b, sums,
-                             s, disc, total, no_lines, row, totals)
-        for j in range(want.shape[0]):
-            out[j, i - offset] = row[want[j]]
+        if sizing_varies:
+            size_fleets(p, fleet)
+        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, fleet,
+                             b, sums, s, disc, total, no_lines, row, totals)
+        for j in range(row.shape[0]):
+            rows[held, j] = row[j]
+        held += 1
+        if held == rows.shape[0] or i == hi - 1:
+            _store(rows, held, want, out, i + 1 - held - offset)
+            held = 0
         a = n_axes - 1  # the next scenario's digits
         while a >= 0:
             digits[a] += 1
@@ -852,9 +892,23 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
             a -= 1
 
 
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _store(rows, held, want, out, first):
+    # the first ``held`` rows' wanted outputs into out[:, first:first + held]
+    for j in range(want.shape[0]):
+        col = want[j]
+        for q in range(held):
+            out[j, first + q] = rows[q, col]
+
+
 def shape_varies(varied_idx) -> bool:
     """Whether a scenario's varied inputs include one of the time shape's."""
     return bool(np.isin(np.asarray(varied_idx), _SHAPE_IDX).any())
+
+
+def sizing_varies(varied_idx) -> bool:
+    """Whether a scenario's varied inputs include one the fleets' sizing reads."""
+    return bool(np.isin(np.asarray(varied_idx), _SIZING_IDX).any())
 
 
 def evaluate(base, varied, varied_idx, n_months, kinds, fleets, pair, want, out,
@@ -907,6 +961,7 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
               kinds, fleets, pair, want, out, start, stop, threads):
     # scenarios start to stop: target t reads values[target_start[t] + digit of its axis]
     varies = shape_varies(target_param)
+    sizing = sizing_varies(target_param)
     totals = _wants_totals(want, kinds.shape[0])
     first = np.array(base, dtype=np.float64)
     if stop > start:
@@ -922,9 +977,9 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
 
     def block(w, lo, hi):
         _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
-                   w.digits, varies, n_months, kinds, fleets, pair, want, totals, start + lo,
-                   start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low, w.s,
-                   w.disc, w.total, w.row, w.last, w.no_lines, w.no_paths)
+                   w.digits, varies, sizing, n_months, kinds, fleets, pair, want, totals,
+                   start + lo, start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low,
+                   w.fleet, w.s, w.disc, w.total, w.row, w.rows, w.last, w.no_lines, w.no_paths)
 
     run_blocks(stop - start, setup, block, threads)
 
@@ -992,5 +1047,6 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     GPU-hour price, utilization); float64[4, 0] for none."""
     work = Work(p.shape[0], kinds.shape[0], n_months)
     work.shape(p, n_months, kinds, fleets)
+    size_fleets(p, work.fleet)
     run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, paths,
-                 work.b, work.sums, work.s, work.disc, work.total, lines_out, row)
+                 work.fleet, work.b, work.sums, work.s, work.disc, work.total, lines_out, row)

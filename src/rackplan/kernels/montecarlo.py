@@ -88,12 +88,12 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
 # threads run blocks of paths side by side (:func:`rackplan.kernels.engine.run_blocks`).
 @njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
-                 tf, shape_sums, low, paths, z, scratch, bits, b, sums, s, disc, total, row,
-                 no_lines):
+                 tf, shape_sums, low, fleet, paths, z, scratch, bits, b, sums, s, disc, total,
+                 row, no_lines):
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
-        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths, b,
-                            sums, s, disc, total, no_lines, row)
+        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths,
+                            fleet, b, sums, s, disc, total, no_lines, row)
         for j in range(want.shape[0]):
             out[j, i] = row[want[j]]
         btc_end[i] = paths[0, n_months - 1]
@@ -127,6 +127,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     def setup():
         work = engine.Work(base.shape[0], kinds.shape[0], n_months)
         work.shape(base, n_months, kinds, fleets)
+        engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
         work.paths = np.empty((4, n_months))
         work.z = np.empty(_NORMALS_PER_MONTH * n_months)
         work.scratch = np.empty_like(work.z)
@@ -135,8 +136,8 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
 
     def block(w, lo, hi):
         _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
-                     btc_end, w.tf, w.shape_sums, w.low, w.paths, w.z, w.scratch, w.bits, w.b,
-                     w.sums, w.s, w.disc, w.total, w.row, w.no_lines)
+                     btc_end, w.tf, w.shape_sums, w.low, w.fleet, w.paths, w.z, w.scratch,
+                     w.bits, w.b, w.sums, w.s, w.disc, w.total, w.row, w.no_lines)
 
     engine.run_blocks(out.shape[1], setup, block, threads)
 
