@@ -382,7 +382,8 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
         price = tf[T_GPU_PRICE, m]
         if path_m:
             u = p[UTILIZATION]
-            util = min(1.0, u * paths[3, m]) / u if u > 0.0 else paths[3, m]
+            # times 1/u, not over u: a division a month was a tenth of a path's time
+            util = min(1.0, u * paths[3, m]) * (1.0 / u) if u > 0.0 else paths[3, m]
             price *= paths[2, m]
         sold = on * util
         return sold, sold * price, sold * tf[T_POWER_PRICE, m]  # B_SOLD, ..._POWER

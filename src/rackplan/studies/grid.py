@@ -444,7 +444,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     """Parse ``vary`` against the kernel's parameters, build the base vector and check every
     axis against the models' bounds. No axis is materialized (see :class:`Grid`)."""
     from rackplan._args import overrides_mapping
-    from rackplan.economics.compare import scenario_base, user_units
+    from rackplan.economics.compare import load_case, scenario_base, user_units
 
     sc = _kernel()
     params = tuple(sc.PARAMS)
@@ -464,7 +464,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         si_units.append(si_unit)
         scales.append(scale)
         offsets.append(offset)
-    case = (site, mining_profile, gpu_profile, market)
+    case = load_case(site, mining_profile, gpu_profile, market)  # the files read once, here
     base_dict = scenario_base(*case, years=years, overrides=overrides)
     check_ranges(axes, case, overrides)
     missing = [p for p in params if p not in base_dict]
