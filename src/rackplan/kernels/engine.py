@@ -45,6 +45,8 @@ import math
 
 import numpy as np
 
+from numba.np.unsafe.ndarray import to_fixed_tuple
+
 from rackplan._jit import njit
 from rackplan.kernels.capacity import fit_units
 from rackplan.kernels.cashflow import (
@@ -414,13 +416,14 @@ def _uses_paths(kind):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 16
+N_SCALES = 15
 
 
-@njit(error_model="numpy", _nrt=False)
-def _scales(kind, p, units, fleet, s):
-    """The scales of option kind ``kind`` for a fleet of ``units`` (of fleet ``fleet``) into
-    ``s`` float64[N_SCALES]: what multiplies each basis series in :func:`_lines`."""
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _scales(kind, p, units, fleet):
+    """The scales of option kind ``kind`` for a fleet of ``units`` (of fleet ``fleet``): what
+    multiplies each basis series in :func:`_lines`, as a tuple of :data:`N_SCALES` (a tuple,
+    not an array: the compiler keeps it in registers and drops what a kind does not read)."""
     S = SECONDS_PER_MONTH
     if fleet == FLEET_MINING:
         unit_power = p[MINER_POWER]
@@ -431,89 +434,87 @@ def _scales(kind, p, units, fleet, s):
         pue = p[PUE_GPU]
         facility = p[FACILITY_CAPEX] * p[UTILITY_POWER]
     it_power = units * unit_power
-    s[0] = p[SGA_SHARE]
-    s[1] = p[RESIDUAL_VALUE]
-    s[2] = facility
+    equipment = volume = price = energy = demand = power_price = 0.0
+    staff = maintenance = insurance = network = idle = utilization = 0.0
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
         equipment = p[MINER_PRICE] * hashrate
-        s[3] = equipment
-        s[4] = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
-        s[5] = p[BTC_PRICE]
-        s[6] = it_power * pue * p[UPTIME] * S  # J a month
-        s[7] = it_power * pue * S * p[DEMAND_CHARGE]  # demand charge a month at month 0
-        s[8] = p[POWER_PRICE]
-        s[9] = p[MINING_STAFF_PER_MW] * it_power * p[STAFF_COST] * S
-        s[10] = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
-        s[11] = p[INSURANCE] * (equipment + facility) / 12.0
+        volume = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
+        price = p[BTC_PRICE]
+        energy = it_power * pue * p[UPTIME] * S  # J a month
+        demand = it_power * pue * S * p[DEMAND_CHARGE]  # demand charge a month at month 0
+        power_price = p[POWER_PRICE]
+        staff = p[MINING_STAFF_PER_MW] * it_power * p[STAFF_COST] * S
+        maintenance = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        insurance = p[INSURANCE] * (equipment + facility) / 12.0
     elif kind == GPUAAS:
         gpus = units * p[GPUS_PER_UNIT]
         equipment = units * p[GPU_SYSTEM_PRICE] + gpus * p[INSTALLATION_PER_GPU]
-        s[3] = equipment
-        s[4] = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
-        s[5] = p[GPU_HOUR_PRICE]
-        s[6] = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
-        s[7] = it_power * pue * S * p[DEMAND_CHARGE]
-        s[8] = p[POWER_PRICE]
-        s[9] = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S
-        s[10] = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
-        s[11] = p[INSURANCE] * (equipment + facility) / 12.0
-        s[12] = p[NETWORK_SOFTWARE] * gpus * S
-        s[13] = p[GPU_IDLE_POWER_SHARE]
-        s[14] = p[UTILIZATION]
+        volume = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
+        price = p[GPU_HOUR_PRICE]
+        energy = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
+        demand = it_power * pue * S * p[DEMAND_CHARGE]
+        power_price = p[POWER_PRICE]
+        staff = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S
+        maintenance = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        insurance = p[INSURANCE] * (equipment + facility) / 12.0
+        network = p[NETWORK_SOFTWARE] * gpus * S
+        idle = p[GPU_IDLE_POWER_SHARE]
+        utilization = p[UTILIZATION]
     elif kind == COLOCATION:
-        s[3] = 0.0  # the tenant brings the IT
-        s[4] = it_power * S  # W*s leased a month
-        s[5] = p[COLOCATION_RATE]
-        s[6] = p[COLOCATION_OPEX_SHARE]
+        # the tenant brings the IT; the operator's costs are a share of the rent (``idle``)
+        volume = it_power * S  # W*s leased a month
+        price = p[COLOCATION_RATE]
+        idle = p[COLOCATION_OPEX_SHARE]
+    return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
+            demand, power_price, staff, maintenance, insurance, network, idle, utilization)
 
 
 @njit(error_model="numpy", _nrt=False)
-def _lines(kind, s, b, jb, out, jo):
-    """The lines of option kind ``kind`` (into row ``jo`` of ``out`` float64[:, N_LINES]) from
-    its scales ``s`` and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one month's basis
-    gives that month's lines, the (discounted) sums of the
-    basis give the (discounted) sums of the lines. Linear in ``b``. Lines the kind does not
-    have are not written: ``out`` starts as zeros."""
-    sga_share, residual_value, facility, equipment = s[0], s[1], s[2], s[3]
-    # a line the kind does not write keeps its 0 (a slot's kind never changes in a run)
+def _lines(kind, s, b, jb):
+    """The lines of option kind ``kind`` (a tuple in :data:`LINES` order) from its scales
+    ``s`` (:func:`_scales`) and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one
+    month's basis gives that month's lines, the (discounted) sums of the basis give the
+    (discounted) sums of the lines. Linear in ``b``; lines the kind does not have are 0."""
+    (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
+     demand, power_price, staff_scale, maintenance_scale, insurance_scale, network_scale,
+     share, utilization) = s
+    volume = price_volume = energy = energy_weight = power = 0.0
+    staff = maintenance = insurance = network = operator = 0.0
     if kind == MINE:
-        out[jo, L_VOLUME] = s[4] * b[jb, B_BTC]
-        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_BTC_PRICED]
-        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
-        out[jo, L_ENERGY] = s[6] * b[jb, B_ON]
-        out[jo, L_ENERGY_WEIGHT] = s[6] * b[jb, B_POWER]
-        out[jo, L_POWER] = (s[6] * s[8] + s[7]) * b[jb, B_POWER]
-        out[jo, L_STAFF] = s[9] * b[jb, B_ON]
-        out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
-        out[jo, L_INSURANCE] = s[11] * b[jb, B_ON]
+        volume = volume_scale * b[jb, B_BTC]
+        price_volume = volume_scale * b[jb, B_BTC_PRICED]
+        energy = energy_scale * b[jb, B_ON]
+        energy_weight = energy_scale * b[jb, B_POWER]
+        power = (energy_scale * power_price + demand) * b[jb, B_POWER]
     elif kind == GPUAAS:
-        idle, busy = s[13], (1.0 - s[13]) * s[14]  # idle share; busy share at utilization
-        out[jo, L_VOLUME] = s[4] * b[jb, B_SOLD]
-        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_SOLD_PRICED]
-        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
-        out[jo, L_ENERGY] = s[6] * (idle * b[jb, B_ON] + busy * b[jb, B_SOLD])
-        out[jo, L_ENERGY_WEIGHT] = s[6] * (idle * b[jb, B_POWER]
-                                           + busy * b[jb, B_SOLD_POWER])
-        out[jo, L_POWER] = s[8] * out[jo, L_ENERGY_WEIGHT] + s[7] * b[jb, B_POWER]
-        out[jo, L_STAFF] = s[9] * b[jb, B_ON]
-        out[jo, L_MAINTENANCE] = s[10] * b[jb, B_ON]
-        out[jo, L_INSURANCE] = s[11] * b[jb, B_ON]
-        out[jo, L_NETWORK_SOFTWARE] = s[12] * b[jb, B_ON]
+        busy = (1.0 - share) * utilization  # busy share at utilization; ``share`` idles
+        volume = volume_scale * b[jb, B_SOLD]
+        price_volume = volume_scale * b[jb, B_SOLD_PRICED]
+        energy = energy_scale * (share * b[jb, B_ON] + busy * b[jb, B_SOLD])
+        energy_weight = energy_scale * (share * b[jb, B_POWER] + busy * b[jb, B_SOLD_POWER])
+        power = power_price * energy_weight + demand * b[jb, B_POWER]
+        network = network_scale * b[jb, B_ON]
     elif kind == COLOCATION:
-        out[jo, L_VOLUME] = s[4] * b[jb, B_ON]
-        out[jo, L_PRICE_VOLUME] = s[4] * b[jb, B_ESCALATED]
-        out[jo, L_REVENUE] = s[5] * out[jo, L_PRICE_VOLUME]
-        out[jo, L_OPERATOR] = s[6] * out[jo, L_REVENUE]
-    out[jo, L_SGA] = sga_share * out[jo, L_REVENUE]
-    out[jo, L_CAPEX_IT] = equipment * b[jb, B_CAPEX_IT]
-    out[jo, L_CAPEX_FACILITY] = facility * b[jb, B_CAPEX_FACILITY]
-    out[jo, L_DEPRECIATION] = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
-    out[jo, L_RESIDUAL] = residual_value * (equipment * b[jb, B_RES_IT]
-                                            + facility * b[jb, B_RES_FACILITY])
-    out[jo, L_CASH_FLOW] = (out[jo, L_REVENUE] - _opex(out, jo) - out[jo, L_SGA]
-                            - out[jo, L_CAPEX_IT]
-                        - out[jo, L_CAPEX_FACILITY] + out[jo, L_RESIDUAL])
+        volume = volume_scale * b[jb, B_ON]
+        price_volume = volume_scale * b[jb, B_ESCALATED]
+    revenue = price * price_volume
+    if kind == COLOCATION:
+        operator = share * revenue
+    if kind == MINE or kind == GPUAAS:
+        staff = staff_scale * b[jb, B_ON]
+        maintenance = maintenance_scale * b[jb, B_ON]
+        insurance = insurance_scale * b[jb, B_ON]
+    sga = sga_share * revenue
+    capex_it = equipment * b[jb, B_CAPEX_IT]
+    capex_facility = facility * b[jb, B_CAPEX_FACILITY]
+    depreciation = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
+    residual = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
+    opex = power + staff + maintenance + insurance + network + operator
+    cash_flow = revenue - opex - sga - capex_it - capex_facility + residual
+    return (revenue, volume, price_volume, energy, energy_weight, power, staff, maintenance,
+            insurance, network, operator, sga, capex_it, capex_facility, depreciation, residual,
+            cash_flow)
 
 
 # The same lines inlined where a sweep's scenario evaluates them (twice a slot: discounted and
@@ -522,9 +523,9 @@ _lines_inline = njit(error_model="numpy", _nrt=False, inline="always")(_lines.py
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
-def _opex(lines, j):
-    return (lines[j, L_POWER] + lines[j, L_STAFF] + lines[j, L_MAINTENANCE]
-            + lines[j, L_INSURANCE] + lines[j, L_NETWORK_SOFTWARE] + lines[j, L_OPERATOR])
+def _opex(lines):
+    return (lines[L_POWER] + lines[L_STAFF] + lines[L_MAINTENANCE] + lines[L_INSURANCE]
+            + lines[L_NETWORK_SOFTWARE] + lines[L_OPERATOR])
 
 
 # --- One scenario --------------------------------------------------------------------------------
@@ -664,10 +665,8 @@ def _lowest_difficulty(n, start, tf):
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
-def _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row):
-    """The outputs of one scenario (see :func:`output_table`) from each slot's discounted and
-    plain line sums ``disc``/``total`` float64[O, N_LINES]."""
-    n_opt = kinds.shape[0]
+def _fleet_outputs(p, units_m, units_g, row):
+    # the sizing outputs; BTC mined (row[6]) is the first mining slot's
     row[0] = units_m
     row[1] = units_g
     row[2] = units_g * p[GPUS_PER_UNIT]
@@ -675,39 +674,39 @@ def _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row):
     row[4] = units_m * p[MINER_POWER]
     row[5] = units_g * p[GPU_POWER_MAX]
     row[6] = 0.0
-    for o in range(n_opt):
-        if kinds[o] == MINE:
-            row[6] = total[o, L_VOLUME]
-            break
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _slot_outputs(o, n_opt, disc, total, totals, row):
+    """Slot ``o``'s metrics from its discounted and plain line sums (tuples); the plain ones
+    only with ``totals``."""
     base = N_FLEET_OUTPUTS
-    best = -1
-    any_nan = False
-    for o in range(n_opt):
-        noi = total[o, L_REVENUE] - _opex(total, o)
-        row[base + M_REVENUE * n_opt + o] = total[o, L_REVENUE]
+    if totals:
+        noi = total[L_REVENUE] - _opex(total)
+        row[base + M_REVENUE * n_opt + o] = total[L_REVENUE]
         row[base + M_NOI * n_opt + o] = noi
-        row[base + M_EBITDA * n_opt + o] = noi - total[o, L_SGA]
-        row[base + M_CAPEX * n_opt + o] = total[o, L_CAPEX_IT] + total[o, L_CAPEX_FACILITY]
-        npv = disc[o, L_CASH_FLOW]
-        row[base + M_NPV * n_opt + o] = npv
-        if math.isnan(npv):
-            any_nan = True
-        elif best < 0 or npv > disc[best, L_CASH_FLOW]:  # the first maximum wins a tie
-            best = o
-    k = base + N_METRICS * n_opt
-    a, g = pair[0], pair[1]  # the mining slot and the GPU-as-a-service slot
-    npv_a = disc[a, L_CASH_FLOW]
-    npv_g = disc[g, L_CASH_FLOW]
+        row[base + M_EBITDA * n_opt + o] = noi - total[L_SGA]
+        row[base + M_CAPEX * n_opt + o] = total[L_CAPEX_IT] + total[L_CAPEX_FACILITY]
+    row[base + M_NPV * n_opt + o] = disc[L_CASH_FLOW]
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _pair_outputs(p, k, best, mine, gpu, row):
+    """The NPV gap, the winner (``best``, NaN if -1) and the breakevens from the mining and
+    GPU-as-a-service slots' discounted line sums ``mine`` and ``gpu`` (tuples), from
+    ``row[k]`` on."""
+    npv_a = mine[L_CASH_FLOW]
+    npv_g = gpu[L_CASH_FLOW]
     row[k] = npv_g - npv_a
-    row[k + 1] = math.nan if any_nan else float(best)
+    row[k + 1] = math.nan if best < 0 else float(best)
     # Breakevens, exact because each NPV is linear in each price: NPV = NPV0 + slope x change.
     keep = 1.0 - p[SGA_SHARE]
-    slope_btc = keep * disc[a, L_PRICE_VOLUME]
+    slope_btc = keep * mine[L_PRICE_VOLUME]
     row[k + 2] = p[BTC_PRICE] + (npv_g - npv_a) / slope_btc if slope_btc > 0.0 else math.nan
-    slope_gpu = keep * disc[g, L_PRICE_VOLUME]
+    slope_gpu = keep * gpu[L_PRICE_VOLUME]
     row[k + 3] = (p[GPU_HOUR_PRICE] + (npv_a - npv_g) / slope_gpu if slope_gpu > 0.0
                   else math.nan)
-    d_power = disc[a, L_ENERGY_WEIGHT] - disc[g, L_ENERGY_WEIGHT]
+    d_power = mine[L_ENERGY_WEIGHT] - gpu[L_ENERGY_WEIGHT]
     row[k + 4] = p[POWER_PRICE] + (npv_a - npv_g) / d_power if d_power != 0.0 else math.nan
 
 
@@ -721,51 +720,89 @@ def _slot_units(fleet, units_m, units_g):
     return units_m if fleet == FLEET_MINING else units_g
 
 
+#: Line sums of a slot not (yet) run: zeros.
+_NO_LINES = (0.0,) * N_LINES
+
+
 @njit(error_model="numpy", _nrt=False)
-def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b, sums, s,
-                 disc, total, lines_out, row, totals=True):
+def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, disc, total):
+    """Slot ``o``'s lines month by month into ``lines_out`` (row ``o n + m``), their
+    discounted and plain sums into row ``o`` of ``disc`` and ``total``."""
+    for j in range(N_LINES):
+        disc[o, j] = 0.0
+        total[o, j] = 0.0
+    for m in range(n):
+        _basis(kind, m, n, start, p, tf, paths, d_fleet, b, o)
+        lines = _lines(kind, s, b, o)
+        row_m = o * n + m
+        v = tf[T_DISCOUNT, m]
+        for j in range(N_LINES):
+            lines_out[row_m, j] = lines[j]
+            disc[o, j] += v * lines[j]
+            total[o, j] += lines[j]
+
+
+@njit(error_model="numpy", _nrt=False)
+def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b, sums, disc,
+                 total, lines_out, row, totals=True):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
 
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
     float64[O] the lowest trend difficulty of each mining slot; ``paths`` float64[4, n] the
     Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
-    (:func:`size_fleets`). A slot whose basis reads the paths, or whose
-    mining fleet would out-hash the network in some month, re-sums its own basis entries
-    month by month (into ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64
-    [O n, N_LINES], row ``o n + m``; no row: not wanted) every slot runs month by month and
-    writes its monthly lines. ``b`` float64[O, N_BASIS] is scratch. Without ``totals`` the
-    plain sums of the lines (revenue, NOI, EBITDA, capex, BTC mined) are left as they were:
-    a run that stores none of them skips them."""
+    (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
+    out-hash the network in some month, re-sums its own basis entries month by month (into
+    ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64 [O n, N_LINES], row
+    ``o n + m``; no row: not wanted) every slot runs month by month and writes its monthly
+    lines (and their sums into ``disc`` and ``total`` float64[O, N_LINES]). ``b``
+    float64[O, N_BASIS] is scratch. Without ``totals`` the plain sums of the lines (revenue,
+    NOI, EBITDA, capex, BTC mined) are not computed: a run that stores none of them skips
+    them. A slot's line sums are tuples, so that they stay in registers."""
     units_m, units_g, d_fleet = fleet[0], fleet[1], fleet[2]
+    n_opt = kinds.shape[0]
     want_lines = lines_out.shape[0] > 0
     has_paths = paths.shape[1] > 0
-    for o in range(kinds.shape[0]):
+    _fleet_outputs(p, units_m, units_g, row)
+    mined = False
+    best = -1
+    best_npv = 0.0
+    any_nan = False
+    a, g = pair[0], pair[1]  # the mining slot and the GPU-as-a-service slot
+    mine = gpu = _NO_LINES
+    for o in range(n_opt):
         kind = kinds[o]
-        _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o], s)
-        start = _start(p, fleets[o])
+        s = _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o])
         r = 2 * o
         if want_lines:
-            for j in range(N_LINES):
-                disc[o, j] = 0.0
-                total[o, j] = 0.0
-            for m in range(n):
-                _basis(kind, m, n, start, p, tf, paths, d_fleet, b, o)
-                row_m = o * n + m
-                _lines(kind, s, b, o, lines_out, row_m)
-                v = tf[T_DISCOUNT, m]
-                for j in range(N_LINES):
-                    disc[o, j] += v * lines_out[row_m, j]
-                    total[o, j] += lines_out[row_m, j]
+            _monthly_lines(kind, s, n, _start(p, fleets[o]), p, tf, paths, d_fleet, b, o,
+                           lines_out, disc, total)
+            d = to_fixed_tuple(disc[o], N_LINES)
+            t = to_fixed_tuple(total[o], N_LINES)
         else:
             src = shape_sums
             if (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
-                _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
+                _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
+                                 shape_sums, sums, r)
                 src = sums
-            _lines_inline(kind, s, src, r, disc, o)
-            if totals:
-                _lines_inline(kind, s, src, r + 1, total, o)
-    _outputs(p, kinds, fleets, pair, units_m, units_g, disc, total, row)
+            d = _lines_inline(kind, s, src, r)
+            t = _lines_inline(kind, s, src, r + 1) if totals else d
+        _slot_outputs(o, n_opt, d, t, totals, row)
+        if kind == MINE and not mined:
+            row[6] = t[L_VOLUME]
+            mined = True
+        npv = d[L_CASH_FLOW]
+        if math.isnan(npv):
+            any_nan = True
+        elif best < 0 or npv > best_npv:  # the first maximum wins a tie
+            best = o
+            best_npv = npv
+        if o == a:
+            mine = d
+        if o == g:
+            gpu = d
+    _pair_outputs(p, N_FLEET_OUTPUTS + N_METRICS * n_opt, -1 if any_nan else best, mine, gpu,
+                  row)
 
 
 # Inlined into the sweep's loop (a call passes some 120 scalars, a third of a scenario's time);
@@ -823,7 +860,6 @@ class Work:
         self.shape_sums = np.zeros((2 * n_options, N_BASIS))
         self.low = np.empty(n_options)
         self.fleet = np.empty(N_FLEET)
-        self.s = np.zeros(N_SCALES)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
         self.row = np.empty(N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS)
@@ -841,7 +877,7 @@ class Work:
 @njit(error_model="numpy", _nrt=False, nogil=True)
 def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
                shape_varies, sizing_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset,
-               out, tf, b, sums, shape_sums, low, fleet, s, disc, total, row, rows, last,
+               out, tf, b, sums, shape_sums, low, fleet, disc, total, rows, last,
                no_lines, no_paths):
     """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
     is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
@@ -877,12 +913,10 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
         if sizing_varies:
             size_fleets(p, fleet)
         _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, fleet,
-                             b, sums, s, disc, total, no_lines, row, totals)
-        for j in range(row.shape[0]):
-            rows[held, j] = row[j]
+                             b, sums, disc, total, no_lines, rows[held], totals)
         held += 1
         if held == rows.shape[0] or i == hi - 1:
-            _store(rows, held, want, out, i + 1 - held - offset)
+            store_rows(rows, held, want, out, i + 1 - held - offset)
             held = 0
         a = n_axes - 1  # the next scenario's digits
         while a >= 0:
@@ -894,8 +928,9 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
-def _store(rows, held, want, out, first):
-    # the first ``held`` rows' wanted outputs into out[:, first:first + held]
+def store_rows(rows, held, want, out, first):
+    """The wanted outputs (``want``) of the first ``held`` rows of ``rows`` into
+    ``out[:, first:first + held]``, each output a contiguous run."""
     for j in range(want.shape[0]):
         col = want[j]
         for q in range(held):
@@ -980,7 +1015,7 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
         _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
                    w.digits, varies, sizing, n_months, kinds, fleets, pair, want, totals,
                    start + lo, start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low,
-                   w.fleet, w.s, w.disc, w.total, w.row, w.rows, w.last, w.no_lines, w.no_paths)
+                   w.fleet, w.disc, w.total, w.rows, w.last, w.no_lines, w.no_paths)
 
     run_blocks(stop - start, setup, block, threads)
 
@@ -1050,4 +1085,4 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     work.shape(p, n_months, kinds, fleets)
     size_fleets(p, work.fleet)
     run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, paths,
-                 work.fleet, work.b, work.sums, work.s, work.disc, work.total, lines_out, row)
+                 work.fleet, work.b, work.sums, work.disc, work.total, lines_out, row)

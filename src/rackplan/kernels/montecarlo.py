@@ -88,15 +88,18 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
 # threads run blocks of paths side by side (:func:`rackplan.kernels.engine.run_blocks`).
 @njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
-                 tf, shape_sums, low, fleet, paths, z, scratch, bits, b, sums, s, disc, total,
-                 row, no_lines):
+                 tf, shape_sums, low, fleet, paths, z, scratch, bits, b, sums, disc, total,
+                 rows, no_lines):
+    held = 0  # paths in rows not yet stored (see engine.store_rows)
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
         engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths,
-                            fleet, b, sums, s, disc, total, no_lines, row)
-        for j in range(want.shape[0]):
-            out[j, i] = row[want[j]]
+                            fleet, b, sums, disc, total, no_lines, rows[held])
         btc_end[i] = paths[0, n_months - 1]
+        held += 1
+        if held == rows.shape[0] or i == hi - 1:
+            engine.store_rows(rows, held, want, out, i + 1 - held)
+            held = 0
 
 
 def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_end,
@@ -137,7 +140,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     def block(w, lo, hi):
         _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
                      btc_end, w.tf, w.shape_sums, w.low, w.fleet, w.paths, w.z, w.scratch,
-                     w.bits, w.b, w.sums, w.s, w.disc, w.total, w.row, w.no_lines)
+                     w.bits, w.b, w.sums, w.disc, w.total, w.rows, w.no_lines)
 
     engine.run_blocks(out.shape[1], setup, block, threads)
 
