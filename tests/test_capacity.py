@@ -1,7 +1,8 @@
 """Sizing: hand-worked references, the plant PUE model, warnings, the kernel and its twin.
 
-References marked [D] are hardware.md's own illustrative arithmetic (section 0); the rest are
-worked here in the comments from the formulas of hardware.md 3.3.
+References marked [D] are illustrative arithmetic on published figures (18 MW gross, PUE 1.25,
+142 kW per GB300 NVL72 rack, 5,676 W per S21 XP Hyd); the rest are worked here in the comments
+from the standard formulas (Q = m cp dT, the CFM rule, 3.412 BTU/h per W).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def test_s21_xp_hyd_at_pue_1_05():
 
 
 def test_coolant_flow_of_a_132_kw_rack_on_water():
-    # hardware.md 1.4 [D]: 132 kW at 10 K with water (cp 4.18) -> 3.16 kg/s ~ 190 L/min
+    # [D] 132 kW at 10 K with water (cp 4.18) -> 3.16 kg/s ~ 190 L/min
     # ~ 1.44 L/min/kW (the OCP rule says 1.5). Here: all heat to liquid, water at 30 degC mean.
     site = load_site(FIXED, {"utility_power": "165 kW", "coolant_supply_temperature": "25 degC"})
     r = size(site, gpu_rack(132, 1.0))  # 165 kW / 1.25 = 132 kW: one rack
@@ -81,7 +82,8 @@ def test_coolant_flow_of_a_132_kw_rack_on_water():
 
 
 def test_airflow_follows_the_cfm_rule_at_sea_level():
-    # CFM = 3.16 W / dT(degF) (hardware.md 3.3), i.e. air of 0.075 lb/ft^3 (~20 degC, sea level)
+    # CFM = 3.16 W / dT(degF) (insidehpc.com; fanacdc.com), i.e. air of 0.075 lb/ft^3
+    # (~20 degC, sea level)
     # 10 kW at 20 degF: 3.16 x 10,000 / 20 = 1,580 CFM
     site = load_site(FIXED, {"utility_power": "12.5 kW", "air_inlet_temperature": "20 degC"})
     r = size(site, gpu_rack(10, 0.0))
@@ -93,7 +95,7 @@ def test_airflow_follows_the_cfm_rule_at_sea_level():
 
 
 def test_heat_in_btu_per_hour_and_tons():
-    # 1 W = 3.412 BTU/h; 1 TR = 12,000 BTU/h = 3.517 kW (hardware.md 3.3)
+    # 1 W = 3.412 BTU/h; 1 TR = 12,000 BTU/h = 3.517 kW (standard definitions)
     r = size(FIXED, "gb300-nvl72")
     kw = r.it_power.m_as("kW")
     assert r.heat_load_btuh.m_as("BTU/hour") == pytest.approx(kw * 1000 * 3.412, rel=1e-3)
@@ -151,7 +153,7 @@ def test_each_constraint_can_bind(overrides, binding, units):
 def test_gb300_on_the_moses_lake_dry_coolers_lands_in_the_bitfarms_band():
     # 1 / (0.985 x 0.95 x 0.97) = 1.10171 (power chain)
     # + (0.85 x (0.037 + 0.02) + 0.15 x (0.0497 + 1/5)) / 0.985 = 0.08721 (cooling)
-    # + 0.02 (house) = 1.2089; Bitfarms' target 1.2-1.3 (hardware.md 0)
+    # + 0.02 (house) = 1.2089; Bitfarms' target 1.2-1.3 (pulse2.com)
     r = size("moses-lake", "gb300-nvl72")
     assert r.pue == pytest.approx(1.2089, abs=1e-4)
     assert 1.2 <= r.pue <= 1.3
@@ -172,7 +174,7 @@ def test_gb300_on_the_moses_lake_dry_coolers_lands_in_the_bitfarms_band():
 def test_mining_sites_land_near_1_05_to_1_10(profile, plant):
     # no UPS: 1 / (0.985 x 0.97) = 1.0466; + 0.0347 / 0.985 (tower or immersion aux, 25 kW on
     # 720 kW) or 0.0188 / 0.985 (exhaust fans); + 0.01 house -> 1.076-1.092
-    # ("liquid-cooled ~1.05", network-wide 1.1-1.3 [U], hardware.md 3.4)
+    # ("liquid-cooled ~1.05", d-central.tech, drolin-box.com; network-wide 1.1-1.3 [U])
     r = size("air-mining-100mw", profile, overrides=plant)
     assert 1.05 <= r.pue <= 1.10
 

@@ -30,7 +30,7 @@ def test_json_has_every_key_with_value_unit_pairs(run_cli):
     code, out, err = run_cli("size", "--format", "json", "--set", "pue=1.25")
     assert code == 0
     data = json.loads(out)
-    assert data["rack_count"] == 101  # 14.4 MW / 142 kW (hardware.md 0 [D])
+    assert data["rack_count"] == 101  # 14.4 MW / 142 kW [D]
     for key in ("utility_power", "it_power_available", "it_power", "facility_power",
                 "stranded_power", "heat_to_liquid", "heat_to_air", "heat_load_btuh",
                 "heat_load_tons", "coolant_flow", "coolant_flow_m3h", "coolant_mass_flow",
@@ -66,7 +66,7 @@ def test_profile_basis_and_set_flags(run_cli):
     code, out, _ = run_cli("size", "--site", FIXED, "--profile", "antminer-s21-xp-hyd",
                            "--set", "pue=1.05", "--format", "json")
     data = json.loads(out)
-    assert data["unit_count"] == 3020  # hardware.md 0 [D]
+    assert data["unit_count"] == 3020  # 18 MW / 1.05 / 5,676 W [D]
     assert data["hashrate"]["unit"] == "EH/s"
     assert data["hashrate"]["value"] == pytest.approx(1.428, abs=1e-3)
     code, out, _ = run_cli("size", "--site", FIXED, "--set", "utility_power=20 MW",

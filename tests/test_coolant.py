@@ -1,4 +1,4 @@
-"""Coolant (CoolProp) and air properties, checked against the figures in hardware.md 3.3."""
+"""Coolant (CoolProp) and air properties, checked against published figures (sources inline)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_unknown_coolant_is_a_site_error():
 
 
 def test_water_at_25_degc():
-    # hardware.md 3.3: rho 0.997 g/mL at 25 degC; cp 4.18-4.2 kJ/(kg K)
+    # rho 0.997 g/mL at 25 degC (Dow propylene glycol note); cp 4.18-4.2 kJ/(kg K)
     w = coolant_properties("water", "25 degC")
     assert w.density.m_as("kg/m**3") == pytest.approx(997.05, abs=0.1)
     assert 4170 <= w.specific_heat.m_as("J/(kg*K)") <= 4200
@@ -34,7 +34,7 @@ def test_water_at_25_degc():
 
 
 def test_pg25_by_mass():
-    # hardware.md 3.3: PG25 cp ~3.9-4.0 kJ/(kg K) [U]; SG 1.020 (by volume, 15.6 degC); the
+    # PG25 cp ~3.9-4.0 kJ/(kg K) [U]; SG 1.020 (by volume, 15.6 degC, Perry's table 5.13); the
     # freezing point is -8.9 degC for 25 % by VOLUME, so 25 % by mass freezes a little lower.
     pg = coolant_properties("PG25", "45 degC")
     assert 3900 <= pg.specific_heat.m_as("J/(kg*K)") <= 4000
@@ -46,7 +46,7 @@ def test_more_glycol_freezes_lower_and_holds_less_heat():
     pg25 = coolant_properties("PG25", "30 degC")
     pg40 = coolant_properties("PG40", "30 degC")
     assert pg40.freezing_point < pg25.freezing_point
-    # PG40 by volume freezes at -20.6 degC (Perry's via hardware.md 3.3); by mass, near it
+    # PG40 by volume freezes at -20.6 degC (Perry's Handbook table 5.13); by mass, near it
     assert pg40.freezing_point.m_as("degC") == pytest.approx(-20.6, abs=1.5)
     assert pg40.specific_heat < pg25.specific_heat
 
@@ -66,14 +66,14 @@ def test_a_temperature_outside_the_liquid_range_is_an_error(name, temperature):
 
 def test_air_density_at_sea_level():
     # ideal gas: 101325 / (287.058 x 298.15) = 1.184 kg/m^3 at 25 degC;
-    # 0.075 lb/ft^3 = 1.201 kg/m^3 is the air of the 1.08 rule (hardware.md 3.3), ~20 degC
+    # 0.075 lb/ft^3 = 1.201 kg/m^3 is the air of the 1.08 rule (insidehpc.com), ~20 degC
     assert air_density("0 m", "25 degC").m_as("kg/m**3") == pytest.approx(1.184, abs=1e-3)
     assert air_density("0 m", "20 degC").m_as("kg/m**3") == pytest.approx(1.201, abs=5e-3)
 
 
 @pytest.mark.parametrize(("feet", "atm"), [(2000, 0.93), (4000, 0.86), (6000, 0.80)])
 def test_air_density_follows_the_inres_altitude_factors(feet, atm):
-    # INRES (hardware.md 3.3): 2,000 ft 0.93 atm, 4,000 ft 0.86, 6,000 ft 0.80
+    # INRES "Data Heat Load" (scribd): 2,000 ft 0.93 atm, 4,000 ft 0.86, 6,000 ft 0.80
     ratio = air_density(f"{feet} ft", "25 degC") / air_density("0 m", "25 degC")
     assert ratio.m_as("") == pytest.approx(atm, abs=0.005)
 

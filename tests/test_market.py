@@ -27,15 +27,15 @@ def test_builtin_market_is_the_announcement_day():
     m = load_market()
     assert m.id == DEFAULT_MARKET == "2025-11-13"
     assert m.date == dt.date(2025, 11, 13)
-    # CoinDesk XBX 4 pm close on 2025-11-13 (economics.md 0)
+    # CoinDesk XBX 4 pm close on 2025-11-13 (Dow Jones via itiger.com)
     assert m.btc_price.m_as("USD/BTC") == 98076
-    # ~152-156 T in November 2025 (economics.md 1.4)
+    # ~152-156 T in November 2025 (pakgazette.com, btcpizza.com)
     assert 152e12 <= m.difficulty.magnitude <= 156e12
-    # block 840,000 on 2024-04-20 + 572 days x 144 blocks (derived, economics.md 1.2)
+    # block 840,000 on 2024-04-20 (billatnapier.medium.com) + 572 days x 144 blocks (derived)
     assert m.block_height == 840_000 + 572 * 144
     assert m.pool_fee == pytest.approx(0.02)
     assert m.gpu_hour_price_for("gb300-nvl72").m_as("USD/hour") == pytest.approx(3.13)
-    # USD 128 M for 18 MW gross (economics.md 0)
+    # USD 128 M for 18 MW gross (pulse2.com)
     assert m.facility_capex.m_as("USD/MW") == pytest.approx(128e6 / 18, rel=1e-6)
     assert m.build_period.m_as("month") == 13
     assert m.useful_life_it.m_as("year") == 5
@@ -67,7 +67,8 @@ def test_every_builtin_market_figure_has_a_source_comment():
 
 
 def test_network_hashrate_and_difficulty_are_one_figure():
-    # D x 2^32 / 600: 152.3 T -> 1.090 ZH/s (economics.md 1.1)
+    # D x 2^32 / 600 (network hashrate from difficulty, e.g. PlebeiusGaragicus/bitcoin-mining-
+    # calculator src/calcs.py): 152.3 T -> 1.090 ZH/s
     h = network_hashrate_from_difficulty(152.3e12)
     assert h == pytest.approx(152.3e12 * 2**32 / 600)
     assert difficulty_from_network_hashrate(h) == pytest.approx(152.3e12)

@@ -28,7 +28,8 @@ from conftest import DATA
 
 
 def test_foundry_fpps_worked_example():
-    # Foundry USA Pool FPPS FAQ (SEC exhibit, economics.md 1.1): 1 PH/s for one day at
+    # Foundry USA Pool FPPS FAQ (SEC exhibit, sec.gov .../000095017023019070/filename2.htm):
+    # 1 PH/s for one day at
     # difficulty 21,448,277,761,059 with a 6.25 BTC subsidy and no fees earns 0.0058619 BTC.
     assert round(btc_per_day(1e15, 21_448_277_761_059, 6.25), 7) == 0.0058619
     hp = hashprice(21_448_277_761_059, block_subsidy_btc(700_000), 0.0, 50_000)
@@ -37,7 +38,7 @@ def test_foundry_fpps_worked_example():
 
 
 def test_elektronics_hashprice_example():
-    # elektronics.dev/docs/hashprice (hardware.md 5): D = 1e14, 3.125 BTC, 100,000 USD/BTC
+    # https://elektronics.dev/docs/hashprice: D = 1e14, 3.125 BTC, 100,000 USD/BTC
     # -> ~62.81 USD/PH/day. By hand: 8.64e19 / (1e14 x 2^32) x 3.125 x 1e5 = 62.864, within
     # 0.1 % of the published figure.
     hp = hashprice(1e14, 3.125, 0.0, 100_000)

@@ -1,7 +1,7 @@
 """Hardware profiles (rackplan.facility.profiles): the built-in catalog, user files, and broken files.
 
-Reference figures are from the profiles' own sources, collected in
-shared/reference/hardware.md (sections 1 and 2); the arithmetic is worked by hand in comments.
+Reference figures are from the profiles' own sources (the URLs in their ``[[sources]]``); the
+arithmetic is worked by hand in comments.
 """
 
 from __future__ import annotations
@@ -157,9 +157,10 @@ def test_s21_typical_power_is_bitmains_17_5_j_per_th():
     assert (p.power_typical / p.hashrate).to("J/TH").magnitude == pytest.approx(17.5)
 
 
-def test_moses_lake_arithmetic_from_the_reference_notes():
-    # hardware.md section 0 [D]: 18 MW / PUE 1.25 = 14.4 MW IT -> 101 racks at 142 kW;
-    # 18 MW / PUE 1.05 on S21 XP Hyd -> ~3,020 units -> ~1.43 EH/s.
+def test_moses_lake_worked_arithmetic():
+    # [D] 18 MW gross (pulse2.com) / PUE 1.25 (the middle of Bitfarms' 1.2-1.3 target)
+    # = 14.4 MW IT -> 101 racks at 142 kW (NVIDIA Enterprise RA);
+    # 18 MW / PUE 1.05 on S21 XP Hyd (5,676 W, 473 TH/s) -> ~3,020 units -> ~1.43 EH/s.
     gb300 = load_profile("gb300-nvl72")
     assert int(Q_(14.4, "MW") // gb300.power_max) == 101
     hyd = load_profile("antminer-s21-xp-hyd")

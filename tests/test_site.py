@@ -26,7 +26,7 @@ SITES = DATA / "sites"
 def test_moses_lake_carries_the_published_figures():
     site = load_site("moses-lake")
     assert site.id == "moses-lake"
-    assert site.utility_power.m_as("MW") == pytest.approx(18.0)  # 18 MW gross (hardware.md 0)
+    assert site.utility_power.m_as("MW") == pytest.approx(18.0)  # 18 MW gross (pulse2.com)
     assert site.altitude.m_as("m") == pytest.approx(356.0)  # KMWH, 1,169 ft
     assert 38.0 <= site.design_dry_bulb.m_as("degC") <= 40.5  # Wenatchee 38.1, Hanford 40.4
     assert site.coolant == "PG25"

@@ -140,8 +140,10 @@ def expected_btc(hashrate, seconds, difficulty, subsidy, fees=0.0, pool_fee=0.0,
 def btc_per_day(hashrate, difficulty, subsidy, fees=0.0, pool_fee=0.0, uptime=1.0) -> float:
     """Expected BTC a day for ``hashrate`` [H/s] (see :func:`expected_btc`) [BTC/day].
 
-    Foundry USA Pool's FPPS FAQ (SEC exhibit, economics.md 1.1): 1 PH/s for one day at
-    difficulty 21,448,277,761,059 with a 6.25 BTC subsidy and no fees earns 0.0058619 BTC.
+    Foundry USA Pool's FPPS FAQ ([P] SEC exhibit,
+    https://www.sec.gov/Archives/edgar/data/827876/000095017023019070/filename2.htm): 1 PH/s
+    for one day at difficulty 21,448,277,761,059 with a 6.25 BTC subsidy and no fees earns
+    0.0058619 BTC.
     """
     return expected_btc(hashrate, SECONDS_PER_DAY, difficulty, subsidy, fees, pool_fee, uptime)
 

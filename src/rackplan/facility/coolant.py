@@ -2,9 +2,10 @@
 
 Liquids come from CoolProp, never from hand-typed tables. Glycol mixtures use its
 incompressible-fluid database (the Melinder 2010 correlations, the same ones Modelica Buildings
-uses for propylene glycol; hardware.md 3.3). Pure water uses CoolProp's reference equation of
-state (IAPWS-95) rather than ``INCOMP::Water``, whose fit is 0.17 % high in density at 25 degC
-(998.7 against the reference 997.05 kg/m^3):
+uses for propylene glycol: A. Melinder, *Properties of Secondary Working Fluids for Indirect
+Systems*, IIR, 2010). Pure water uses CoolProp's reference equation of state (IAPWS-95) rather
+than ``INCOMP::Water``, whose fit is 0.17 % high in density at 25 degC (998.7 against the
+reference 997.05 kg/m^3):
 
 ============  ==========================  ==============================================
 name          CoolProp fluid              note
@@ -41,7 +42,7 @@ __all__ = [
     "LOOP_PRESSURE",
 ]
 
-#: Specific heat of air [J/(kg K)] used for airflow (hardware.md 3.3).
+#: Specific heat of air [J/(kg K)] used for airflow: 0.24 BTU/(lb degF) [S] serverdevworker.com.
 AIR_SPECIFIC_HEAT = Q_(AIR_CP, "J/(kg*K)")
 #: Pressure at which liquid properties are evaluated [Pa]: 2 bar, a typical closed-loop
 #: static pressure. [A] Liquids are nearly incompressible: 1 to 5 bar changes rho by < 0.02 %.

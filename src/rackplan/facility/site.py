@@ -11,9 +11,11 @@ from which :func:`rackplan.facility.capacity.plant_pue` computes one; when both 
 >>> (site.utility_power / site.pue).to("MW")
 <Quantity(14.4, 'megawatt')>
 
-Every default below is a named constant with its source (``hardware.md`` is
-``reference/hardware.md`` of the project notes; tags: [P] primary, [S] secondary, [D] derived
-here by arithmetic, [A] an assumption of rackplan). ``docs/sizing.md`` shows the model.
+Every default below is a named constant with its original public source (URLs in
+``docs/sizing.md``, section Sources). Reliability tags: [P] primary (vendor documents,
+standards, official repositories), [S] secondary (trade press, vendor blogs), [D] derived here
+by arithmetic on cited figures, [A] an assumption of rackplan, with no published figure behind
+it. ``docs/sizing.md`` shows the model.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ __all__ = [
     "plant_overheads",
 ]
 
-# --- Power chain (hardware.md section 4) -----------------------------------------------------
+# --- Power chain -----------------------------------------------------------------------------
 #: Transformer efficiency: "98% plus" [S] maddox.com (DOE efficiency standards).
 TRANSFORMER_EFFICIENCY = 0.985
 #: UPS efficiency, double conversion "typically 94-96%" [S] schneiderupsus.com; colocation
@@ -55,22 +57,25 @@ HOUSE_LOAD = 0.02
 
 # --- Cooling plant overheads: electrical power per unit of heat removed [W/W] ----------------
 #: CDU pumping: Google "Project Deschutes" CDU, 74 kW electrical for 2,000 kW thermal
-#: [P] modelica-buildings CDUs/Data/GoogleProjectDeschutes.mo (hardware.md 1.5).
+#: (OCP meeting, 24 Mar 2026) [P] lbl-srg/modelica-buildings record
+#: Buildings/Applications/DataCenters/LiquidCooled/CDUs/Data/GoogleProjectDeschutes.mo.
 CDU_PUMPING = 74.0 / 2000.0
-#: Dry-cooler fans at design, 2 % of the heat. [A] No figure in the reference notes.
+#: Dry-cooler fans at design, 2 % of the heat. [A] No published figure found; an assumption.
 DRY_COOLER_FANS = 0.02
 #: An evaporative (cooling-tower) plant's auxiliaries, pumps and fans together: 25 kW on a
-#: 720 kW Minerbase container cooled by a tower [S] minerbase.com/en/service (hardware.md 2).
+#: 720 kW Minerbase container cooled by a tower [S] https://minerbase.com/en/service.
 EVAPORATIVE_AUX = 25.0 / 720.0
 #: Chiller COP of the Modelica Buildings liquid-cooled data-center example
-#: [P] lbl-srg/modelica-buildings ChillerWSE.mo (hardware.md 1.4).
+#: [P] lbl-srg/modelica-buildings Buildings/Applications/DataCenters/LiquidCooled/Examples/
+#: ChillerWSE.mo.
 CHILLER_COP = 5.0
-#: Water-cooled centrifugal chiller COP 6-7 [S] open-exam-prep (hardware.md 3.5); midpoint.
+#: Water-cooled centrifugal chiller COP 6-7 [S] open-exam-prep.com (EXIN CDCP study guide,
+#: cooling infrastructure); the midpoint.
 WATER_COOLED_CHILLER_COP = 6.5
 #: Fans: power = volume flow x pressure rise / efficiency, and volume flow per watt of heat is
 #: 1 / (rho cp dT). [A] total efficiency 0.6; rise 400 Pa through a CRAH (coil and filter),
 #: 150 Pa through the walls of exhaust fans of a mining hall; [D] at 1.2 kg/m^3, 1006 J/(kg K)
-#: and the 11.1 K (20 degF) air rise of the INRES rule (hardware.md 3.3).
+#: and the 11.1 K (20 degF) air rise of the INRES rule ("Data Heat Load", scribd 317841832).
 FAN_EFFICIENCY = 0.6
 CRAH_PRESSURE_RISE = 400.0
 EXHAUST_PRESSURE_RISE = 150.0
@@ -97,16 +102,19 @@ PLANT_OVERHEAD: dict[str, tuple[float, float]] = {
 #: 1.2 m aisles each shared by two rows: a rack holds 0.6 m x (1.2 + 0.6 + 0.6) m = 1.44 m^2,
 #: twice its 0.72 m^2 footprint. End-of-row and perimeter clearances are not counted.
 AISLE_FACTOR = 2.0
-#: Rack air inlet: the ASHRAE TC 9.9 recommended upper limit, 27 degC [S] (hardware.md 3.1).
+#: Rack air inlet: the ASHRAE TC 9.9 recommended upper limit, 27 degC (Thermal Guidelines,
+#: 5th ed., 2021) [S] open-exam-prep.com, flashgenius.net.
 AIR_INLET_TEMPERATURE = "27 degC"
 #: Air temperature rise through the IT: 20 degF (11.1 K), the rise of the INRES rule of
-#: 154 CFM per kW [S] (hardware.md 3.3).
+#: 154 CFM per kW [S] INRES, "Data Heat Load" (scribd 317841832).
 AIR_DELTA_T = "20 delta_degF"
 
-# --- Liquid loop (hardware.md 1.4, 1.5) ------------------------------------------------------
-#: Rack (TCS) coolant supply: "supply ~25 degC, return ~45 degC" typical [S] factryze.ai.
+# --- Liquid loop -----------------------------------------------------------------------------
+#: Rack (TCS) coolant supply: "supply ~25 degC, return ~45 degC" typical [S] factryze.ai
+#: (scale-atlas, direct liquid cooling).
 COOLANT_SUPPLY_TEMPERATURE = "25 degC"
-#: Coolant temperature rise: OCP OAI guideline, dT <= 10 degC typical [S] (prophetstor/OCP).
+#: Coolant temperature rise: OCP OAI system liquid-cooling guidelines (Mar 2023), dT <= 10 degC
+#: typical [S] via prophetstor.com.
 COOLANT_DELTA_T = "10 K"
 #: CDU: Vertiv Liebert XDU 1350, 1,368 kW thermal, approach 4 degC [P] modelica-buildings
 #: CDUs/Data/VertivLiebertXDU1350.mo (Vertiv datasheet SL-70799).

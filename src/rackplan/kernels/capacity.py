@@ -50,15 +50,15 @@ BINDING = ("power", "floor_area", "floor_loading", "heat_rejection")
 #: CDU redundancy schemes, indexed by the code the kernels take: N, N+1 (one spare), 2N.
 REDUNDANCY = ("N", "N+1", "2N")
 
-#: Specific heat of air [J/(kg K)]: 0.24 BTU/(lb degF) = 1.006 kJ/(kg K) (hardware.md 3.3,
-#: serverdevworker.com). Constant over 0-45 degC to within 0.1 %.
+#: Specific heat of air [J/(kg K)]: 0.24 BTU/(lb degF) = 1.006 kJ/(kg K) [S]
+#: serverdevworker.com. Constant over 0-45 degC to within 0.1 %.
 AIR_CP = 1006.0
 #: Specific gas constant of dry air [J/(kg K)] (R = 8.314462618 / 0.0289644 kg/mol).
 AIR_R = 287.058
 #: Standard sea-level pressure [Pa] and the U.S. Standard Atmosphere 1976 troposphere
 #: barometric formula p = p0 (1 - L h / T0)^(g M / (R L)), with L / T0 = 0.0065 / 288.15
 #: [1/m] and g M / (R L) = 5.25588. It gives 0.93 atm at 2,000 ft and 0.86 at 4,000 ft,
-#: the factors of the INRES airflow rule (hardware.md 3.3).
+#: the factors of the INRES airflow rule [S] ("Data Heat Load", scribd document 317841832).
 SEA_LEVEL_PRESSURE = 101325.0
 _LAPSE_OVER_T0 = 2.25577e-5
 _BARO_EXPONENT = 5.25588
@@ -198,7 +198,7 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     # Written as selects, not branches (see units_by_constraint). With no liquid heat the
     # coolant properties may be NaN; the select drops them.
     has_liquid = to_liquid > 0.0
-    mass_flow_q = to_liquid / (coolant_cp * coolant_delta_t_k)  # Q = m cp dT (hardware.md 3.3)
+    mass_flow_q = to_liquid / (coolant_cp * coolant_delta_t_k)  # Q = m cp dT, sensible heat
     mass_flow = mass_flow_q if has_liquid else 0.0
     volume_flow = mass_flow_q / coolant_density if has_liquid else 0.0
     n = _ceil(to_liquid / cdu_capacity_w)

@@ -38,17 +38,18 @@ __all__ = ["montecarlo", "summary", "write", "shock_vector", "DEFAULTS", "PERCEN
 BTC_VOLATILITY = 0.45
 
 #: Difficulty growth volatility [1/sqrt(month)]: assumption. Difficulty grew 43 % in the year
-#: after the 2024 halving, about +3 %/month (economics.md 1.5, blockspace.media), in two-weekly
-#: retargets that moved by a few percent either way; 4 % a month is one such retarget's swing.
+#: after the 2024 halving (86.39 T -> 123.23 T, blockspace.media [S]), about +3 %/month, in
+#: two-weekly retargets that moved by a few percent either way; 4 % a month is one such
+#: retarget's swing.
 DIFFICULTY_VOLATILITY = 0.04
 
 #: GPU-hour price volatility around its declining trend [1/sqrt(year)] [D]: the SemiAnalysis
 #: H100 rental index rose from USD 1.70 (Oct 2025) to 2.35 (Mar 2026), +40 % in five months
-#: (economics.md 3.1, compux.net citing SemiAnalysis): ln(1.40) / sqrt(5/12) = 0.52.
+#: (compux.net citing SemiAnalysis [S]): ln(1.40) / sqrt(5/12) = 0.52.
 GPU_PRICE_VOLATILITY = 0.5
 
-#: Utilization volatility around its trend [1] (relative): assumption from economics.md 3.1,
-#: where plans assume 95-100 % but reality runs 75-90 % (disintermediate.global): a range of
+#: Utilization volatility around its trend [1] (relative): assumption. GPU-cloud plans assume
+#: 95-100 % but reality runs 75-90 % (disintermediate.global glossary [S]): a range of
 #: about +-10 % read as two standard deviations.
 UTILIZATION_VOLATILITY = 0.05
 
