@@ -9,8 +9,9 @@ loop (the liquid loop through the CDUs; the air loop through CRAH coils, or exha
 
 - the loop needs water at ``t_need`` and returns it ``dt`` warmer;
 - the heat-rejection *device* (dry cooler, dry cooler with adiabatic pre-cooling, cooling tower,
-  or none: then the chiller, which a plant without a device must have, carries it all) gives water at its approach above its air temperature (dry bulb, pre-cooled air, wet
-  bulb); what it cannot cool down to ``t_need`` a *chiller* does (share
+  or none: then the chiller, which a plant without a device must have, carries it all) gives
+  water at its approach above its air temperature (dry bulb, pre-cooled air, wet bulb); what
+  it cannot cool down to ``t_need`` a *chiller* does (share
   ``(t_device - t_need) / dt``, clipped to 0..1), whose COP is a fraction of Carnot's for its
   lift, at most ``cop_max``; without a chiller those hours are *unmet*;
 - pumps in proportion to the heat, fans of the device slowed by the cube law when the weather
