@@ -7,6 +7,7 @@
 The public functions are imported lazily, so ``import rackplan`` stays cheap:
 
 - :func:`rackplan.size` (capacity and cooling of a site for a hardware profile),
+- :func:`rackplan.annual` (a year of the cooling plant, hour by hour: annual PUE, WUE),
 - :func:`rackplan.compare` (mining vs GPU-as-a-service vs colocation for the same site),
 - :func:`rackplan.sweep` and :func:`rackplan.montecarlo` (many scenarios at once, on xarray),
 - :func:`rackplan.load_profile`, :func:`rackplan.load_site`, :func:`rackplan.load_market`.
@@ -28,6 +29,8 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "size": "rackplan.facility.capacity",
+    "annual": "rackplan.facility.plant",
+    "load_weather": "rackplan.facility.weather",
     "compare": "rackplan.economics.compare",
     "sweep": "rackplan.studies.sweep",
     "montecarlo": "rackplan.studies.montecarlo",

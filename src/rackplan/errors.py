@@ -18,6 +18,7 @@ __all__ = [
     "ProfileError",
     "SiteError",
     "MarketError",
+    "WeatherError",
     "StudyError",
 ]
 
@@ -103,6 +104,10 @@ class SiteError(InputError):
 
 class MarketError(InputError):
     """A market file that is missing, unreadable or invalid."""
+
+
+class WeatherError(InputError):
+    """A weather file that is missing, unreadable or invalid (named with its line or column)."""
 
 
 class StudyError(InputError):

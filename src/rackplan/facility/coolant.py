@@ -119,6 +119,14 @@ def coolant_properties(name: str, temperature) -> CoolantProperties:
 @lru_cache(maxsize=1)
 def _propssi():
     """CoolProp's ``PropsSI``, from its compiled core without the slow package ``__init__``."""
+    return _coolprop_core().PropsSI
+
+
+@lru_cache(maxsize=1)
+def _coolprop_core():
+    """CoolProp's compiled core module (``PropsSI``, ``HAPropsSI``), loaded once. Loaded a
+    second time (by importing the package after it), it would register its types twice and
+    abort, so every user of CoolProp in rackplan takes it from here."""
     import importlib.machinery
     import importlib.util
     from pathlib import Path
@@ -134,12 +142,13 @@ def _propssi():
                 try:
                     module = importlib.util.module_from_spec(core_spec)
                     core_spec.loader.exec_module(module)
-                    return module.PropsSI
+                    module.PropsSI, module.HAPropsSI  # an unusual build lacks them
+                    return module
                 except (ImportError, AttributeError, OSError):
                     break  # an unusual build: take the ordinary, slower route below
-    from CoolProp.CoolProp import PropsSI
+    from CoolProp import CoolProp as module
 
-    return PropsSI
+    return module
 
 
 @lru_cache(maxsize=64)

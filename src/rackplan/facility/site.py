@@ -83,15 +83,22 @@ _FAN_W_PER_W_PER_PA = 1.0 / (FAN_EFFICIENCY * 1.2 * 1006.0 * (20.0 / 1.8))
 CRAH_FANS = CRAH_PRESSURE_RISE * _FAN_W_PER_W_PER_PA  # 0.0497
 EXHAUST_FANS = EXHAUST_PRESSURE_RISE * _FAN_W_PER_W_PER_PA  # 0.0186
 
-PlantType = Literal["dry_cooler", "cooling_tower", "chiller", "immersion", "air_fans"]
+PlantType = Literal["dry_cooler", "adiabatic_cooler", "cooling_tower", "chiller",
+                    "water_cooled_chiller", "immersion", "air_fans"]
+#: A plant's chiller: trim on a dry cooler or tower, the main cooling of a chiller plant, or none.
+TrimChiller = Literal["air_cooled", "water_cooled", "none"]
 
 #: ``(liquid side, air side)`` overhead per plant type [W/W], see ``docs/sizing.md``. The air
 #: side of a liquid plant is a CRAH room (or rear doors) fed by a chiller, because dry-cooler
 #: or tower water is too warm for a 27 degC air inlet on a design day.
 PLANT_OVERHEAD: dict[str, tuple[float, float]] = {
     "dry_cooler": (CDU_PUMPING + DRY_COOLER_FANS, CRAH_FANS + 1.0 / CHILLER_COP),
+    # on the design day adiabatic pads only lower the dry bulb the fans work against
+    "adiabatic_cooler": (CDU_PUMPING + DRY_COOLER_FANS, CRAH_FANS + 1.0 / CHILLER_COP),
     "cooling_tower": (EVAPORATIVE_AUX, CRAH_FANS + 1.0 / WATER_COOLED_CHILLER_COP),
     "chiller": (CDU_PUMPING + 1.0 / CHILLER_COP, CRAH_FANS + 1.0 / CHILLER_COP),
+    "water_cooled_chiller": (CDU_PUMPING + EVAPORATIVE_AUX + 1.0 / WATER_COOLED_CHILLER_COP,
+                             CRAH_FANS + 1.0 / WATER_COOLED_CHILLER_COP),
     "immersion": (EVAPORATIVE_AUX, EXHAUST_FANS),
     # Air-cooled halls have no liquid loop; a liquid share is charged as a dry-cooler loop.
     "air_fans": (CDU_PUMPING + DRY_COOLER_FANS, EXHAUST_FANS),
@@ -150,6 +157,20 @@ class CoolingPlant(BaseModel):
     # at most 10 W of cooling power per W of heat (a chiller of COP 0.1)
     liquid_overhead: FractionField(le=10.0) | None = None
     air_overhead: FractionField(le=10.0) | None = None
+    # The hourly model's (rackplan.facility.plant); None: the default of the plant type there.
+    trim_chiller: TrimChiller | None = None
+    tower_approach: QuantityField("K", ge=0.5, le=20, delta=True) | None = None
+    cycles_of_concentration: FractionField(gt=1.0, ge=1.5, le=50.0) | None = None
+    drift: FractionField(le=0.01) | None = None
+    pad_effectiveness: FractionField(le=1.0) | None = None
+    chiller_cop_max: FractionField(ge=1.0, le=50.0) | None = None
+
+    @model_validator(mode="after")
+    def _chiller_plant_has_chiller(self):
+        if self.type in ("chiller", "water_cooled_chiller") and self.trim_chiller == "none":
+            raise ValueError(f"a {self.type} plant cools with its chiller: trim_chiller cannot "
+                             "be 'none'")
+        return self
 
 
 class Site(BaseModel):
@@ -180,6 +201,11 @@ class Site(BaseModel):
     floor_load_limit: QuantityField("kg/m**2", gt=0, ge=1, le=1e5) | None = None
     altitude: QuantityField("m", ge=-500, le=6000) = "0 m"
     design_dry_bulb: QuantityField("degC", gt=-60, lt=70) | None = None
+    design_wet_bulb: QuantityField("degC", gt=-60, lt=50) | None = None
+    # A year of hourly weather (rackplan.facility.weather): a built-in id or a file (a relative
+    # path from a site file is read from the site file's folder); note says where it is from.
+    weather: str | None = Field(default=None, min_length=1, max_length=1000)
+    weather_note: str | None = Field(default=None, max_length=500)
     air_inlet_temperature: QuantityField("degC", gt=0, lt=70) = AIR_INLET_TEMPERATURE
     air_delta_t: QuantityField("K", gt=0, ge=1, le=50, delta=True) = AIR_DELTA_T
     coolant: str = "water"
@@ -212,7 +238,8 @@ class Site(BaseModel):
         if self.pue is None and self.cooling_plant is None:
             raise ValueError(
                 "give either a fixed pue (e.g. pue = 1.25) or a [cooling_plant] table "
-                "(type = dry_cooler | cooling_tower | chiller | immersion | air_fans)"
+                "(type = dry_cooler | adiabatic_cooler | cooling_tower | chiller | "
+                "water_cooled_chiller | immersion | air_fans)"
             )
         return self
 
