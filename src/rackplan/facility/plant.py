@@ -78,7 +78,8 @@ PAD_EFFECTIVENESS = 0.85
 PAD_AIR_RISE = 10.0
 # --- Chillers: COP = carnot_fraction x T_need / (T_sink + lift_extra - T_need) -----------------
 #: Air-cooled: 10.1 EER (COP 2.96) at AHRI 550/590 conditions, 6.67 degC leaving water and
-#: 35 degC air: ASHRAE 90.1-2016 Table 6.8.1-3, path A, >= 150 tons [P]; heat-exchanger lift
+#: 35 degC air: ASHRAE 90.1-2016 Table 6.8.1-3, path A, >= 150 tons [U] (the minimum as
+#: recalled, not yet checked against the standard's text); heat-exchanger lift
 #: 15 K (evaporator and air-cooled condenser temperature differences) [A].
 AIR_COOLED_RATING = (10.1 / 3.412, 6.67, 35.0, 15.0)
 #: Water-cooled: "DOE-2 Centrifugal/5.50COP", COP 5.5 at 6.67 degC leaving chilled water and
