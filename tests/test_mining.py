@@ -98,6 +98,18 @@ def test_hashcost_by_hand():
     assert hashcost(Q_(12, "J/TH"), Q_(5, "cUSD/kWh"), pue=1.25) == pytest.approx(18.0)
 
 
+def test_hashcost_includes_the_demand_charge():
+    """12 J/TH at 50 USD/MWh and 6.03 USD/kW-month of demand charge: 12 kW for a day at
+    50 USD/MWh is 14.40 USD; the demand charge, 6.03 USD / (1,000 W x 2,629,800 s of a mean
+    month) = 2.293e-9 USD per W-second, adds 12,000 W x 86,400 s x 2.293e-9 = 2.377 USD (the
+    Moses Lake tariff's 33 USD/MWh becomes an effective 41.3 USD/MWh)."""
+    assert hashcost(12, 50, demand_charge=6.03) == pytest.approx(14.4 + 2.3774, rel=1e-4)
+    assert hashcost(Q_(12, "J/TH"), Q_(50, "USD/MWh"), 1.0, Q_(6.03, "USD/kW/month")) == \
+        pytest.approx(16.7774, rel=1e-4)
+    effective = hashcost(12, 33, demand_charge=6.03) / hashcost(12, 1)  # USD/MWh
+    assert effective == pytest.approx(41.25, abs=0.05)
+
+
 def test_cost_and_breakevens_by_hand():
     assert cost_per_btc(50_000, 2) == 25_000
     assert np.isnan(cost_per_btc(1, 0))

@@ -162,7 +162,7 @@ def _compare_table(result) -> None:
     t.add_column("unit")
     for key, label, unit in (
             ("hashprice", "hashprice (after pool fee)", "USD/PH/day"),
-            ("hashcost", "power cost of 1 PH/s", "USD/PH/day"),
+            ("hashcost", "power cost of 1 PH/s (with demand charge)", "USD/PH/day"),
             ("btc_mined", "BTC mined over the horizon", "BTC"),
             ("cost_per_btc", "cash cost per BTC (opex / BTC)", "USD/BTC"),
             ("all_in_cost_per_btc", "all-in cost per BTC (opex + capex)", "USD/BTC"),

@@ -167,15 +167,19 @@ def hashprice(difficulty, subsidy, fees, btc_price, pool_fee=0.0) -> Hashprice:
     return Hashprice(usd=btc * _si(btc_price, "USD/BTC"), btc=btc)
 
 
-def hashcost(efficiency, power_price, pue=1.0) -> float:
-    """Power cost of 1 PH/s for one day [USD/PH/day] at ``efficiency`` [J/TH] and
-    ``power_price`` [USD/MWh]: ``J/TH x 1000 TH/PH x 86,400 s x PUE x price``.
+def hashcost(efficiency, power_price, pue=1.0, demand_charge=0.0) -> float:
+    """Power cost of 1 PH/s for one day [USD/PH/day] at ``efficiency`` [J/TH],
+    ``power_price`` [USD/MWh] and ``demand_charge`` [USD/kW/month] on the peak facility power:
+    ``J/TH x 1000 TH/PH x 86,400 s x PUE x (price + demand charge per second)``.
 
-    ``efficiency`` x 1000 is the power [W] of 1 PH/s; over a day that is energy [J].
+    ``efficiency`` x 1000 is the power [W] of 1 PH/s; over a day that is energy [J]. A demand
+    charge of ``d`` USD per kW-month costs ``d / 1000 / seconds per month`` USD per W-second,
+    which is per J of a load that runs all month: 6.03 USD/kW/month adds 8.3 USD/MWh.
     """
     e = _si(efficiency, "J/TH")
     price = _si(power_price, "USD/MWh") / 3.6e9  # USD/J
-    return e * 1000.0 * SECONDS_PER_DAY * float(pue) * price
+    demand = _si(demand_charge, "USD/kW/month") / 1000.0 / SECONDS_PER_MONTH  # USD/(W s)
+    return e * 1000.0 * SECONDS_PER_DAY * float(pue) * (price + demand)
 
 
 def cost_per_btc(cost, btc) -> float:
@@ -218,8 +222,8 @@ def _details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
         "btc_mined": Q_(btc_total, "BTC"),
         "hashprice": Q_(hp0.usd, "USD/PH/day"),
         "hashprice_btc": Q_(hp0.btc, "BTC/PH/day"),
-        "hashcost": Q_(hashcost(efficiency, ctx.market.power_price, ctx.sizing.pue),
-                       "USD/PH/day"),
+        "hashcost": Q_(hashcost(efficiency, ctx.market.power_price, ctx.sizing.pue,
+                                ctx.market.demand_charge), "USD/PH/day"),
         "cost_per_btc": Q_(cost_per_btc(cash_cost, btc_total), "USD/BTC"),
         "all_in_cost_per_btc": Q_(cost_per_btc(cash_cost + capex, btc_total), "USD/BTC"),
     }
