@@ -120,6 +120,28 @@ def test_hand_worked_discounting_escalator_build_and_residual():
     assert usd(colo.total["depreciation"]) == pytest.approx(1e6 * 21 / 120)
 
 
+def test_hand_worked_discount_rate_of_one_option():
+    """Colocation at its own 1 % a month, the others at the market's rate: the
+    colocation NPV of the hand-worked test above (no build, no escalator: 12 x 90,000 USD of
+    income against 1,000,000 of capex in month 0), the others as with the market's rate."""
+    r = toy(discount_rate_colocation=1.01 ** 12 - 1, build_period="0 month")
+    plain = toy(build_period="0 month")
+    colo = r.options["colocation"]
+    v = 1 / 1.01
+    assert usd(colo.npv) == pytest.approx(sum(90_000 * v ** m for m in range(12)) - 1e6,
+                                          rel=1e-12)
+    assert colo.discount_rate.m_as("%/year") == pytest.approx(100 * (1.01 ** 12 - 1))
+    for name in ("mine", "gpuaas"):
+        assert r.options[name].npv == plain.options[name].npv
+        assert r.options[name].discount_rate.m_as("%/year") == pytest.approx(
+            100 * r.inputs["discount_rate"])
+    as_json = r.to_dict()["options"]["colocation"]["discount_rate"]
+    assert as_json["value"] == pytest.approx(100 * (1.01 ** 12 - 1))
+    assert as_json["unit"] == r.to_dict()["options"]["colocation"]["irr"]["unit"]
+    with pytest.raises(MarketError, match="discount_rate_gpuaas"):
+        toy(discount_rate_gpuaas=1.5)
+
+
 def test_hand_worked_breakevens():
     r = toy()
     # mining NPV = 12 x 0.19134 x P - 538,300; GPUaaS NPV = -2,496,980

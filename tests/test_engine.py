@@ -215,6 +215,8 @@ def scenarios(draw, n_months):
     put("insurance", _f(0.0, 0.05))
     put("sga_share", _f(0.0, 0.2))
     put("discount_rate", _f(0.0, 1.0))
+    for kind in engine.KINDS:  # an option's own rate, or NaN: the market's
+        put(f"discount_rate_{kind}", st.one_of(st.just(math.nan), _f(0.0, 1.0)))
     put("useful_life_it", _f(0.5, 240.0).map(lambda k: k * S))
     put("useful_life_facility", _f(1.0, 600.0).map(lambda k: k * S))
     put("residual_value", _f(0.0, 1.0))
@@ -256,6 +258,8 @@ def random_scenarios(n, n_months, seed):
     put("colocation_opex_share", rng.uniform(0, 0.5, n))
     put("sga_share", rng.uniform(0, 0.2, n))
     put("discount_rate", rng.uniform(0, 1, n))
+    for kind in engine.KINDS:  # an option's own rate on some scenarios, NaN (the market's)
+        put(f"discount_rate_{kind}", np.where(rng.random(n) < 0.5, np.nan, rng.uniform(0, 1, n)))
     put("useful_life_it", rng.uniform(0.5, 240, n) * S)
     put("useful_life_facility", rng.uniform(1, 600, n) * S)
     put("residual_value", rng.uniform(0, 1, n))
@@ -340,7 +344,9 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "difficulty_growth": -0.01, "btc_price_growth": -0.3, "power_price_growth": 0.4,
                "gpu_price_decline": 0.6, "utilization": 0.2, "build_period": 17 * S,
                "colocation_escalator": 0.15, "mining_build_period": 9 * S,
-               "discount_rate": 0.45, "useful_life_it": 20 * S, "useful_life_facility": 50 * S}
+               "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
+               "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
+               "useful_life_facility": 50 * S}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -403,6 +409,29 @@ def test_each_input_is_seen_when_it_alone_varies(name):
     assert not np.array_equal(out[:, 0], out[:, 1], equal_nan=True)  # the input is read
 
 
+def test_each_option_is_discounted_at_its_own_rate():
+    """An option's own rate discounts its monthly cash flows (checked against
+    ``cashflow.npv`` of its monthly lines); NaN means the market's ``discount_rate``, so a
+    sweep over ``discount_rate`` moves the options without a rate of their own only."""
+    n_months = 60
+    p = base()
+    p[COL["discount_rate_colocation"]] = 0.04
+    lines, row = monthly(p, n_months, BUILT_IN)
+    npv = {name: row[BUILT_IN.out[f"npv_{name}"]] for name in ("mine", "gpuaas", "colocation")}
+    rate = {"mine": p[COL["discount_rate"]], "gpuaas": p[COL["discount_rate"]],
+            "colocation": 0.04}
+    for o, name in enumerate(("mine", "gpuaas", "colocation")):
+        by_hand = cf.npv_numpy(lines[o, :, LINE["cash_flow"]], rate[name])
+        assert npv[name] == pytest.approx(by_hand, rel=1e-12, abs=1e-3)
+    rates = np.array([[0.05], [0.10], [0.20]])
+    out = np.empty((BUILT_IN.k, 3))
+    engine.evaluate(p, rates, np.array([COL["discount_rate"]]), n_months, BUILT_IN.kinds,
+                    BUILT_IN.fleets, BUILT_IN.pair, np.arange(BUILT_IN.k, dtype=np.int64), out)
+    assert np.all(out[BUILT_IN.out["npv_colocation"]] == out[BUILT_IN.out["npv_colocation"], 0])
+    assert out[BUILT_IN.out["npv_colocation"], 0] == pytest.approx(npv["colocation"], rel=1e-12)
+    assert np.all(np.diff(out[BUILT_IN.out["npv_gpuaas"]]) != 0.0)
+
+
 def test_a_sweep_over_prices_and_sites_shares_the_time_shape():
     """Only scale inputs vary (what a sweep varies most): every block uses the first
     scenario's time shape; the cap on the fleet's share still applies scenario by scenario
@@ -448,8 +477,15 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
     """The outputs of a scenario from its monthly lines: sums, discounted sums, the cash-flow
     identity month by month, the breakevens."""
     out = slots.out
-    disc = (1.0 + p[COL["discount_rate"]]) ** (-np.arange(n_months) / 12.0)
     L = LINE
+
+    def rate(o):  # the slot's kind's own rate, or the market's
+        own = p[COL[f"discount_rate_{engine.KINDS[slots.kinds[o]]}"]]
+        return p[COL["discount_rate"]] if math.isnan(own) else own
+
+    def disc(o):
+        return (1.0 + rate(o)) ** (-np.arange(n_months) / 12.0)
+
     money = max(np.abs(lines[:, :, [L["revenue"], L["capex_it"], L["capex_facility"],
                                     L["residual"]]]).sum(axis=1).max(), 1.0)
     tol = dict(rel=1e-10, abs=1e-12 * money)
@@ -467,9 +503,8 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
         assert row[out[f"capex_{name}"]] == pytest.approx(
             (x[:, L["capex_it"]] + x[:, L["capex_facility"]]).sum(), **tol)
         npv = row[out[f"npv_{name}"]]
-        assert npv == pytest.approx((x[:, L["cash_flow"]] * disc).sum(), **tol)
-        assert npv == pytest.approx(cf.npv(x[:, L["cash_flow"]].copy(), p[COL["discount_rate"]]),
-                                    **tol)
+        assert npv == pytest.approx((x[:, L["cash_flow"]] * disc(o)).sum(), **tol)
+        assert npv == pytest.approx(cf.npv(x[:, L["cash_flow"]].copy(), rate(o)), **tol)
         # SG&A is its share of revenue; the residual value only in the last month
         np.testing.assert_allclose(x[:, L["sga"]], p[COL["sga_share"]] * x[:, L["revenue"]],
                                    rtol=1e-12)
@@ -481,7 +516,7 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
     gap = row[out[f"npv_{slots.names[g]}"]] - row[out[f"npv_{slots.names[a]}"]]
     assert row[out["npv_gpuaas_minus_mine"]] == pytest.approx(gap, **tol)
     keep = 1.0 - p[COL["sga_share"]]
-    slope = keep * (lines[a][:, L["price_volume"]] * disc).sum()
+    slope = keep * (lines[a][:, L["price_volume"]] * disc(a)).sum()
     if slope > 0:
         assert row[out["breakeven_btc_price"]] == pytest.approx(
             p[COL["btc_price"]] + gap / slope, rel=1e-9, abs=1e-9 * p[COL["btc_price"]])

@@ -128,8 +128,12 @@ def _compare_table(result) -> None:
     row("EBITDA, total", [_money(opts[k].total["ebitda"]) for k in names], "M USD")
     row("residual value at the end", [_money(opts[k].total["residual_value"]) for k in names],
         "M USD")
-    row(f"NPV at {100 * inp['discount_rate']:g} %", [_money(opts[k].npv) for k in names],
-        "M USD")
+    rates = [_rate(opts[k]) for k in names]
+    if len(set(rates)) == 1:
+        row(f"NPV at {rates[0]:g} %", [_money(opts[k].npv) for k in names], "M USD")
+    else:  # an option with a rate of its own (discount_rate_<kind>)
+        row("discount rate", [f"{r:g}" for r in rates], "%/year")
+        row("NPV at its discount rate", [_money(opts[k].npv) for k in names], "M USD")
     row("IRR", [_fmt(opts[k].irr, "%/year") for k in names], "%/year")
     row("payback", [_fmt(opts[k].payback, "month") for k in names], "months")
     row("revenue per MW(IT)-year", [_money(opts[k].revenue_per_mw_year * _q("1 MW*year"))
@@ -175,6 +179,11 @@ def _compare_table(result) -> None:
     out.print(as_text(_verdict(result), lines=True), soft_wrap=True)
 
 
+def _rate(option) -> float:
+    """The option's discount rate [%/year], rounded for a label."""
+    return round(float(option.discount_rate.m_as("%/year")), 6)
+
+
 def _fmt_plain(x, decimals: int) -> str:
     from rackplan.cli.output import finite
 
@@ -194,10 +203,9 @@ def _verdict(result) -> str:
 
     opts = result.options
     win = opts[result.winner]
-    inp = result.inputs
     lines = [
         f"Winner under these assumptions: {win.label} (highest NPV, {_money(win.npv)} M USD at "
-        f"a {100 * inp['discount_rate']:g} % discount rate)."
+        f"a {_rate(win):g} % discount rate)."
     ]
     if all(float(o.npv.m_as("USD")) < 0 for o in opts.values()):
         lines.append("All three NPVs are negative over this horizon: none repays its capex.")

@@ -38,7 +38,7 @@ from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.kernels.engine import PARAMS
+from rackplan.kernels.engine import KINDS, PARAMS
 from rackplan.units import Q_
 
 __all__ = [
@@ -194,6 +194,9 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "insurance": mk.insurance,
         "sga_share": mk.sga_share,
         "discount_rate": mk.discount_rate,
+        # NaN: the option's rate is discount_rate (so a sweep over discount_rate moves it)
+        **{f"discount_rate_{kind}": nan if getattr(mk, f"discount_rate_{kind}") is None
+           else getattr(mk, f"discount_rate_{kind}") for kind in KINDS},
         "useful_life_it": si(mk.useful_life_it, "s"),
         "useful_life_facility": si(mk.useful_life_facility, "s"),
         "residual_value": mk.residual_value,
@@ -236,6 +239,7 @@ _USER_UNITS = {
     "mining_facility_capex": "USD/MW", "mining_build_period": "month",
     "staff_cost": "USD/year", "mining_staff_per_mw": "1/MW", "maintenance_it": "1",
     "maintenance_facility": "1", "insurance": "1", "sga_share": "1", "discount_rate": "1",
+    "discount_rate_mine": "1", "discount_rate_gpuaas": "1", "discount_rate_colocation": "1",
     "useful_life_it": "year", "useful_life_facility": "year", "residual_value": "1",
 }
 
@@ -317,7 +321,8 @@ def compare(site: str | Path | Site | None = None,
             o.name, o.label, fins[o.name], _fleet(o, sizing, profiles, starts[o.name]),
             float(sizing[o.fleet].it_power.m_as("W")), mk.date,
             {k: (run.lines[o.name][line] * factor, unit)
-             for k, (line, unit, factor) in o.extras.items()}, details, n)
+             for k, (line, unit, factor) in o.extras.items()}, details, n,
+            discount_rate=_discount_rate(base, o.kind))
     winner = run.options[int(run.outputs["winner"])].name
     warnings = tuple(f"{mp.id}: {w}" for w in sizing["mining"].warnings) + tuple(
         f"{gp.id}: {w}" for w in sizing["gpu"].warnings)
@@ -361,6 +366,12 @@ def run_options(base: Mapping[str, float], n_months: int,
                for i, o in enumerate(opts)},
         starts={o.name: int(round(build[o.fleet] / S)) for o in opts},
         outputs=dict(zip(names, row.tolist())))
+
+
+def _discount_rate(base: Mapping[str, float], kind: str) -> float:
+    """The discount rate of an option of ``kind``: its kind's own, or the market's."""
+    own = base[f"discount_rate_{kind}"]
+    return base["discount_rate"] if math.isnan(own) else own
 
 
 def _financials(option: Option, lines: Mapping[str, np.ndarray], start: int,

@@ -181,6 +181,11 @@ class Market(BaseModel):
 
     # --- Finance ---------------------------------------------------------------------------
     discount_rate: Share(ge=0.0, le=1.0)  # per year, effective
+    # an option's own rate (a contracted lease is not as risky as a merchant cloud or a
+    # commodity miner); not given: discount_rate
+    discount_rate_mine: Share(ge=0.0, le=1.0) | None = None
+    discount_rate_gpuaas: Share(ge=0.0, le=1.0) | None = None
+    discount_rate_colocation: Share(ge=0.0, le=1.0) | None = None
     # at least a month: straight-line depreciation over less is no depreciation
     useful_life_it: QuantityField("year", gt=0, ge=1 / 12, le=50)
     useful_life_facility: QuantityField("year", gt=0, ge=1 / 12, le=100)

@@ -46,6 +46,7 @@ class OptionResult:
     revenue_per_mw_year: Quantity
     details: dict[str, Any]
     finance: Financials = field(repr=False)
+    discount_rate: Quantity = field(default_factory=lambda: Q_(math.nan, "%/year"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class OptionResult:
             **_jsonable(self.fleet),
             "capex": _q_json(self.capex),
             "npv": _q_json(self.npv),
+            "discount_rate": _q_json(self.discount_rate),
             "irr": _q_json(self.irr),
             "payback": _q_json(self.payback),
             "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
@@ -244,8 +246,9 @@ def _percent(share: float) -> float:
 def option_result(name: str, label: str, fin: Financials, fleet: dict[str, Any],
                   it_power_w: float, start_date: _dt.date,
                   extra: dict[str, tuple[np.ndarray, str]], details: dict[str, Any],
-                  n_months: int) -> OptionResult:
-    """One option's result from its monthly finance lines."""
+                  n_months: int, discount_rate: float = math.nan) -> OptionResult:
+    """One option's result from its monthly finance lines; ``npv`` at ``discount_rate``
+    [1/year]."""
     rows, total = _rows(fin, start_date, extra)
     operating_years = max(0, n_months - fin.start) / 12.0
     per_mw_year = (fin.revenue.sum() / (it_power_w / 1e6) / operating_years
@@ -254,4 +257,4 @@ def option_result(name: str, label: str, fin: Financials, fleet: dict[str, Any],
         name=name, label=label, fleet=fleet, capex=_musd(fin.capex.sum()),
         yearly=rows, total=total, npv=_musd(fin.npv), irr=Q_(100.0 * fin.irr, "%/year"),
         payback=Q_(fin.payback, "month"), revenue_per_mw_year=Q_(per_mw_year, "USD/MW/year"),
-        details=details, finance=fin)
+        details=details, finance=fin, discount_rate=Q_(100.0 * discount_rate, "%/year"))

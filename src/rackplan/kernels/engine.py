@@ -131,6 +131,10 @@ _PARAM_TABLE = (
     ("sga_share", "1", "SG&A, share of revenue"),
     # market: finance
     ("discount_rate", "1", "discount rate per year (effective)"),
+    ("discount_rate_mine", "1", "mining's discount rate per year (NaN: discount_rate)"),
+    ("discount_rate_gpuaas", "1",
+     "GPU-as-a-service's discount rate per year (NaN: discount_rate)"),
+    ("discount_rate_colocation", "1", "colocation's discount rate per year (NaN: discount_rate)"),
     ("useful_life_it", "s", "useful life of IT equipment (miners, GPU systems)"),
     ("useful_life_facility", "s", "useful life of facility capex"),
     ("residual_value", "1", "share of book value counted at the horizon's end"),
@@ -151,7 +155,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  STAFF_PER_1000_GPUS, NETWORK_SOFTWARE, BUILD_PERIOD, COLOCATION_RATE, COLOCATION_ESCALATOR,
  COLOCATION_OPEX_SHARE, FACILITY_CAPEX, MINER_PRICE, MINING_FACILITY_CAPEX,
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
- INSURANCE, SGA_SHARE, DISCOUNT_RATE, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
+ INSURANCE, SGA_SHARE, DISCOUNT_RATE, DISCOUNT_RATE_MINE, DISCOUNT_RATE_GPUAAS,
+ DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
  RESIDUAL_VALUE) = range(len(PARAMS))
 assert len(PARAMS) == RESIDUAL_VALUE + 1
 
@@ -161,7 +166,8 @@ assert len(PARAMS) == RESIDUAL_VALUE + 1
 SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
                 "btc_price_growth", "power_price_growth", "gpu_price_decline", "build_period",
                 "colocation_escalator", "mining_build_period",
-                "discount_rate", "useful_life_it", "useful_life_facility")
+                "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
+                "discount_rate_colocation", "useful_life_it", "useful_life_facility")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -258,9 +264,20 @@ def output_table(options, labels=None):
 
 # --- Time factors: once per block of scenarios with the same time shape --------------------------
 
-N_TIME = 7
-T_DISCOUNT, T_BTC_PRICE, T_POWER_PRICE, T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION = \
-    range(N_TIME)
+N_TIME = 9
+# the discount factor of each kind (row T_DISCOUNT + kind: each kind may have its own rate),
+# then the growth factors, the reward per block and the colocation escalator
+(T_DISCOUNT, _T_DISCOUNT_GPUAAS, _T_DISCOUNT_COLOCATION, T_BTC_PRICE, T_POWER_PRICE,
+ T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION) = range(N_TIME)
+_N_STEPPED = T_DIFFICULTY + 1  # rows T_DISCOUNT ... T_DIFFICULTY grow by a monthly step
+
+
+@njit(error_model="numpy", inline="always")
+def discount_rate(p, kind):
+    """The discount rate per year of option kind ``kind``: its own, or ``discount_rate``
+    where that is NaN."""
+    own = p[DISCOUNT_RATE_MINE + kind]
+    return p[DISCOUNT_RATE] if math.isnan(own) else own
 
 
 @njit(error_model="numpy")
@@ -272,7 +289,8 @@ def _months(seconds):
 @njit(error_model="numpy", _nrt=False)
 def time_factors(p, n, tf):
     """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
-    discount, BTC-price growth, power-price growth, GPU-hour price decline, difficulty trend,
+    each kind's discount (row ``T_DISCOUNT + kind``), BTC-price growth, power-price growth,
+    GPU-hour price decline, difficulty trend,
     reward per block (subsidy + fees) [BTC], and in ``T_ESCALATION`` the colocation rate's
     factor after ``k`` lease years at column ``k``.
 
@@ -280,7 +298,9 @@ def time_factors(p, n, tf):
     month: a sweep over growth rates recomputes them for every scenario); over 600 months
     that drifts from ``pow`` by about 1e-13 of the value."""
     h0 = np.int64(np.floor(p[BLOCK_HEIGHT] + 0.5))
-    steps = ((1.0 + p[DISCOUNT_RATE]) ** (-1.0 / 12.0),
+    steps = ((1.0 + discount_rate(p, MINE)) ** (-1.0 / 12.0),
+             (1.0 + discount_rate(p, GPUAAS)) ** (-1.0 / 12.0),
+             (1.0 + discount_rate(p, COLOCATION)) ** (-1.0 / 12.0),
              (1.0 + p[BTC_PRICE_GROWTH]) ** (1.0 / 12.0),
              (1.0 + p[POWER_PRICE_GROWTH]) ** (1.0 / 12.0),
              (1.0 - p[GPU_PRICE_DECLINE]) ** (1.0 / 12.0),
@@ -294,12 +314,12 @@ def time_factors(p, n, tf):
     sats = block_subsidy_sats(h0)
     for m in range(n):
         if m == 0:
-            for t in range(5):
+            for t in range(_N_STEPPED):
                 tf[t, 0] = 1.0
             tf[T_DIFFICULTY, 0] = p[DIFFICULTY]
             tf[T_ESCALATION, 0] = 1.0
         else:
-            for t in range(5):
+            for t in range(_N_STEPPED):
                 tf[t, m] = tf[t, m - 1] * steps[t]
             tf[T_ESCALATION, m] = tf[T_ESCALATION, m - 1] * escalator
         end = start + BLOCKS_PER_MONTH
@@ -589,7 +609,7 @@ def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
 
 
 @njit(error_model="numpy", _nrt=False)
-def _common_sums(n, start, p, tf, sums, r):
+def _common_sums(n, start, p, tf, kind, sums, r):
     # the shared entries' sums, month by month, accumulated in registers (not in ``sums``,
     # which the compiler must assume the factors' loads may alias)
     per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
@@ -599,7 +619,7 @@ def _common_sums(n, start, p, tf, sums, r):
     for m in range(n):
         c0, c1, c2, c3, c4, c5, c6, c7 = _common_basis(m, n, start, per_life_it, per_life_fac,
                                                        tf[T_POWER_PRICE, m])
-        v = tf[T_DISCOUNT, m]
+        v = tf[T_DISCOUNT + kind, m]
         d0 += v * c0
         d1 += v * c1
         d2 += v * c2
@@ -629,7 +649,7 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     # GPU-as-a-service three, colocation one)
     d0 = d1 = d2 = 0.0
     t0 = t1 = t2 = 0.0
-    v = tf[T_DISCOUNT]
+    v = tf[T_DISCOUNT + kind]
     if kind == MINE:
         for m in range(start, n):  # before its start a kind's own entries are 0
             x0, x1, _ = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
@@ -735,7 +755,7 @@ def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, di
         _basis(kind, m, n, start, p, tf, paths, d_fleet, b, o)
         lines = _lines(kind, s, b, o)
         row_m = o * n + m
-        v = tf[T_DISCOUNT, m]
+        v = tf[T_DISCOUNT + kind, m]
         for j in range(N_LINES):
             lines_out[row_m, j] = lines[j]
             disc[o, j] += v * lines[j]
@@ -814,18 +834,20 @@ _run_scenario_inline = njit(error_model="numpy", _nrt=False, inline="always")(
 @njit(error_model="numpy", _nrt=False)
 def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
     """The block's time shape: factors, and each slot's basis sums without paths or cap
-    (``no_paths``: float64[4, 0]). Slots of one fleet share its entries' sums."""
+    (``no_paths``: float64[4, 0]). Slots of one fleet at one discount rate share its
+    entries' sums."""
     time_factors(p, n, tf)
     for o in range(kinds.shape[0]):
         start = _start(p, fleets[o])
         r = 2 * o
-        same = -1  # an earlier slot of the same fleet
+        same = -1  # an earlier slot of the same fleet, discounted alike
         for q in range(o):
-            if fleets[q] == fleets[o]:
+            if fleets[q] == fleets[o] and (discount_rate(p, kinds[q])
+                                           == discount_rate(p, kinds[o])):
                 same = q
                 break
         if same < 0:
-            _common_sums(n, start, p, tf, shape_sums, r)
+            _common_sums(n, start, p, tf, kinds[o], shape_sums, r)
         else:
             for j in range(B_KIND):
                 shape_sums[r, j] = shape_sums[2 * same, j]

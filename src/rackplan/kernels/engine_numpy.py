@@ -22,6 +22,7 @@ from rackplan.kernels.engine import (
     COLOCATION,
     FLEET_MINING,
     GPUAAS,
+    KINDS,
     MINE,
     PARAMS,
     n_outputs,
@@ -66,9 +67,9 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                                  c["gpu_units_per_rack"], c["gpu_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["gpu_rack_weight"],
                                  c["floor_load_limit"], c["heat_rejection_capacity"])
-    disc = (1.0 + c["discount_rate"]) ** (-m / 12.0)
-    options = []
+    options, discs = [], []
     for kind, fleet in zip(kinds, fleets):
+        discs.append((1.0 + _discount_rate(c, int(kind))) ** (-m / 12.0))
         units = units_m if fleet == FLEET_MINING else units_g
         months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[int(kind)]
         lines = months(c, m, units, fleet, n_months, paths, units_m)
@@ -80,7 +81,14 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
         options.append(lines)
-    return _rows(c, options, kinds, pair, units_m, units_g, disc)
+    return _rows(c, options, kinds, pair, units_m, units_g, discs)
+
+
+def _discount_rate(c, kind):
+    """Each scenario's discount rate of option kind ``kind``: its own, or ``discount_rate``
+    where that is NaN."""
+    own = c[f"discount_rate_{KINDS[kind]}"]
+    return np.where(np.isnan(own), c["discount_rate"], own)
 
 
 def _on(c, m, fleet):
@@ -215,16 +223,16 @@ def _capex_lines(c, m, n_months, fleet, equipment):
     return {"capex_it": capex_it, "capex_facility": capex_fac, "residual": residual}
 
 
-def _rows(c, options, kinds, pair, units_m, units_g, disc):
+def _rows(c, options, kinds, pair, units_m, units_g, discs):
     n = units_m.shape[0]
     n_opt = len(options)
     rows = np.empty((int(n_outputs(n_opt)), n))
 
     def total(x):
-        return np.broadcast_to(x, disc.shape).sum(axis=1)
+        return np.broadcast_to(x, discs[0].shape).sum(axis=1)
 
-    def present(x):
-        return (x * disc).sum(axis=1)
+    def present(x, o):  # discounted at option o's rate
+        return (x * discs[o]).sum(axis=1)
 
     fleet = (units_m, units_g, units_g * c["gpus_per_unit"], units_m * c["miner_hashrate"],
              units_m * c["miner_power"], units_g * c["gpu_power_max"])
@@ -232,7 +240,7 @@ def _rows(c, options, kinds, pair, units_m, units_g, disc):
         rows[k] = value[:, 0]
     mining = [i for i, kind in enumerate(kinds) if kind == MINE]
     rows[6] = total(options[mining[0]]["volume"]) if mining else 0.0
-    npvs = np.stack([present(o["cash_flow"]) for o in options])
+    npvs = np.stack([present(lines["cash_flow"], o) for o, lines in enumerate(options)])
     for o, lines in enumerate(options):
         rows[7 + o] = total(lines["revenue"])
         rows[7 + n_opt + o] = total(lines["noi"])
@@ -246,9 +254,10 @@ def _rows(c, options, kinds, pair, units_m, units_g, disc):
     winner = np.argmax(npvs, axis=0).astype(float)  # first maximum: ties go to the lower slot
     rows[k + 1] = np.where(np.isnan(npvs).any(axis=0), np.nan, winner)
     keep = 1.0 - c["sga_share"][:, 0]
-    slope_btc = keep * present(options[a]["price_volume"])
-    slope_gpu = keep * present(options[g]["price_volume"])
-    d_power = present(options[a]["energy_weight"]) - present(options[g]["energy_weight"])
+    slope_btc = keep * present(options[a]["price_volume"], a)
+    slope_gpu = keep * present(options[g]["price_volume"], g)
+    d_power = (present(options[a]["energy_weight"], a)
+               - present(options[g]["energy_weight"], g))
     with np.errstate(divide="ignore", invalid="ignore"):
         rows[k + 2] = np.where(slope_btc > 0, c["btc_price"][:, 0] + gap / slope_btc, np.nan)
         rows[k + 3] = np.where(slope_gpu > 0, c["gpu_hour_price"][:, 0] - gap / slope_gpu,
