@@ -59,6 +59,14 @@ def test_gb300_on_the_typical_basis_fits_109_racks():
     assert r.inputs["basis"] == "typical"
 
 
+def test_the_typical_basis_warns_when_power_max_would_overrun_the_feed():
+    # [D] 109 racks x 142 kW x 1.25 = 19,347.5 kW at power_max > 18,000 kW of feed
+    r = size(FIXED, "gb300-nvl72", basis="typical")
+    assert any("the 109 units would draw 19.35 MW from the feed at their 142 kW power_max, "
+               "more than the 18.00 MW utility feed" in w for w in r.warnings)
+    assert not any("power_max" in w for w in size(FIXED, "gb300-nvl72").warnings)
+
+
 def test_s21_xp_hyd_at_pue_1_05():
     # [D] 18 MW / 1.05 = 17.14 MW IT; 17,142,857 / 5,676 = 3,020.2 -> 3,020 units;
     # 3,020 x 473 TH/s = 1,428,460 TH/s = 1.43 EH/s

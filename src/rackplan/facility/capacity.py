@@ -354,7 +354,8 @@ def size(site: str | Path | Site = "moses-lake",
         hashrate=None if hw.hashrate is None else (hw.hashrate * unit_count).to("EH/s"),
         gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
         dry_cooler_min_supply=dry_min,
-        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)),
+        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)
+                       + _over_the_feed_at_max(st, hw, basis, unit_count, pue)),
         inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow),
     )
     return result
@@ -405,6 +406,21 @@ def _dry_cooler_min_supply(site: Site) -> Quantity | None:
         return None
     return Q_(site.design_dry_bulb.magnitude + site.dry_cooler_approach.m_as("K")
               + site.cdu_approach.m_as("K"), "degC")
+
+
+def _over_the_feed_at_max(site: Site, hw: HardwareProfile, basis: str, unit_count: int,
+                          pue: float) -> list[str]:
+    """On the typical basis, the finding that the units at ``power_max`` overrun the feed."""
+    if basis != "typical":
+        return []
+    at_max_w = unit_count * float(hw.power_max.m_as("W")) * pue
+    feed_w = float(site.utility_power.m_as("W"))
+    if at_max_w <= feed_w * (1.0 + 1e-12):
+        return []
+    return [f"sized on power_typical, the {unit_count:,} units would draw "
+            f"{at_max_w / 1e6:,.2f} MW from the feed at their "
+            f"{hw.power_max.m_as('kW'):g} kW power_max, more than the "
+            f"{feed_w / 1e6:,.2f} MW utility feed: cap their power or size on --basis max"]
 
 
 def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
