@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import DATA
 from rackplan.facility.capacity import plant_pue, size
-from rackplan.errors import InputError
+from rackplan.errors import InputError, ProfileError
 from rackplan.kernels import capacity as k
 from rackplan.facility.profiles import Cooling, load_profile
 from rackplan.facility.site import CRAH_FANS, EXHAUST_FANS, load_site
@@ -57,6 +57,14 @@ def test_gb300_on_the_typical_basis_fits_109_racks():
     r = size("moses-lake", "gb300-nvl72", basis="typical", overrides={"pue": 1.25})
     assert r.rack_count == 109
     assert r.inputs["basis"] == "typical"
+
+
+def test_the_typical_basis_warns_when_power_max_would_overrun_the_feed():
+    # [D] 109 racks x 142 kW x 1.25 = 19,347.5 kW at power_max > 18,000 kW of feed
+    r = size(FIXED, "gb300-nvl72", basis="typical")
+    assert any("the 109 units would draw 19.35 MW from the feed at their 142 kW power_max, "
+               "more than the 18.00 MW utility feed" in w for w in r.warnings)
+    assert not any("power_max" in w for w in size(FIXED, "gb300-nvl72").warnings)
 
 
 def test_s21_xp_hyd_at_pue_1_05():
@@ -111,6 +119,74 @@ def test_heat_split_cdu_count_and_redundancy():
     assert r.cdu_count == 10
     assert size(FIXED, "gb300-nvl72", overrides={"redundancy": "2N"}).cdu_count == 18
     assert size(FIXED, "gb300-nvl72", overrides={"redundancy": "N"}).cdu_count == 9
+
+
+def test_moses_lake_cdus_by_heat_and_by_flow():
+    # 104 racks x 142 kW x 0.85 = 12,553.4 kW to liquid; 12,553.4 / 1,368 = 9.18 -> 10 by heat.
+    # Lenovo LP2357 table 27: 119 L/min a rack at the site's 40 degC supply; 104 x 119 =
+    # 12,376 L/min; / 1,200 L/min (Vertiv XDU1350, two pumps, SL-71309) = 10.31 -> 11 by flow.
+    # Flow binds: 11 + 1 (N+1) = 12 CDUs, where heat alone gave 11.
+    r = size("moses-lake", "gb300-nvl72")
+    assert r.rack_count == 104
+    assert r.heat_to_liquid.m_as("kW") == pytest.approx(104 * 142 * 0.85)
+    assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(119.0)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(12376.0)
+    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_basis, r.cdu_count) == (10, 11, "flow", 12)
+    assert r.inputs["coolant_flow_from"] == "flow_table"
+    # three pumps: 12,376 / 1,800 = 6.9 -> 7 by flow; heat binds again: 10 + 1
+    three = size("moses-lake", "gb300-nvl72", overrides={"cdu_flow_capacity": "1800 L/min"})
+    assert (three.cdus_by_heat, three.cdus_by_flow, three.cdu_basis, three.cdu_count) == \
+        (10, 7, "heat", 11)
+
+
+def test_without_a_flow_table_the_flow_comes_from_the_delta_t():
+    # the fixed 10 K rise: 12,553.4 kW / (1,007 kg/m^3 x 3,981 J/(kg K) x 10 K) (PG25 at
+    # 45 degC) = 0.3131 m^3/s = 18,786 L/min, 1,880 L/min for each of 10 CDUs: 15.7 -> 16 by
+    # flow, 17 with N+1
+    base = load_profile("gb300-nvl72")
+    no_table = base.model_copy(
+        update={"cooling": base.cooling.model_copy(update={"flow_table": None})})
+    r = size("moses-lake", no_table)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(18786, rel=1e-3)
+    assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(18786 / 104, rel=1e-3)
+    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_count) == (10, 16, 17)
+    assert r.inputs["coolant_flow_from"] == "delta_t"
+
+
+def test_the_flow_table_is_interpolated_at_the_supply_temperature():
+    # 42 degC: 119 + (177 - 119) x 2 / 5 = 142.2 L/min a rack; 25 degC: the first row, 59
+    r = size("moses-lake", "gb300-nvl72", overrides={"coolant_supply_temperature": "42 degC"})
+    assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(142.2)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(104 * 142.2)
+    # FIXED (25 degC supply, PUE 1.25): 101 x 59 = 5,959 L/min -> 5 by flow; 9 by heat
+    cool = size(FIXED, "gb300-nvl72")
+    assert cool.rack_coolant_flow.m_as("L/min") == pytest.approx(59.0)
+    assert (cool.cdus_by_heat, cool.cdus_by_flow, cool.cdu_basis) == (9, 5, "heat")
+    # the same flow written in another unit: 45 degC is 113 degF
+    hot = size(FIXED, "gb300-nvl72", overrides={"coolant_supply_temperature": "113 degF"})
+    assert hot.rack_coolant_flow.m_as("L/min") == pytest.approx(177.0)
+
+
+def test_a_supply_outside_the_flow_table_names_the_profile_file_and_field():
+    with pytest.raises(ProfileError) as info:
+        size(FIXED, "gb300-nvl72", overrides={"coolant_supply_temperature": "20 degC"})
+    err = info.value
+    assert err.source.endswith("gb300-nvl72.toml")
+    assert err.field == "cooling.flow_table.supply_temperature"
+    assert "coolant supply 20 degC is outside the table (25 to 45 degC)" in err.message
+
+
+def test_no_liquid_heat_needs_no_cdu():
+    r = size(FIXED, gpu_rack(10, 0.0))
+    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_count, r.cdu_basis) == (0, 0, 0, "none")
+    assert r.rack_coolant_flow is None
+
+
+def test_cdu_fields_in_the_dataset():
+    ds = size("moses-lake", "gb300-nvl72").to_xarray()
+    assert str(ds["cdu_basis"].values) == "flow"
+    assert float(ds["cdus_by_flow"]) == 11 and ds["cdus_by_flow"].attrs["units"] == "1"
+    assert ds["rack_coolant_flow"].attrs["units"] == "L/min"
 
 
 def test_power_density():
@@ -218,8 +294,12 @@ def test_dry_coolers_cannot_hold_40_degc_at_a_40_degc_design_day():
 
 
 def test_supply_and_inlet_above_the_profile_limits_warn():
-    r = size(FIXED, "gb300-nvl72", overrides={"coolant_supply_temperature": "50 degC",
-                                               "air_inlet_temperature": "40 degC"})
+    # without its flow table: with it, a supply above the table's 45 degC is an error
+    base = load_profile("gb300-nvl72")
+    no_table = base.model_copy(
+        update={"cooling": base.cooling.model_copy(update={"flow_table": None})})
+    r = size(FIXED, no_table, overrides={"coolant_supply_temperature": "50 degC",
+                                          "air_inlet_temperature": "40 degC"})
     assert any("coolant supply 50 degC is above the 45 degC" in w for w in r.warnings)
     assert any("air inlet 40 degC is above the 35 degC" in w for w in r.warnings)
     assert size(FIXED, "gb300-nvl72").warnings == ()
@@ -351,10 +431,12 @@ def random_sites(n: int, seed: int):
         rng.uniform(990, 1070, n),                # coolant_density
         rng.uniform(3500, 4200, n),               # coolant_cp
         rng.uniform(3, 20, n),                    # coolant_delta_t_k
+        maybe(rng.uniform(5e-4, 5e-3, n)),        # rack_flow_m3_s (30-300 L/min; NaN: dT)
         rng.uniform(0, 2500, n),                  # altitude_m
         rng.uniform(288, 318, n),                 # air_inlet_k
         rng.uniform(5, 20, n),                    # air_delta_t_k
         rng.uniform(2e5, 3e6, n),                 # cdu_capacity_w
+        rng.uniform(3e-3, 5e-2, n),               # cdu_flow_m3_s (180-3,000 L/min)
         rng.integers(0, 3, n).astype(np.int64),   # redundancy
     )
 
@@ -366,6 +448,9 @@ def test_size_sites_equals_its_numpy_twin(seed):
     twin = k.size_sites_numpy(*args)
     for name, a, b in zip(("units", "racks", "binding"), fast[:3], twin[:3]):
         np.testing.assert_array_equal(a, b, err_msg=name)
+    for name in ("cdu_count", "cdus_by_heat", "cdus_by_flow"):  # counts: exact
+        i = k.SITE_OUTPUTS.index(name)
+        np.testing.assert_array_equal(fast[i], twin[i], err_msg=name)
     for a, b in zip(fast[3:], twin[3:]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert not any(np.isnan(a).any() for a in fast)
@@ -397,13 +482,18 @@ def test_size_sites_rejects_arrays_of_another_length():
     short_out[10] = np.empty(49)  # cdu_count: one element short
     with pytest.raises(ValueError, match="output"):
         k.size_sites(*args, *short_out)
-    short_in = list(args)
-    short_in[17] = args[17][:49]  # cdu_capacity_w
-    with pytest.raises(ValueError, match="input"):
-        k.size_sites(*short_in, *out)
+    short_out = list(out)
+    short_out[12] = np.empty(49)  # cdus_by_flow
+    with pytest.raises(ValueError, match="output"):
+        k.size_sites(*args, *short_out)
+    for i in (14, 19):  # rack_flow_m3_s, cdu_flow_m3_s
+        short_in = list(args)
+        short_in[i] = args[i][:49]
+        with pytest.raises(ValueError, match="input"):
+            k.size_sites(*short_in, *out)
     with pytest.raises(TypeError):
-        k.size_sites_alloc(*args[:18])
-    assert [len(a) for a in k.size_sites_alloc(*(a[:0] for a in args))] == [0] * 11
+        k.size_sites_alloc(*args[:20])
+    assert [len(a) for a in k.size_sites_alloc(*(a[:0] for a in args))] == [0] * 13
 
 
 def test_fit_units_equals_its_twin_and_the_scalar_sizing():

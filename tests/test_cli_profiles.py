@@ -113,6 +113,16 @@ def test_show_json_names_every_unit(run_cli):
     assert "file" not in data
 
 
+def test_show_gives_the_flow_table_row_by_row(run_cli):
+    # Lenovo LP2357 table 27
+    code, out, _ = run_cli("profiles", "show", "gb300-nvl72", "--format", "json")
+    cooling = json.loads(out)["cooling"]
+    assert cooling["rack_flow_at_40_degC"] == {"value": 119.0, "unit": "L/min"}
+    assert "LP2357" in cooling["flow_table_source"]
+    code, out, _ = run_cli("profiles", "show", "gb300-nvl72")
+    assert "rack flow at 45 degC" in out
+
+
 def test_show_csv(run_cli):
     code, out, _ = run_cli("profiles", "show", "dgx-h100", "--format", "csv")
     assert code == 0

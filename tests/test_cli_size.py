@@ -194,3 +194,36 @@ def test_printers_turn_non_finite_values_into_null_empty_and_na(capsys):
     emit(data, "table", "t")
     out = capsys.readouterr().out
     assert "n/a" in out
+
+
+def test_cdus_by_heat_and_by_flow_in_every_format(run_cli):
+    # Moses Lake, GB300 NVL72 (test_capacity: 10 by heat, 11 by flow, 12 with N+1)
+    code, out, _ = run_cli("size", "--format", "json")
+    data = json.loads(out)
+    assert (data["cdus_by_heat"], data["cdus_by_flow"], data["cdu_count"]) == (10, 11, 12)
+    assert data["cdu_basis"] == "flow"
+    assert data["rack_coolant_flow"] == {"value": 119.0, "unit": "L/min"}
+    assert data["inputs"]["cdu_flow_capacity"] == {"value": 1200.0, "unit": "L/min"}
+    code, out, _ = run_cli("size", "--format", "csv")
+    by_field = {(r["section"], r["field"]): r for r in csv.DictReader(io.StringIO(out))}
+    assert by_field[("", "cdus_by_flow")]["value"] == "11"
+    assert by_field[("", "cdu_basis")]["value"] == "flow"
+    code, out, _ = run_cli("size")
+    row = next(line for line in out.splitlines() if "cdu basis" in line)
+    assert "flow" in row
+
+
+def test_a_profile_with_a_bad_flow_table_is_one_line_and_exit_2(run_cli):
+    path = str(BROKEN / "profile_flow_table_falling.toml")
+    code, out, err = run_cli("size", "--profile", path)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "profile_flow_table_falling.toml: cooling.flow_table.rack_flow: must not fall" in err
+
+
+def test_a_supply_outside_the_flow_table_is_one_line_and_exit_2(run_cli):
+    code, out, err = run_cli("size", "--set", "coolant_supply_temperature=50 degC")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "gb300-nvl72.toml: cooling.flow_table.supply_temperature: the site's coolant " \
+           "supply 50 degC is outside the table (25 to 45 degC)" in err

@@ -229,6 +229,8 @@ BROKEN_CASES = [
      "an air-cooled unit has liquid_fraction 0"),
     ("profile_subnormal_power.toml", "power_max", "is too small"),
     ("profile_boolean_units_per_rack.toml", "units_per_rack", "True is not a whole number"),
+    ("profile_flow_table_falling.toml", "cooling.flow_table.rack_flow",
+     "must not fall as the supply warms: 100 L/min follows 120 L/min"),
 ]
 
 
@@ -332,6 +334,13 @@ def test_profiles_are_found_from_an_installed_wheel(tmp_path):
 
 # --- hardening: bounds, the cache, the id rule -------------------------------------------------
 
+def _hydro_table(temps, flows):
+    """A hydro unit's cooling table with a coolant flow table of these rows."""
+    return {"method": "hydro", "liquid_fraction": 0.9,
+            "flow_table": {"supply_temperature": temps, "rack_flow": flows,
+                           "source": "a test table, no document behind it"}}
+
+
 @pytest.mark.parametrize(("changes", "field", "fragment"), [
     ({"power_max": "5e-324 W", "power_typical": "5e-324 W"}, "power_max", "is too small"),
     ({"power_max": "0.001 W", "power_typical": "0.001 W"}, "power_max", "must be at least 1 W"),
@@ -353,6 +362,19 @@ def test_profiles_are_found_from_an_installed_wheel(tmp_path):
     ({"cooling": {"method": "hydro", "liquid_fraction": 0.9,
                   "coolant_supply_max": "10 delta_degC"}},
      "cooling.coolant_supply_max", "temperature difference, not a temperature"),
+    ({"cooling": _hydro_table(["25 degC", "25 degC"], ["10 L/min", "12 L/min"])},
+     "cooling.flow_table.supply_temperature", "must rise from row to row"),
+    ({"cooling": _hydro_table(["25 degC", "35 degC", "45 degC"], ["10 L/min", "12 L/min"])},
+     "cooling.flow_table.rack_flow", "2 flows for 3 supply temperatures"),
+    ({"cooling": _hydro_table(["25 degC", "35 degC"], ["10 kW", "12 kW"])},
+     "cooling.flow_table.rack_flow.0", "is not a volume flow"),
+    ({"cooling": _hydro_table(["25 K", "35 K"], ["10 L/min", "12 L/min"])},
+     "cooling.flow_table.supply_temperature.0", "must be greater than -50"),
+    ({"cooling": _hydro_table(["25 degC"], ["10 L/min"])},
+     "cooling.flow_table.supply_temperature", "at least 2 items"),
+    ({"cooling": {**_hydro_table(["25 degC", "35 degC"], ["1 L/min", "2 L/min"]),
+                  "method": "air", "liquid_fraction": 0}},
+     "cooling.flow_table", "sends no heat to liquid has no coolant flow table"),
 ])
 def test_out_of_range_profile_values_name_the_field(changes, field, fragment):
     with pytest.raises(ProfileError) as info:

@@ -56,6 +56,8 @@ def test_defaults_are_the_sourced_values():
     assert site.coolant_delta_t.m_as("K") == pytest.approx(10.0)  # OCP
     assert site.air_delta_t.m_as("K") == pytest.approx(20 / 1.8)  # INRES 20 degF
     assert site.cdu_capacity.m_as("kW") == pytest.approx(1368.0)  # Vertiv XDU 1350
+    # Vertiv XDU1350 planning guide SL-71309: 1,200 L/min with two pumps
+    assert site.cdu_flow_capacity.m_as("L/min") == pytest.approx(1200.0)
     assert site.cdu_approach.m_as("K") == pytest.approx(4.0)
     assert site.dry_cooler_approach.m_as("K") == pytest.approx(45 - 3 - 36)  # Modelica example
     assert site.redundancy == "N+1"
@@ -228,6 +230,8 @@ _BAD_OVERRIDES = [
     ("coolant_delta_t", "1e-9 K", "must be at least 1 K"),
     ("air_delta_t", "0.01 K", "must be at least 1 K"),
     ("cdu_capacity", "1e-300 W", "must be at least 1000 W"),
+    ("cdu_flow_capacity", "0.5 L/min", "must be at least 1 L/min"),
+    ("cdu_flow_capacity", "1200 kW", "is not a volume flow"),
     ("heat_rejection_capacity", "1e300 W", "must be at most"),
     ("pue", float("inf"), "not a finite number"),
     ("pue", "NaN", "not a number followed by a unit"),

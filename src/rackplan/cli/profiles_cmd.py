@@ -103,6 +103,11 @@ def profile_details(p, path: str | None = None) -> dict[str, Any]:
         cooling["coolant_supply_max"] = _to(p.cooling.coolant_supply_max, "degC")
     if p.cooling.air_inlet_max is not None:
         cooling["air_inlet_max"] = _to(p.cooling.air_inlet_max, "degC")
+    table = p.cooling.flow_table
+    if table is not None:  # one row per supply temperature: flat, so every format shows it
+        for t, flow in zip(table.supply_temperature, table.rack_flow):
+            cooling[f"rack_flow_at_{t.magnitude:g}_degC"] = _to(flow, "L/min")
+        cooling["flow_table_source"] = table.source
     data["cooling"] = cooling
     data["sources"] = [{"url": s.url, "supports": s.supports} for s in p.sources]
     data["assumptions"] = p.assumptions

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rackplan._args import overrides_mapping
+from rackplan._io import resolve
 from rackplan.facility.coolant import air_density, coolant_properties
-from rackplan.errors import InputError, SiteError, shown
+from rackplan.errors import InputError, ProfileError, SiteError, shown
 from rackplan.kernels import capacity as kernels
-from rackplan.facility.profiles import HardwareProfile, load_profile
+from rackplan.facility.profiles import HardwareProfile, load_profile, profiles_dir
 from rackplan.facility.site import Site, load_site, plant_overheads
 from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
@@ -47,6 +48,7 @@ _UNITS = {
     "coolant_flow": "L/min",
     "coolant_flow_m3h": "m**3/hour",
     "coolant_flow_per_kw": "L/min/kW",
+    "rack_coolant_flow": "L/min",
     "airflow": "m**3/s",
     "airflow_cfm": "cfm",
     "power_density_rack": "kW",
@@ -85,6 +87,9 @@ _LONG_NAMES = {
     "power_density_rack": "IT power per full rack",
     "power_density_area": "IT power per square metre of white space",
     "cdu_count": "CDUs including redundancy",
+    "cdus_by_heat": "CDUs the liquid heat needs, before redundancy",
+    "cdus_by_flow": "CDUs the coolant flow needs, before redundancy",
+    "rack_coolant_flow": "coolant flow per full rack",
     "hashrate": "total hash rate",
     "gpu_count": "GPUs",
     "dry_cooler_min_supply": "lowest coolant supply dry coolers hold at the design dry bulb",
@@ -99,7 +104,11 @@ class SizingResult:
     ``power_density_area`` is ``None`` when the site gives no white space,
     ``dry_cooler_min_supply`` when it gives no design dry bulb or no heat goes to liquid.
     ``units_by`` holds the units each constraint alone allows (``None`` for one the site does
-    not give). ``warnings`` are findings, not errors.
+    not give). ``cdu_count`` is the larger of ``cdus_by_heat`` and ``cdus_by_flow`` plus
+    redundancy; ``cdu_basis`` says which one sets it (``"heat"``, ``"flow"``, ``"both"`` when
+    they are equal, ``"none"`` with no liquid heat). ``rack_coolant_flow`` is from the
+    profile's flow table when it has one (``inputs["coolant_flow_from"]``), else from the
+    site's ``coolant_delta_t``. ``warnings`` are findings, not errors.
     """
 
     utility_power: Quantity
@@ -120,11 +129,15 @@ class SizingResult:
     coolant_flow: Quantity
     coolant_flow_m3h: Quantity
     coolant_flow_per_kw: Quantity | None
+    rack_coolant_flow: Quantity | None
     airflow: Quantity
     airflow_cfm: Quantity
     power_density_rack: Quantity
     power_density_area: Quantity | None
     cdu_count: int
+    cdus_by_heat: int
+    cdus_by_flow: int
+    cdu_basis: str
     hashrate: Quantity | None
     gpu_count: int | None
     dry_cooler_min_supply: Quantity | None
@@ -147,7 +160,7 @@ class SizingResult:
 
         data_vars = {}
         for name, value in self.as_quantities().items():
-            if name in ("warnings", "inputs", "units_by", "binding_constraint"):
+            if name in ("warnings", "inputs", "units_by", "binding_constraint", "cdu_basis"):
                 continue
             attrs = {"long_name": _LONG_NAMES.get(name, name.replace("_", " "))}
             if isinstance(value, Quantity) or (value is None and name in _UNITS):
@@ -163,6 +176,8 @@ class SizingResult:
                                               {**attrs, "units": "1"})
         data_vars["binding_constraint"] = xr.Variable(
             (), self.binding_constraint, {"long_name": "constraint that limits unit_count"})
+        data_vars["cdu_basis"] = xr.Variable(
+            (), self.cdu_basis, {"long_name": "what sets the CDU count: heat, flow or both"})
         for key, count in self.units_by.items():
             data_vars[f"units_by_{key}"] = xr.Variable(
                 (), np.nan if count is None else float(count),
@@ -275,6 +290,7 @@ def size(site: str | Path | Site = "moses-lake",
         rho = float(coolant.density.m_as("kg/m**3"))
         cp = float(coolant.specific_heat.m_as("J/(kg*K)"))
 
+    rack_flow = _rack_flow(hw, profile, supply) if lf > 0 else None
     nan = math.nan
     args = (
         float(st.utility_power.m_as("W")), pue, unit_w, float(hw.units_per_rack),
@@ -287,9 +303,11 @@ def size(site: str | Path | Site = "moses-lake",
     )
     inlet_k = float(st.air_inlet_temperature.to("K").magnitude)
     (units, racks, binding, it_w, facility_w, liquid_w, air_w, mass_flow, volume_flow,
-     airflow, cdus) = kernels.size_site(
-        *args, lf, rho, cp, float(st.coolant_delta_t.m_as("K")), float(st.altitude.m_as("m")),
-        inlet_k, float(st.air_delta_t.m_as("K")), float(st.cdu_capacity.m_as("W")),
+     airflow, cdus, by_heat, by_flow) = kernels.size_site(
+        *args, lf, rho, cp, float(st.coolant_delta_t.m_as("K")),
+        nan if rack_flow is None else float(rack_flow.m_as("m**3/s")),
+        float(st.altitude.m_as("m")), inlet_k, float(st.air_delta_t.m_as("K")),
+        float(st.cdu_capacity.m_as("W")), float(st.cdu_flow_capacity.m_as("m**3/s")),
         kernels.REDUNDANCY.index(st.redundancy))
     by = kernels.units_by_constraint(*args)
     units_by = {name: (None if math.isnan(v) else int(v)) for name, v in zip(kernels.BINDING, by)}
@@ -323,19 +341,62 @@ def size(site: str | Path | Site = "moses-lake",
         coolant_flow_m3h=liquid_flow.to("m**3/hour"),
         coolant_flow_per_kw=(liquid_flow / Q_(liquid_w, "W")).to("L/min/kW")
         if liquid_w > 0 else None,
+        rack_coolant_flow=_rack_coolant_flow(rack_flow, lf, unit_w, hw, rho, cp, st),
         airflow=Q_(airflow, "m**3/s"),
         airflow_cfm=Q_(airflow, "m**3/s").to("cfm"),
         power_density_rack=(unit_power * hw.units_per_rack).to("kW"),
         power_density_area=None if st.white_space is None
         else (it / st.white_space).to("kW/m**2"),
         cdu_count=int(cdus),
+        cdus_by_heat=int(by_heat),
+        cdus_by_flow=int(by_flow),
+        cdu_basis=_cdu_basis(by_heat, by_flow),
         hashrate=None if hw.hashrate is None else (hw.hashrate * unit_count).to("EH/s"),
         gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
         dry_cooler_min_supply=dry_min,
-        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)),
-        inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k),
+        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)
+                       + _over_the_feed_at_max(st, hw, basis, unit_count, pue)),
+        inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow),
     )
     return result
+
+
+def _rack_flow(hw: HardwareProfile, ref: Any, supply: Quantity) -> Quantity | None:
+    """The profile's flow per rack at the site's supply temperature, or ``None`` when the
+    profile has no flow table; a supply outside the table is a :class:`ProfileError`."""
+    table = hw.cooling.flow_table
+    if table is None:
+        return None
+    flow = table.rack_flow_at(float(supply.magnitude))
+    if flow is None:
+        temps = table.supply_temperature
+        source = (hw.id or hw.name if isinstance(ref, HardwareProfile)
+                  else str(resolve(ref, profiles_dir(), "profile", ProfileError, "--profile")))
+        raise ProfileError(
+            f"the site's coolant supply {supply.magnitude:g} degC is outside the table "
+            f"({temps[0].magnitude:g} to {temps[-1].magnitude:g} degC); set "
+            "coolant_supply_temperature within it", source=source,
+            field="cooling.flow_table.supply_temperature")
+    return Q_(flow, "L/min")
+
+
+def _rack_coolant_flow(rack_flow: Quantity | None, lf: float, unit_w: float,
+                       hw: HardwareProfile, rho: float, cp: float, st: Site) -> Quantity | None:
+    """Flow per full rack [L/min]: the table's, else Q / (rho cp dT) of a rack's liquid heat."""
+    if rack_flow is not None:
+        return rack_flow
+    if lf <= 0:
+        return None
+    rack_liquid_w = unit_w * hw.units_per_rack * lf
+    return Q_(rack_liquid_w / (rho * cp * st.coolant_delta_t.m_as("K")), "m**3/s").to("L/min")
+
+
+def _cdu_basis(by_heat: float, by_flow: float) -> str:
+    if by_heat == 0 and by_flow == 0:
+        return "none"
+    if by_heat == by_flow:
+        return "both"
+    return "heat" if by_heat > by_flow else "flow"
 
 
 def _dry_cooler_min_supply(site: Site) -> Quantity | None:
@@ -345,6 +406,21 @@ def _dry_cooler_min_supply(site: Site) -> Quantity | None:
         return None
     return Q_(site.design_dry_bulb.magnitude + site.dry_cooler_approach.m_as("K")
               + site.cdu_approach.m_as("K"), "degC")
+
+
+def _over_the_feed_at_max(site: Site, hw: HardwareProfile, basis: str, unit_count: int,
+                          pue: float) -> list[str]:
+    """On the typical basis, the finding that the units at ``power_max`` overrun the feed."""
+    if basis != "typical":
+        return []
+    at_max_w = unit_count * float(hw.power_max.m_as("W")) * pue
+    feed_w = float(site.utility_power.m_as("W"))
+    if at_max_w <= feed_w * (1.0 + 1e-12):
+        return []
+    return [f"sized on power_typical, the {unit_count:,} units would draw "
+            f"{at_max_w / 1e6:,.2f} MW from the feed at their "
+            f"{hw.power_max.m_as('kW'):g} kW power_max, more than the "
+            f"{feed_w / 1e6:,.2f} MW utility feed: cap their power or size on --basis max"]
 
 
 def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
@@ -389,7 +465,7 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
 
 
 def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, lf: float,
-            coolant, inlet_k: float) -> dict[str, Any]:
+            coolant, inlet_k: float, rack_flow: Quantity | None) -> dict[str, Any]:
     plant = site.cooling_plant
     inputs: dict[str, Any] = {
         "site": site.id,
@@ -411,6 +487,9 @@ def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, l
             "coolant_density": coolant.density,
             "coolant_specific_heat": coolant.specific_heat.to("kJ/(kg*K)"),
             "coolant_freezing_point": coolant.freezing_point,
+            "coolant_flow_from": "delta_t" if rack_flow is None else "flow_table",
+            "cdu_capacity": site.cdu_capacity.to("kW"),
+            "cdu_flow_capacity": site.cdu_flow_capacity.to("L/min"),
         })
     return inputs
 

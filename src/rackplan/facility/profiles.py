@@ -24,7 +24,8 @@ from rackplan._io import load_toml, resolve, validate
 from rackplan.errors import ProfileError
 from rackplan.units import CountField, FractionField, QuantityField
 
-__all__ = ["HardwareProfile", "Cooling", "Source", "load_profile", "list_profiles", "profiles_dir"]
+__all__ = ["HardwareProfile", "Cooling", "FlowTable", "Source", "load_profile", "list_profiles",
+           "profiles_dir"]
 
 CoolingMethod = Literal["air", "direct_liquid", "immersion", "hydro", "rear_door"]
 
@@ -35,6 +36,59 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     url: str = Field(min_length=8)
     supports: str = Field(min_length=1)
+
+
+class FlowTable(BaseModel):
+    """The OEM's coolant flow for one full rack against the rack's coolant supply temperature.
+
+    ``supply_temperature`` rises strictly and ``rack_flow`` never falls (a warmer supply leaves
+    the chips less temperature rise, so it takes more water), one flow per temperature, 2 to
+    50 rows; ``source`` says where the
+    table is published (document and table number). Sizing interpolates linearly at the
+    site's supply temperature and refuses one outside the table.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    supply_temperature: list[QuantityField("degC", gt=-50, lt=120)] = Field(
+        min_length=2, max_length=50)
+    # 0.01 L/min to 1,000 m^3/min per rack
+    rack_flow: list[QuantityField("L/min", gt=0, ge=0.01, le=1e6)] = Field(
+        min_length=2, max_length=50)
+    source: str = Field(min_length=8)
+
+    @field_validator("supply_temperature")
+    @classmethod
+    def _rising(cls, value):
+        for a, b in zip(value, value[1:]):
+            if not b.magnitude > a.magnitude:
+                raise ValueError(f"must rise from row to row: {b.magnitude:g} degC follows "
+                                 f"{a.magnitude:g} degC")
+        return value
+
+    @field_validator("rack_flow")
+    @classmethod
+    def _one_per_temperature_never_falling(cls, value, info: ValidationInfo):
+        temps = info.data.get("supply_temperature")
+        if temps is not None and len(temps) != len(value):
+            raise ValueError(f"{len(value)} flows for {len(temps)} supply temperatures: give "
+                             "one flow per temperature")
+        for a, b in zip(value, value[1:]):
+            if b.magnitude < a.magnitude:
+                raise ValueError(f"must not fall as the supply warms: {b.magnitude:g} L/min "
+                                 f"follows {a.magnitude:g} L/min")
+        return value
+
+    def rack_flow_at(self, supply_c: float) -> float | None:
+        """Flow per rack [L/min] at ``supply_c`` [degC], linear between rows; ``None`` when
+        ``supply_c`` is outside the table."""
+        temps = [q.magnitude for q in self.supply_temperature]
+        if not temps[0] - 1e-9 <= supply_c <= temps[-1] + 1e-9:
+            return None
+        flows = [q.magnitude for q in self.rack_flow]
+        for (t0, f0), (t1, f1) in zip(zip(temps, flows), zip(temps[1:], flows[1:])):
+            if supply_c <= t1:
+                return f0 + (f1 - f0) * (min(max(supply_c, t0), t1) - t0) / (t1 - t0)
+        return flows[-1]
 
 
 class Cooling(BaseModel):
@@ -49,6 +103,7 @@ class Cooling(BaseModel):
     liquid_fraction: FractionField()
     coolant_supply_max: QuantityField("degC", gt=-50, lt=120) | None = None
     air_inlet_max: QuantityField("degC", gt=-50, lt=80) | None = None
+    flow_table: FlowTable | None = None
 
     # Cross-field checks are field validators (on the later field, which sees the earlier ones
     # in ``info.data``), so that an error names the field: "cooling.liquid_fraction: ...".
@@ -60,6 +115,13 @@ class Cooling(BaseModel):
             raise ValueError(f"an air-cooled unit has liquid_fraction 0 (got {value:g})")
         if method in ("direct_liquid", "immersion", "hydro") and value == 0:
             raise ValueError(f"a {method} unit sends some heat to liquid (liquid_fraction > 0)")
+        return value
+
+    @field_validator("flow_table")
+    @classmethod
+    def _table_needs_liquid(cls, value, info: ValidationInfo):
+        if value is not None and info.data.get("liquid_fraction") == 0:
+            raise ValueError("a unit that sends no heat to liquid has no coolant flow table")
         return value
 
 

@@ -127,6 +127,12 @@ COOLANT_DELTA_T = "10 K"
 #: CDUs/Data/VertivLiebertXDU1350.mo (Vertiv datasheet SL-70799).
 CDU_CAPACITY = "1368 kW"
 CDU_APPROACH = "4 K"
+#: CDU secondary (rack-side) flow: the same XDU 1350 is rated 1,200 L/min at 2.5 bar external
+#: with two pumps, 1,800 L/min at 2.0 bar with three [P] Vertiv, "Liebert XDU1350 Coolant
+#: Distribution Unit Application and Planning Guide" (SL-71309). Two pumps, the lower figure:
+#: a site with three pumps sets 1800 L/min. [D] The datasheet's nominal 20.6 kg/s of PG20 at
+#: 1,368 kW is about 1,210 L/min, so heat and flow ratings meet at two pumps.
+CDU_FLOW_CAPACITY = "1200 L/min"
 #: Dry-cooler approach (facility water supply over dry bulb). [D] Modelica example: dry cooler
 #: sized at 36 degC dry bulb for 45 degC rack supply with a 3 K CDU approach: 45 - 3 - 36 = 6 K.
 DRY_COOLER_APPROACH = "6 K"
@@ -179,8 +185,8 @@ class Site(BaseModel):
     Bounds beyond the physical ones: ``utility_power`` and ``heat_rejection_capacity`` 1 W to
     100 GW, ``white_space`` 1 m^2 to 10 km^2, ``floor_load_limit`` 1 to 100,000 kg/m^2,
     ``pue`` 1 to 10, ``aisle_factor`` 1 to 100, ``air_delta_t`` 1 to 50 K, ``coolant_delta_t``
-    1 to 40 K, ``cdu_capacity`` 1 kW to 1 GW; power-chain efficiencies 0.5 to 1, plant
-    overheads 0 to 10 W/W.
+    1 to 40 K, ``cdu_capacity`` 1 kW to 1 GW, ``cdu_flow_capacity`` 1 to 1,000,000 L/min;
+    power-chain efficiencies 0.5 to 1, plant overheads 0 to 10 W/W.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
@@ -212,6 +218,8 @@ class Site(BaseModel):
     coolant_supply_temperature: QuantityField("degC", gt=0, lt=90) = COOLANT_SUPPLY_TEMPERATURE
     coolant_delta_t: QuantityField("K", gt=0, ge=1, le=40, delta=True) = COOLANT_DELTA_T
     cdu_capacity: QuantityField("W", gt=0, ge=1e3, le=1e9) = CDU_CAPACITY  # 1 kW to 1 GW
+    # rack-side flow of one CDU: 1 L/min to 1,000 m^3/min
+    cdu_flow_capacity: QuantityField("L/min", gt=0, ge=1, le=1e6) = CDU_FLOW_CAPACITY
     cdu_approach: QuantityField("K", ge=0, le=30, delta=True) = CDU_APPROACH
     dry_cooler_approach: QuantityField("K", ge=0, le=30, delta=True) = DRY_COOLER_APPROACH
     redundancy: Literal["N", "N+1", "2N"] = REDUNDANCY

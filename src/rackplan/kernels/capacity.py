@@ -174,18 +174,24 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
 @njit(**_KERNEL)
 def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-              liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
-              air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy):
+              liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, rack_flow_m3_s,
+              altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s,
+              redundancy):
     """Size one site. Arguments after :func:`fit_units`'s ten:
 
     ``liquid_fraction`` [0..1]; the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
     [J/(kg K)] at its mean temperature (NaN is fine when no heat goes to liquid);
-    ``coolant_delta_t_k`` [K]; ``altitude_m`` [m]; ``air_inlet_k`` [K]; ``air_delta_t_k`` [K];
-    ``cdu_capacity_w`` [W]; ``redundancy`` (index into :data:`REDUNDANCY`).
+    ``coolant_delta_t_k`` [K]; ``rack_flow_m3_s``, the coolant flow a full rack asks for
+    [m^3/s] (the OEM's figure at the supply temperature; NaN: from ``coolant_delta_t_k``);
+    ``altitude_m`` [m]; ``air_inlet_k`` [K]; ``air_delta_t_k`` [K]; one CDU's heat
+    ``cdu_capacity_w`` [W] and flow ``cdu_flow_m3_s`` [m^3/s]; ``redundancy`` (index into
+    :data:`REDUNDANCY`).
 
     Returns ``(unit_count, rack_count, binding, it_power_w, facility_power_w, heat_to_liquid_w,
     heat_to_air_w, coolant_mass_flow_kg_s, coolant_volume_flow_m3_s, airflow_m3_s,
-    cdu_count)``; counts are whole numbers held in floats, ``binding`` an int.
+    cdu_count, cdus_by_heat, cdus_by_flow)``; counts are whole numbers held in floats,
+    ``binding`` an int. ``cdu_count`` is the larger of the two counts before it, with
+    redundancy.
     """
     units, binding = fit_units(utility_power_w, pue, unit_power_w, units_per_rack,
                                rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
@@ -198,26 +204,35 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     # Written as selects, not branches (see units_by_constraint). With no liquid heat the
     # coolant properties may be NaN; the select drops them.
     has_liquid = to_liquid > 0.0
-    mass_flow_q = to_liquid / (coolant_cp * coolant_delta_t_k)  # Q = m cp dT, sensible heat
+    # The OEM's rack flow when given (a unit takes its share of a rack's), else Q = m cp dT.
+    from_table = rack_flow_m3_s == rack_flow_m3_s  # False for NaN
+    table_flow = units / units_per_rack * rack_flow_m3_s
+    mass_flow_q = (table_flow * coolant_density if from_table
+                   else to_liquid / (coolant_cp * coolant_delta_t_k))
+    volume_flow_q = table_flow if from_table else mass_flow_q / coolant_density
     mass_flow = mass_flow_q if has_liquid else 0.0
-    volume_flow = mass_flow_q / coolant_density if has_liquid else 0.0
-    n = _ceil(to_liquid / cdu_capacity_w)
+    volume_flow = volume_flow_q if has_liquid else 0.0
+    # CDUs: enough for the heat and enough for the flow, then the spares.
+    by_heat = _ceil(to_liquid / cdu_capacity_w) if has_liquid else 0.0
+    by_flow = _ceil(volume_flow_q / cdu_flow_m3_s) if has_liquid else 0.0
+    n = max(by_heat, by_flow)
     n = n + 1.0 if redundancy == 1 else (2.0 * n if redundancy == 2 else n)
     cdus = n if has_liquid else 0.0
     rho_air = air_density(altitude_m, air_inlet_k)
     airflow = to_air / (rho_air * AIR_CP * air_delta_t_k) if to_air > 0.0 else 0.0
     return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
-            volume_flow, airflow, cdus)
+            volume_flow, airflow, cdus, by_heat, by_flow)
 
 
 #: Names of :func:`size_sites`'s outputs, in order (``binding`` is int64, the rest float64).
 SITE_OUTPUTS = ("unit_count", "rack_count", "binding", "it_power_w", "facility_power_w",
                 "heat_to_liquid_w", "heat_to_air_w", "coolant_mass_flow_kg_s",
-                "coolant_volume_flow_m3_s", "airflow_m3_s", "cdu_count")
+                "coolant_volume_flow_m3_s", "airflow_m3_s", "cdu_count", "cdus_by_heat",
+                "cdus_by_flow")
 
 
 def empty_site_outputs(n):
-    """The eleven output arrays of :func:`size_sites` for ``n`` sites, allocated by NumPy
+    """The 13 output arrays of :func:`size_sites` for ``n`` sites, allocated by NumPy
     (``np.empty``: uninitialized; ``binding`` int64, the rest float64)."""
     return tuple(np.empty(n, dtype=np.int64 if name == "binding" else np.float64)
                  for name in SITE_OUTPUTS)
@@ -226,14 +241,15 @@ def empty_site_outputs(n):
 @njit(parallel=True, **_KERNEL)
 def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-               liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, altitude_m,
-               air_inlet_k, air_delta_t_k, cdu_capacity_w, redundancy,
+               liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k,
+               rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
+               cdu_flow_m3_s, redundancy,
                units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
-               volume_flow, airflow, cdus):
+               volume_flow, airflow, cdus, cdus_by_heat, cdus_by_flow):
     """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64), written
     into the caller's arrays.
 
-    The nineteen inputs are :func:`size_site`'s arguments; the eleven outputs after them are
+    The 21 inputs are :func:`size_site`'s arguments; the 13 outputs after them are
     its results in order (:data:`SITE_OUTPUTS`), 1-D arrays of the inputs' length, ``binding``
     int64 and the rest float64, overwritten. Allocate them with :func:`empty_site_outputs`
     (NumPy's large allocations get transparent huge pages where the system offers them; the
@@ -249,22 +265,24 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
             or floor_load_kg_m2.shape[0] != n or heat_rejection_w.shape[0] != n
             or liquid_fraction.shape[0] != n or coolant_density.shape[0] != n
             or coolant_cp.shape[0] != n or coolant_delta_t_k.shape[0] != n
+            or rack_flow_m3_s.shape[0] != n
             or altitude_m.shape[0] != n or air_inlet_k.shape[0] != n
             or air_delta_t_k.shape[0] != n or cdu_capacity_w.shape[0] != n
-            or redundancy.shape[0] != n):
+            or cdu_flow_m3_s.shape[0] != n or redundancy.shape[0] != n):
         raise ValueError("size_sites: the input arrays differ in length")
     if (units.shape[0] != n or racks.shape[0] != n or binding.shape[0] != n
             or it_power.shape[0] != n or facility.shape[0] != n or to_liquid.shape[0] != n
             or to_air.shape[0] != n or mass_flow.shape[0] != n or volume_flow.shape[0] != n
-            or airflow.shape[0] != n or cdus.shape[0] != n):
+            or airflow.shape[0] != n or cdus.shape[0] != n or cdus_by_heat.shape[0] != n
+            or cdus_by_flow.shape[0] != n):
         raise ValueError("size_sites: an output's length differs from the inputs'")
     for i in prange(n):
         r = size_site(utility_power_w[i], pue[i], unit_power_w[i], units_per_rack[i],
                       rack_footprint_m2[i], aisle_factor[i], white_space_m2[i],
                       rack_weight_kg[i], floor_load_kg_m2[i], heat_rejection_w[i],
                       liquid_fraction[i], coolant_density[i], coolant_cp[i],
-                      coolant_delta_t_k[i], altitude_m[i], air_inlet_k[i], air_delta_t_k[i],
-                      cdu_capacity_w[i], redundancy[i])
+                      coolant_delta_t_k[i], rack_flow_m3_s[i], altitude_m[i], air_inlet_k[i],
+                      air_delta_t_k[i], cdu_capacity_w[i], cdu_flow_m3_s[i], redundancy[i])
         units[i] = r[0]
         racks[i] = r[1]
         binding[i] = r[2]
@@ -276,13 +294,15 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
         volume_flow[i] = r[8]
         airflow[i] = r[9]
         cdus[i] = r[10]
+        cdus_by_heat[i] = r[11]
+        cdus_by_flow[i] = r[12]
 
 
 def size_sites_alloc(*inputs):
     """:func:`size_sites` with its outputs allocated here (:func:`empty_site_outputs`):
-    the nineteen input arrays in, the eleven output arrays out, as :func:`size_sites_numpy`."""
-    if len(inputs) != 19:
-        raise TypeError(f"size_sites_alloc takes 19 input arrays, got {len(inputs)}")
+    the 21 input arrays in, the 13 output arrays out, as :func:`size_sites_numpy`."""
+    if len(inputs) != 21:
+        raise TypeError(f"size_sites_alloc takes 21 input arrays, got {len(inputs)}")
     out = empty_site_outputs(np.shape(inputs[0])[0])
     size_sites(*inputs, *out)
     return out
@@ -334,9 +354,9 @@ def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_foo
 def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                      aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
                      heat_rejection_w, liquid_fraction, coolant_density, coolant_cp,
-                     coolant_delta_t_k, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
-                     redundancy):
-    """NumPy twin of :func:`size_sites_alloc` (the same inputs; returns the eleven outputs)."""
+                     coolant_delta_t_k, rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k,
+                     cdu_capacity_w, cdu_flow_m3_s, redundancy):
+    """NumPy twin of :func:`size_sites_alloc` (the same inputs; returns the 13 outputs)."""
     units, binding = fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                                      rack_footprint_m2, aisle_factor, white_space_m2,
                                      rack_weight_kg, floor_load_kg_m2, heat_rejection_w)
@@ -346,13 +366,20 @@ def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_fo
     to_liquid = it_power * liquid_fraction
     to_air = it_power - to_liquid
     has_liquid = to_liquid > 0.0
+    from_table = ~np.isnan(rack_flow_m3_s)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mass_flow = np.where(has_liquid, to_liquid / (coolant_cp * coolant_delta_t_k), 0.0)
-        volume_flow = np.where(has_liquid, mass_flow / coolant_density, 0.0)
-        n = _ceil_np(to_liquid / cdu_capacity_w)
+        table_flow = units / units_per_rack * rack_flow_m3_s
+        dt_mass = to_liquid / (coolant_cp * coolant_delta_t_k)
+        mass_flow = np.where(has_liquid, np.where(from_table, table_flow * coolant_density,
+                                                  dt_mass), 0.0)
+        volume_flow = np.where(has_liquid, np.where(from_table, table_flow,
+                                                    dt_mass / coolant_density), 0.0)
+        by_heat = np.where(has_liquid, _ceil_np(to_liquid / cdu_capacity_w), 0.0)
+        by_flow = np.where(has_liquid, _ceil_np(volume_flow / cdu_flow_m3_s), 0.0)
+        n = np.maximum(by_heat, by_flow)
         n = np.where(redundancy == 1, n + 1.0, np.where(redundancy == 2, 2.0 * n, n))
         cdus = np.where(has_liquid, n, 0.0)
         rho_air = air_density_numpy(altitude_m, air_inlet_k)
         airflow = np.where(to_air > 0.0, to_air / (rho_air * AIR_CP * air_delta_t_k), 0.0)
     return (units, racks, binding, it_power, facility, to_liquid, to_air, mass_flow,
-            volume_flow, airflow, cdus)
+            volume_flow, airflow, cdus, by_heat, by_flow)
