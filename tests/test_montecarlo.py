@@ -232,6 +232,23 @@ def test_difficulty_shocks_have_the_given_correlation(paths):
                                                              rel=0.01)
 
 
+def test_btc_mined_is_unbiased_the_inverse_difficulty_multiplier_has_mean_one(paths):
+    """What the fleet mines goes as 1 / m_diff: its mean is 1 at every month (within four
+    standard errors of 20,000 paths), so the expected BTC mined is the trend's; the log
+    steps drift by +s^2/2. A mean-one m_diff instead would put 1 / m_diff at exp(s^2 t):
+    1.047 by month 59 at the default 0.04 per sqrt(month), outside the tolerance here."""
+    _, (_b, d, *_rest) = paths
+    s = DEFAULTS["difficulty_volatility"]
+    inverse = 1.0 / d
+    for t in (12, 36, MONTHS - 1):
+        col = inverse[:, t]
+        assert abs(col.mean() - 1.0) < 4 * col.std() / math.sqrt(col.size)
+    assert np.diff(np.log(d), axis=1).mean() == pytest.approx(s * s / 2, abs=5e-4)
+    biased = math.exp(s * s * (MONTHS - 1))
+    col = inverse[:, MONTHS - 1]
+    assert abs(col.mean() - biased) > 4 * col.std() / math.sqrt(col.size)
+
+
 def test_utilization_is_persistent_and_stays_in_range(paths, base_d):
     shock, (*_rest, u) = paths
     assert u.min() >= 0 and u.max() <= 1 / base_d["utilization"] + 1e-12

@@ -6,8 +6,10 @@ engine (:mod:`rackplan.kernels.engine`; a path is one scenario with its monthly 
 - BTC price: geometric Brownian motion. ``log m_btc`` steps by ``mu - s**2/2 + s*z1`` a month,
   so with ``mu = 0`` the multiplier has mean 1 and the kernel's trend is the expected path.
 - difficulty: its monthly growth is random around the trend: ``log m_diff`` steps by
-  ``-s**2/2 + s*z2``, with ``z2 = rho*z1 + sqrt(1 - rho**2)*e`` (``rho``: correlation between
-  BTC-price and difficulty shocks).
+  ``+s**2/2 + s*z2``, with ``z2 = rho*z1 + sqrt(1 - rho**2)*e`` (``rho``: correlation between
+  BTC-price and difficulty shocks). The drift is ``+s**2/2``, not ``-s**2/2``: what the fleet
+  mines goes as ``1 / m_diff``, which then has mean 1, so the expected BTC mined is the
+  trend's (with a mean-one ``m_diff`` it would be ``exp(s**2 t)`` high, 5 % by year 5).
 - GPU-hour price: a random walk in log price around the declining trend (mean 1, like BTC).
 - utilization: ``m_util = 1 + s*x`` with ``x`` a stationary AR(1) of unit variance and monthly
   persistence ``phi``, clipped to ``[0, util_max_mult]`` so utilization stays within 0..1.
@@ -72,7 +74,7 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
         j = _NORMALS_PER_MONTH * t
         z1, z2, z3, z4 = z[j], z[j + 1], z[j + 2], z[j + 3]
         lb += mu_b - 0.5 * s_b * s_b + s_b * z1
-        ld += -0.5 * s_d * s_d + s_d * (rho * z1 + rho_c * z2)
+        ld += 0.5 * s_d * s_d + s_d * (rho * z1 + rho_c * z2)  # 1 / m_diff has mean 1
         lg += -0.5 * s_g * s_g + s_g * z3
         x = phi * x + phi_c * z4
         btc[t] = lb
@@ -160,7 +162,7 @@ def path_multipliers_numpy(seed, paths, n_months, shock):
     mu_b, s_b, s_d, s_g = shock[BTC_MU], shock[BTC_SIGMA], shock[DIFF_SIGMA], shock[GPU_SIGMA]
     s_u, phi, rho, u_max = shock[UTIL_SIGMA], shock[UTIL_PHI], shock[RHO], shock[UTIL_MAX]
     step_b = mu_b - 0.5 * s_b * s_b + s_b * z1
-    step_d = -0.5 * s_d * s_d + s_d * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
+    step_d = 0.5 * s_d * s_d + s_d * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
     step_g = -0.5 * s_g * s_g + s_g * z3
     for step in (step_b, step_d, step_g):
         step[:, 0] = 0.0
