@@ -203,6 +203,7 @@ def scenarios(draw, n_months):
     put("power_price_growth", _f(-0.5, 1.0))
     put("gpu_price_decline", _f(0.0, 0.9))
     put("utilization", _zero_or(1e-6, 1.0))
+    put("utilization_ramp", st.one_of(st.just(0.0), _f(0.5, 30.0).map(lambda k: k * S)))
     put("gpu_idle_power_share", _f(0.0, 1.0))
     put("staff_per_1000_gpus", _f(0.0, 20.0))
     months = st.integers(0, n_months + 3).map(lambda k: k * S)
@@ -251,6 +252,7 @@ def random_scenarios(n, n_months, seed):
     put("power_price_growth", rng.uniform(-0.5, 1.0, n))
     put("gpu_price_decline", rng.uniform(0, 0.9, n))
     put("utilization", rng.uniform(0, 1, n))
+    put("utilization_ramp", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.5, 30, n) * S))
     put("gpu_idle_power_share", rng.uniform(0, 1, n))
     put("build_period", rng.integers(0, n_months + 4, n) * S)
     put("mining_build_period", rng.integers(0, n_months + 4, n) * S)
@@ -342,7 +344,8 @@ def test_a_block_that_keeps_its_time_shape_equals_the_twin():
 #: shares, utilization), with another value.
 _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block": 0.4,
                "difficulty_growth": -0.01, "btc_price_growth": -0.3, "power_price_growth": 0.4,
-               "gpu_price_decline": 0.6, "utilization": 0.2, "build_period": 17 * S,
+               "gpu_price_decline": 0.6, "utilization": 0.2, "utilization_ramp": 7 * S,
+               "build_period": 17 * S,
                "colocation_escalator": 0.15, "mining_build_period": 9 * S,
                "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
@@ -373,7 +376,7 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 
 
 #: Another value of each input whose base value is not a plain positive number.
-_OTHER = {"heat_rejection_capacity": 9e6, "build_period": 7 * S, "mining_build_period": 4 * S,
+_OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S, "mining_build_period": 4 * S,
           "difficulty_growth": -0.01, "useful_life_it": 30 * S, "useful_life_facility": 90 * S}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
@@ -820,7 +823,7 @@ def test_mining_by_hand():
 
 def test_gpuaas_by_hand():
     """144 systems x 72 = 10,368 GPUs from month 3, 80 % sold at 3 USD/GPU-hour declining 20 %
-    a year; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of it drawn; 4 staff per 1,000 GPUs;
+    a year from that first operating month; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of it drawn; 4 staff per 1,000 GPUs;
     20 USD/GPU/month network and software; 3 M USD a system and 1,750 USD a GPU installed in
     month 3."""
     p = _hand_case()
@@ -831,7 +834,7 @@ def test_gpuaas_by_hand():
     gpus = 10_368
     sold = np.where(on, gpus * S * 0.8, 0.0)
     _assert_line(x, "volume", sold)
-    _assert_line(x, "revenue", sold * 3 / 3600 * 0.8 ** (m / 12))
+    _assert_line(x, "revenue", sold * 3 / 3600 * 0.8 ** (np.maximum(m - 3, 0) / 12))
     energy = np.where(on, 144 * 90e3 * (0.3 + 0.7 * 0.8) * 1.25 * S, 0.0)
     _assert_line(x, "energy", energy)
     grow = 1.05 ** (m / 12)
@@ -842,6 +845,22 @@ def test_gpuaas_by_hand():
     _assert_line(x, "capex_it", np.where(m == 3, equipment, 0.0))
     _assert_line(x, "capex_facility", np.where(m < 3, 30e6, 0.0))
     assert row[BUILT_IN.out["capex_gpuaas"]] == pytest.approx(equipment + 90e6, rel=1e-12)
+
+
+def test_gpuaas_utilization_ramp_by_hand():
+    """The same case with a 4-month ramp: in its k-th operating month (k = 0, 1, ...) the site
+    sells min(1, (k + 1) / 4) of the 80 %, and draws power for what it sells."""
+    p = _hand_case()
+    p[COL["utilization_ramp"]] = 4 * S
+    lines, _ = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[1]
+    m = np.arange(HAND_MONTHS)
+    k = np.maximum(m - 3, 0)
+    share = np.where(m >= 3, 0.8 * np.minimum(1.0, (k + 1) / 4), 0.0)
+    _assert_line(x, "volume", 10_368 * S * share)
+    _assert_line(x, "revenue", 10_368 * S * share * 3 / 3600 * 0.8 ** (k / 12))
+    _assert_line(x, "energy", np.where(m >= 3, 144 * 90e3 * (0.3 + 0.7 * share) * 1.25 * S, 0.0))
+    assert x[3, LINE["volume"]] == pytest.approx(10_368 * S * 0.2)  # a quarter of 80 %
 
 
 def test_a_build_past_the_horizon_spends_its_capex_and_earns_nothing():

@@ -153,6 +153,9 @@ class Market(BaseModel):
     gpu_system_price: dict[str, QuantityField("USD", gt=0, le=1e10)]  # per unit (rack/server)
     gpu_price_decline: Share(ge=0.0, lt=1.0)  # per year
     utilization: Share(ge=0.0, le=1.0)
+    # from the first operating month to full utilization (linear); 0: full from the start
+    utilization_ramp: QuantityField("month", ge=0, le=120) = Field("0 month",
+                                                                   validate_default=True)
     gpu_idle_power_share: Share(ge=0.0, le=1.0)
     installation_per_gpu: QuantityField("USD", ge=0, le=1e7)
     staff_per_1000_gpus: float = Field(ge=0, le=1000)  # at most one per GPU

@@ -108,6 +108,7 @@ _PARAM_TABLE = (
     ("gpu_system_price", "USD", "price of one GPU system unit"),
     ("gpu_price_decline", "1", "GPU-hour price decline per year"),
     ("utilization", "1", "share of GPU hours sold"),
+    ("utilization_ramp", "s", "time from the first operating month to full utilization"),
     ("gpu_idle_power_share", "1", "idle power of a GPU system, share of its typical power"),
     ("installation_per_gpu", "USD", "installation cost per GPU"),
     ("staff_per_1000_gpus", "1", "staff (FTE) per 1,000 GPUs"),
@@ -151,7 +152,7 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  GPU_UNITS_PER_RACK, GPU_RACK_FOOTPRINT, GPU_RACK_WEIGHT, BTC_PRICE, DIFFICULTY,
  FEES_PER_BLOCK, BLOCK_HEIGHT, DIFFICULTY_GROWTH, BTC_PRICE_GROWTH, POOL_FEE, UPTIME,
  POWER_PRICE, DEMAND_CHARGE, POWER_PRICE_GROWTH, GPU_HOUR_PRICE, GPU_SYSTEM_PRICE,
- GPU_PRICE_DECLINE, UTILIZATION, GPU_IDLE_POWER_SHARE, INSTALLATION_PER_GPU,
+ GPU_PRICE_DECLINE, UTILIZATION, UTILIZATION_RAMP, GPU_IDLE_POWER_SHARE, INSTALLATION_PER_GPU,
  STAFF_PER_1000_GPUS, NETWORK_SOFTWARE, BUILD_PERIOD, COLOCATION_RATE, COLOCATION_ESCALATOR,
  COLOCATION_OPEX_SHARE, FACILITY_CAPEX, MINER_PRICE, MINING_FACILITY_CAPEX,
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
@@ -164,7 +165,8 @@ assert len(PARAMS) == RESIDUAL_VALUE + 1
 #: depreciation shares). A block of scenarios that varies none of them computes
 #: the basis sums once.
 SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
-                "btc_price_growth", "power_price_growth", "gpu_price_decline", "build_period",
+                "btc_price_growth", "power_price_growth", "gpu_price_decline",
+                "utilization_ramp", "build_period",
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility")
@@ -398,14 +400,19 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
         return btc, btc * price, 0.0  # B_BTC, B_BTC_PRICED
     if kind == GPUAAS:
-        # utilization relative to the trend's (a scale): 1 without paths; with them the
-        # month's utilization, capped at 1, over the trend's (its limit, the multiplier, at 0)
-        util = 1.0
-        price = tf[T_GPU_PRICE, m]
+        # utilization relative to ``utilization`` (a scale): the ramp's share of it in the
+        # k-th operating month, and with paths the month's utilization, capped at 1, over
+        # ``utilization`` (its limit, the multiplier, at 0); the price declines from the first
+        # operating month, not from the market date
+        k = max(m - start, 0)
+        ramp = p[UTILIZATION_RAMP] / SECONDS_PER_MONTH  # months
+        util = min(1.0, (k + 1.0) * (1.0 / ramp)) if ramp > 0.0 else 1.0
+        price = tf[T_GPU_PRICE, k]
         if path_m:
             u = p[UTILIZATION]
             # times 1/u, not over u: a division a month was a tenth of a path's time
-            util = min(1.0, u * paths[3, m]) * (1.0 / u) if u > 0.0 else paths[3, m]
+            util = min(1.0, u * util * paths[3, m]) * (1.0 / u) if u > 0.0 else \
+                util * paths[3, m]
             price *= paths[2, m]
         sold = on * util
         return sold, sold * price, sold * tf[T_POWER_PRICE, m]  # B_SOLD, ..._POWER

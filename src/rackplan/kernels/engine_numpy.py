@@ -159,11 +159,15 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     start, on = _on(c, m, fleet)
     pue, unit_power = _plant(c, fleet)
     gpus = units * c["gpus_per_unit"]
-    decline_f = (1.0 - c["gpu_price_decline"]) ** (m / 12.0)
-    util = c["utilization"] * np.ones_like(m)
+    k = np.maximum(m - start, 0.0)  # operating months before this one
+    decline_f = (1.0 - c["gpu_price_decline"]) ** (k / 12.0)  # from the first operating month
+    ramp = c["utilization_ramp"] / S  # months to full utilization
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ramp_f = np.where(ramp > 0.0, np.minimum(1.0, (k + 1.0) / ramp), 1.0)
+    util = c["utilization"] * ramp_f
     if paths is not None:
         decline_f = decline_f * paths[2]
-        util = np.minimum(1.0, c["utilization"] * paths[3])
+        util = np.minimum(1.0, util * paths[3])
     sold = np.where(on, gpus * S * util, 0.0)
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     idle = c["gpu_idle_power_share"]
