@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _pairs import PAIR, time_pair
+from _pairs import PAIR, ratio_reporter, time_pair
 from rackplan.kernels.capacity import size_sites_alloc, size_sites_numpy
 
 N_SITES = 1_000_000
@@ -68,18 +68,7 @@ def expected(inputs):
     return {name: fn(*inputs) for name, fn in IMPLS.items()}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report_ratio(request):
-    yield
-    if {"numpy", "numba"} <= _MINS.keys():
-        ratio = _MINS["numpy"] / _MINS["numba"]
-        line = (f"capacity size_sites over {N_SITES:,} sites, one thread each: min numba "
-                f"{_MINS['numba']:.4f} s, numpy {_MINS['numpy']:.4f} s, "
-                f"ratio numpy/numba = {ratio:.2f}")
-        # Teardown output is captured; step around the capture so the ratio is always shown.
-        capture = request.config.pluginmanager.get_plugin("capturemanager")
-        with capture.global_and_fixture_disabled():
-            print(f"\n{line}")
+report_ratio = ratio_reporter(_MINS, f"capacity size_sites over {N_SITES:,} sites")
 
 
 def assert_same(result, reference):

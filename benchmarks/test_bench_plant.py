@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _pairs import PAIR, SHORT, time_pair
+from _pairs import PAIR, SHORT, ratio_reporter, time_pair
 from rackplan.facility.plant import PLANT_LAYOUT, plant_params
 from rackplan.facility.site import load_site
 from rackplan.facility.weather import HOUR_MONTH, load_weather
@@ -60,17 +60,8 @@ def expected(inputs):
     return {name: fn(*inputs) for name, fn in IMPLS.items()}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report_ratio(request):
-    yield
-    if {"numpy", "numba"} <= _MINS.keys():
-        ratio = _MINS["numpy"] / _MINS["numba"]
-        line = (f"plant plant_years over {N_SITES:,} sites x 8,760 hours, one thread each: "
-                f"min numba {_MINS['numba']:.4f} s, numpy {_MINS['numpy']:.4f} s, "
-                f"ratio numpy/numba = {ratio:.2f}")
-        capture = request.config.pluginmanager.get_plugin("capturemanager")
-        with capture.global_and_fixture_disabled():
-            print(f"\n{line}")
+report_ratio = ratio_reporter(_MINS,
+                              f"plant plant_years over {N_SITES:,} sites x 8,760 hours")
 
 
 @pytest.mark.benchmark(group="plant", **PAIR)

@@ -7,29 +7,17 @@ monthly PUE, every number with its unit (PUE in ``1``), under the names of the J
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app, parse_set, ref_help
+from rackplan.cli.app import Basis, Format, app, parse_set, ref_help
 
 __all__ = ["annual_command"]
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _HOURS = ("free_cooling_hours", "chiller_hours", "liquid_chiller_hours", "economizer_hours",
           "unmet_hours")
-
-
-class Basis(str, Enum):
-    max = "max"
-    typical = "typical"
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 @app.command("annual")

@@ -6,6 +6,8 @@ Only typer is imported here: numba, pint and xarray are imported inside the comm
 
 from __future__ import annotations
 
+from enum import Enum
+
 import typer
 
 #: How ``--site``, ``--profile``, ``--market`` (and the other ID|FILE options) tell a built-in id
@@ -15,6 +17,19 @@ import typer
 REF_RULE = ("A value that contains '/' or '\\' or ends in '.toml' is a file path (write ./NAME "
             "for a file in the current folder); anything else is a built-in id, even if a file "
             "of that name exists.")
+
+
+class Format(str, Enum):
+    """``--format`` of every command that prints results."""
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Basis(str, Enum):
+    """``--basis``: size on each unit's ``power_max`` or its ``power_typical``."""
+    max = "max"
+    typical = "typical"
 
 
 def parse_set(set_: list[str] | None) -> dict:

@@ -7,20 +7,13 @@ Heavy modules load inside the commands.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import app, parse_set, ref_help
+from rackplan.cli.app import Format, app, parse_set, ref_help
 
 __all__ = ["compare_command", "hashprice_command"]
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 # --- rackplan compare -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from rackplan.cli.app import app, ref_help
+from rackplan.cli.app import Format, app, ref_help
 
 __all__ = ["profiles_app", "profile_summary", "profile_details"]
 
@@ -34,12 +34,6 @@ app.add_typer(profiles_app, name="profiles")
 class Kind(str, Enum):
     gpu = "gpu"
     asic = "asic"
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 # Units shown to people; JSON names them beside every value.

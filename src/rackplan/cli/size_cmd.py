@@ -7,25 +7,13 @@ mode and into the ``warnings`` list in JSON and CSV. Heavy modules load inside t
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app, parse_set, ref_help
+from rackplan.cli.app import Basis, Format, app, parse_set, ref_help
 
 __all__ = ["size_command"]
-
-
-class Basis(str, Enum):
-    max = "max"
-    typical = "typical"
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 @app.command("size")

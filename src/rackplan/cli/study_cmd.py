@@ -14,20 +14,13 @@ from __future__ import annotations
 import sys
 import warnings
 from contextlib import contextmanager
-from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from rackplan.cli.app import app, parse_set, ref_help
+from rackplan.cli.app import Format, app, parse_set, ref_help
 
 __all__ = ["sweep_command", "montecarlo_command", "breakeven_command"]
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 _SITE = typer.Option(None, "--site", metavar="ID|FILE",
