@@ -14,6 +14,14 @@ def test_help_lists_the_commands(run_cli):
     assert "Usage: rackplan" in out
 
 
+def test_version_prints_the_installed_version(run_cli):
+    from importlib.metadata import version
+
+    code, out, _ = run_cli("--version")
+    assert code == 0
+    assert out.strip() == f"rackplan {version('rackplan')}"
+
+
 def test_unknown_command_is_a_usage_error(run_cli):
     code, _, err = run_cli("no-such-command")
     assert code == 2

@@ -316,6 +316,9 @@ def test_profiles_are_found_from_an_installed_wheel(tmp_path):
     shipped = {Path(n).stem for n in names
                if n.startswith("rackplan/hardware_profiles/") and n.endswith(".toml")}
     assert shipped == {p.stem for p in BUILTIN_FILES}
+    # PEP 561: the package says it is typed; the weather years and their attribution ship too
+    assert "rackplan/py.typed" in names
+    assert {"rackplan/data/weather/yakima-wa.csv", "rackplan/data/weather/README.md"} <= set(names)
 
     # A fresh interpreter that imports rackplan from the unpacked wheel, not from src/.
     code = ("import rackplan, rackplan.facility.profiles as p; print(rackplan.__file__); "

@@ -62,9 +62,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"rackplan {version('rackplan')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print rackplan's version and exit."),
 ) -> None:
     """rackplan: capacity, cooling and economics of power-rich sites."""
     # --debug is read by rackplan.cli.main before typer runs; declared here for the help.
