@@ -195,21 +195,24 @@ def test_builtin_case():
 
 
 def test_builtin_case_pinned_numbers():
-    """The built-in case's figures: mining and colocation as they were before the one-engine
-    rewrite (f46416c); GPU-as-a-service since its price declines from its first operating
-    month, not from the market date (-294,160,313.5 USD before, breakeven 6.05126245
-    USD/hour)."""
+    """The built-in case's figures, pinned. They moved with the model, never silently:
+    - the one-engine rewrite (f46416c) kept mining -34,991,402.0, GPU-as-a-service
+      -294,160,313.5 and colocation -7,387,002 USD;
+    - GPU-as-a-service's price declining from its first operating month, not the market date:
+      -218,223,392.0 USD, breakeven 4.75182176 USD/hour (was 6.05126245);
+    - the 2025 colocation rate, 156 USD/kW-month (was 121): colocation +8,671,479.4 USD; the
+      S21 XP at 25.70 USD per TH/s (was 17): mining -49,992,601.4 USD."""
     r = compare()
-    assert usd(r.options["mine"].npv) == pytest.approx(-34_991_402.0, abs=0.5)
+    assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
     assert usd(r.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
-    assert usd(r.options["colocation"].npv) == pytest.approx(-7.387e6, abs=0.5e3)
+    assert usd(r.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
     assert r.winner == "colocation"
     be = r.breakeven
-    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-476_918.370,
+    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-429_843.593,
                                                                             abs=1e-3)
-    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(4.75182176,
+    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(4.61904324,
                                                                                   abs=1e-8)
-    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(844.805802,
+    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(778.343277,
                                                                               abs=1e-5)
 
 

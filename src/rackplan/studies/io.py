@@ -880,6 +880,8 @@ def sweep_summary(ds) -> dict[str, Any]:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: reported below
         values = dask.compute(*[lazy[k].data for k in keys])  # one pass over a chunked sweep
     got = {k: float(np.asarray(v)) for k, v in zip(keys, values)}
+    for v in ranged:  # the mean of equal values can round an ulp past them: keep it inside
+        got[f"{v}.mean"] = min(max(got[f"{v}.mean"], got[f"{v}.min"]), got[f"{v}.max"])
     out: dict[str, Any] = {"grid": grid}
     if "winner" in ds:
         out["share_won"] = {o: _q(100.0 * got[f"win.{o}"] / max(n, 1), "percent")
