@@ -204,6 +204,10 @@ def scenarios(draw, n_months):
     put("gpu_price_decline", _f(0.0, 0.9))
     put("utilization", _zero_or(1e-6, 1.0))
     put("utilization_ramp", st.one_of(st.just(0.0), _f(0.5, 30.0).map(lambda k: k * S)))
+    put("gpu_contract_share", st.one_of(st.just(0.0), _f(0.0, 1.0)))
+    put("gpu_contract_price", _f(0.0, 10.0).map(lambda usd_h: usd_h / 3600.0))
+    put("gpu_contract_term", st.integers(0, n_months + 3).map(lambda k: k * S))
+    put("gpu_prepayment", _f(0.0, 1.0))
     put("gpu_idle_power_share", _f(0.0, 1.0))
     put("staff_per_1000_gpus", _f(0.0, 20.0))
     months = st.integers(0, n_months + 3).map(lambda k: k * S)
@@ -253,6 +257,10 @@ def random_scenarios(n, n_months, seed):
     put("gpu_price_decline", rng.uniform(0, 0.9, n))
     put("utilization", rng.uniform(0, 1, n))
     put("utilization_ramp", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.5, 30, n) * S))
+    put("gpu_contract_share", np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0, 1, n)))
+    put("gpu_contract_price", rng.uniform(0, 10, n) / 3600.0)
+    put("gpu_contract_term", rng.integers(0, n_months + 4, n) * S)
+    put("gpu_prepayment", rng.uniform(0, 1, n))
     put("gpu_idle_power_share", rng.uniform(0, 1, n))
     put("build_period", rng.integers(0, n_months + 4, n) * S)
     put("mining_build_period", rng.integers(0, n_months + 4, n) * S)
@@ -345,6 +353,7 @@ def test_a_block_that_keeps_its_time_shape_equals_the_twin():
 _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block": 0.4,
                "difficulty_growth": -0.01, "btc_price_growth": -0.3, "power_price_growth": 0.4,
                "gpu_price_decline": 0.6, "utilization": 0.2, "utilization_ramp": 7 * S,
+               "gpu_contract_term": 9 * S,
                "build_period": 17 * S,
                "colocation_escalator": 0.15, "mining_build_period": 9 * S,
                "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
@@ -376,13 +385,18 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 
 
 #: Another value of each input whose base value is not a plain positive number.
-_OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S, "mining_build_period": 4 * S,
-          "difficulty_growth": -0.01, "useful_life_it": 30 * S, "useful_life_facility": 90 * S}
+_OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
+          "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
+          "useful_life_facility": 90 * S}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
 _WEIGHT = {"white_space": 100.0, "floor_load_limit": 50.0}
-_BINDING = {**dict.fromkeys(("aisle_factor", "white_space", "miner_units_per_rack",
+_CONTRACT = {"gpu_contract_share": 0.5, "gpu_contract_price": 2.0 / 3600.0,
+             "gpu_contract_term": 24 * S}
+_BINDING = {**dict.fromkeys(("gpu_contract_share", "gpu_contract_price", "gpu_contract_term",
+                             "gpu_prepayment"), _CONTRACT),
+            **dict.fromkeys(("aisle_factor", "white_space", "miner_units_per_rack",
                              "gpu_units_per_rack", "miner_rack_footprint",
                              "gpu_rack_footprint"), _FLOOR),
             **dict.fromkeys(("floor_load_limit", "miner_rack_weight", "gpu_rack_weight"),
@@ -496,7 +510,7 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
         x = lines[o]
         opex = sum(x[:, L[k]] for k in engine.OPEX_LINES)
         flow = (x[:, L["revenue"]] - opex - x[:, L["sga"]] - x[:, L["capex_it"]]
-                - x[:, L["capex_facility"]] + x[:, L["residual"]])
+                - x[:, L["capex_facility"]] + x[:, L["residual"]] + x[:, L["prepayment"]])
         np.testing.assert_allclose(x[:, L["cash_flow"]], flow, rtol=1e-12,
                                    atol=1e-9 * np.abs(flow).max(initial=1.0))
         assert row[out[f"revenue_{name}"]] == pytest.approx(x[:, L["revenue"]].sum(), **tol)
@@ -823,9 +837,9 @@ def test_mining_by_hand():
 
 def test_gpuaas_by_hand():
     """144 systems x 72 = 10,368 GPUs from month 3, 80 % sold at 3 USD/GPU-hour declining 20 %
-    a year from that first operating month; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of it drawn; 4 staff per 1,000 GPUs;
-    20 USD/GPU/month network and software; 3 M USD a system and 1,750 USD a GPU installed in
-    month 3."""
+    a year from that first operating month; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of
+    it drawn; 4 staff per 1,000 GPUs; 20 USD/GPU/month network and software; 3 M USD a system
+    and 1,750 USD a GPU installed in month 3."""
     p = _hand_case()
     lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
     x = lines[1]
@@ -861,6 +875,53 @@ def test_gpuaas_utilization_ramp_by_hand():
     _assert_line(x, "revenue", 10_368 * S * share * 3 / 3600 * 0.8 ** (k / 12))
     _assert_line(x, "energy", np.where(m >= 3, 144 * 90e3 * (0.3 + 0.7 * share) * 1.25 * S, 0.0))
     assert x[3, LINE["volume"]] == pytest.approx(10_368 * S * 0.2)  # a quarter of 80 %
+
+
+def test_gpuaas_contract_tranche_by_hand():
+    """Half the 10,368 GPUs on a 12-month take-or-pay contract at 2 USD/GPU-hour, 20 % prepaid:
+    through operating months 0-11 (months 3-14) they are billed in full and run in full, the
+    other half sold at 80 % and the declining merchant price; from month 15 all are merchant.
+    The prepayment, 20 % of the term's 12 months of billing, comes at signing (month 0) and
+    is taken back month by month through the term: over the term it nets to zero."""
+    p = _hand_case()
+    p[COL["gpu_contract_share"]] = 0.5
+    p[COL["gpu_contract_price"]] = 2.0 / 3600.0
+    p[COL["gpu_contract_term"]] = 12 * S
+    p[COL["gpu_prepayment"]] = 0.2
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[1]
+    m = np.arange(HAND_MONTHS)
+    on, k = m >= 3, np.maximum(m - 3, 0)
+    term = on & (k < 12)
+    gs = 10_368 * S  # a month of every GPU [GPU-s]
+    merchant = np.where(on, gs * 0.8 * np.where(term, 0.5, 1.0), 0.0)
+    contract = np.where(term, gs * 0.5, 0.0)
+    _assert_line(x, "volume", merchant + contract)
+    _assert_line(x, "revenue", merchant * 3 / 3600 * 0.8 ** (k / 12) + contract * 2 / 3600)
+    busy = np.where(on, 0.8 * np.where(term, 0.5, 1.0) + np.where(term, 0.5, 0.0), 0.0)
+    _assert_line(x, "energy", np.where(on, 144 * 90e3 * (0.3 + 0.7 * busy) * 1.25 * S, 0.0))
+    billing = gs * 0.5 * 2 / 3600  # a term month's contract revenue [USD]
+    _assert_line(x, "prepayment", 0.2 * billing * (np.where(m == 0, 12, 0) - term))
+    assert x[:, LINE["prepayment"]].sum() == pytest.approx(0.0, abs=1e-6)
+    assert x[0, LINE["prepayment"]] == pytest.approx(0.2 * 12 * billing)
+    assert x[0, LINE["cash_flow"]] == pytest.approx(0.2 * 12 * billing - 30e6)  # + build
+
+
+def test_iren_microsoft_terms_give_its_revenue_per_mw_year():
+    """IREN's GB300 contract with Microsoft (November 2025): about 9.7 B USD over five years
+    for about 200 MW of IT, 20 % prepaid, is 9.7 M USD per MW of IT a year. The built-in GB300
+    NVL72 fully contracted at the deal's ~2.2 USD per GPU-hour for five years earns
+    2.2 x 8,766 h x 72 GPUs / 142 kW = 9.78 M USD per MW(IT)-year: within 1 %."""
+    from rackplan.economics.compare import compare
+
+    r = compare(overrides={"gpu_contract_share": 1, "gpu_contract_price": "2.2 USD/hour",
+                           "gpu_contract_term": "60 month", "gpu_prepayment": "20 %"})
+    per_mw_year = float(r.options["gpuaas"].revenue_per_mw_year.m_as("MUSD/MW/year"))
+    assert per_mw_year == pytest.approx(2.2 * 8766 * 72 / 142e-3 / 1e6, rel=1e-6)
+    assert per_mw_year == pytest.approx(9.7e9 / 5 / 200 / 1e6, rel=0.01)
+    # every hour contracted: the merchant price moves nothing, and the note says why
+    be = r.breakeven["gpu_hour_price"]
+    assert math.isnan(be["value"].magnitude) and "contracted" in be["note"]
 
 
 def test_a_build_past_the_horizon_spends_its_capex_and_earns_nothing():

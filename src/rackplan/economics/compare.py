@@ -176,6 +176,10 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "gpu_price_decline": mk.gpu_price_decline,
         "utilization": mk.utilization,
         "utilization_ramp": si(mk.utilization_ramp, "s"),
+        "gpu_contract_share": mk.gpu_contract_share,
+        "gpu_contract_price": si(mk.gpu_contract_price, "USD/s"),
+        "gpu_contract_term": si(mk.gpu_contract_term, "s"),
+        "gpu_prepayment": mk.gpu_prepayment,
         "gpu_idle_power_share": mk.gpu_idle_power_share,
         "installation_per_gpu": si(mk.installation_per_gpu, "USD"),
         "staff_per_1000_gpus": float(mk.staff_per_1000_gpus),
@@ -233,7 +237,9 @@ _USER_UNITS = {
     "difficulty_growth": "1", "btc_price_growth": "1", "pool_fee": "1", "uptime": "1",
     "power_price": "USD/MWh", "demand_charge": "USD/kW/month", "power_price_growth": "1",
     "gpu_hour_price": "USD/hour", "gpu_system_price": "USD", "gpu_price_decline": "1",
-    "utilization": "1", "utilization_ramp": "month", "gpu_idle_power_share": "1", "installation_per_gpu": "USD",
+    "utilization": "1", "utilization_ramp": "month", "gpu_contract_share": "1",
+    "gpu_contract_price": "USD/hour", "gpu_contract_term": "month", "gpu_prepayment": "1",
+    "gpu_idle_power_share": "1", "installation_per_gpu": "USD",
     "staff_per_1000_gpus": "1", "network_software": "USD/month", "build_period": "month",
     "colocation_rate": "USD/kW/month", "colocation_escalator": "1",
     "colocation_opex_share": "1", "facility_capex": "USD/MW", "miner_price": "USD/(TH/s)",
@@ -437,7 +443,12 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
         notes["btc_price"] = no_sga or never("mining earns no BTC", start_m, n, units_m,
                                              profiles[mine.fleet].id)
     if math.isnan(be_gpu):
+        contracted = base["gpu_contract_share"] >= 1 and (
+            base["gpu_contract_term"] / SECONDS_PER_MONTH >= n - start_g - 0.5)
         notes["gpu_hour_price"] = no_sga or (
+            "every GPU hour within the horizon is contracted (gpu_contract_share = 1 through "
+            "the term): the merchant price does not move the NPV" if contracted
+            and units_g > 0 and start_g < n else
             "GPU-as-a-service sells no GPU hours (utilization is 0)"
             if units_g > 0 and start_g < n
             else never("GPU-as-a-service sells no GPU hours", start_g, n, units_g,

@@ -156,6 +156,16 @@ class Market(BaseModel):
     # from the first operating month to full utilization (linear); 0: full from the start
     utilization_ramp: QuantityField("month", ge=0, le=120) = Field("0 month",
                                                                    validate_default=True)
+    # a take-or-pay tranche: this share of the GPUs billed in full at gpu_contract_price
+    # through gpu_contract_term from the first operating month, then re-leased at the
+    # merchant price; gpu_prepayment of its value paid at signing (the market date). Not
+    # given: no contract, and the terms of IREN's with Microsoft (docs/economics.md)
+    gpu_contract_share: Share(ge=0.0, le=1.0) = 0.0
+    gpu_contract_price: QuantityField("USD/hour", ge=0, le=1000) = Field(
+        "2.2 USD/hour", validate_default=True)
+    gpu_contract_term: QuantityField("month", ge=0, le=240) = Field("60 month",
+                                                                    validate_default=True)
+    gpu_prepayment: Share(ge=0.0, le=1.0) = 0.2
     gpu_idle_power_share: Share(ge=0.0, le=1.0)
     installation_per_gpu: QuantityField("USD", ge=0, le=1e7)
     staff_per_1000_gpus: float = Field(ge=0, le=1000)  # at most one per GPU
@@ -200,7 +210,7 @@ class Market(BaseModel):
     # where the market came from (its file), for error messages
     _source: str = PrivateAttr(default="")
 
-    @field_validator("build_period", "mining_build_period")
+    @field_validator("build_period", "mining_build_period", "gpu_contract_term")
     @classmethod
     def _whole_months(cls, q):
         months = float(q.magnitude)

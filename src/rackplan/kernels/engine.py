@@ -109,6 +109,10 @@ _PARAM_TABLE = (
     ("gpu_price_decline", "1", "GPU-hour price decline per year"),
     ("utilization", "1", "share of GPU hours sold"),
     ("utilization_ramp", "s", "time from the first operating month to full utilization"),
+    ("gpu_contract_share", "1", "share of the GPUs under a take-or-pay contract"),
+    ("gpu_contract_price", "USD/s", "contract price of one GPU's time, flat over the term"),
+    ("gpu_contract_term", "s", "contract term from the first operating month"),
+    ("gpu_prepayment", "1", "share of the contract's value paid at signing (month 0)"),
     ("gpu_idle_power_share", "1", "idle power of a GPU system, share of its typical power"),
     ("installation_per_gpu", "USD", "installation cost per GPU"),
     ("staff_per_1000_gpus", "1", "staff (FTE) per 1,000 GPUs"),
@@ -152,7 +156,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  GPU_UNITS_PER_RACK, GPU_RACK_FOOTPRINT, GPU_RACK_WEIGHT, BTC_PRICE, DIFFICULTY,
  FEES_PER_BLOCK, BLOCK_HEIGHT, DIFFICULTY_GROWTH, BTC_PRICE_GROWTH, POOL_FEE, UPTIME,
  POWER_PRICE, DEMAND_CHARGE, POWER_PRICE_GROWTH, GPU_HOUR_PRICE, GPU_SYSTEM_PRICE,
- GPU_PRICE_DECLINE, UTILIZATION, UTILIZATION_RAMP, GPU_IDLE_POWER_SHARE, INSTALLATION_PER_GPU,
+ GPU_PRICE_DECLINE, UTILIZATION, UTILIZATION_RAMP, GPU_CONTRACT_SHARE, GPU_CONTRACT_PRICE,
+ GPU_CONTRACT_TERM, GPU_PREPAYMENT, GPU_IDLE_POWER_SHARE, INSTALLATION_PER_GPU,
  STAFF_PER_1000_GPUS, NETWORK_SOFTWARE, BUILD_PERIOD, COLOCATION_RATE, COLOCATION_ESCALATOR,
  COLOCATION_OPEX_SHARE, FACILITY_CAPEX, MINER_PRICE, MINING_FACILITY_CAPEX,
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
@@ -166,7 +171,7 @@ assert len(PARAMS) == RESIDUAL_VALUE + 1
 #: the basis sums once.
 SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_growth",
                 "btc_price_growth", "power_price_growth", "gpu_price_decline",
-                "utilization_ramp", "build_period",
+                "utilization_ramp", "gpu_contract_term", "build_period",
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility")
@@ -204,14 +209,16 @@ _LINE_TABLE = (
     ("capex_facility", "USD", "facility capex"),
     ("depreciation", "USD", "straight-line depreciation"),
     ("residual", "USD", "residual value (last month)"),
-    ("cash_flow", "USD", "cash flow: EBITDA - capex + residual value"),
+    ("prepayment", "USD",
+     "contract prepayment: received at signing, less its share of each term month's revenue"),
+    ("cash_flow", "USD", "cash flow: EBITDA - capex + residual value + prepayment"),
 )
 LINES: tuple[str, ...] = tuple(row[0] for row in _LINE_TABLE)
 LINE_UNITS: dict[str, str] = {row[0]: row[1] for row in _LINE_TABLE}
 LINE_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _LINE_TABLE}
 (L_REVENUE, L_VOLUME, L_PRICE_VOLUME, L_ENERGY, L_ENERGY_WEIGHT, L_POWER, L_STAFF,
  L_MAINTENANCE, L_INSURANCE, L_NETWORK_SOFTWARE, L_OPERATOR, L_SGA, L_CAPEX_IT,
- L_CAPEX_FACILITY, L_DEPRECIATION, L_RESIDUAL, L_CASH_FLOW) = range(len(LINES))
+ L_CAPEX_FACILITY, L_DEPRECIATION, L_RESIDUAL, L_PREPAYMENT, L_CASH_FLOW) = range(len(LINES))
 #: The lines that make up opex (NOI = revenue - opex; EBITDA = NOI - SG&A).
 OPEX_LINES = ("power", "staff", "maintenance", "insurance", "network_software", "operator")
 N_LINES = len(LINES)
@@ -338,25 +345,28 @@ def time_factors(p, n, tf):
 
 # --- The basis of each kind (one month) ----------------------------------------------------------
 
-N_BASIS = 11  # 8 shared entries, then 3 of the kind's own
+N_BASIS = 17  # 9 shared entries, then 8 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
-# timing, depreciation shares and the residual value's book shares
+# timing, depreciation shares, the residual value's book shares and the signing month (0)
 B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT, \
-    B_RES_FACILITY = range(8)
+    B_RES_FACILITY, B_SIGN = range(9)
 # kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor;
-# gpuaas: utilization relative to the trend's, the same at the price factor and at the
-# power-price factor;
+# gpuaas: merchant utilization relative to ``utilization`` (all months, then after the
+# contract's term only), each plain, at the price factor and at the power-price factor, and
+# the contract's term months, plain and at the power-price factor;
 # colocation: the escalated rate factor)
-B_KIND = 8  # the first kind-specific entry
-B_BTC, B_BTC_PRICED = 8, 9
-B_SOLD, B_SOLD_PRICED, B_SOLD_POWER = 8, 9, 10
-B_ESCALATED = 8
+B_KIND = 9  # the first kind-specific entry
+N_OWN = N_BASIS - B_KIND
+B_BTC, B_BTC_PRICED = 9, 10
+(B_SOLD, B_SOLD_PRICED, B_SOLD_POWER, B_AFTER, B_AFTER_PRICED, B_AFTER_POWER, B_TERM,
+ B_TERM_POWER) = range(9, 17)
+B_ESCALATED = 9
 
 
 @njit(error_model="numpy", _nrt=False)
 def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
-    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_RES_FACILITY``), as a
-    tuple; ``per_life_*`` are 1 / useful life [1/month]."""
+    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_SIGN``), as a tuple;
+    ``per_life_*`` are 1 / useful life [1/month]."""
     on = 1.0 if m >= start else 0.0
     capex_it = 1.0 if m == start else 0.0
     if start == 0:
@@ -376,14 +386,14 @@ def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
         spent = 1.0 if start == 0 else min(start, n) / start
         res_facility = max(0.0, 1.0 - max(0.0, n - start) * per_life_fac) * spent
     return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
-            res_facility)
+            res_facility, 1.0 if m == 0 else 0.0)
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
 def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
-    """The kind's own basis entries in month ``m`` (first operating month ``start``), as three
-    floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte Carlo paths
-    and the fleet's cap on its share change.
+    """The kind's own basis entries in month ``m`` (first operating month ``start``), as
+    :data:`N_OWN` floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte
+    Carlo paths and the fleet's cap on its share change.
 
     ``paths`` float64[4, n] are the month's multipliers of the BTC price, the difficulty, the
     GPU-hour price and utilization (none when it has no column); ``d_fleet`` the fleet's own
@@ -398,12 +408,13 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
             price *= paths[0, m]
         btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
-        return btc, btc * price, 0.0  # B_BTC, B_BTC_PRICED
+        return btc, btc * price, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_BTC, B_BTC_PRICED
     if kind == GPUAAS:
-        # utilization relative to ``utilization`` (a scale): the ramp's share of it in the
-        # k-th operating month, and with paths the month's utilization, capped at 1, over
-        # ``utilization`` (its limit, the multiplier, at 0); the price declines from the first
-        # operating month, not from the market date
+        # merchant utilization relative to ``utilization`` (a scale): the ramp's share of it
+        # in the k-th operating month, and with paths the month's utilization, capped at 1,
+        # over ``utilization`` (its limit, the multiplier, at 0); the merchant price declines
+        # from the first operating month, not from the market date. The contracted GPUs are
+        # billed in full through the term, then re-leased as merchant ones.
         k = max(m - start, 0)
         ramp = p[UTILIZATION_RAMP] / SECONDS_PER_MONTH  # months
         util = min(1.0, (k + 1.0) * (1.0 / ramp)) if ramp > 0.0 else 1.0
@@ -415,11 +426,15 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
                 util * paths[3, m]
             price *= paths[2, m]
         sold = on * util
-        return sold, sold * price, sold * tf[T_POWER_PRICE, m]  # B_SOLD, ..._POWER
+        power_f = tf[T_POWER_PRICE, m]
+        term = on if k < p[GPU_CONTRACT_TERM] / SECONDS_PER_MONTH - 0.5 else 0.0
+        after = sold - term * util  # sold outside the term: 0 within it
+        return (sold, sold * price, sold * power_f, after, after * price, after * power_f,
+                term, term * power_f)
     if kind == COLOCATION:
         years = max(m - start, 0) // 12  # lease years completed
-        return on * tf[T_ESCALATION, years], 0.0, 0.0  # B_ESCALATED
-    return 0.0, 0.0, 0.0
+        return on * tf[T_ESCALATION, years], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_ESCALATED
+    return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -443,7 +458,7 @@ def _uses_paths(kind):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 15
+N_SCALES = 20
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -463,6 +478,7 @@ def _scales(kind, p, units, fleet):
     it_power = units * unit_power
     equipment = volume = price = energy = demand = power_price = 0.0
     staff = maintenance = insurance = network = idle = utilization = 0.0
+    contract_share = contract_price = gpu_seconds = prepaid = term_months = 0.0
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
         equipment = p[MINER_PRICE] * hashrate
@@ -488,13 +504,19 @@ def _scales(kind, p, units, fleet):
         network = p[NETWORK_SOFTWARE] * gpus * S
         idle = p[GPU_IDLE_POWER_SHARE]
         utilization = p[UTILIZATION]
+        contract_share = p[GPU_CONTRACT_SHARE]
+        contract_price = p[GPU_CONTRACT_PRICE]
+        gpu_seconds = gpus * S  # a month of every GPU
+        prepaid = p[GPU_PREPAYMENT]
+        term_months = math.floor(p[GPU_CONTRACT_TERM] / S + 0.5)
     elif kind == COLOCATION:
         # the tenant brings the IT; the operator's costs are a share of the rent (``idle``)
         volume = it_power * S  # W*s leased a month
         price = p[COLOCATION_RATE]
         idle = p[COLOCATION_OPEX_SHARE]
     return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
-            demand, power_price, staff, maintenance, insurance, network, idle, utilization)
+            demand, power_price, staff, maintenance, insurance, network, idle, utilization,
+            contract_share, contract_price, gpu_seconds, prepaid, term_months)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -505,9 +527,9 @@ def _lines(kind, s, b, jb):
     (discounted) sums of the lines. Linear in ``b``; lines the kind does not have are 0."""
     (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
      demand, power_price, staff_scale, maintenance_scale, insurance_scale, network_scale,
-     share, utilization) = s
+     share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months) = s
     volume = price_volume = energy = energy_weight = power = 0.0
-    staff = maintenance = insurance = network = operator = 0.0
+    staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
         volume = volume_scale * b[jb, B_BTC]
         price_volume = volume_scale * b[jb, B_BTC_PRICED]
@@ -516,16 +538,31 @@ def _lines(kind, s, b, jb):
         power = (energy_scale * power_price + demand) * b[jb, B_POWER]
     elif kind == GPUAAS:
         busy = (1.0 - share) * utilization  # busy share at utilization; ``share`` idles
-        volume = volume_scale * b[jb, B_SOLD]
-        price_volume = volume_scale * b[jb, B_SOLD_PRICED]
-        energy = energy_scale * (share * b[jb, B_ON] + busy * b[jb, B_SOLD])
-        energy_weight = energy_scale * (share * b[jb, B_POWER] + busy * b[jb, B_SOLD_POWER])
+        merchant = 1.0 - contract_share  # the GPUs not under contract
+        volume = volume_scale * merchant * b[jb, B_SOLD]
+        price_volume = volume_scale * merchant * b[jb, B_SOLD_PRICED]
+        at_work = busy * merchant * b[jb, B_SOLD]
+        at_work_power = busy * merchant * b[jb, B_SOLD_POWER]
+        if contract_share != 0.0:
+            # the contracted GPUs: billed (take-or-pay) and run in full through the term,
+            # then sold as merchant ones; the prepaid share of the term's billing comes at
+            # signing and is taken back month by month (revenue is counted as billed)
+            c, full = contract_share, 1.0 - share
+            volume += volume_scale * c * b[jb, B_AFTER] + gpu_seconds * c * b[jb, B_TERM]
+            price_volume += volume_scale * c * b[jb, B_AFTER_PRICED]
+            contracted = contract_price * gpu_seconds * c * b[jb, B_TERM]
+            at_work += busy * c * b[jb, B_AFTER] + full * c * b[jb, B_TERM]
+            at_work_power += busy * c * b[jb, B_AFTER_POWER] + full * c * b[jb, B_TERM_POWER]
+            prepayment = prepaid * contract_price * gpu_seconds * c * (
+                term_months * b[jb, B_SIGN] - b[jb, B_TERM])
+        energy = energy_scale * (share * b[jb, B_ON] + at_work)
+        energy_weight = energy_scale * (share * b[jb, B_POWER] + at_work_power)
         power = power_price * energy_weight + demand * b[jb, B_POWER]
         network = network_scale * b[jb, B_ON]
     elif kind == COLOCATION:
         volume = volume_scale * b[jb, B_ON]
         price_volume = volume_scale * b[jb, B_ESCALATED]
-    revenue = price * price_volume
+    revenue = price * price_volume + contracted
     if kind == COLOCATION:
         operator = share * revenue
     if kind == MINE or kind == GPUAAS:
@@ -538,10 +575,10 @@ def _lines(kind, s, b, jb):
     depreciation = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
     residual = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
     opex = power + staff + maintenance + insurance + network + operator
-    cash_flow = revenue - opex - sga - capex_it - capex_facility + residual
+    cash_flow = revenue - opex - sga - capex_it - capex_facility + residual + prepayment
     return (revenue, volume, price_volume, energy, energy_weight, power, staff, maintenance,
             insurance, network, operator, sga, capex_it, capex_facility, depreciation, residual,
-            cash_flow)
+            prepayment, cash_flow)
 
 
 # The same lines inlined where a sweep's scenario evaluates them (twice a slot: discounted and
@@ -624,8 +661,8 @@ def _common_sums(n, start, p, tf, kind, sums, r):
     d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
     t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
     for m in range(n):
-        c0, c1, c2, c3, c4, c5, c6, c7 = _common_basis(m, n, start, per_life_it, per_life_fac,
-                                                       tf[T_POWER_PRICE, m])
+        c0, c1, c2, c3, c4, c5, c6, c7, _ = _common_basis(m, n, start, per_life_it,
+                                                          per_life_fac, tf[T_POWER_PRICE, m])
         v = tf[T_DISCOUNT + kind, m]
         d0 += v * c0
         d1 += v * c1
@@ -647,39 +684,66 @@ def _common_sums(n, start, p, tf, kind, sums, r):
     sums[r, 4], sums[r, 5], sums[r, 6], sums[r, 7] = d4, d5, d6, d7
     sums[r + 1, 0], sums[r + 1, 1], sums[r + 1, 2], sums[r + 1, 3] = t0, t1, t2, t3
     sums[r + 1, 4], sums[r + 1, 5], sums[r + 1, 6], sums[r + 1, 7] = t4, t5, t6, t7
+    # the signing month is month 0, undiscounted
+    sums[r, B_SIGN] = sums[r + 1, B_SIGN] = 1.0 if n > 0 else 0.0
 
 
 @njit(error_model="numpy", _nrt=False)
 def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     # the kind's own entries' sums (this is the loop a Monte Carlo path runs), in registers,
-    # one loop per number of own entries so that no unused entry is summed (mining has two,
-    # GPU-as-a-service three, colocation one)
-    d0 = d1 = d2 = 0.0
-    t0 = t1 = t2 = 0.0
+    # one loop per kind so that no unused entry is summed (mining has two, GPU-as-a-service
+    # eight, colocation one)
     v = tf[T_DISCOUNT + kind]
+    for j in range(B_KIND, N_BASIS):
+        sums[r, j] = 0.0
+        sums[r + 1, j] = 0.0
     if kind == MINE:
+        d0 = d1 = t0 = t1 = 0.0
         for m in range(start, n):  # before its start a kind's own entries are 0
-            x0, x1, _ = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
-            d0 += v[m] * x0
-            d1 += v[m] * x1
-            t0 += x0
-            t1 += x1
+            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d0 += v[m] * x[0]
+            d1 += v[m] * x[1]
+            t0 += x[0]
+            t1 += x[1]
+        sums[r, B_BTC], sums[r, B_BTC_PRICED] = d0, d1
+        sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED] = t0, t1
     elif kind == GPUAAS:
+        d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
+        t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
         for m in range(start, n):
-            x0, x1, x2 = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
-            d0 += v[m] * x0
-            d1 += v[m] * x1
-            d2 += v[m] * x2
+            x0, x1, x2, x3, x4, x5, x6, x7 = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            w = v[m]
+            d0 += w * x0
+            d1 += w * x1
+            d2 += w * x2
+            d3 += w * x3
+            d4 += w * x4
+            d5 += w * x5
+            d6 += w * x6
+            d7 += w * x7
             t0 += x0
             t1 += x1
             t2 += x2
+            t3 += x3
+            t4 += x4
+            t5 += x5
+            t6 += x6
+            t7 += x7
+        sums[r, B_SOLD], sums[r, B_SOLD_PRICED], sums[r, B_SOLD_POWER] = d0, d1, d2
+        sums[r, B_AFTER], sums[r, B_AFTER_PRICED], sums[r, B_AFTER_POWER] = d3, d4, d5
+        sums[r, B_TERM], sums[r, B_TERM_POWER] = d6, d7
+        sums[r + 1, B_SOLD], sums[r + 1, B_SOLD_PRICED], sums[r + 1, B_SOLD_POWER] = t0, t1, t2
+        sums[r + 1, B_AFTER], sums[r + 1, B_AFTER_PRICED], sums[r + 1, B_AFTER_POWER] = \
+            t3, t4, t5
+        sums[r + 1, B_TERM], sums[r + 1, B_TERM_POWER] = t6, t7
     else:
+        d0 = t0 = 0.0
         for m in range(start, n):
-            x0, _, _ = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
-            d0 += v[m] * x0
-            t0 += x0
-    sums[r, B_KIND], sums[r, B_KIND + 1], sums[r, B_KIND + 2] = d0, d1, d2
-    sums[r + 1, B_KIND], sums[r + 1, B_KIND + 1], sums[r + 1, B_KIND + 2] = t0, t1, t2
+            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d0 += v[m] * x[0]
+            t0 += x[0]
+        sums[r, B_ESCALATED] = d0
+        sums[r + 1, B_ESCALATED] = t0
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -914,11 +978,11 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
     Output ``want[j]`` of scenario ``i`` into ``out[j, i - offset]``, by tiles: ``rows``
     float64[T, n_outputs] holds the outputs of ``T`` scenarios, then each wanted output is
     stored as a contiguous run (one store a scenario into each of ``K`` rows of ``out`` cost
-    more than the scenario's lines). The time shape in
-    ``tf``, ``shape_sums`` and ``low`` is that of the inputs in ``last``; it is recomputed
-    when a scenario changes them (only if ``shape_varies``); the fleets are sized once
-    unless ``sizing_varies`` (a target is one of :data:`SIZING_PARAMS`). A list of scenarios is a grid of
-    one axis whose targets read one column each."""
+    more than the scenario's lines). The time shape in ``tf``, ``shape_sums`` and ``low`` is
+    that of the inputs in ``last``; it is recomputed when a scenario changes them (only if
+    ``shape_varies``); the fleets are sized once unless ``sizing_varies`` (a target is one of
+    :data:`SIZING_PARAMS`). A list of scenarios is a grid of one axis whose targets read one
+    column each."""
     n_axes = axis_size.shape[0]
     for j in range(base.shape[0]):
         p[j] = base[j]

@@ -77,7 +77,8 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator"))
         sga = c["sga_share"] * lines["revenue"]
         lines["cash_flow"] = (lines["revenue"] - opex - sga - lines["capex_it"]
-                              - lines["capex_facility"] + lines["residual"])
+                              - lines["capex_facility"] + lines["residual"]
+                              + lines.get("prepayment", 0.0))
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
         options.append(lines)
@@ -168,18 +169,32 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     if paths is not None:
         decline_f = decline_f * paths[2]
         util = np.minimum(1.0, util * paths[3])
-    sold = np.where(on, gpus * S * util, 0.0)
+    # the contracted share is billed in full at its price through the term (k < term), then
+    # sold like the rest, at the merchant utilization and price
+    share = c["gpu_contract_share"]
+    term = np.floor(c["gpu_contract_term"] / S + 0.5)
+    in_term = on & (k < term)
+    merchant = np.where(in_term, 1.0 - share, 1.0)
+    sold = np.where(on, gpus * S * util * merchant, 0.0)
+    contracted = np.where(in_term, gpus * S * share, 0.0)
+    busy = util * merchant + np.where(in_term, share, 0.0)  # share of the GPUs at work
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     idle = c["gpu_idle_power_share"]
-    energy = np.where(on, units * c["gpu_power_typical"] * (idle + (1.0 - idle) * util)
+    energy = np.where(on, units * c["gpu_power_typical"] * (idle + (1.0 - idle) * busy)
                       * pue * S, 0.0)
+    # cash ahead: the prepaid share of the whole term's billing at signing (month 0), less
+    # that share of each term month's billing
+    billing = gpus * S * share * c["gpu_contract_price"]
+    prepayment = c["gpu_prepayment"] * billing * (np.where(m == 0, term, 0.0)
+                                                   - np.where(in_term, 1.0, 0.0))
     equipment = units * c["gpu_system_price"] + gpus * c["installation_per_gpu"]
     fixed = (c["staff_per_1000_gpus"] * gpus / 1000.0 * c["staff_cost"] * S
              + c["network_software"] * gpus * S + _fixed(c, equipment, _facility(c, fleet)))
     return {
-        "revenue": sold * c["gpu_hour_price"] * decline_f,
-        "volume": sold,
+        "revenue": sold * c["gpu_hour_price"] * decline_f + contracted * c["gpu_contract_price"],
+        "volume": sold + contracted,
         "price_volume": sold * decline_f,
+        "prepayment": prepayment,
         "energy_weight": energy * power_f,
         "power": (energy * c["power_price"] + np.where(on, units * unit_power * pue * S, 0.0)
                   * c["demand_charge"]) * power_f,
