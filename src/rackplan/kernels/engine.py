@@ -847,14 +847,14 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b
     (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
     out-hash the network in some month, re-sums its own basis entries month by month (into
     ``sums``, shaped as ``shape_sums``); with ``lines_out`` (float64 [O n, N_LINES], row
-    ``o n + m``; no row: not wanted) every slot runs month by month and writes its monthly
-    lines (and their sums into ``disc`` and ``total`` float64[O, N_LINES]). ``b``
+    ``o n + m``; ``None``: not wanted, and the month-by-month code is not even compiled) every
+    slot runs month by month and writes its monthly lines (and their sums into ``disc`` and
+    ``total`` float64[O, N_LINES]). ``b``
     float64[O, N_BASIS] is scratch. Without ``totals`` the plain sums of the lines (revenue,
     NOI, EBITDA, capex, BTC mined) are not computed: a run that stores none of them skips
     them. A slot's line sums are tuples, so that they stay in registers."""
     units_m, units_g, d_fleet = fleet[0], fleet[1], fleet[2]
     n_opt = kinds.shape[0]
-    want_lines = lines_out.shape[0] > 0
     has_paths = paths.shape[1] > 0
     _fleet_outputs(p, units_m, units_g, row)
     mined = False
@@ -867,7 +867,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b
         kind = kinds[o]
         s = _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o])
         r = 2 * o
-        if want_lines:
+        if lines_out is not None:  # a branch numba prunes where the lines are None
             _monthly_lines(kind, s, n, _start(p, fleets[o]), p, tf, paths, d_fleet, b, o,
                            lines_out, disc, total)
             d = to_fixed_tuple(disc[o], N_LINES)
@@ -960,7 +960,6 @@ class Work:
         self.row = np.empty(N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS)
         self.rows = np.empty((TILE, self.row.shape[0]))
         self.last = np.full(_SHAPE_IDX.shape[0], np.nan)
-        self.no_lines = np.empty((0, N_LINES))
         self.no_paths = np.empty((4, 0))
 
     def shape(self, p, n, kinds, fleets):
@@ -972,8 +971,7 @@ class Work:
 @njit(error_model="numpy", _nrt=False, nogil=True)
 def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
                shape_varies, sizing_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset,
-               out, tf, b, sums, shape_sums, low, fleet, disc, total, rows, last,
-               no_lines, no_paths):
+               out, tf, b, sums, shape_sums, low, fleet, disc, total, rows, last, no_paths):
     """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
     is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
     ``d`` the digits of ``i`` in the axes' sizes (kept by counting, not by division).
@@ -1008,7 +1006,7 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
         if sizing_varies:
             size_fleets(p, fleet)
         _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, fleet,
-                             b, sums, disc, total, no_lines, rows[held], totals)
+                             b, sums, disc, total, None, rows[held], totals)
         held += 1
         if held == rows.shape[0] or i == hi - 1:
             store_rows(rows, held, want, out, i + 1 - held - offset)
@@ -1110,7 +1108,7 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
         _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
                    w.digits, varies, sizing, n_months, kinds, fleets, pair, want, totals,
                    start + lo, start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low,
-                   w.fleet, w.disc, w.total, w.rows, w.last, w.no_lines, w.no_paths)
+                   w.fleet, w.disc, w.total, w.rows, w.last, w.no_paths)
 
     run_blocks(stop - start, setup, block, threads)
 
@@ -1179,5 +1177,6 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     work = Work(p.shape[0], kinds.shape[0], n_months)
     work.shape(p, n_months, kinds, fleets)
     size_fleets(p, work.fleet)
+    lines = lines_out if lines_out.shape[0] > 0 else None  # no rows: the sums only
     run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, paths,
-                 work.fleet, work.b, work.sums, work.disc, work.total, lines_out, row)
+                 work.fleet, work.b, work.sums, work.disc, work.total, lines, row)

@@ -91,12 +91,12 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
 @njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
                  tf, shape_sums, low, fleet, paths, z, scratch, bits, b, sums, disc, total,
-                 rows, no_lines):
+                 rows):
     held = 0  # paths in rows not yet stored (see engine.store_rows)
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
         engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths,
-                            fleet, b, sums, disc, total, no_lines, rows[held])
+                            fleet, b, sums, disc, total, None, rows[held])
         btc_end[i] = paths[0, n_months - 1]
         held += 1
         if held == rows.shape[0] or i == hi - 1:
@@ -142,7 +142,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     def block(w, lo, hi):
         _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
                      btc_end, w.tf, w.shape_sums, w.low, w.fleet, w.paths, w.z, w.scratch,
-                     w.bits, w.b, w.sums, w.disc, w.total, w.rows, w.no_lines)
+                     w.bits, w.b, w.sums, w.disc, w.total, w.rows)
 
     engine.run_blocks(out.shape[1], setup, block, threads)
 
