@@ -172,6 +172,26 @@ def _compare_table(result) -> None:
     out.print(as_text(_verdict(result), lines=True), soft_wrap=True)
 
 
+def _deciders(result) -> list[str]:
+    """The inputs that decide the winner, a line each (see rackplan.economics.sensitivity)."""
+    from rackplan.cli.output import format_number
+
+    if not result.sensitivities:
+        return []
+    opts = result.options
+    out = [f"What decides it (each input 10 % lower / higher: {opts[result.winner].label}'s "
+           "NPV lead over the runner-up, M USD):"]
+    for s in result.sensitivities:
+        value = format_number(s.value) + ("" if s.unit == "1" else f" {s.unit}")
+        if s.name in ("pue_mine", "pue_gpu"):  # no --set of its own: the plant gives it
+            value += ", the cooling plant's"
+        flips = {w for w in (s.winner_down, s.winner_up) if w != result.winner}
+        flip = f"; {', '.join(opts[w].label for w in sorted(flips))} wins" if flips else ""
+        out.append(f"  {s.name} ({value}): {s.lead_down / 1e6:+,.1f} / {s.lead_up / 1e6:+,.1f} "
+                   f"(now {s.lead / 1e6:+,.1f}){flip}")
+    return out
+
+
 def _rate(option) -> float:
     """The option's discount rate [%/year], rounded for a label."""
     return round(float(option.discount_rate.m_as("%/year")), 6)
@@ -202,6 +222,10 @@ def _verdict(result) -> str:
     ]
     if all(float(o.npv.m_as("USD")) < 0 for o in opts.values()):
         lines.append("All three NPVs are negative over this horizon: none repays its capex.")
+    by_noi = sorted(opts.values(), key=lambda o: -float(o.total["noi"].m_as("USD")))
+    lines.append("NOI over the horizon: " + " > ".join(
+        f"{o.label} {_money(o.total['noi'])}" for o in by_noi) + " M USD.")
+    lines.extend(_deciders(result))
     be = result.breakeven
 
     def assumed(name, unit):

@@ -84,16 +84,20 @@ class ComparisonResult:
     breakeven: dict[str, Any]
     warnings: tuple[str, ...] = ()
     sizing: dict[str, SizingResult] = field(default_factory=dict, repr=False)
+    #: The inputs whose 10 % move changes the winner's NPV lead most
+    #: (:mod:`rackplan.economics.sensitivity`), largest first.
+    sensitivities: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"inputs", "options": {name: option}, 
-        "breakeven", "winner", "warnings"}``, every quantity ``{"value", "unit"}``, yearly
+        """JSON-ready: ``{"inputs", "options": {name: option}, "breakeven", "winner",
+        "sensitivities", "warnings"}``, every quantity ``{"value", "unit"}``, yearly
         rows as lists; NaN becomes ``null``."""
         return {
             "inputs": _jsonable(self.inputs),
             "options": {k: v.to_dict() for k, v in self.options.items()},
             "breakeven": _jsonable(self.breakeven),
             "winner": self.winner,
+            "sensitivities": [_jsonable(s.to_dict()) for s in self.sensitivities],
             "warnings": list(self.warnings),
         }
 
