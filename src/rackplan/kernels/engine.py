@@ -654,38 +654,35 @@ def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r)
     _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r)
 
 
+_ZEROS8 = (0.0,) * 8
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _add8(acc, w, x):
+    # acc + w x over the first eight entries of x: a running (discounted) sum kept in registers
+    return (acc[0] + w * x[0], acc[1] + w * x[1], acc[2] + w * x[2], acc[3] + w * x[3],
+            acc[4] + w * x[4], acc[5] + w * x[5], acc[6] + w * x[6], acc[7] + w * x[7])
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _put8(sums, row, first, acc):
+    for j in range(8):
+        sums[row, first + j] = acc[j]
+
+
 @njit(error_model="numpy", _nrt=False)
 def _common_sums(n, start, p, tf, kind, sums, r):
     # the shared entries' sums, month by month, accumulated in registers (not in ``sums``,
     # which the compiler must assume the factors' loads may alias)
     per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
     per_life_fac = SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY]
-    d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
-    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+    d = t = _ZEROS8
     for m in range(n):
-        c0, c1, c2, c3, c4, c5, c6, c7, _ = _common_basis(m, n, start, per_life_it,
-                                                          per_life_fac, tf[T_POWER_PRICE, m])
-        v = tf[T_DISCOUNT + kind, m]
-        d0 += v * c0
-        d1 += v * c1
-        d2 += v * c2
-        d3 += v * c3
-        d4 += v * c4
-        d5 += v * c5
-        d6 += v * c6
-        d7 += v * c7
-        t0 += c0
-        t1 += c1
-        t2 += c2
-        t3 += c3
-        t4 += c4
-        t5 += c5
-        t6 += c6
-        t7 += c7
-    sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = d0, d1, d2, d3
-    sums[r, 4], sums[r, 5], sums[r, 6], sums[r, 7] = d4, d5, d6, d7
-    sums[r + 1, 0], sums[r + 1, 1], sums[r + 1, 2], sums[r + 1, 3] = t0, t1, t2, t3
-    sums[r + 1, 4], sums[r + 1, 5], sums[r + 1, 6], sums[r + 1, 7] = t4, t5, t6, t7
+        c = _common_basis(m, n, start, per_life_it, per_life_fac, tf[T_POWER_PRICE, m])
+        d = _add8(d, tf[T_DISCOUNT + kind, m], c)
+        t = _add8(t, 1.0, c)
+    _put8(sums, r, 0, d)
+    _put8(sums, r + 1, 0, t)
     # the signing month is month 0, undiscounted
     sums[r, B_SIGN] = sums[r + 1, B_SIGN] = 1.0 if n > 0 else 0.0
 
@@ -709,35 +706,14 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
             t1 += x[1]
         sums[r, B_BTC], sums[r, B_BTC_PRICED] = d0, d1
         sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED] = t0, t1
-    elif kind == GPUAAS:
-        d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = 0.0
-        t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+    elif kind == GPUAAS:  # B_SOLD ... B_TERM_POWER: the eight own entries, in order
+        d = t = _ZEROS8
         for m in range(start, n):
-            x0, x1, x2, x3, x4, x5, x6, x7 = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
-            w = v[m]
-            d0 += w * x0
-            d1 += w * x1
-            d2 += w * x2
-            d3 += w * x3
-            d4 += w * x4
-            d5 += w * x5
-            d6 += w * x6
-            d7 += w * x7
-            t0 += x0
-            t1 += x1
-            t2 += x2
-            t3 += x3
-            t4 += x4
-            t5 += x5
-            t6 += x6
-            t7 += x7
-        sums[r, B_SOLD], sums[r, B_SOLD_PRICED], sums[r, B_SOLD_POWER] = d0, d1, d2
-        sums[r, B_AFTER], sums[r, B_AFTER_PRICED], sums[r, B_AFTER_POWER] = d3, d4, d5
-        sums[r, B_TERM], sums[r, B_TERM_POWER] = d6, d7
-        sums[r + 1, B_SOLD], sums[r + 1, B_SOLD_PRICED], sums[r + 1, B_SOLD_POWER] = t0, t1, t2
-        sums[r + 1, B_AFTER], sums[r + 1, B_AFTER_PRICED], sums[r + 1, B_AFTER_POWER] = \
-            t3, t4, t5
-        sums[r + 1, B_TERM], sums[r + 1, B_TERM_POWER] = t6, t7
+            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+            d = _add8(d, v[m], x)
+            t = _add8(t, 1.0, x)
+        _put8(sums, r, B_SOLD, d)
+        _put8(sums, r + 1, B_SOLD, t)
     else:
         d0 = t0 = 0.0
         for m in range(start, n):
