@@ -85,3 +85,22 @@ def test_air_density_kernel_equals_its_twin():
     twin = air_density_numpy(h, t)
     kernel = np.array([air_density_kernel(a, b) for a, b in zip(h, t)])
     np.testing.assert_allclose(kernel, twin, rtol=1e-13)
+
+
+@pytest.mark.parametrize("first", ["rackplan", "CoolProp"])
+def test_coolprop_imported_by_the_user_too_in_either_order(first):
+    """rackplan loads CoolProp's compiled core without the package's slow ``__init__``; a
+    second load of that core aborts the process (nanobind refuses its types twice). A user's
+    own ``import CoolProp``, before or after rackplan's, must reuse the one core."""
+    import subprocess
+    import sys
+
+    ours = ("from rackplan.facility.coolant import _propssi; "
+            "print(round(_propssi()('T', 'P', 101325, 'Q', 0, 'Water'), 3))")
+    theirs = ("import CoolProp; from CoolProp.CoolProp import PropsSI; "
+              "print(round(PropsSI('T', 'P', 101325, 'Q', 0, 'Water'), 3))")
+    code = "; ".join([ours, theirs] if first == "rackplan" else [theirs, ours])
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.split() == ["373.124", "373.124"]

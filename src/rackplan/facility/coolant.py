@@ -125,12 +125,17 @@ def _propssi():
 @lru_cache(maxsize=1)
 def _coolprop_core():
     """CoolProp's compiled core module (``PropsSI``, ``HAPropsSI``), loaded once. Loaded a
-    second time (by importing the package after it), it would register its types twice and
-    abort, so every user of CoolProp in rackplan takes it from here."""
+    second time it would register its types twice and abort the process, so every user of
+    CoolProp in rackplan takes it from here, and it is registered as ``CoolProp.CoolProp`` for
+    the package's own import."""
     import importlib.machinery
     import importlib.util
+    import sys
     from pathlib import Path
 
+    loaded = sys.modules.get("CoolProp.CoolProp")  # the user imported CoolProp first
+    if loaded is not None:
+        return loaded
     spec = importlib.util.find_spec("CoolProp")
     if spec is not None and spec.submodule_search_locations:
         for folder in spec.submodule_search_locations:
@@ -143,9 +148,12 @@ def _coolprop_core():
                     module = importlib.util.module_from_spec(core_spec)
                     core_spec.loader.exec_module(module)
                     module.PropsSI, module.HAPropsSI  # an unusual build lacks them
-                    return module
                 except (ImportError, AttributeError, OSError):
                     break  # an unusual build: take the ordinary, slower route below
+                # where the package's own import looks for it: a user's later
+                # ``import CoolProp`` then takes this module instead of loading it again
+                sys.modules.setdefault("CoolProp.CoolProp", module)
+                return module
     from CoolProp import CoolProp as module
 
     return module
