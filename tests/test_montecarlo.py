@@ -315,7 +315,8 @@ def test_summary_is_consistent_with_the_paths(result):
     assert p.sum() == pytest.approx(1.0)
     assert p[1] == pytest.approx(np.mean(ds["winner"].values == 1))
     s = summary(ds)
-    assert s["run"] == {"paths": 3000, "seed": 7, "years": 5}
+    assert {k: s["run"][k] for k in ("paths", "seed", "years")} == {"paths": 3000, "seed": 7,
+                                                                    "years": 5}
     assert s["gpuaas"]["npv_p50"].magnitude == pytest.approx(ds["npv"].sel(
         option="gpuaas", percentile=50).item())
 
@@ -486,3 +487,33 @@ def test_files(result, tmp_path):
     assert data["coords"]["option"]["data"] == ["mine", "gpuaas", "colocation"]
     np.testing.assert_allclose(data["data_vars"]["npv"]["data"], result["npv"].values)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mc.csv", "mc.json", "mc.nc"]
+
+
+def test_the_summary_gives_mean_npv_the_chance_of_a_positive_one_and_the_btc_path():
+    """The mean NPV and P(NPV > 0) of each option over the kept paths, and the BTC price of the
+    paths' last month (the trend's price times each path's multiplier) at P5/P50/P95."""
+    ds = montecarlo(paths=3000, seed=11)
+    base_d = scenario_base()
+    for o in ds["option"].values:
+        npv = ds[f"npv_{o}"].values
+        assert ds["npv_mean"].sel(option=o).item() == pytest.approx(npv.mean(), rel=1e-12)
+        assert ds["npv_positive_probability"].sel(option=o).item() == pytest.approx(
+            np.mean(npv > 0))
+    trend_end = base_d["btc_price"] * (1 + base_d["btc_price_growth"]) ** (59 / 12)
+    assert ds["btc_price_end"].sel(percentile=50.0).item() == pytest.approx(
+        trend_end * np.median(ds["btc_price_mult_end"].values), rel=1e-12)
+    s = summary(ds)
+    assert {"npv_mean", "npv_positive_probability"} <= set(s["mine"])
+    assert s["run"]["btc_price_end_p5"] < s["run"]["btc_price_end_p50"] \
+        < s["run"]["btc_price_end_p95"]
+
+
+def test_without_volatility_the_mean_npv_is_compares():
+    ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
+                    gpu_price_volatility=0, utilization_volatility=0)
+    from rackplan.economics.compare import compare
+
+    r = compare()
+    for o in ds["option"].values:
+        assert ds["npv_mean"].sel(option=o).item() == pytest.approx(
+            float(r.options[str(o)].npv.m_as("USD")), rel=1e-9)

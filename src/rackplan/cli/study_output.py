@@ -96,6 +96,11 @@ def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
         unit = next((c[1] for c in cells if c[1]), "")
         table.add_row(row.replace("_", " "), *(c[0] for c in cells), unit)
     console().print(table)
+    ends = [run.get(f"btc_price_end_p{p}") for p in (5, 50, 95)]
+    if all(e is not None for e in ends):
+        p5, p50, p95 = (_cell(e)[0] for e in ends)
+        console().print(f"BTC price in the last month: median {p50} USD/BTC "
+                        f"(P5 {p5}, P95 {p95}).")
 
 
 #: Cells of a breakeven surface printed as a table at most (a wider grid is for CSV or JSON).

@@ -242,7 +242,14 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     kmc.simulate(base, years_i * 12, seed, shock, sc.kinds, sc.fleets, sc.pair,
                  np.arange(len(sc.names), dtype=np.int64), out, btc_end)
     _warn_results(out, sc, n)
-    return _dataset(out, btc_end, sc, settings, seed, years_i, bool(keep_paths))
+    # the trend's BTC price in the last month, which the paths' end multipliers scale
+    trend_end = base_d["btc_price"] * (1.0 + base_d["btc_price_growth"]) ** (
+        (years_i * 12 - 1) / 12.0)
+    ds = _dataset(out, btc_end, sc, settings, seed, years_i, bool(keep_paths))
+    ds["btc_price_end"] = ("percentile", trend_end * np.percentile(btc_end, PERCENTILES), {
+        "units": "USD/BTC", "long_name": "BTC price in the last month, percentiles over the "
+                                          "paths"})
+    return ds
 
 
 def _warn_results(out, sc, n: int) -> None:
@@ -282,6 +289,14 @@ def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
         unit = sc.units.get(f"{metric}_{options[0]}", "USD")
         data_vars[metric] = (("option", "percentile"), np.asarray(rows), {
             "units": unit, "long_name": f"{metric.upper()} percentiles over the paths"})
+    npv = np.stack([out[idx[f"npv_{o}"]] for o in options])
+    with np.errstate(invalid="ignore"):
+        data_vars["npv_mean"] = ("option", np.nanmean(np.where(np.isfinite(npv), npv, np.nan),
+                                                      axis=1), {
+            "units": sc.units.get(f"npv_{options[0]}", "USD"),
+            "long_name": "mean NPV over the paths"})
+    data_vars["npv_positive_probability"] = ("option", np.mean(npv > 0.0, axis=1), {
+        "units": "1", "long_name": "share of paths on which the option's NPV is positive"})
     winner = out[idx["winner"]]
     n = winner.shape[0]
     p_win = np.asarray([np.count_nonzero(winner == k) / n for k in range(len(options))])
@@ -332,8 +347,9 @@ def _percentiles(values: np.ndarray, pct: np.ndarray) -> np.ndarray:
 
 
 def summary(ds) -> dict[str, Any]:
-    """The result for people: per option P5/P50/P95 of NPV and NOI and the win probability,
-    as quantities (for :func:`rackplan.cli.output.emit`)."""
+    """The result for people: per option P5/P50/P95 of NPV and NOI, the mean NPV, the chance
+    of a positive NPV and the win probability, and in ``run`` the BTC price of the paths'
+    last month (P5/P50/P95), as quantities (for :func:`rackplan.cli.output.emit`)."""
     from rackplan.units import Q_
 
     def q(value, unit):
@@ -348,6 +364,10 @@ def summary(ds) -> dict[str, Any]:
     result: dict[str, Any] = {
         "run": {"paths": int(ds.attrs["paths"]), "seed": int(ds.attrs["seed"]),
                 "years": int(ds.attrs["years"])}}
+    if "btc_price_end" in ds:  # the BTC path the options are valued on, by its end
+        for p in PERCENTILES:
+            result["run"][f"btc_price_end_p{int(p)}"] = q(
+                ds["btc_price_end"].sel(percentile=p).item(), "USD/BTC")
     for o in (str(v) for v in ds["option"].values):
         section = {}
         for metric in ("npv", "noi"):
@@ -355,6 +375,11 @@ def summary(ds) -> dict[str, Any]:
             for p in PERCENTILES:
                 v = ds[metric].sel(option=o, percentile=p).item()
                 section[f"{metric}_p{int(p)}"] = q(v, unit)
+        if "npv_mean" in ds:
+            section["npv_mean"] = q(ds["npv_mean"].sel(option=o).item(),
+                                    ds["npv_mean"].attrs.get("units", "USD"))
+            section["npv_positive_probability"] = q(
+                100.0 * ds["npv_positive_probability"].sel(option=o).item(), "percent")
         section["win_probability"] = q(100.0 * ds["win_probability"].sel(option=o).item(),
                                        "percent")
         result[o] = section
