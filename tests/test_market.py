@@ -287,3 +287,38 @@ def test_set_date_takes_a_toml_date(run_cli):
                              "--format", "json")
     assert code == 0, err
     assert '"2026-06-01"' in out
+
+
+def test_a_file_on_a_built_in_base_changes_only_its_fields(tmp_path):
+    """Four lines on the built-in market: those fields change, every other is the built-in's;
+    the price tables merge entry by entry, the sources add up, and a hash rate in the file
+    replaces the base's difficulty."""
+    f = tmp_path / "bull.toml"
+    f.write_text('base = "2025-11-13"\nname = "bull"\nbtc_price = "150000 USD/BTC"\n'
+                 '[gpu_hour_price]\ngb300-nvl72 = "5 USD/hour"\n'
+                 '[[sources]]\nurl = "https://example.org/"\nsupports = "btc_price"\n')
+    base = load_market()
+    m = load_market(f)
+    assert m.id == "bull" and m.name == "bull"
+    assert m.btc_price.m_as("USD/BTC") == 150_000
+    assert m.gpu_hour_price_for("gb300-nvl72").m_as("USD/hour") == 5
+    assert m.gpu_hour_price_for("dgx-b200") == base.gpu_hour_price_for("dgx-b200")
+    for name in ("colocation_rate", "difficulty", "discount_rate", "date", "miner_price"):
+        assert getattr(m, name) == getattr(base, name), name
+    assert len(m.sources) == len(base.sources) + 1
+    h = tmp_path / "hash.toml"
+    h.write_text('base = "2025-11-13"\nnetwork_hashrate = "1.1 ZH/s"\n')
+    assert load_market(h).network_hashrate.m_as("ZH/s") == pytest.approx(1.1)
+
+
+@pytest.mark.parametrize("text, words", [
+    ('base = "2024-01-01"\n', "unknown market id '2024-01-01'"),
+    ('base = "./other.toml"\n', "must be the id of a built-in market"),
+    ("base = 3\n", "must be the id of a built-in market"),
+])
+def test_a_bad_base_names_the_file_and_the_field(tmp_path, text, words):
+    f = tmp_path / "m.toml"
+    f.write_text(text)
+    with pytest.raises(MarketError, match=words) as info:
+        load_market(f)
+    assert info.value.field == "base" and str(f) in str(info.value)

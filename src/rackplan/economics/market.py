@@ -26,9 +26,9 @@ from typing import Annotated, Any, Mapping
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from rackplan._io import (DATA_DIR, check_overrides, close_matches, model_input, read_reference,
-                         validate)
-from rackplan.errors import MarketError, UnitError
+from rackplan._io import (DATA_DIR, check_overrides, close_matches, looks_like_path,
+                         model_input, read_reference, validate)
+from rackplan.errors import MarketError, UnitError, shown
 from rackplan.facility.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
 
@@ -305,6 +305,7 @@ def load_market(ref: str | Path | Market | None = None,
         source, market_id = ref.id or "market", ref.id
     else:
         data, source, market_id = read_reference(ref, markets_dir(), "market", MarketError)
+        data = _on_base(data, source)
     overridden: set[str] = set()
     if overrides:
         data = _apply(data, overrides, gpu_system)
@@ -318,6 +319,37 @@ def load_market(ref: str | Path | Market | None = None,
     market = market.model_copy(update={"id": market_id})
     market._source = source
     return market
+
+
+#: The fields a market file names together or not at all: setting one drops the other's value
+#: from its base.
+_EITHER = ("difficulty", "network_hashrate")
+
+
+def _on_base(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """A market file that names a built-in market as its ``base`` (``base = "2025-11-13"``):
+    the built-in's fields, with the file's in their place. The per-GPU-system price tables
+    are merged entry by entry, the sources listed together."""
+    if "base" not in data:
+        return data
+    base_ref = data.pop("base")
+    if not isinstance(base_ref, str) or looks_like_path(base_ref):
+        raise MarketError(f"must be the id of a built-in market ({', '.join(list_markets())}), "
+                          f"got {shown(base_ref)}", source=source, field="base")
+    try:
+        base, _, _ = read_reference(base_ref, markets_dir(), "market", MarketError)
+    except MarketError as exc:  # name the file and its field, not the built-in's
+        raise MarketError(exc.message, source=source, field="base") from None
+    if any(k in data for k in _EITHER):
+        for k in _EITHER:
+            base.pop(k, None)
+    merged = {**base, **data}
+    for table in PER_GPU_SYSTEM:
+        if isinstance(base.get(table), dict) and isinstance(data.get(table), dict):
+            merged[table] = {**base[table], **data[table]}
+    if isinstance(data.get("sources"), list):
+        merged["sources"] = list(base.get("sources", [])) + data["sources"]
+    return merged
 
 
 def _apply(data: dict[str, Any], overrides: Mapping[str, Any],
