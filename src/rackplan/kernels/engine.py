@@ -933,8 +933,7 @@ class Work:
         self.fleet = np.empty(N_FLEET)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
-        self.row = np.empty(N_FLEET_OUTPUTS + N_METRICS * n_options + N_PAIR_OUTPUTS)
-        self.rows = np.empty((TILE, self.row.shape[0]))
+        self.rows = np.empty((TILE, n_outputs(n_options)))  # the outputs of a tile
         self.last = np.full(_SHAPE_IDX.shape[0], np.nan)
         self.no_paths = np.empty((4, 0))
 
