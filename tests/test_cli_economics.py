@@ -191,8 +191,15 @@ def test_an_option_that_never_operates_is_explained(run_cli):
     gpu = d["options"]["gpuaas"]
     assert code == 0 and gpu["revenue_per_mw_year"] is None and gpu["payback"] is None
     assert gpu["total"]["revenue"]["value"] == 0.0 and gpu["total"]["noi_margin"] is None
-    assert d["breakeven"]["gpu_hour_price"]["value"] is None
-    assert "no breakeven" in d["breakeven"]["gpu_hour_price"]["note"]
+    # valued to the end of its fleet's life (dcf), its breakeven is the 5-year horizon's;
+    # with nothing valued past the horizon there is none
+    five = _no_constants(run_cli("compare", "--format", "json")[1])
+    assert d["breakeven"]["gpu_hour_price"]["value"]["value"] == pytest.approx(
+        five["breakeven"]["gpu_hour_price"]["value"]["value"], rel=1e-9)
+    book = _no_constants(run_cli("compare", "--years", "1", "--format", "json",
+                                 "--set", "terminal_value=book")[1])
+    assert book["breakeven"]["gpu_hour_price"]["value"] is None
+    assert "no breakeven" in book["breakeven"]["gpu_hour_price"]["note"]
     text = "\n".join(d["warnings"])
     assert "GPU-as-a-service and Colocation: does not operate within the horizon: its " \
            "13-month build period" in text
@@ -203,6 +210,8 @@ def test_an_option_that_never_operates_is_explained(run_cli):
     row = next(line for line in out.splitlines() if "revenue per MW(IT)-year" in line)
     assert row.count("n/a") == 2
     assert "14 (after the horizon)" in out
+    assert "GPU-as-a-service's NPV equals mining's at 4.989 USD per GPU-hour" in out
+    code, out, err = run_cli("compare", "--years", "1", "--set", "terminal_value=book")
     assert "Breakeven GPU-hour price: n/a (GPU-as-a-service sells no GPU hours" in out
     assert "rackplan: warning: GPU-as-a-service and Colocation: revenue per MW(IT)-year n/a" \
         in err

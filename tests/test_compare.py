@@ -107,7 +107,7 @@ def test_hand_worked_discounting_escalator_build_and_residual():
     # 1 % a month: (1.01)^12 - 1; a 3-month build; the lease escalates 10 % after 12 months;
     # residual value: the facility's book value after 21 of 120 months, in month 23.
     r = toy(years=2, discount_rate=1.01 ** 12 - 1, build_period="3 month",
-            colocation_escalator=0.1, residual_value=1.0)
+            colocation_escalator=0.1, residual_value=1.0, useful_life_it="2 year")
     colo = r.options["colocation"]
     v = 1 / 1.01
     capex = sum(1e6 / 3 * v ** m for m in range(3))
@@ -201,19 +201,50 @@ def test_builtin_case_pinned_numbers():
     - GPU-as-a-service's price declining from its first operating month, not the market date:
       -218,223,392.0 USD, breakeven 4.75182176 USD/hour (was 6.05126245);
     - the 2025 colocation rate, 156 USD/kW-month (was 121): colocation +8,671,479.4 USD; the
-      S21 XP at 25.70 USD per TH/s (was 17): mining -49,992,601.4 USD."""
+      S21 XP at 25.70 USD per TH/s (was 17): mining -49,992,601.4 USD;
+    - the terminal value by DCF (the GPU fleet's last 13 months valued as they come, its
+      racks no longer worth their 94.6 M USD book value; colocation's lease runs those months
+      too): GPU-as-a-service -284,661,155.6, colocation +14,377,534.3 USD, mining unchanged
+      (its fleet retires at the 60-month horizon); the book convention keeps the numbers
+      before."""
     r = compare()
     assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
-    assert usd(r.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
-    assert usd(r.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
+    assert usd(r.options["gpuaas"].npv) == pytest.approx(-284_661_155.6, abs=0.5)
+    assert usd(r.options["colocation"].npv) == pytest.approx(14_377_534.3, abs=0.5)
     assert r.winner == "colocation"
     be = r.breakeven
-    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-429_843.593,
+    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-638_329.786,
                                                                             abs=1e-3)
-    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(4.61904324,
+    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(4.98851616,
                                                                                   abs=1e-8)
-    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(778.343277,
+    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1683.69912,
                                                                               abs=1e-5)
+    book = compare(overrides={"terminal_value": "book"})
+    assert usd(book.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
+    assert usd(book.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
+    assert usd(book.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
+    assert float(book.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")) == \
+        pytest.approx(4.61904324, abs=1e-8)
+
+
+@pytest.mark.parametrize("market", [None, "2025-11-13"])
+def test_the_npv_does_not_depend_on_the_horizon(market):
+    """Under the DCF terminal value an option is worth what its fleet earns over its life,
+    whatever the horizon: 4, 5, 7 and 10 years give the same NPVs and breakevens (to
+    rounding), on the built-in case and with a contract, a ramp and a 6-year IT life. Under
+    the book convention they move by tens of millions."""
+    for overrides in ({}, {"gpu_contract_share": 0.5, "utilization_ramp": "6 month",
+                           "useful_life_it": "6 year"}):
+        runs = [compare(market=market, years=y, overrides=overrides) for y in (4, 5, 7, 10)]
+        for r in runs[1:]:
+            for k in ("mine", "gpuaas", "colocation"):
+                assert usd(r.options[k].npv) == pytest.approx(usd(runs[0].options[k].npv),
+                                                              rel=1e-9, abs=1.0)
+            for k in ("btc_price", "gpu_hour_price", "power_price"):
+                assert r.breakeven[k]["value"].magnitude == pytest.approx(
+                    runs[0].breakeven[k]["value"].magnitude, rel=1e-9)
+    book = [compare(years=y, overrides={"terminal_value": "book"}) for y in (4, 7)]
+    assert abs(usd(book[1].options["gpuaas"].npv) - usd(book[0].options["gpuaas"].npv)) > 1e7
 
 
 def _one_scenario(base):
@@ -355,7 +386,10 @@ def test_model_limits_are_reported_as_warnings():
     r = compare(years=10)
     text = "\n".join(r.warnings)
     assert "mining NOI is negative" in text and "does not switch miners off" in text
-    assert "past the 60-month useful life of the GPU systems" in text
+    # 13 months of build, then 60 of life: idle from month 74 of 120
+    assert ("the GPU systems retire in month 74, at the end of their 60-month useful life: "
+            "the last 47 months of the horizon earn nothing") in text
+    assert "mining NOI is negative in 42 of 60 operating months" in text
     assert not any("useful life" in w for w in toy().warnings)
 
 

@@ -225,6 +225,7 @@ def scenarios(draw, n_months):
     put("useful_life_it", _f(0.5, 240.0).map(lambda k: k * S))
     put("useful_life_facility", _f(1.0, 600.0).map(lambda k: k * S))
     put("residual_value", _f(0.0, 1.0))
+    put("terminal_value", st.sampled_from(range(len(engine.TERMINAL_VALUES))).map(float))
     return p
 
 
@@ -273,6 +274,7 @@ def random_scenarios(n, n_months, seed):
     put("useful_life_it", rng.uniform(0.5, 240, n) * S)
     put("useful_life_facility", rng.uniform(1, 600, n) * S)
     put("residual_value", rng.uniform(0, 1, n))
+    put("terminal_value", rng.integers(0, len(engine.TERMINAL_VALUES), n).astype(float))
     return R
 
 
@@ -358,7 +360,7 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "colocation_escalator": 0.15, "mining_build_period": 9 * S,
                "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
-               "useful_life_facility": 50 * S}
+               "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK)}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -387,7 +389,7 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 #: Another value of each input whose base value is not a plain positive number.
 _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
-          "useful_life_facility": 90 * S}
+          "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK)}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -490,7 +492,7 @@ def test_a_sweep_over_prices_and_sites_shares_the_time_shape():
 # --- 2. the fast path (basis sums) against the monthly path (lines) ------------------------------
 
 
-def _check_lines_against_row(lines, row, p, slots, n_months):
+def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
     """The outputs of a scenario from its monthly lines: sums, discounted sums, the cash-flow
     identity month by month, the breakevens."""
     out = slots.out
@@ -522,10 +524,15 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
         npv = row[out[f"npv_{name}"]]
         assert npv == pytest.approx((x[:, L["cash_flow"]] * disc(o)).sum(), **tol)
         assert npv == pytest.approx(cf.npv(x[:, L["cash_flow"]].copy(), rate(o)), **tol)
-        # SG&A is its share of revenue; the residual value only in the last month
+        # SG&A is its share of revenue; the residual value only in the last month, or under
+        # dcf when the fleet retires
         np.testing.assert_allclose(x[:, L["sga"]], p[COL["sga_share"]] * x[:, L["revenue"]],
                                    rtol=1e-12)
-        assert not x[:-1, L["residual"]].any()
+        residual = x[:-1, L["residual"]].copy()
+        if p[COL["terminal_value"]] == engine.TV_DCF:
+            end = _start(p, slots, o) + _life(p)
+            residual[min(end - 1, n_months - 1):] = 0.0
+        assert not residual.any()
         assert np.all(x[:, L["revenue"]] >= 0) and np.all(x[:, L["volume"]] >= 0)
     mine = [o for o, kind in enumerate(slots.kinds) if kind == engine.MINE][0]
     assert row[out["btc_mined"]] == pytest.approx(lines[mine][:, L["volume"]].sum(), rel=1e-10)
@@ -534,11 +541,33 @@ def _check_lines_against_row(lines, row, p, slots, n_months):
     assert row[out["npv_gpuaas_minus_mine"]] == pytest.approx(gap, **tol)
     keep = 1.0 - p[COL["sga_share"]]
     slope = keep * (lines[a][:, L["price_volume"]] * disc(a)).sum()
-    if slope > 0:
+    beyond = p[COL["terminal_value"]] == engine.TV_DCF and max(
+        _start(p, slots, o) + _life(p) for o in range(len(slots.names))) > n_months
+    if beyond:
+        # months valued past the horizon move the slope: at the breakeven the gap is 0
+        breakeven = row[out["breakeven_btc_price"]]
+        if math.isfinite(breakeven):
+            q = p.copy()
+            q[COL["btc_price"]] = breakeven
+            _, at = monthly(q, n_months, slots, paths, lines=False)
+            scale = max(money, abs(at[out[f"npv_{slots.names[a]}"]]), abs(slope * breakeven))
+            assert at[out["npv_gpuaas_minus_mine"]] == pytest.approx(0.0, abs=1e-8 * scale)
+    elif slope > 0:
         assert row[out["breakeven_btc_price"]] == pytest.approx(
             p[COL["btc_price"]] + gap / slope, rel=1e-9, abs=1e-9 * p[COL["btc_price"]])
     else:
         assert math.isnan(row[out["breakeven_btc_price"]])
+
+
+def _start(p, slots, o):
+    # the first operating month of slot o
+    build = "mining_build_period" if slots.fleets[o] == engine.FLEET_MINING else "build_period"
+    return round(p[COL[build]] / S)
+
+
+def _life(p):
+    # the fleet's operating months (its IT's useful life, rounded up)
+    return max(1, math.ceil(p[COL["useful_life_it"]] / S - 1e-9))
 
 
 @settings(max_examples=50)
@@ -562,14 +591,22 @@ def test_monthly_lines_of_the_built_in_case():
     lines, row = monthly(p, n_months, BUILT_IN)
     assert_close(row, run(p, n_months, BUILT_IN)[:, 0], BUILT_IN, p=p)
     _check_lines_against_row(lines, row, p, BUILT_IN, n_months)
-    # over 100 years each slot depreciates all it spent
+    # over 100 years each slot depreciates all it spent (book), or all but the facility's
+    # book value when its fleet retires, counted then (dcf; residual_value 1)
+    assert p[COL["residual_value"]] == 1.0
     long = 1200
-    lines, row = monthly(p, long, BUILT_IN)
+    for mode in (engine.TV_BOOK, engine.TV_DCF):
+        p[COL["terminal_value"]] = mode
+        lines, row = monthly(p, long, BUILT_IN)
+        for o in range(len(BUILT_IN.names)):
+            x = lines[o]
+            spent = x[:, LINE["capex_it"]].sum() + x[:, LINE["capex_facility"]].sum()
+            kept = x[:, LINE["residual"]].sum()
+            assert x[:, LINE["depreciation"]].sum() + kept == pytest.approx(spent, rel=1e-12)
+            assert (kept == 0.0) == (mode == engine.TV_BOOK)  # nothing left on the books
     for o, name in enumerate(BUILT_IN.names):
         x = lines[o]
         spent = x[:, LINE["capex_it"]].sum() + x[:, LINE["capex_facility"]].sum()
-        assert x[:, LINE["depreciation"]].sum() == pytest.approx(spent, rel=1e-12)
-        assert x[:, LINE["residual"]].sum() == 0.0  # nothing left on the books
         start = round(p[COL["mining_build_period" if o == 0 else "build_period"]] / S)
         assert not x[:start, LINE["depreciation"]].any()
         assert row[BUILT_IN.out[f"capex_{name}"]] == pytest.approx(spent)
@@ -602,7 +639,7 @@ def test_the_fleet_never_mines_more_than_the_network(n_months, p, ratio, growth,
     assert np.all(btc <= most * (1 + 1e-12))
     m = np.arange(n_months)
     trend = p[COL["difficulty"]] * (1 + growth) ** m
-    capped = (m >= start) & (trend <= d_fleet) & (d_fleet > 0)
+    capped = (m >= start) & (m < start + _life(p)) & (trend <= d_fleet) & (d_fleet > 0)
     np.testing.assert_allclose(btc[capped], most[capped], rtol=1e-12)
     np.testing.assert_allclose(btc[m < start], 0.0)
     # the engine (fast path, with its per-scenario cap check), the twin and the lines agree
@@ -658,7 +695,7 @@ def test_paths_scenario_lines_equal_the_twin(case, seed):
         ref = twin(p, n_months, slots, paths=paths)[:, 0]
         lines, row = monthly(p, n_months, slots, one)
         assert_close(row, ref, slots, p=p)
-        _check_lines_against_row(lines, row, p, slots, n_months)
+        _check_lines_against_row(lines, row, p, slots, n_months, one)
         # without lines: the slots that read the paths re-sum their own entries
         assert_close(monthly(p, n_months, slots, one, lines=False)[1], ref, slots, p=p)
 
@@ -724,7 +761,7 @@ def test_paths_multiply_what_they_should():
 def _hand_case():
     """Round numbers for every option: 18 MW; miners of 5 kW and 400 TH/s at PUE 1.25 (2,880
     fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
-    fit), built in 3 months; no floor or heat constraint."""
+    fit), built in 3 months; no floor or heat constraint; book value at the horizon."""
     p = base()
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
@@ -748,6 +785,7 @@ def _hand_case():
         "maintenance_it": 0.08, "maintenance_facility": 0.02, "insurance": 0.012,
         "sga_share": 0.01, "discount_rate": 0.1,
         "useful_life_it": 36 * S, "useful_life_facility": 120 * S, "residual_value": 0.5,
+        "terminal_value": float(engine.TV_BOOK),
     }
     for name, value in values.items():
         p[COL[name]] = value
@@ -797,6 +835,36 @@ def test_colocation_by_hand():
     assert row[o["ebitda_colocation"]] == pytest.approx(0.84 * revenue.sum(), rel=1e-12)
     assert row[o["capex_colocation"]] == pytest.approx(90e6, rel=1e-12)
     assert row[o["npv_colocation"]] == pytest.approx(np.sum(flow * 1.1 ** (-m / 12)), rel=1e-11)
+
+
+def test_colocation_terminal_value_by_hand():
+    """The hand case's colocation under ``dcf``: the lease runs the IT's 36 months, months 3
+    to 38, so months 30-38 come after the 30-month horizon. Their cash flow, 84 % of a rent
+    escalated twice (1.44 M USD x 1.03^2), and in month 38 half the facility's book value
+    (90 M USD x (1 - 36/120)), discounted to month 29, is the last month's residual value;
+    the NPV is the same over 30, 39 or 60 months (a horizon past the fleet's end adds idle
+    months), and under ``zero`` it is the horizon's cash flow alone."""
+    p = _hand_case()
+    p[COL["terminal_value"]] = engine.TV_DCF
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[2]
+    m = np.arange(30, 39)
+    after = 0.84 * 1.44e6 * 1.03 ** 2 * np.ones(9)
+    after[-1] += 0.5 * 90e6 * (1 - 36 / 120)
+    at_horizon = np.sum(after * 1.1 ** (-(m - 29) / 12))
+    residual = np.zeros(HAND_MONTHS)
+    residual[29] = at_horizon
+    _assert_line(x, "residual", residual)
+    npv = row[BUILT_IN.out["npv_colocation"]]
+    months = np.arange(HAND_MONTHS)
+    assert npv == pytest.approx(np.sum(x[:, LINE["cash_flow"]] * 1.1 ** (-months / 12)),
+                                rel=1e-12)
+    for n in (39, 60):
+        assert monthly(p, n, BUILT_IN)[1][BUILT_IN.out["npv_colocation"]] == pytest.approx(
+            npv, rel=1e-12)
+    p[COL["terminal_value"]] = engine.TV_ZERO
+    zero = monthly(p, HAND_MONTHS, BUILT_IN)[1][BUILT_IN.out["npv_colocation"]]
+    assert zero == pytest.approx(npv - at_horizon * 1.1 ** (-29 / 12), rel=1e-12)
 
 
 def test_mining_by_hand():

@@ -243,11 +243,12 @@ def test_yearly():
 
 def test_financials_by_hand():
     """An option's finance lines and metrics through compare(): GPU-as-a-service in the toy
-    case over 2 years with a 2-month build, 10 % SG&A, a 4-year facility life and the
-    residual value counted."""
+    case over 2 years with a 2-month build, 10 % SG&A, a 2-year IT life (the fleet runs
+    past the horizon), a 4-year facility life and the book value counted."""
     from rackplan.economics.compare import compare
 
     r = compare(**TOY, years=2, overrides={"build_period": "2 month", "sga_share": 0.1,
+                                           "useful_life_it": "2 year",
                                            "useful_life_facility": "4 year",
                                            "residual_value": 1.0})
     f = r.options["gpuaas"].finance
@@ -263,11 +264,12 @@ def test_financials_by_hand():
     assert f.sga.sum() == pytest.approx(on * 73_050)
     assert f.ebitda.sum() == pytest.approx(on * (730_500 - 21_915 - 73_050))
     assert f.capex.tolist() == pytest.approx([5e5, 5e5, IT] + [0.0] * 21)
-    # IT fully depreciated after 12 months in service; the facility has 22 of 48 months
-    assert f.depreciation.sum() == pytest.approx(IT + FACILITY * on / 48)
-    assert f.residual[-1] == pytest.approx(FACILITY * (1 - on / 48))
+    # 22 months in service: of the IT's 24, of the facility's 48
+    assert f.depreciation.sum() == pytest.approx(IT * on / 24 + FACILITY * on / 48)
+    assert f.residual[-1] == pytest.approx(IT * 2 / 24 + FACILITY * (1 - on / 48))
     assert f.residual[:-1].sum() == 0
-    assert f.npv == pytest.approx(on * 635_535 - IT - FACILITY + FACILITY * 26 / 48)
+    assert f.npv == pytest.approx(on * 635_535 - IT - FACILITY + IT * 2 / 24
+                                  + FACILITY * 26 / 48)
     assert float(r.options["gpuaas"].npv.m_as("USD")) == pytest.approx(f.npv)
     # running EBITDA - capex: -500,000, -1,000,000, then -11,000,000 + 635,535 a month from
     # month 2: 17 months give 10,804,095, 18 give 11,439,630 >= 11 M: month 19, i.e. after 20

@@ -224,7 +224,8 @@ def test_revenue_falls_with_difficulty(d, factor, growth):
 
 def test_halving_inside_the_horizon_halves_revenue():
     # 840,000 + 48 x 4,383 = 1,050,384 > 1,050,000: month 47 holds the halving
-    mm, _ = _mine_lines(60, power_price="0 USD/MWh", miner_price="0 USD/(TH/s)")
+    mm, _ = _mine_lines(60, power_price="0 USD/MWh", miner_price="0 USD/(TH/s)",
+                        useful_life_it="5 year")
     btc = mm["volume"]
     assert btc[48] == pytest.approx(btc[46] / 2)
     assert btc[46] > btc[47] > btc[48]

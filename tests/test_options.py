@@ -75,16 +75,20 @@ def usd(q) -> float:
 
 def _hosting_npv_by_hand(base, n, units_m):
     """The NPV of miner hosting from the model of docs/economics.md (sections 5 and 6) and
-    the scenario vector ``base`` (SI), with ``units_m`` miners."""
+    the scenario vector ``base`` (SI), with ``units_m`` miners: the lease runs the IT's useful
+    life; under ``dcf`` the months after the horizon count until it ends, and the facility's
+    book value then, under ``book`` the facility's book value at the horizon."""
     start = int(round(base["mining_build_period"] / S))
+    end = start + math.ceil(base["useful_life_it"] / S - 1e-9)
     it = units_m * base["miner_power"]  # W of IT leased
     facility = base["mining_facility_capex"] * base["utility_power"]
     keep = 1.0 - base["colocation_opex_share"] - base["sga_share"]
     life = base["useful_life_facility"] / S
+    dcf = base["terminal_value"] == engine.TV_DCF
     npv = 0.0
-    for m in range(n):
+    for m in range(max(n, end) if dcf else n):
         cash = 0.0
-        if m >= start:
+        if start <= m < end:
             lease_year = (m - start) // 12
             revenue = (base["colocation_rate"] * it * S
                        * (1 + base["colocation_escalator"]) ** lease_year)
@@ -93,8 +97,8 @@ def _hosting_npv_by_hand(base, n, units_m):
             cash -= facility if m == 0 else 0.0
         elif m < start:
             cash -= facility / start
-        if m == n - 1:  # the facility's book value left, as a cash inflow
-            cash += base["residual_value"] * facility * max(0.0, 1 - (n - start) / life)
+        if (m == end - 1) if dcf else (m == n - 1):  # the facility's book value left
+            cash += base["residual_value"] * facility * max(0.0, 1 - (m + 1 - start) / life)
         npv += cash * (1 + base["discount_rate"]) ** (-m / 12)
     return npv
 
@@ -265,8 +269,8 @@ def test_a_fourth_option_on_the_builtin_case(hosting, overrides, winner):
     assert WITH_HOSTING[int(twin["winner"])] == winner
     if not overrides:  # the built-in options keep their numbers
         assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
-        assert usd(r.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
-        assert usd(r.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
+        assert usd(r.options["gpuaas"].npv) == pytest.approx(-284_661_155.6, abs=0.5)
+        assert usd(r.options["colocation"].npv) == pytest.approx(14_377_534.3, abs=0.5)
 
 
 def test_a_fourth_option_in_json_and_xarray(hosting):

@@ -119,8 +119,7 @@ def _compare_table(result) -> None:
     row("NOI, total", [_money(opts[k].total["noi"]) for k in names], "M USD")
     row("NOI margin", [_fmt(opts[k].total["noi_margin"], "%") for k in names], "%")
     row("EBITDA, total", [_money(opts[k].total["ebitda"]) for k in names], "M USD")
-    row("residual value at the end", [_money(opts[k].total["residual_value"]) for k in names],
-        "M USD")
+    row("terminal value", [_money(opts[k].total["residual_value"]) for k in names], "M USD")
     rates = [_rate(opts[k]) for k in names]
     if len(set(rates)) == 1:
         row(f"NPV at {rates[0]:g} %", [_money(opts[k].npv) for k in names], "M USD")

@@ -38,7 +38,7 @@ from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.kernels.engine import KINDS, PARAMS
+from rackplan.kernels.engine import KINDS, PARAMS, TERMINAL_VALUES
 from rackplan.units import Q_
 
 __all__ = [
@@ -205,6 +205,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "useful_life_it": si(mk.useful_life_it, "s"),
         "useful_life_facility": si(mk.useful_life_facility, "s"),
         "residual_value": mk.residual_value,
+        "terminal_value": float(TERMINAL_VALUES.index(mk.terminal_value)),
     }
 
 
@@ -248,6 +249,7 @@ _USER_UNITS = {
     "maintenance_facility": "1", "insurance": "1", "sga_share": "1", "discount_rate": "1",
     "discount_rate_mine": "1", "discount_rate_gpuaas": "1", "discount_rate_colocation": "1",
     "useful_life_it": "year", "useful_life_facility": "year", "residual_value": "1",
+    "terminal_value": "1",
 }
 
 
@@ -548,24 +550,25 @@ def _model_warnings(run: EngineRun, fins: dict[str, Financials], n: int,
                     base: Mapping[str, float]) -> list[str]:
     """Findings about the model's limits in this case (results, not errors)."""
     out = []
+    life_it = math.ceil(base["useful_life_it"] / SECONDS_PER_MONTH - 1e-9)
     for o in run.options:
         if o.kind != "mine":
             continue
         start = run.starts[o.name]
-        losing = np.nonzero(fins[o.name].noi[start:] < 0)[0]
+        end = min(n, start + life_it)
+        losing = np.nonzero(fins[o.name].noi[start:end] < 0)[0]
         if losing.size:
             first = int(losing[0]) + start + 1
-            out.append(f"mining NOI is negative in {losing.size} of {n - start} operating "
+            out.append(f"mining NOI is negative in {losing.size} of {end - start} operating "
                        f"months (from month {first}): the model keeps the fleet hashing, it does "
                        "not switch miners off when hashprice falls below their cash cost")
-    life_it = base["useful_life_it"] / SECONDS_PER_MONTH
     for fleet, name in (("mining", "miners"), ("gpu", "GPU systems")):
         start = int(round(base["mining_build_period" if fleet == "mining" else "build_period"]
                           / SECONDS_PER_MONTH))
-        if any(o.fleet == fleet for o in run.options) and n - start > life_it + 1e-9:
-            out.append(f"the horizon runs {n - start - life_it:.0f} months past the "
-                       f"{life_it:.0f}-month useful life of the {name}: the model keeps them "
-                       "running without a refresh")
+        if any(o.fleet == fleet for o in run.options) and n - start > life_it:
+            out.append(f"the {name} retire in month {start + life_it + 1}, at the end of their "
+                       f"{life_it}-month useful life: the last {n - start - life_it} months of "
+                       "the horizon earn nothing (the model does not refresh a fleet)")
     return out
 
 

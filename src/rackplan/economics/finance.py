@@ -6,8 +6,13 @@ Conventions (``docs/economics.md``; the engine writes the lines by them):
 
 - NOI = revenue - site operating costs (power, staff, maintenance, insurance, network and
   software, a colocation operator's costs); EBITDA = NOI - SG&A.
-- Cash flow is pre-tax and unlevered: EBITDA - capex, plus, in the last month, the residual
-  value (``residual_value`` x the straight-line book value left at the horizon's end).
+- Cash flow is pre-tax and unlevered: EBITDA - capex, plus the terminal value (the
+  ``residual`` line). A fleet runs for its IT's useful life. Under ``terminal_value = "dcf"``
+  (the default) the months after the horizon, until the fleet retires, are valued as they
+  come and their value at the horizon is the last month's residual; the facility counts at
+  ``residual_value`` x its book value when the fleet retires (in that month if it is within
+  the horizon). Under ``"book"`` the residual is ``residual_value`` x the straight-line book
+  value left at the horizon's end; under ``"zero"`` there is none.
 - Depreciation is straight line over the useful life from the first operating month (IT
   equipment and facility each their own life); it is reported, not a cash flow.
 - NPV discounts month ``m`` by ``(1 + r)^(-m/12)``, ``r`` an effective yearly rate, month 0
@@ -67,7 +72,8 @@ class Financials:
 
     Arrays of ``n_months`` [USD]: ``revenue``, ``opex`` (sum of ``opex_lines``), ``noi``,
     ``sga``, ``ebitda``, ``capex_it``, ``capex_facility``, ``capex``, ``depreciation``,
-    ``residual`` (non-zero in the last month only), ``cash_flow``. Scalars: ``npv`` [USD],
+    ``residual`` (the terminal value: in the last month, or under ``dcf`` the facility's
+    book value in the month its fleet retires), ``cash_flow``. Scalars: ``npv`` [USD],
     ``irr`` [1 per year], ``payback`` [month] (NaN if not within the horizon), ``start``.
     """
 

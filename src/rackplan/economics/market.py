@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
@@ -202,7 +202,13 @@ class Market(BaseModel):
     # at least a month: straight-line depreciation over less is no depreciation
     useful_life_it: QuantityField("year", gt=0, ge=1 / 12, le=50)
     useful_life_facility: QuantityField("year", gt=0, ge=1 / 12, le=100)
-    residual_value: Share(ge=0.0, le=1.0)  # share of book value counted at the horizon's end
+    # share of book value counted as terminal value: under "book" of every asset at the
+    # horizon's end, under "dcf" of the facility when its fleet retires
+    residual_value: Share(ge=0.0, le=1.0)
+    # what the assets are worth at the horizon: "dcf" (what the fleet still earns until it
+    # retires at the end of its IT's useful life, then the facility at book value), "book"
+    # (the undepreciated book value at the horizon) or "zero"
+    terminal_value: Literal["dcf", "book", "zero"] = "dcf"
 
     sources: list[Source] = Field(default_factory=list)
     notes: str = ""

@@ -149,7 +149,9 @@ _LONG = {
     "revenue": "revenue", "opex": "site operating costs", "noi": "net operating income",
     "noi_margin": "NOI margin (NOI / revenue)", "ebitda": "EBITDA (NOI - SG&A)",
     "capex": "capital expenditure", "depreciation": "straight-line depreciation",
-    "cash_flow": "pre-tax unlevered cash flow (EBITDA - capex + residual value)",
+    "cash_flow": "pre-tax unlevered cash flow (EBITDA - capex + terminal value)",
+    "residual_value": "terminal value: what the assets are worth at the horizon (by the "
+                      "market's terminal_value convention), in the last month",
     "npv": "net present value", "irr": "internal rate of return",
     "payback": "months until the running cash flow turns non-negative",
     "total_capex": "capex within the horizon",

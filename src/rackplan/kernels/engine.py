@@ -29,9 +29,12 @@ Conventions: months of 30.4375 days, 4,383 blocks; growth from the market date (
 ``g`` gives ``(1 + g)^(m/12)``, a monthly one ``(1 + g)^m``); month ``m`` discounted by
 ``(1 + r)^(-m/12)``, month 0 undiscounted; capex of a build spread evenly over its months
 (all in month 0 without a build), equipment bought in the first operating month; straight-line
-depreciation from the first operating month; the undepreciated book value times
-``residual_value`` counts as a cash inflow in the last month. Cash flow is pre-tax and
-unlevered: EBITDA - capex + residual value.
+depreciation from the first operating month; a fleet runs for its IT's useful life, then
+retires. At the horizon the assets are worth their terminal value (:data:`TERMINAL_VALUES`):
+by default (``dcf``) the months after the horizon are valued as they come, until the fleet
+retires and its facility is counted at ``residual_value`` x its book value then, so that an
+NPV does not depend on the horizon; ``book`` counts ``residual_value`` x the undepreciated book
+value in the last month. Cash flow is pre-tax and unlevered: EBITDA - capex + residual value.
 
 :func:`evaluate` runs many scenarios on all threads, :func:`evaluate_serial` on the calling
 thread (a dask worker's), :func:`scenario_lines` one scenario with its monthly lines;
@@ -142,7 +145,10 @@ _PARAM_TABLE = (
     ("discount_rate_colocation", "1", "colocation's discount rate per year (NaN: discount_rate)"),
     ("useful_life_it", "s", "useful life of IT equipment (miners, GPU systems)"),
     ("useful_life_facility", "s", "useful life of facility capex"),
-    ("residual_value", "1", "share of book value counted at the horizon's end"),
+    ("residual_value", "1",
+     "share of book value counted as terminal value (book: all assets at the horizon; dcf: "
+     "the facility when its fleet retires)"),
+    ("terminal_value", "1", "terminal value convention (0 dcf, 1 book, 2 zero)"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -163,8 +169,18 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
  INSURANCE, SGA_SHARE, DISCOUNT_RATE, DISCOUNT_RATE_MINE, DISCOUNT_RATE_GPUAAS,
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
- RESIDUAL_VALUE) = range(len(PARAMS))
-assert len(PARAMS) == RESIDUAL_VALUE + 1
+ RESIDUAL_VALUE, TERMINAL_VALUE) = range(len(PARAMS))
+assert len(PARAMS) == TERMINAL_VALUE + 1
+
+#: What an option's assets are worth at the horizon (``terminal_value``, by code):
+#: ``dcf`` the present value of what the fleet still earns until it retires at the end of its
+#: IT's useful life, then the facility at its book value; ``book`` the undepreciated book value
+#: at the horizon; ``zero`` nothing.
+TERMINAL_VALUES = ("dcf", "book", "zero")
+TV_DCF, TV_BOOK, TV_ZERO = range(len(TERMINAL_VALUES))
+#: Months a run may look past its horizon (a build of at most 120 months and an IT life of at
+#: most 50 years, the market's bounds): the time factors are allocated that far.
+MAX_MONTHS_PAST = 120 + 600
 
 #: The inputs that shape the monthly basis series (time factors, build and operating months,
 #: depreciation shares). A block of scenarios that varies none of them computes
@@ -174,7 +190,8 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "utilization_ramp", "gpu_contract_term", "build_period",
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
-                "discount_rate_colocation", "useful_life_it", "useful_life_facility")
+                "discount_rate_colocation", "useful_life_it", "useful_life_facility",
+                "terminal_value")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -295,6 +312,23 @@ def _months(seconds):
     return int(np.floor(seconds / SECONDS_PER_MONTH + 0.5))
 
 
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _end(p, start):
+    """The month after a fleet's last operating month: it runs for its IT's useful life
+    (whole months, rounded up) from its first operating month ``start``."""
+    return start + max(1, int(math.ceil(p[USEFUL_LIFE_IT] / SECONDS_PER_MONTH - 1e-9)))
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _n_eval(p, n, end, width):
+    """The months a slot's discounted sums run over: the horizon ``n``, and under the ``dcf``
+    terminal value on to the fleet's retirement ``end`` (at most ``width``, the time
+    factors')."""
+    if p[TERMINAL_VALUE] == TV_DCF:
+        return min(max(n, end), width)
+    return n
+
+
 @njit(error_model="numpy", _nrt=False)
 def time_factors(p, n, tf):
     """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
@@ -364,10 +398,12 @@ B_ESCALATED = 9
 
 
 @njit(error_model="numpy", _nrt=False)
-def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
-    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_SIGN``), as a tuple;
-    ``per_life_*`` are 1 / useful life [1/month]."""
-    on = 1.0 if m >= start else 0.0
+def _common_basis(m, n, start, end, mode, per_life_it, per_life_fac, power_f):
+    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_SIGN``), as a tuple, for
+    a fleet that operates from ``start`` to ``end`` (excluded), a horizon of ``n`` months and
+    the terminal value ``mode`` (:data:`TERMINAL_VALUES`); ``per_life_*`` are 1 / useful life
+    [1/month]."""
+    on = 1.0 if start <= m < end else 0.0
     capex_it = 1.0 if m == start else 0.0
     if start == 0:
         capex_facility = 1.0 if m == 0 else 0.0
@@ -380,11 +416,18 @@ def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
                     - min(max((m - start) * per_life_fac, 0.0), 1.0))
     res_it = 0.0
     res_facility = 0.0
-    if m == n - 1:
+    if mode == TV_BOOK and m == n - 1:
         # equipment bought within the horizon; the facility's spent share of its build
         res_it = max(0.0, 1.0 - max(0.0, n - start) * per_life_it) if start < n else 0.0
         spent = 1.0 if start == 0 else min(start, n) / start
         res_facility = max(0.0, 1.0 - max(0.0, n - start) * per_life_fac) * spent
+    elif mode == TV_DCF and m >= end - 1:
+        # the fleet retires: its IT fully written off, the facility counted at its book value
+        # then (and no longer depreciated)
+        if m == end - 1:
+            res_facility = max(0.0, 1.0 - (end - start) * per_life_fac)
+        else:
+            dep_facility = 0.0
     return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
             res_facility, 1.0 if m == 0 else 0.0)
 
@@ -392,22 +435,26 @@ def _common_basis(m, n, start, per_life_it, per_life_fac, power_f):
 # Called, not inlined, in the loops over months: inlined into each kind's loop it made the
 # engine compile 1.3 s slower (Monte Carlo ran 7 % faster a path).
 @njit(error_model="numpy", _nrt=False)
-def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
-    """The kind's own basis entries in month ``m`` (first operating month ``start``), as
+def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet):
+    """The kind's own basis entries in month ``m`` (operating from ``start`` to ``end``), as
     :data:`N_OWN` floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte
     Carlo paths and the fleet's cap on its share change.
 
     ``paths`` float64[4, n] are the month's multipliers of the BTC price, the difficulty, the
-    GPU-hour price and utilization (none when it has no column); ``d_fleet`` the fleet's own
-    difficulty (the network never hashes less than the fleet, so its share is at most 1)."""
+    GPU-hour price and utilization (none when it has no column); after the horizon (its last
+    column) a path stays at its last month's level and the trends go on (the value at the
+    horizon of what follows, given the path so far: the multipliers have mean 1); ``d_fleet``
+    the fleet's own difficulty (the network never hashes less than the fleet, so its share
+    is at most 1)."""
     path_m = paths.shape[1] > 0
-    on = 1.0 if m >= start else 0.0
+    mp = min(m, paths.shape[1] - 1)
+    on = 1.0 if start <= m < end else 0.0
     if kind == MINE:
         difficulty = tf[T_DIFFICULTY, m]
         price = tf[T_BTC_PRICE, m]
         if path_m:
-            difficulty *= paths[1, m]
-            price *= paths[0, m]
+            difficulty *= paths[1, mp]
+            price *= paths[0, mp]
         btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
         return btc, btc * price, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_BTC, B_BTC_PRICED
@@ -424,9 +471,9 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
         if path_m:
             u = p[UTILIZATION]
             # times 1/u, not over u: a division a month was a tenth of a path's time
-            util = min(1.0, u * util * paths[3, m]) * (1.0 / u) if u > 0.0 else \
-                util * paths[3, m]
-            price *= paths[2, m]
+            util = min(1.0, u * util * paths[3, mp]) * (1.0 / u) if u > 0.0 else \
+                util * paths[3, mp]
+            price *= paths[2, mp]
         sold = on * util
         power_f = tf[T_POWER_PRICE, m]
         term = on if k < p[GPU_CONTRACT_TERM] / SECONDS_PER_MONTH - 0.5 else 0.0
@@ -440,14 +487,15 @@ def _kind_basis(kind, m, start, p, tf, paths, d_fleet):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _basis(kind, m, n, start, p, tf, paths, d_fleet, b, jb):
+def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, b, jb):
     """The whole basis of option kind ``kind`` in month ``m`` into row ``jb`` of ``b``: the
     entries every kind shares and the kind's own (:func:`_kind_basis`)."""
-    c = _common_basis(m, n, start, SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
+    c = _common_basis(m, n, start, end, p[TERMINAL_VALUE],
+                      SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
                       SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m])
     for j in range(B_KIND):
         b[jb, j] = c[j]
-    x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+    x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
     for j in range(N_BASIS - B_KIND):
         b[jb, B_KIND + j] = x[j]
 
@@ -674,13 +722,18 @@ def _put8(sums, row, first, acc):
 def _common_sums(n, start, p, tf, kind, sums, r):
     # the shared entries' sums, month by month, accumulated in registers (not in ``sums``,
     # which the compiler must assume the factors' loads may alias)
+    # (the plain sums over the horizon only, the discounted ones to the end of the valuation)
     per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
     per_life_fac = SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY]
+    end = _end(p, start)
+    mode = p[TERMINAL_VALUE]
     d = t = _ZEROS8
-    for m in range(n):
-        c = _common_basis(m, n, start, per_life_it, per_life_fac, tf[T_POWER_PRICE, m])
+    for m in range(_n_eval(p, n, end, tf.shape[1])):
+        c = _common_basis(m, n, start, end, mode, per_life_it, per_life_fac,
+                          tf[T_POWER_PRICE, m])
         d = _add8(d, tf[T_DISCOUNT + kind, m], c)
-        t = _add8(t, 1.0, c)
+        if m < n:
+            t = _add8(t, 1.0, c)
     _put8(sums, r, 0, d)
     _put8(sums, r + 1, 0, t)
     # the signing month is month 0, undiscounted
@@ -691,44 +744,49 @@ def _common_sums(n, start, p, tf, kind, sums, r):
 def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     # the kind's own entries' sums (this is the loop a Monte Carlo path runs), in registers,
     # one loop per kind so that no unused entry is summed (mining has two, GPU-as-a-service
-    # eight, colocation one)
+    # eight, colocation one); a kind's own entries are 0 outside its operating months, and
+    # the plain sums (weight w) stop at the horizon
     v = tf[T_DISCOUNT + kind]
     for j in range(B_KIND, N_BASIS):
         sums[r, j] = 0.0
         sums[r + 1, j] = 0.0
+    end = _end(p, start)
+    stop = min(end, _n_eval(p, n, end, tf.shape[1]))
     if kind == MINE:
         d0 = d1 = t0 = t1 = 0.0
-        for m in range(start, n):  # before its start a kind's own entries are 0
-            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+        for m in range(start, stop):
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
+            w = 1.0 if m < n else 0.0
             d0 += v[m] * x[0]
             d1 += v[m] * x[1]
-            t0 += x[0]
-            t1 += x[1]
+            t0 += w * x[0]
+            t1 += w * x[1]
         sums[r, B_BTC], sums[r, B_BTC_PRICED] = d0, d1
         sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED] = t0, t1
     elif kind == GPUAAS:  # B_SOLD ... B_TERM_POWER: the eight own entries, in order
         d = t = _ZEROS8
-        for m in range(start, n):
-            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+        for m in range(start, stop):
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
             d = _add8(d, v[m], x)
-            t = _add8(t, 1.0, x)
+            t = _add8(t, 1.0 if m < n else 0.0, x)
         _put8(sums, r, B_SOLD, d)
         _put8(sums, r + 1, B_SOLD, t)
     else:
         d0 = t0 = 0.0
-        for m in range(start, n):
-            x = _kind_basis(kind, m, start, p, tf, paths, d_fleet)
+        for m in range(start, stop):
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
             d0 += v[m] * x[0]
-            t0 += x[0]
+            t0 += (1.0 if m < n else 0.0) * x[0]
         sums[r, B_ESCALATED] = d0
         sums[r + 1, B_ESCALATED] = t0
 
 
 @njit(error_model="numpy", _nrt=False)
-def _lowest_difficulty(n, start, tf):
-    # the lowest trend difficulty over the operating months (+inf if none)
+def _lowest_difficulty(n, start, p, tf):
+    # the lowest trend difficulty over the operating months valued (+inf if none)
     low = math.inf
-    for m in range(start, n):
+    end = _end(p, start)
+    for m in range(start, min(end, _n_eval(p, n, end, tf.shape[1]))):
         low = min(low, tf[T_DIFFICULTY, m])
     return low
 
@@ -796,19 +854,32 @@ _NO_LINES = (0.0,) * N_LINES
 @njit(error_model="numpy", _nrt=False)
 def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, disc, total):
     """Slot ``o``'s lines month by month into ``lines_out`` (row ``o n + m``), their
-    discounted and plain sums into row ``o`` of ``disc`` and ``total``."""
+    discounted and plain sums into row ``o`` of ``disc`` and ``total``. The months valued
+    after the horizon (``dcf``) are discounted into ``disc`` and, as their value at the
+    horizon, added to the last month's residual value and cash flow."""
     for j in range(N_LINES):
         disc[o, j] = 0.0
         total[o, j] = 0.0
-    for m in range(n):
-        _basis(kind, m, n, start, p, tf, paths, d_fleet, b, o)
+    end = _end(p, start)
+    after = 0.0  # present value of the cash flows after the horizon
+    for m in range(_n_eval(p, n, end, tf.shape[1])):
+        _basis(kind, m, n, start, end, p, tf, paths, d_fleet, b, o)
         lines = _lines(kind, s, b, o)
-        row_m = o * n + m
         v = tf[T_DISCOUNT + kind, m]
         for j in range(N_LINES):
-            lines_out[row_m, j] = lines[j]
             disc[o, j] += v * lines[j]
-            total[o, j] += lines[j]
+        if m < n:
+            row_m = o * n + m
+            for j in range(N_LINES):
+                lines_out[row_m, j] = lines[j]
+                total[o, j] += lines[j]
+        else:
+            after += v * lines[L_CASH_FLOW]
+    if after != 0.0:
+        at_horizon = after / tf[T_DISCOUNT + kind, n - 1]
+        for j in (L_RESIDUAL, L_CASH_FLOW):
+            lines_out[o * n + n - 1, j] += at_horizon
+            total[o, j] += at_horizon
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -885,7 +956,11 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
     """The block's time shape: factors, and each slot's basis sums without paths or cap
     (``no_paths``: float64[4, 0]). Slots of one fleet at one discount rate share its
     entries' sums."""
-    time_factors(p, n, tf)
+    months = n  # the months any slot values (past the horizon under ``dcf``)
+    for o in range(kinds.shape[0]):
+        start = _start(p, fleets[o])
+        months = max(months, _n_eval(p, n, _end(p, start), tf.shape[1]))
+    time_factors(p, months, tf)
     for o in range(kinds.shape[0]):
         start = _start(p, fleets[o])
         r = 2 * o
@@ -902,7 +977,7 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
                 shape_sums[r, j] = shape_sums[2 * same, j]
                 shape_sums[r + 1, j] = shape_sums[2 * same + 1, j]
         _own_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, r)
-        low[o] = _lowest_difficulty(n, start, tf) if kinds[o] == MINE else math.inf
+        low[o] = _lowest_difficulty(n, start, p, tf) if kinds[o] == MINE else math.inf
 
 
 # --- Many scenarios ------------------------------------------------------------------------------
@@ -925,7 +1000,7 @@ class Work:
 
     def __init__(self, n_params: int, n_options: int, n: int):
         self.p = np.empty(n_params)
-        self.tf = np.empty((N_TIME, n))
+        self.tf = np.empty((N_TIME, n + MAX_MONTHS_PAST))
         self.b = np.zeros((n_options, N_BASIS))
         self.sums = np.zeros((2 * n_options, N_BASIS))
         self.shape_sums = np.zeros((2 * n_options, N_BASIS))

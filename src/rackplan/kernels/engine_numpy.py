@@ -25,6 +25,8 @@ from rackplan.kernels.engine import (
     KINDS,
     MINE,
     PARAMS,
+    TV_BOOK,
+    TV_DCF,
     n_outputs,
 )
 
@@ -58,7 +60,13 @@ def evaluate_numpy(base, varied, varied_idx, n_months, kinds, fleets, pair, want
 
 def _chunk(P, n_months, kinds, fleets, pair, paths):
     c = {name: P[:, i:i + 1] for i, name in enumerate(PARAMS)}  # columns, shape (n, 1)
-    m = np.arange(n_months, dtype=float)[None, :]
+    # months valued: the horizon, and under the dcf terminal value on to each fleet's end
+    valued = [_valued(c, n_months, fleet) for fleet in fleets]
+    width = int(max([n_months] + [int(v.max()) for v in valued]))
+    m = np.arange(width, dtype=float)[None, :]
+    if paths is not None:  # after the horizon a path stays at its last month's level
+        paths = [np.concatenate([a, np.repeat(a[:, -1:], width - n_months, axis=1)], axis=1)
+                 for a in paths]
     units_m, _ = fit_units_numpy(c["utility_power"], c["pue_mine"], c["miner_power"],
                                  c["miner_units_per_rack"], c["miner_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["miner_rack_weight"],
@@ -68,11 +76,11 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                                  c["aisle_factor"], c["white_space"], c["gpu_rack_weight"],
                                  c["floor_load_limit"], c["heat_rejection_capacity"])
     options, discs = [], []
-    for kind, fleet in zip(kinds, fleets):
-        discs.append((1.0 + _discount_rate(c, int(kind))) ** (-m / 12.0))
+    for kind, fleet, n_valued in zip(kinds, fleets, valued):
+        discs.append((1.0 + _discount_rate(c, int(kind))) ** (-m / 12.0) * (m < n_valued))
         units = units_m if fleet == FLEET_MINING else units_g
         months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[int(kind)]
-        lines = months(c, m, units, fleet, n_months, paths, units_m)
+        lines = months(c, m, units, fleet, width, paths, units_m)
         lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment")))
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator"))
         sga = c["sga_share"] * lines["revenue"]
@@ -82,7 +90,7 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
         options.append(lines)
-    return _rows(c, options, kinds, pair, units_m, units_g, discs)
+    return _rows(c, options, kinds, pair, units_m, units_g, discs, n_months)
 
 
 def _discount_rate(c, kind):
@@ -93,8 +101,21 @@ def _discount_rate(c, kind):
 
 
 def _on(c, m, fleet):
+    """The first operating month and whether each month operates (the IT's useful life)."""
     start = _start(c, fleet)
-    return start, m >= start
+    return start, (m >= start) & (m < _end(c, start))
+
+
+def _end(c, start):
+    # the month after the fleet's last: its IT's useful life in whole months, rounded up
+    return start + np.maximum(1.0, np.ceil(c["useful_life_it"] / SECONDS_PER_MONTH - 1e-9))
+
+
+def _valued(c, n_months, fleet):
+    """The months whose cash flows count (per scenario): the horizon, and under ``dcf`` on
+    to the fleet's retirement."""
+    end = _end(c, _start(c, fleet))
+    return np.where(c["terminal_value"] == TV_DCF, np.maximum(n_months, end), n_months)
 
 
 def _start(c, fleet):
@@ -235,22 +256,30 @@ def _capex_lines(c, m, n_months, fleet, equipment):
     def book(life):
         return np.maximum(0.0, 1.0 - np.maximum(0.0, n_months - start) / life)
 
-    spent_fac = capex_fac.sum(axis=1, keepdims=True)
+    # book: what is bought within the horizon, at its book value in the last month; dcf: the
+    # facility at its book value when the fleet retires (its IT is written off by then)
+    spent_fac = capex_fac[:, :n_months].sum(axis=1, keepdims=True)
     spent_it = np.where(start < n_months, equipment, 0.0)
-    residual = np.where(m == n_months - 1, c["residual_value"]
-                        * (spent_it * book(life_it) + spent_fac * book(life_fac)), 0.0)
+    end = _end(c, start)
+    at_book = np.where(m == n_months - 1, spent_it * book(life_it) + spent_fac * book(life_fac),
+                       0.0)
+    at_end = np.where(m == end - 1, facility * np.maximum(0.0, 1.0 - (end - start) / life_fac),
+                      0.0)
+    mode = c["terminal_value"]
+    residual = c["residual_value"] * np.where(mode == TV_BOOK, at_book,
+                                              np.where(mode == TV_DCF, at_end, 0.0))
     return {"capex_it": capex_it, "capex_facility": capex_fac, "residual": residual}
 
 
-def _rows(c, options, kinds, pair, units_m, units_g, discs):
+def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):
     n = units_m.shape[0]
     n_opt = len(options)
     rows = np.empty((int(n_outputs(n_opt)), n))
 
-    def total(x):
-        return np.broadcast_to(x, discs[0].shape).sum(axis=1)
+    def total(x):  # over the horizon
+        return np.broadcast_to(x, discs[0].shape)[:, :n_months].sum(axis=1)
 
-    def present(x, o):  # discounted at option o's rate
+    def present(x, o):  # discounted at option o's rate, over the months it values
         return (x * discs[o]).sum(axis=1)
 
     fleet = (units_m, units_g, units_g * c["gpus_per_unit"], units_m * c["miner_hashrate"],
