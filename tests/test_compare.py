@@ -596,3 +596,32 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
         var = mc[f"breakeven_{k}"]
         for value in var.values:
             assert _same(Q_(value, var.attrs["units"]).m_as(u), be[k]), (k, value, be[k])
+
+
+def test_miners_that_switch_off_on_the_builtin_case():
+    """``miner_shutdown = true``: the S21 XP fleet is off in the 31 of its 60 months whose
+    revenue after SG&A does not cover their power, which lifts mining's NPV from -50.0 to
+    -43.1 M USD (never lowers it) and leaves the other options alone. Mining idle is still
+    ahead of GPU-as-a-service at 3.13 USD/hour, so no BTC or power price makes them meet (each
+    note says why), while the GPU-hour breakeven rises with mining's NPV; at 6 USD/hour
+    GPU-as-a-service leads and the BTC breakeven exists again and holds when substituted."""
+    hashing, off = compare(), compare(overrides={"miner_shutdown": True})
+    assert usd(off.options["mine"].npv) == pytest.approx(-43_097_735.2, abs=0.5)
+    assert usd(off.options["mine"].npv) > usd(hashing.options["mine"].npv)
+    for k in ("gpuaas", "colocation"):
+        assert usd(off.options[k].npv) == usd(hashing.options[k].npv)
+    power = off.options["mine"].finance.opex_lines["power"]
+    assert int((power[0:60] == 0).sum()) == 31
+    assert any("off in 31 of 60 operating months" in w for w in off.warnings)
+    for key in ("btc_price", "power_price"):
+        assert math.isnan(off.breakeven[key]["value"].magnitude)
+        assert "switch off" in off.breakeven[key]["note"]
+    gpu_be = off.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")
+    assert gpu_be > hashing.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")
+    dear = compare(overrides={"miner_shutdown": True, "gpu_hour_price": "6 USD/hour"})
+    be = dear.breakeven["btc_price"]["value"].m_as("USD/BTC")
+    assert be > 98_076
+    at = compare(overrides={"miner_shutdown": True, "gpu_hour_price": "6 USD/hour",
+                            "btc_price": f"{be!r} USD/BTC"})
+    assert usd(at.options["mine"].npv) == pytest.approx(usd(at.options["gpuaas"].npv),
+                                                        rel=1e-9)

@@ -226,6 +226,7 @@ def scenarios(draw, n_months):
     put("useful_life_facility", _f(1.0, 600.0).map(lambda k: k * S))
     put("residual_value", _f(0.0, 1.0))
     put("terminal_value", st.sampled_from(range(len(engine.TERMINAL_VALUES))).map(float))
+    put("miner_shutdown", st.sampled_from([0.0, 1.0]))
     return p
 
 
@@ -275,6 +276,7 @@ def random_scenarios(n, n_months, seed):
     put("useful_life_facility", rng.uniform(1, 600, n) * S)
     put("residual_value", rng.uniform(0, 1, n))
     put("terminal_value", rng.integers(0, len(engine.TERMINAL_VALUES), n).astype(float))
+    put("miner_shutdown", rng.integers(0, 2, n).astype(float))
     return R
 
 
@@ -360,7 +362,8 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "colocation_escalator": 0.15, "mining_build_period": 9 * S,
                "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
-               "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK)}
+               "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK),
+               "miner_shutdown": 1.0}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -389,7 +392,8 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 #: Another value of each input whose base value is not a plain positive number.
 _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
-          "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK)}
+          "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
+          "miner_shutdown": 1.0}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -543,8 +547,9 @@ def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
     slope = keep * (lines[a][:, L["price_volume"]] * disc(a)).sum()
     beyond = p[COL["terminal_value"]] == engine.TV_DCF and max(
         _start(p, slots, o) + _life(p) for o in range(len(slots.names))) > n_months
-    if beyond:
-        # months valued past the horizon move the slope: at the breakeven the gap is 0
+    if beyond or p[COL["miner_shutdown"]]:
+        # months valued past the horizon move the slope, months that switch off bend the
+        # NPV: at the breakeven the gap is 0
         breakeven = row[out["breakeven_btc_price"]]
         if math.isfinite(breakeven):
             q = p.copy()
@@ -719,6 +724,7 @@ def test_paths_multiply_what_they_should():
     x4 difficulty quarters BTC (far from the cap); x0.5 GPU-hour price halves GPU revenue;
     x2 utilization is capped at 1; colocation reads no path."""
     p = base()
+    p[COL["miner_shutdown"]] = 0.0  # every month mines (a price path decides none)
     n = 60
     o = BUILT_IN.out
     ones = np.ones((4, n))
@@ -903,6 +909,58 @@ def test_mining_by_hand():
     assert row[o["btc_mined"]] == pytest.approx(btc.sum(), rel=1e-12)
 
 
+def test_mining_switches_off_by_hand():
+    """The hand case's miners at 60 USD/MWh with difficulty growing 5 % a month: a month
+    runs while its revenue less 1 % SG&A covers its power (energy and demand charge), by the
+    formulas of :func:`test_mining_by_hand`; in the others it mines nothing and buys no power
+    but pays staff, maintenance and insurance. The first months run, the later ones do not."""
+    p = _hand_case()
+    p[COL["power_price"]] = 60.0 / 3.6e9
+    p[COL["difficulty_growth"]] = 0.05
+    p[COL["miner_shutdown"]] = 1.0
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = lines[0]
+    m = np.arange(HAND_MONTHS)
+    on = m >= 2
+    btc = np.where(on, 2880 * 400e12 * 0.95 * 0.98 * S * 3.155
+                   / (1.5e14 * 1.05 ** m * 2.0 ** 32), 0.0)
+    revenue = btc * 100_000.0 * 1.1 ** (m / 12)
+    grow = 1.05 ** (m / 12)
+    power = np.where(on, 14.4e6 * 1.25 * 0.95 * S * 60 / 3.6e9 + 18e6 * 6 / 1000, 0) * grow
+    runs = on & (0.99 * revenue >= power)
+    assert runs[2:11].all() and not runs[11:].any()  # months 2-10 run (1.47x cover at first)
+    _assert_line(x, "volume", np.where(runs, btc, 0.0))
+    _assert_line(x, "revenue", np.where(runs, revenue, 0.0))
+    _assert_line(x, "power", np.where(runs, power, 0.0))
+    _assert_line(x, "staff", np.where(on, 7.2 * 10_000.0, 0.0))  # paid in every month
+    # hashing on loses the margin of the months off, and nothing else changes
+    p[COL["miner_shutdown"]] = 0.0
+    _, hashing = monthly(p, HAND_MONTHS, BUILT_IN)
+    loss = ((0.99 * revenue - power) * ~runs * on * 1.1 ** (-m / 12)).sum()
+    assert loss < 0
+    o = BUILT_IN.out["npv_mine"]
+    assert hashing[o] == pytest.approx(row[o] + loss, rel=1e-12)
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(HORIZONS).flatmap(lambda n: st.tuples(st.just(n), scenarios(n))),
+       st.integers(0, 2 ** 32 - 1), st.booleans())
+def test_switching_off_never_lowers_mining_npv(case, seed, with_paths):
+    """Miners that switch off in losing months are worth at least as much as miners that hash
+    on, path by path; BTC mined never grows."""
+    n_months, p = case
+    paths = np.stack([a[0] for a in _random_paths(np.random.default_rng(seed), 1, n_months)]) \
+        if with_paths else NO_PATHS
+    on, off = p.copy(), p.copy()
+    on[COL["miner_shutdown"]], off[COL["miner_shutdown"]] = 1.0, 0.0
+    out_on = monthly(on, n_months, FOUR, paths, lines=False)[1]
+    out_off = monthly(off, n_months, FOUR, paths, lines=False)[1]
+    o = FOUR.out
+    scale = 1e-9 * max(abs(out_on[o["npv_mine"]]), abs(out_off[o["npv_mine"]]), 1.0)
+    assert out_on[o["npv_mine"]] >= out_off[o["npv_mine"]] - scale
+    assert out_on[o["btc_mined"]] <= out_off[o["btc_mined"]] * (1 + 1e-12)
+
+
 def test_gpuaas_by_hand():
     """144 systems x 72 = 10,368 GPUs from month 3, 80 % sold at 3 USD/GPU-hour declining 20 %
     a year from that first operating month; 90 kW typical at 30 % idle: (0.3 + 0.7 x 0.8) of
@@ -1064,6 +1122,9 @@ def test_no_scenarios_and_varying_some_entries():
 
 def test_nan_means_not_constrained_and_nan_sizing_gives_nan():
     p = base()
+    # miners that hash on: with them switching off, the built-in case has no BTC or power
+    # breakeven (NaN for a reason of its own)
+    p[COL["miner_shutdown"]] = 0.0
     for name in ("white_space", "floor_load_limit", "heat_rejection_capacity"):
         p[COL[name]] = math.nan
     out = run(p, 60, FOUR)[:, 0]
@@ -1089,20 +1150,35 @@ def test_the_winner_is_the_first_of_equal_npvs():
 
 
 @pytest.mark.parametrize("difficulty", [1.523e14, 1e9])  # the built-in; the cap binding
-def test_breakevens_are_exact(difficulty):
-    """At a breakeven price the pair's NPVs are equal: solve, substitute, compare."""
+@pytest.mark.parametrize("shutdown, gpu_hour_price", [(0.0, 3.13), (1.0, 3.13), (1.0, 6.0),
+                                                      (1.0, 5.2)])
+def test_breakevens_are_exact(difficulty, shutdown, gpu_hour_price):
+    """At a breakeven price the pair's NPVs are equal: solve, substitute, compare. With miners
+    that switch off, mining's NPV bends; where no breakeven is given, mining leads at every
+    such price: with every month off (no BTC price, a power price of 1 USD/kWh) as well."""
     p = base()
     p[COL["difficulty"]] = difficulty
+    p[COL["miner_shutdown"]] = shutdown
+    p[COL["gpu_hour_price"]] = gpu_hour_price / 3600.0
     out = run(p, 60, FOUR)[:, 0]
     o = FOUR.out
-    for price, be in (("btc_price", "breakeven_btc_price"),
-                      ("gpu_hour_price", "breakeven_gpu_hour_price"),
-                      ("power_price", "breakeven_power_price")):
+    found = 0
+    for price, be, idle in (("btc_price", "breakeven_btc_price", 0.0),
+                            ("gpu_hour_price", "breakeven_gpu_hour_price", None),
+                            ("power_price", "breakeven_power_price", 1.0 / 3.6e6)):
         q = p.copy()
+        if math.isnan(out[o[be]]):
+            assert shutdown and idle is not None, be
+            q[COL[price]] = idle
+            at = run(q, 60, FOUR)[:, 0]
+            assert at[o["npv_mine"]] > at[o["npv_gpuaas"]]
+            continue
+        found += 1
         q[COL[price]] = out[o[be]]
         at = run(q, 60, FOUR)[:, 0]
         scale = abs(out[o["npv_mine"]]) + abs(out[o["npv_gpuaas"]])
         assert at[o["npv_mine"]] == pytest.approx(at[o["npv_gpuaas"]], abs=1e-9 * scale)
+    assert found >= (1 if shutdown else 3)
 
 
 def test_slot_order_does_not_matter():

@@ -206,6 +206,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "useful_life_facility": si(mk.useful_life_facility, "s"),
         "residual_value": mk.residual_value,
         "terminal_value": float(TERMINAL_VALUES.index(mk.terminal_value)),
+        "miner_shutdown": 1.0 if mk.miner_shutdown else 0.0,
     }
 
 
@@ -249,7 +250,7 @@ _USER_UNITS = {
     "maintenance_facility": "1", "insurance": "1", "sga_share": "1", "discount_rate": "1",
     "discount_rate_mine": "1", "discount_rate_gpuaas": "1", "discount_rate_colocation": "1",
     "useful_life_it": "year", "useful_life_facility": "year", "residual_value": "1",
-    "terminal_value": "1",
+    "terminal_value": "1", "miner_shutdown": "1",
 }
 
 
@@ -432,7 +433,8 @@ def _finite(x: float) -> float:
 def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, profiles,
                 n: int) -> tuple[dict[str, Any], dict[str, str]]:
     """The three breakevens between the mining and the GPU-as-a-service option (each NPV is
-    linear in each price, so the engine solves them exactly), and why any does not exist."""
+    linear in each price, or piecewise linear where miners switch off, so the engine solves
+    them exactly), and why any does not exist."""
     pair = slots(run.options)[2]
     mine, gpu = run.options[pair[0]], run.options[pair[1]]
     start_m, start_g = run.starts[mine.name], run.starts[gpu.name]
@@ -444,9 +446,16 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
     notes: dict[str, str] = {}
     no_sga = ("SG&A takes all revenue (sga_share = 1), so no price changes the NPV"
               if base["sga_share"] >= 1 else "")
+    # with miners that switch off, mining's NPV bends: it never falls below what the idle
+    # fleet costs, so it may stay ahead of GPU-as-a-service at every price
+    switching = base["miner_shutdown"] != 0 and units_m > 0 and start_m < n
+    ahead = (out[f"npv_{mine.name}"] > out[f"npv_{gpu.name}"]) and switching
     if math.isnan(be_btc):
-        notes["btc_price"] = no_sga or never("mining earns no BTC", start_m, n, units_m,
-                                             profiles[mine.fleet].id)
+        notes["btc_price"] = no_sga or (
+            "mining's NPV stays above GPU-as-a-service's at every BTC price: its miners "
+            "switch off in losing months, so it never loses more than its idle fleet costs"
+            if ahead else never("mining earns no BTC", start_m, n, units_m,
+                                profiles[mine.fleet].id))
     if math.isnan(be_gpu):
         contracted = base["gpu_contract_share"] >= 1 and (
             base["gpu_contract_term"] / SECONDS_PER_MONTH >= n - start_g - 0.5)
@@ -459,8 +468,11 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
             else never("GPU-as-a-service sells no GPU hours", start_g, n, units_g,
                        profiles[gpu.fleet].id))
     if math.isnan(be_power):
-        notes["power_price"] = ("mining and GPU-as-a-service buy the same energy, so the "
-                                "power price does not move the gap between their NPVs")
+        notes["power_price"] = (
+            "the two NPVs meet at no power price: mining's miners switch off as power gets "
+            "dear, so its NPV bends away from GPU-as-a-service's" if switching else
+            "mining and GPU-as-a-service buy the same energy, so the power price does not "
+            "move the gap between their NPVs")
     breakeven = {
         "btc_price": {
             "value": Q_(be_btc, "USD/BTC"), "assumed": mk.btc_price,
@@ -556,12 +568,20 @@ def _model_warnings(run: EngineRun, fins: dict[str, Financials], n: int,
             continue
         start = run.starts[o.name]
         end = min(n, start + life_it)
+        if base["miner_shutdown"] != 0:
+            off = int((run.lines[o.name]["power"][start:end] == 0).sum())
+            if off:
+                out.append(f"{o.label}: the miners are off in {off} of {end - start} operating "
+                           "months, where their revenue after SG&A does not cover their power "
+                           "(miner_shutdown)")
+            continue
         losing = np.nonzero(fins[o.name].noi[start:end] < 0)[0]
         if losing.size:
             first = int(losing[0]) + start + 1
             out.append(f"mining NOI is negative in {losing.size} of {end - start} operating "
                        f"months (from month {first}): the model keeps the fleet hashing, it does "
-                       "not switch miners off when hashprice falls below their cash cost")
+                       "not switch miners off when hashprice falls below their cash cost (set "
+                       "miner_shutdown = true)")
     for fleet, name in (("mining", "miners"), ("gpu", "GPU systems")):
         start = int(round(base["mining_build_period" if fleet == "mining" else "build_period"]
                           / SECONDS_PER_MONTH))

@@ -209,6 +209,9 @@ class Market(BaseModel):
     # retires at the end of its IT's useful life, then the facility at book value), "book"
     # (the undepreciated book value at the horizon) or "zero"
     terminal_value: Literal["dcf", "book", "zero"] = "dcf"
+    # the miners switch off in a month whose revenue after SG&A does not cover their power
+    # (energy and demand charge); false (the default for now): they hash on at a loss
+    miner_shutdown: bool = False
 
     sources: list[Source] = Field(default_factory=list)
     notes: str = ""

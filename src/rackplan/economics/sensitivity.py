@@ -27,7 +27,8 @@ STEP = 0.10
 #: are facts of the hardware or the chain, not assumptions), and the site's size (moving it
 #: moves every option alike, by design).
 SKIPPED = frozenset({"block_height", "gpus_per_unit", "miner_units_per_rack",
-                     "gpu_units_per_rack", "utility_power", "terminal_value"})
+                     "gpu_units_per_rack", "utility_power", "terminal_value",
+                     "miner_shutdown"})
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,9 @@ _PARAM_TABLE = (
      "share of book value counted as terminal value (book: all assets at the horizon; dcf: "
      "the facility when its fleet retires)"),
     ("terminal_value", "1", "terminal value convention (0 dcf, 1 book, 2 zero)"),
+    ("miner_shutdown", "1",
+     "1: the miners switch off in a month whose revenue after SG&A does not cover their power; "
+     "0: they hash on"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -169,8 +172,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
  INSURANCE, SGA_SHARE, DISCOUNT_RATE, DISCOUNT_RATE_MINE, DISCOUNT_RATE_GPUAAS,
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
- RESIDUAL_VALUE, TERMINAL_VALUE) = range(len(PARAMS))
-assert len(PARAMS) == TERMINAL_VALUE + 1
+ RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN) = range(len(PARAMS))
+assert len(PARAMS) == MINER_SHUTDOWN + 1
 
 #: What an option's assets are worth at the horizon (``terminal_value``, by code):
 #: ``dcf`` the present value of what the fleet still earns until it retires at the end of its
@@ -191,7 +194,7 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility",
-                "terminal_value")
+                "terminal_value", "miner_shutdown")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -384,14 +387,16 @@ N_BASIS = 17  # 9 shared entries, then 8 of the kind's own
 # timing, depreciation shares, the residual value's book shares and the signing month (0)
 B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT, \
     B_RES_FACILITY, B_SIGN = range(9)
-# kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor;
+# kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor, whether the
+# fleet runs and that at the power-price factor (without ``miner_shutdown`` the operating
+# month and ``B_POWER``);
 # gpuaas: merchant utilization relative to ``utilization`` (all months, then after the
 # contract's term only), each plain, at the price factor and at the power-price factor, and
 # the contract's term months, plain and at the power-price factor;
 # colocation: the escalated rate factor)
 B_KIND = 9  # the first kind-specific entry
 N_OWN = N_BASIS - B_KIND
-B_BTC, B_BTC_PRICED = 9, 10
+B_BTC, B_BTC_PRICED, B_RUN, B_RUN_POWER = 9, 10, 11, 12
 (B_SOLD, B_SOLD_PRICED, B_SOLD_POWER, B_AFTER, B_AFTER_PRICED, B_AFTER_POWER, B_TERM,
  B_TERM_POWER) = range(9, 17)
 B_ESCALATED = 9
@@ -435,7 +440,7 @@ def _common_basis(m, n, start, end, mode, per_life_it, per_life_fac, power_f):
 # Called, not inlined, in the loops over months: inlined into each kind's loop it made the
 # engine compile 1.3 s slower (Monte Carlo ran 7 % faster a path).
 @njit(error_model="numpy", _nrt=False)
-def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet):
+def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
     """The kind's own basis entries in month ``m`` (operating from ``start`` to ``end``), as
     :data:`N_OWN` floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte
     Carlo paths and the fleet's cap on its share change.
@@ -445,7 +450,9 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet):
     column) a path stays at its last month's level and the trends go on (the value at the
     horizon of what follows, given the path so far: the multipliers have mean 1); ``d_fleet``
     the fleet's own difficulty (the network never hashes less than the fleet, so its share
-    is at most 1)."""
+    is at most 1). With ``decide`` the mining fleet runs only in a month where
+    ``rev x B_BTC_PRICED >= cost x B_POWER`` (:func:`_run_coefs`). (Callers that never decide
+    pass ``m < 0``, False at run time: a constant ``False`` compiles another version.)"""
     path_m = paths.shape[1] > 0
     mp = min(m, paths.shape[1] - 1)
     on = 1.0 if start <= m < end else 0.0
@@ -457,7 +464,12 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet):
             price *= paths[0, mp]
         btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
-        return btc, btc * price, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_BTC, B_BTC_PRICED
+        priced = btc * price
+        power_f = on * tf[T_POWER_PRICE, m]
+        run = on
+        if decide and rev * priced < cost * power_f:
+            run = 0.0  # switched off: no BTC, no power
+        return btc * run, priced * run, run, power_f * run, 0.0, 0.0, 0.0, 0.0
     if kind == GPUAAS:
         # merchant utilization relative to ``utilization`` (a scale): the ramp's share of it
         # in the k-th operating month, and with paths the month's utilization, capped at 1,
@@ -487,7 +499,7 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, b, jb):
+def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, jb):
     """The whole basis of option kind ``kind`` in month ``m`` into row ``jb`` of ``b``: the
     entries every kind shares and the kind's own (:func:`_kind_basis`)."""
     c = _common_basis(m, n, start, end, p[TERMINAL_VALUE],
@@ -495,7 +507,8 @@ def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, b, jb):
                       SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m])
     for j in range(B_KIND):
         b[jb, j] = c[j]
-    x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
+    x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost,
+                    p[MINER_SHUTDOWN] != 0.0)
     for j in range(N_BASIS - B_KIND):
         b[jb, B_KIND + j] = x[j]
 
@@ -583,9 +596,9 @@ def _lines(kind, s, b, jb):
     if kind == MINE:
         volume = volume_scale * b[jb, B_BTC]
         price_volume = volume_scale * b[jb, B_BTC_PRICED]
-        energy = energy_scale * b[jb, B_ON]
-        energy_weight = energy_scale * b[jb, B_POWER]
-        power = (energy_scale * power_price + demand) * b[jb, B_POWER]
+        energy = energy_scale * b[jb, B_RUN]
+        energy_weight = energy_scale * b[jb, B_RUN_POWER]
+        power = (energy_scale * power_price + demand) * b[jb, B_RUN_POWER]
     elif kind == GPUAAS:
         busy = (1.0 - share) * utilization  # busy share at utilization; ``share`` idles
         merchant = 1.0 - contract_share  # the GPUs not under contract
@@ -642,6 +655,243 @@ def _opex(lines):
             + lines[L_NETWORK_SOFTWARE] + lines[L_OPERATOR])
 
 
+# --- Miners that switch off (``miner_shutdown``) --------------------------------------------------
+#
+# In month m the fleet runs if its revenue after SG&A covers its power (energy and demand
+# charge): ``rev x B_BTC_PRICED(m) >= cost x B_POWER(m)`` with the scenario's ``rev`` and
+# ``cost`` (:func:`_run_coefs`), i.e. if the month's ratio ``B_BTC_PRICED / B_POWER`` (the time
+# shape's) is at least ``cost / rev``. A block sorts its operating months by that ratio once
+# (:func:`_mine_table`), so that a scenario finds the months that run by a binary search and
+# their sums as a difference of two prefix sums, not by a loop over months. Paths and the
+# fleet's cap decide month by month instead (:func:`_own_sums`). The mining NPV is then
+# piecewise linear in the BTC and power prices, and the breakevens are found by Newton steps
+# over its pieces (:func:`_switching_breakeven`), exact in a few steps.
+
+_T_RATIO = 8  # the table's column of the sorted months' ratios (the first 8: prefix sums)
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _run_coefs(s):
+    """``(rev, cost)`` of a mining slot's scales ``s`` (:func:`_scales`): revenue after SG&A
+    per unit of ``B_BTC_PRICED`` and power cost per unit of ``B_POWER``."""
+    return (1.0 - s[0]) * s[5] * s[4], s[6] * s[8] + s[7]
+
+
+@njit(error_model="numpy", _nrt=False)
+def _mine_table(kind, o, n, start, p, tf, no_paths, tab):
+    """Slot ``o``'s operating months sorted by ratio, highest first, into ``tab[o]``
+    (float64[W + 1, 9]): row ``k`` holds in its first 8 columns the discounted and plain sums
+    of ``B_BTC``, ``B_BTC_PRICED``, ``B_RUN`` and ``B_RUN_POWER`` over the ``k + 1`` months
+    of highest ratio, and in column 8 the ``k``-th ratio; ``tab[o, W, 8]`` the number of
+    months."""
+    # (``kind`` is MINE, passed as a variable: numba compiles a call on a constant apart)
+    end = _end(p, start)
+    stop = min(end, _n_eval(p, n, end, tf.shape[1]))
+    cnt = 0
+    for m in range(start, stop):
+        x = _kind_basis(kind, m, start, end, p, tf, no_paths, 0.0, 0.0, 0.0, m < 0)
+        tab[o, cnt, _T_RATIO] = x[1] / x[3] if x[3] > 0.0 else math.inf
+        tab[o, cnt, 0] = m
+        cnt += 1
+    _sort_rows(tab, o, cnt)
+    v = tf[T_DISCOUNT + kind]
+    acc = _ZEROS8
+    for k in range(cnt):
+        m = int(tab[o, k, 0])
+        x = _kind_basis(kind, m, start, end, p, tf, no_paths, 0.0, 0.0, 0.0, m < 0)
+        w = 1.0 if m < n else 0.0
+        acc = (acc[0] + v[m] * x[0], acc[1] + v[m] * x[1], acc[2] + v[m] * x[2],
+               acc[3] + v[m] * x[3], acc[4] + w * x[0], acc[5] + w * x[1], acc[6] + w * x[2],
+               acc[7] + w * x[3])
+        _put8(tab[o], k, 0, acc)
+    tab[o, tab.shape[1] - 1, _T_RATIO] = cnt
+
+
+@njit(error_model="numpy", _nrt=False)
+def _sort_rows(tab, o, cnt):
+    # rows 0..cnt-1 of tab[o] by column 8, highest first, carrying column 0 (Shell sort: no
+    # allocation, and a few hundred comparisons for five years of months)
+    gap = cnt // 2
+    while gap > 0:
+        for i in range(gap, cnt):
+            key = tab[o, i, _T_RATIO]
+            month = tab[o, i, 0]
+            j = i
+            while j >= gap and tab[o, j - gap, _T_RATIO] < key:
+                tab[o, j, _T_RATIO] = tab[o, j - gap, _T_RATIO]
+                tab[o, j, 0] = tab[o, j - gap, 0]
+                j -= gap
+            tab[o, j, _T_RATIO] = key
+            tab[o, j, 0] = month
+        gap //= 2
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _count_above(tab, o, cnt, level, strict):
+    # how many of the sorted ratios are >= level (> level if strict): a binary search
+    lo, hi = 0, cnt
+    while lo < hi:
+        mid = (lo + hi) // 2
+        x = tab[o, mid, _T_RATIO]
+        if x > level or (not strict and x == level):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _table_run(tab, o, rev, cost):
+    """The sorted months that run, ``[lo, hi)``: the highest ratios when revenue is positive;
+    with revenue negative (a negative price) the lowest; at none, all or none."""
+    cnt = int(tab[o, tab.shape[1] - 1, _T_RATIO])
+    if rev > 0.0:
+        return 0, _count_above(tab, o, cnt, cost / rev, False)
+    if rev < 0.0:
+        return _count_above(tab, o, cnt, cost / rev, True), cnt
+    return 0, (cnt if cost <= 0.0 else 0)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _put_table_sums(tab, o, lo, hi, sums, r):
+    # the mining entries' sums over the sorted months [lo, hi) into rows r and r + 1 of sums
+    for j in range(4):
+        below = tab[o, lo - 1, j] if lo > 0 else 0.0
+        below_t = tab[o, lo - 1, 4 + j] if lo > 0 else 0.0
+        top = tab[o, hi - 1, j] if hi > 0 else 0.0
+        top_t = tab[o, hi - 1, 4 + j] if hi > 0 else 0.0
+        sums[r, B_BTC + j] = top - below
+        sums[r + 1, B_BTC + j] = top_t - below_t
+
+
+@njit(error_model="numpy", _nrt=False)
+def _running_sums(kind, rev, cost, a, n, start, p, tf, paths, d_fleet, sums, tab, loop):
+    """The discounted sums of ``B_BTC_PRICED`` and ``B_RUN_POWER`` of mining slot ``a`` over
+    the months that run at ``rev`` and ``cost`` (:func:`_run_coefs`): what mining's NPV
+    depends on through the months that run. Decided month by month (``loop``: paths or the
+    fleet's cap; rows ``2 a`` and ``2 a + 1`` of ``sums`` as scratch) or from the block's
+    table."""
+    if loop:
+        r = 2 * a
+        _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, n > 0)
+        return sums[r, B_BTC_PRICED], sums[r, B_RUN_POWER]
+    lo, hi = _table_run(tab, a, rev, cost)
+    j_p, j_w = B_BTC_PRICED - B_BTC, B_RUN_POWER - B_BTC  # columns of the table
+    priced = (tab[a, hi - 1, j_p] if hi > 0 else 0.0) - (tab[a, lo - 1, j_p] if lo > 0 else 0.0)
+    power = (tab[a, hi - 1, j_w] if hi > 0 else 0.0) - (tab[a, lo - 1, j_w] if lo > 0 else 0.0)
+    return priced, power
+
+
+@njit(error_model="numpy", _nrt=False)
+def _best_ratio(kind, a, n, start, p, tf, paths, d_fleet, tab, loop):
+    # the highest ratio of an operating month (0 if none)
+    if not loop:
+        cnt = int(tab[a, tab.shape[1] - 1, _T_RATIO])
+        return tab[a, 0, _T_RATIO] if cnt > 0 else 0.0
+    end = _end(p, start)
+    best = 0.0
+    for m in range(start, min(end, _n_eval(p, n, end, tf.shape[1]))):
+        x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
+        best = max(best, x[1] / x[3] if x[3] > 0.0 else math.inf)
+    return best
+
+
+@njit(error_model="numpy", _nrt=False)
+def _switching_breakeven(power, kind, s, npv0, bp0, bw0, gpu, a, n, start, p, tf, paths,
+                         d_fleet, sums, tab, loop):
+    """The BTC price (``power`` False) or power price (True) at which mining's NPV, with its
+    months off where they lose, meets GPU-as-a-service's (line sums ``gpu``, linear in
+    either price). Over the months that run (discounted sums ``bp`` of ``B_BTC_PRICED`` and
+    ``bw`` of ``B_RUN_POWER``) mining's NPV is ``c0 + keep P volume bp - (energy p_e +
+    demand) bw``: piecewise linear and convex in either price (``npv0``, ``bp0``, ``bw0`` at
+    the assumed prices). Newton steps from the assumed price, each to the root of the current
+    piece (solved from ``c0``, not stepped from the last price: a far step would lose the
+    root's digits), stop when the root keeps the same months running (it is then exact). NaN
+    where there is none (mining ahead even with every month off) or the pieces run out."""
+    keep = 1.0 - s[0]
+    volume, btc_price, energy, demand, power_price = s[4], s[5], s[6], s[7], s[8]
+    g_npv, g_ew = gpu[L_CASH_FLOW], gpu[L_ENERGY_WEIGHT]
+    c0 = npv0 - keep * btc_price * volume * bp0 + (energy * power_price + demand) * bw0
+    x = power_price if power else btc_price
+    bp, bw = bp0, bw0
+    heading = 0.0  # the direction of the last step taken from a point where mining led
+    for _ in range(tf.shape[1] + 3):
+        if power:
+            slope = energy * bw - g_ew  # minus the lead's slope in the power price
+            revenue = c0 + keep * btc_price * volume * bp - demand * bw
+            lead = revenue - energy * bw * x - (g_npv - g_ew * (x - power_price))
+            if slope == 0.0:
+                return x if lead == 0.0 else math.nan
+            x_new = (revenue - g_npv - g_ew * power_price) / slope
+            # the lead is convex in the power price: from a point where mining leads, Newton
+            # heads for the nearest root and never turns back; if it must, there is none,
+            # unless it stands on the root already (a lead within rounding of 0)
+            step = x_new - x
+            if lead > 0.0 and heading * step < 0.0:
+                scale = abs(revenue) + abs(energy * bw * x) + abs(g_npv) + abs(g_ew * x)
+                return x if lead <= 1e-9 * scale else math.nan
+            heading = step if lead > 0.0 else 0.0
+            rev, cost = keep * btc_price * volume, energy * x_new + demand
+        else:
+            cost = energy * power_price + demand
+            slope = keep * volume * bp
+            gap = g_npv - (c0 + keep * x * volume * bp - cost * bw)
+            if slope > 0.0:
+                x_new = (g_npv - c0 + cost * bw) / slope
+            elif gap == 0.0:
+                return x
+            elif gap < 0.0 or volume <= 0.0:
+                return math.nan  # ahead with every month off, or nothing to mine
+            else:  # every month off and behind: the price at which the best month runs
+                best = _best_ratio(kind, a, n, start, p, tf, paths, d_fleet, tab, loop)
+                if best <= 0.0 or keep <= 0.0 or not math.isfinite(best):
+                    return math.nan
+                x_new = cost / (keep * volume * best) * (1.0 + 1e-12)
+            rev = keep * x_new * volume
+        bp_new, bw_new = _running_sums(kind, rev, cost, a, n, start, p, tf, paths, d_fleet,
+                                       sums, tab, loop)
+        if bp_new == bp and bw_new == bw and slope != 0.0:
+            return x_new
+        bp, bw, x = bp_new, bw_new, x_new
+    return math.nan
+
+
+# Called, not inlined, from the scenario (compiled in three versions of it, and inlined in the
+# sweep's loop): inlined, the switching code made a cold sweep compile seconds longer.
+@njit(error_model="numpy", _nrt=False)
+def _switched_sums(s, o, tab, shape_sums, sums):
+    """Whether some of mining slot ``o``'s months switch off at its scales ``s``; if so, its
+    basis sums over the months that run into rows ``2 o`` and ``2 o + 1`` of ``sums``."""
+    rev, cost = _run_coefs(s)
+    lo, hi = _table_run(tab, o, rev, cost)
+    if lo == 0 and hi == int(tab[o, tab.shape[1] - 1, _T_RATIO]):
+        return False  # every month runs: the block's sums hold
+    r = 2 * o
+    for j in range(B_KIND):
+        sums[r, j] = shape_sums[r, j]
+        sums[r + 1, j] = shape_sums[r + 1, j]
+    _put_table_sums(tab, o, lo, hi, sums, r)
+    return True
+
+
+@njit(error_model="numpy", _nrt=False)
+def _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet, loop, npv, bp, bw,
+                          gpu, tf, paths, sums, tab, row, k):
+    """The BTC and power breakevens (``row[k + 2]``, ``row[k + 4]``) where mining slot ``a``'s
+    months switch off: mining's NPV bends, so Newton steps (:func:`_switching_breakeven`).
+    ``bp``, ``bw``: its running months' sums (NaN: not known, found here)."""
+    kind = kinds[a]
+    s = _scales(kind, p, _slot_units(fleets[a], units_m, units_g), fleets[a])
+    start = _start(p, fleets[a])
+    if math.isnan(bp):  # (the monthly lines ran): the running months' sums again
+        rev, cost = _run_coefs(s)
+        bp, bw = _running_sums(kind, rev, cost, a, n, start, p, tf, paths, d_fleet, sums, tab,
+                               loop)
+    for j in (2, 4):  # the BTC and the power price (a variable: one compiled version)
+        row[k + j] = _switching_breakeven(j == 4, kind, s, npv, bp, bw, gpu, a, n, start, p,
+                                          tf, paths, d_fleet, sums, tab, loop)
+
+
 # --- One scenario --------------------------------------------------------------------------------
 
 
@@ -692,14 +942,16 @@ def size_fleets(p, fleet):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r):
+def _kind_basis_sums(kind, n, start, p, tf, paths, d_fleet, shape_sums, sums, r, rev, cost,
+                     decide):
     """The basis sums (rows ``r`` discounted, ``r + 1`` plain of ``sums``) of a slot whose own
-    entries move with the paths or the fleet's cap: the shared entries from the block's
-    ``shape_sums`` (same rows), the kind's own re-summed month by month."""
+    entries move with the paths, the fleet's cap or the months its miners switch off
+    (``decide``): the shared entries from the block's ``shape_sums`` (same rows), the kind's
+    own re-summed month by month."""
     for j in range(B_KIND):
         sums[r, j] = shape_sums[r, j]
         sums[r + 1, j] = shape_sums[r + 1, j]
-    _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r)
+    _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide)
 
 
 _ZEROS8 = (0.0,) * 8
@@ -741,9 +993,9 @@ def _common_sums(n, start, p, tf, kind, sums, r):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
+def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide):
     # the kind's own entries' sums (this is the loop a Monte Carlo path runs), in registers,
-    # one loop per kind so that no unused entry is summed (mining has two, GPU-as-a-service
+    # one loop per kind so that no unused entry is summed (mining has four, GPU-as-a-service
     # eight, colocation one); a kind's own entries are 0 outside its operating months, and
     # the plain sums (weight w) stop at the horizon
     v = tf[T_DISCOUNT + kind]
@@ -753,20 +1005,26 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     end = _end(p, start)
     stop = min(end, _n_eval(p, n, end, tf.shape[1]))
     if kind == MINE:
-        d0 = d1 = t0 = t1 = 0.0
+        d0 = d1 = d2 = d3 = t0 = t1 = t2 = t3 = 0.0
         for m in range(start, stop):
-            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide)
             w = 1.0 if m < n else 0.0
             d0 += v[m] * x[0]
             d1 += v[m] * x[1]
+            d2 += v[m] * x[2]
+            d3 += v[m] * x[3]
             t0 += w * x[0]
             t1 += w * x[1]
-        sums[r, B_BTC], sums[r, B_BTC_PRICED] = d0, d1
-        sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED] = t0, t1
+            t2 += w * x[2]
+            t3 += w * x[3]
+        sums[r, B_BTC], sums[r, B_BTC_PRICED], sums[r, B_RUN], sums[r, B_RUN_POWER] = \
+            d0, d1, d2, d3
+        sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED], sums[r + 1, B_RUN], \
+            sums[r + 1, B_RUN_POWER] = t0, t1, t2, t3
     elif kind == GPUAAS:  # B_SOLD ... B_TERM_POWER: the eight own entries, in order
         d = t = _ZEROS8
         for m in range(start, stop):
-            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
             d = _add8(d, v[m], x)
             t = _add8(t, 1.0 if m < n else 0.0, x)
         _put8(sums, r, B_SOLD, d)
@@ -774,7 +1032,7 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r):
     else:
         d0 = t0 = 0.0
         for m in range(start, stop):
-            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet)
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
             d0 += v[m] * x[0]
             t0 += (1.0 if m < n else 0.0) * x[0]
         sums[r, B_ESCALATED] = d0
@@ -861,9 +1119,10 @@ def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, di
         disc[o, j] = 0.0
         total[o, j] = 0.0
     end = _end(p, start)
+    rev, cost = _run_coefs(s)
     after = 0.0  # present value of the cash flows after the horizon
     for m in range(_n_eval(p, n, end, tf.shape[1])):
-        _basis(kind, m, n, start, end, p, tf, paths, d_fleet, b, o)
+        _basis(kind, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, o)
         lines = _lines(kind, s, b, o)
         v = tf[T_DISCOUNT + kind, m]
         for j in range(N_LINES):
@@ -883,13 +1142,14 @@ def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, di
 
 
 @njit(error_model="numpy", _nrt=False)
-def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b, sums, disc,
-                 total, lines_out, row, totals=True):
+def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fleet, b, sums,
+                 disc, total, lines_out, row, totals=True):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
 
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
-    float64[O] the lowest trend difficulty of each mining slot; ``paths`` float64[4, n] the
+    float64[O] the lowest trend difficulty of each mining slot, ``tab`` each mining slot's
+    months sorted for its switching off (:func:`_mine_table`); ``paths`` float64[4, n] the
     Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
     (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
     out-hash the network in some month, re-sums its own basis entries month by month (into
@@ -910,6 +1170,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b
     any_nan = False
     a, g = pair[0], pair[1]  # the mining slot and the GPU-as-a-service slot
     mine = gpu = _NO_LINES
+    bp_a = bw_a = math.nan  # the mining slot's sums over its running months, if known
     for o in range(n_opt):
         kind = kinds[o]
         s = _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o])
@@ -921,12 +1182,18 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b
             t = to_fixed_tuple(total[o], N_LINES)
         else:
             src = shape_sums
+            shut = kind == MINE and p[MINER_SHUTDOWN] != 0.0
             if (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
+                rev, cost = _run_coefs(s)
                 _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
-                                 shape_sums, sums, r)
+                                 shape_sums, sums, r, rev, cost, shut)
                 src = sums
+            elif shut and _switched_sums(s, o, tab, shape_sums, sums):
+                src = sums  # some months off: their sums from the block's table
             d = _lines_inline(kind, s, src, r)
             t = _lines_inline(kind, s, src, r + 1) if totals else d
+            if o == a:
+                bp_a, bw_a = src[r, B_BTC_PRICED], src[r, B_RUN_POWER]
         _slot_outputs(o, n_opt, d, t, totals, row)
         if kind == MINE and not mined:
             row[6] = t[L_VOLUME]
@@ -941,8 +1208,12 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, paths, fleet, b
             mine = d
         if o == g:
             gpu = d
-    _pair_outputs(p, N_FLEET_OUTPUTS + N_METRICS * n_opt, -1 if any_nan else best, mine, gpu,
-                  row)
+    k = N_FLEET_OUTPUTS + N_METRICS * n_opt
+    _pair_outputs(p, k, -1 if any_nan else best, mine, gpu, row)
+    if p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
+        _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet,
+                              has_paths or d_fleet > low[a], mine[L_CASH_FLOW], bp_a, bw_a,
+                              gpu, tf, paths, sums, tab, row, k)
 
 
 # Inlined into the sweep's loop (a call passes some 120 scalars, a third of a scenario's time);
@@ -952,7 +1223,7 @@ _run_scenario_inline = njit(error_model="numpy", _nrt=False, inline="always")(
 
 
 @njit(error_model="numpy", _nrt=False)
-def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
+def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, tab, no_paths):
     """The block's time shape: factors, and each slot's basis sums without paths or cap
     (``no_paths``: float64[4, 0]). Slots of one fleet at one discount rate share its
     entries' sums."""
@@ -976,8 +1247,11 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths):
             for j in range(B_KIND):
                 shape_sums[r, j] = shape_sums[2 * same, j]
                 shape_sums[r + 1, j] = shape_sums[2 * same + 1, j]
-        _own_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, r)
+        # (n < 0: False at run time; a constant would compile another version of _own_sums)
+        _own_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, r, 0.0, 0.0, n < 0)
         low[o] = _lowest_difficulty(n, start, p, tf) if kinds[o] == MINE else math.inf
+        if kinds[o] == MINE and p[MINER_SHUTDOWN] != 0.0:
+            _mine_table(kinds[o], o, n, start, p, tf, no_paths, tab)
 
 
 # --- Many scenarios ------------------------------------------------------------------------------
@@ -1005,6 +1279,7 @@ class Work:
         self.sums = np.zeros((2 * n_options, N_BASIS))
         self.shape_sums = np.zeros((2 * n_options, N_BASIS))
         self.low = np.empty(n_options)
+        self.tab = np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1))
         self.fleet = np.empty(N_FLEET)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
@@ -1014,14 +1289,15 @@ class Work:
 
     def shape(self, p, n, kinds, fleets):
         """The time shape of ``p`` into this thread's arrays."""
-        _shape(p, n, kinds, fleets, self.tf, self.b, self.shape_sums, self.low, self.no_paths)
+        _shape(p, n, kinds, fleets, self.tf, self.b, self.shape_sums, self.low, self.tab,
+               self.no_paths)
         self.last[:] = p[_SHAPE_IDX]
 
 
 @njit(error_model="numpy", _nrt=False, nogil=True)
 def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
                shape_varies, sizing_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset,
-               out, tf, b, sums, shape_sums, low, fleet, disc, total, rows, last, no_paths):
+               out, tf, b, sums, shape_sums, low, tab, fleet, disc, total, rows, last, no_paths):
     """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
     is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
     ``d`` the digits of ``i`` in the axes' sizes (kept by counting, not by division).
@@ -1052,11 +1328,11 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
                     same = False
                 last[j] = p[_SHAPE_IDX[j]]
             if not same:
-                _shape(p, n, kinds, fleets, tf, b, shape_sums, low, no_paths)
+                _shape(p, n, kinds, fleets, tf, b, shape_sums, low, tab, no_paths)
         if sizing_varies:
             size_fleets(p, fleet)
-        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, no_paths, fleet,
-                             b, sums, disc, total, None, rows[held], totals)
+        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, no_paths,
+                             fleet, b, sums, disc, total, None, rows[held], totals)
         held += 1
         if held == rows.shape[0] or i == hi - 1:
             store_rows(rows, held, want, out, i + 1 - held - offset)
@@ -1158,7 +1434,7 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
         _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
                    w.digits, varies, sizing, n_months, kinds, fleets, pair, want, totals,
                    start + lo, start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low,
-                   w.fleet, w.disc, w.total, w.rows, w.last, w.no_paths)
+                   w.tab, w.fleet, w.disc, w.total, w.rows, w.last, w.no_paths)
 
     run_blocks(stop - start, setup, block, threads)
 
@@ -1228,5 +1504,5 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     work.shape(p, n_months, kinds, fleets)
     size_fleets(p, work.fleet)
     lines = lines_out if lines_out.shape[0] > 0 else None  # no rows: the sums only
-    run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, paths,
-                 work.fleet, work.b, work.sums, work.disc, work.total, lines, row)
+    run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, work.tab,
+                 paths, work.fleet, work.b, work.sums, work.disc, work.total, lines, row)

@@ -76,10 +76,11 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                                  c["aisle_factor"], c["white_space"], c["gpu_rack_weight"],
                                  c["floor_load_limit"], c["heat_rejection_capacity"])
     options, discs = [], []
-    for kind, fleet, n_valued in zip(kinds, fleets, valued):
-        discs.append((1.0 + _discount_rate(c, int(kind))) ** (-m / 12.0) * (m < n_valued))
+
+    def option(c, o):  # slot o's monthly lines (c: the columns, a price may be moved)
+        kind, fleet = int(kinds[o]), fleets[o]
         units = units_m if fleet == FLEET_MINING else units_g
-        months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[int(kind)]
+        months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[kind]
         lines = months(c, m, units, fleet, width, paths, units_m)
         lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment")))
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator"))
@@ -89,8 +90,104 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                               + lines.get("prepayment", 0.0))
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
-        options.append(lines)
-    return _rows(c, options, kinds, pair, units_m, units_g, discs, n_months)
+        return lines
+
+    for o, (kind, n_valued) in enumerate(zip(kinds, valued)):
+        discs.append((1.0 + _discount_rate(c, int(kind))) ** (-m / 12.0) * (m < n_valued))
+        options.append(option(c, o))
+    rows = _rows(c, options, kinds, pair, units_m, units_g, discs, n_months)
+    a, g = int(pair[0]), int(pair[1])
+    shut = c["miner_shutdown"][:, 0] != 0
+    if kinds[a] == MINE and shut.any():  # mining's NPV bends: solved over its pieces
+        every = option({**c, "miner_shutdown": np.zeros_like(c["miner_shutdown"])}, a)
+        v = discs[a]
+        keep = 1.0 - c["sga_share"]
+        # a month's margin, keep x P x revenue - (p_e x energy + demand), is all that switches
+        months = (every["price_volume"], every["energy_weight"], every["demand"])
+        margin = keep * c["btc_price"] * months[0] - (c["power_price"] * months[1] + months[2])
+        fixed = ((every["cash_flow"] - margin) * v).sum(axis=1)
+        gpu_npv = (options[g]["cash_flow"] * discs[g]).sum(axis=1)
+        gpu_ew = (options[g]["energy_weight"] * discs[g]).sum(axis=1)
+        args = (c, months, v, fixed, gpu_npv, gpu_ew, width + 3)
+        rows[-3] = np.where(shut, _btc_root(*args), rows[-3])
+        rows[-1] = np.where(shut, _power_root(*args), rows[-1])
+    return rows
+
+
+def _running(months, v, keep, price, power):
+    # the discounted sums of revenue per USD/BTC, energy and demand over the months that run
+    a, e, d = months
+    run = keep * price * a >= power * e + d
+    return [(np.where(run, x, 0.0) * v).sum(axis=1) for x in months]
+
+
+def _btc_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
+    """The BTC price at which mining's NPV (``fixed`` plus the margins of the months that
+    run) meets GPU-as-a-service's, per scenario: from the assumed price, to the root of each
+    piece until the root keeps its months. NaN where mining leads at any price."""
+    keep, p0, pe = 1.0 - c["sga_share"][:, 0], c["btc_price"][:, 0], c["power_price"][:, 0]
+    a, e, d = months
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first_on = np.where((a > 0) & (v > 0), (pe[:, None] * e + d) / (keep[:, None] * a),
+                            np.inf).min(axis=1)
+        x = p0.copy()
+        found = np.full(x.shape, np.nan)
+        active = np.ones(x.shape, bool)
+        sums = _running(months, v, keep[:, None], x[:, None], pe[:, None])
+        for _ in range(limit):
+            slope = keep * sums[0]
+            cost = pe * sums[1] + sums[2]
+            gap = gpu_npv - (fixed + keep * x * sums[0] - cost)
+            found = np.where(active & (slope <= 0) & (gap == 0), x, found)
+            jump = np.where((gap > 0) & np.isfinite(first_on), first_on * (1.0 + 1e-12), np.nan)
+            x_new = np.where(slope > 0, (gpu_npv - fixed + cost) / slope, jump)
+            active &= np.isfinite(x_new)
+            x_new = np.where(active, x_new, x)
+            new = _running(months, v, keep[:, None], x_new[:, None], pe[:, None])
+            done = active & (new[0] == sums[0]) & (new[1] == sums[1]) & (slope > 0)
+            found = np.where(done, x_new, found)
+            active &= ~done
+            x, sums = x_new, new
+            if not active.any():
+                break
+    return found
+
+
+def _power_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
+    """The power price at which mining's NPV meets GPU-as-a-service's: Newton over the pieces
+    of the (convex) lead; from a point where mining leads it never turns back, or there is no
+    root (NaN)."""
+    keep, p0, pe0 = 1.0 - c["sga_share"][:, 0], c["btc_price"][:, 0], c["power_price"][:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = pe0.copy()
+        found = np.full(x.shape, np.nan)
+        active = np.ones(x.shape, bool)
+        heading = np.zeros(x.shape)
+        sums = _running(months, v, keep[:, None], p0[:, None], x[:, None])
+        for _ in range(limit):
+            revenue = fixed + keep * p0 * sums[0] - sums[2]
+            slope = sums[1] - gpu_ew
+            lead = revenue - sums[1] * x - (gpu_npv - gpu_ew * (x - pe0))
+            found = np.where(active & (slope == 0) & (lead == 0), x, found)
+            x_new = (revenue - gpu_npv - gpu_ew * pe0) / slope
+            step = x_new - x
+            turned = (lead > 0) & (heading * step < 0)
+            # turned back on the root itself (a lead within rounding of 0): that is the root
+            scale = abs(revenue) + abs(sums[1] * x) + abs(gpu_npv) + abs(gpu_ew * x)
+            on_root = active & turned & (lead <= 1e-9 * scale)
+            found = np.where(on_root, x, found)
+            active &= ~on_root
+            heading = np.where(lead > 0, step, 0.0)
+            active &= (slope != 0) & ~turned & np.isfinite(x_new)
+            x_new = np.where(active, x_new, x)
+            new = _running(months, v, keep[:, None], p0[:, None], x_new[:, None])
+            done = active & (new[0] == sums[0]) & (new[1] == sums[1])
+            found = np.where(done, x_new, found)
+            active &= ~done
+            x, sums = x_new, new
+            if not active.any():
+                break
+    return found
 
 
 def _discount_rate(c, kind):
@@ -157,9 +254,14 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
     own = units_m * c["miner_hashrate"] * c["uptime"] * (S / BLOCKS_PER_MONTH)
     difficulty = np.fmax(difficulty, own / HASHES_PER_DIFFICULTY)
     h_eff = hashrate * c["uptime"] * (1.0 - c["pool_fee"])
-    btc = np.where(on, h_eff * S * (subsidy + c["fees_per_block"])
-                   / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
+    per_hash = np.where(on, S * (subsidy + c["fees_per_block"])
+                        / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
+    # with miner_shutdown, a month runs if its revenue after SG&A covers its power
+    revenue_kept = (1.0 - c["sga_share"]) * h_eff * per_hash * c["btc_price"] * price_f
+    power_cost = it * pue * S * (c["uptime"] * c["power_price"] + c["demand_charge"]) * power_f
+    on = on & ~((c["miner_shutdown"] != 0) & (revenue_kept < power_cost))
+    btc = np.where(on, h_eff * per_hash, 0.0)
     energy = np.where(on, it * pue * c["uptime"] * S, 0.0)
     equipment = c["miner_price"] * hashrate
     fixed = (c["mining_staff_per_mw"] * it * c["staff_cost"] * S
@@ -171,7 +273,8 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
         "energy_weight": energy * power_f,
         "power": (energy * c["power_price"] + np.where(on, it * pue * S, 0.0)
                   * c["demand_charge"]) * power_f,
-        "fixed": np.where(on, fixed, 0.0),
+        "demand": np.where(on, it * pue * S, 0.0) * c["demand_charge"] * power_f,
+        "fixed": np.where(_on(c, m, fleet)[1], fixed, 0.0),
         "equipment": equipment,
     }
 

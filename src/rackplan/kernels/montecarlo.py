@@ -90,13 +90,13 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
 # threads run blocks of paths side by side (:func:`rackplan.kernels.engine.run_blocks`).
 @njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
-                 tf, shape_sums, low, fleet, paths, z, scratch, bits, b, sums, disc, total,
+                 tf, shape_sums, low, tab, fleet, paths, z, scratch, bits, b, sums, disc, total,
                  rows):
     held = 0  # paths in rows not yet stored (see engine.store_rows)
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
-        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, paths,
-                            fleet, b, sums, disc, total, None, rows[held])
+        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, tab,
+                            paths, fleet, b, sums, disc, total, None, rows[held])
         btc_end[i] = paths[0, n_months - 1]
         held += 1
         if held == rows.shape[0] or i == hi - 1:
@@ -141,7 +141,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
 
     def block(w, lo, hi):
         _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
-                     btc_end, w.tf, w.shape_sums, w.low, w.fleet, w.paths, w.z, w.scratch,
+                     btc_end, w.tf, w.shape_sums, w.low, w.tab, w.fleet, w.paths, w.z, w.scratch,
                      w.bits, w.b, w.sums, w.disc, w.total, w.rows)
 
     engine.run_blocks(out.shape[1], setup, block, threads)
