@@ -1149,7 +1149,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
     float64[O] the lowest trend difficulty of each mining slot, ``tab`` each mining slot's
-    months sorted for its switching off (:func:`_mine_table`); ``paths`` float64[4, n] the
+    months sorted for its switching off (:func:`_mine_table`; ``None`` where no scenario of
+    the run switches: the switching code is then not compiled); ``paths`` float64[4, n] the
     Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
     (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
     out-hash the network in some month, re-sums its own basis entries month by month (into
@@ -1188,8 +1189,10 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
                 _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
                                  shape_sums, sums, r, rev, cost, shut)
                 src = sums
-            elif shut and _switched_sums(s, o, tab, shape_sums, sums):
-                src = sums  # some months off: their sums from the block's table
+            elif shut:
+                if tab is not None:  # (pruned, not compiled, where no scenario switches)
+                    if _switched_sums(s, o, tab, shape_sums, sums):
+                        src = sums  # some months off: their sums from the block's table
             d = _lines_inline(kind, s, src, r)
             t = _lines_inline(kind, s, src, r + 1) if totals else d
             if o == a:
@@ -1210,10 +1213,11 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
             gpu = d
     k = N_FLEET_OUTPUTS + N_METRICS * n_opt
     _pair_outputs(p, k, -1 if any_nan else best, mine, gpu, row)
-    if p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
-        _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet,
-                              has_paths or d_fleet > low[a], mine[L_CASH_FLOW], bp_a, bw_a,
-                              gpu, tf, paths, sums, tab, row, k)
+    if tab is not None:
+        if p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
+            _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet,
+                                  has_paths or d_fleet > low[a], mine[L_CASH_FLOW], bp_a,
+                                  bw_a, gpu, tf, paths, sums, tab, row, k)
 
 
 # Inlined into the sweep's loop (a call passes some 120 scalars, a third of a scenario's time);
@@ -1250,8 +1254,9 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, tab, no_paths):
         # (n < 0: False at run time; a constant would compile another version of _own_sums)
         _own_sums(kinds[o], n, start, p, tf, no_paths, 0.0, shape_sums, r, 0.0, 0.0, n < 0)
         low[o] = _lowest_difficulty(n, start, p, tf) if kinds[o] == MINE else math.inf
-        if kinds[o] == MINE and p[MINER_SHUTDOWN] != 0.0:
-            _mine_table(kinds[o], o, n, start, p, tf, no_paths, tab)
+        if tab is not None:
+            if kinds[o] == MINE and p[MINER_SHUTDOWN] != 0.0:
+                _mine_table(kinds[o], o, n, start, p, tf, no_paths, tab)
 
 
 # --- Many scenarios ------------------------------------------------------------------------------
@@ -1272,14 +1277,17 @@ class Work:
     """The work arrays of one thread over ``n_options`` slots and ``n`` months (allocated by
     NumPy, reused block after block)."""
 
-    def __init__(self, n_params: int, n_options: int, n: int):
+    def __init__(self, n_params: int, n_options: int, n: int, switching: bool = False):
         self.p = np.empty(n_params)
         self.tf = np.empty((N_TIME, n + MAX_MONTHS_PAST))
         self.b = np.zeros((n_options, N_BASIS))
         self.sums = np.zeros((2 * n_options, N_BASIS))
         self.shape_sums = np.zeros((2 * n_options, N_BASIS))
         self.low = np.empty(n_options)
-        self.tab = np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1))
+        # the sorted months of miners that switch off; None where none does (a cold run then
+        # compiles no switching code: it added seconds)
+        self.tab = (np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1)) if switching
+                    else None)
         self.fleet = np.empty(N_FLEET)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
@@ -1419,13 +1427,14 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
     sizing = sizing_varies(target_param)
     totals = _wants_totals(want, kinds.shape[0])
     first = np.array(base, dtype=np.float64)
+    switching = bool(base[MINER_SHUTDOWN] != 0.0) or bool((target_param == MINER_SHUTDOWN).any())
     if stop > start:
         digits = np.unravel_index(start, tuple(axis_size)) if axis_size.size else ()
         for t in range(target_param.shape[0]):
             first[target_param[t]] = values[target_start[t] + digits[target_axis[t]]]
 
     def setup():
-        work = Work(base.shape[0], kinds.shape[0], n_months)
+        work = Work(base.shape[0], kinds.shape[0], n_months, switching)
         work.shape(first, n_months, kinds, fleets)
         work.digits = np.zeros(max(1, axis_size.shape[0]), np.int64)
         return work
@@ -1500,7 +1509,7 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     ``o n_months + m``, zeros on entry) and the outputs ``row`` float64[n_outputs(O)].
     ``paths`` float64[4, n_months] multiply the trend month by month (BTC price, difficulty,
     GPU-hour price, utilization); float64[4, 0] for none."""
-    work = Work(p.shape[0], kinds.shape[0], n_months)
+    work = Work(p.shape[0], kinds.shape[0], n_months, bool(p[MINER_SHUTDOWN] != 0.0))
     work.shape(p, n_months, kinds, fleets)
     size_fleets(p, work.fleet)
     lines = lines_out if lines_out.shape[0] > 0 else None  # no rows: the sums only

@@ -130,7 +130,8 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     base = np.asarray(base, dtype=np.float64)
 
     def setup():
-        work = engine.Work(base.shape[0], kinds.shape[0], n_months)
+        work = engine.Work(base.shape[0], kinds.shape[0], n_months,
+                           bool(base[engine.MINER_SHUTDOWN] != 0.0))
         work.shape(base, n_months, kinds, fleets)
         engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
         work.paths = np.empty((4, n_months))
