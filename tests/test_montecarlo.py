@@ -283,6 +283,25 @@ def test_without_volatility_every_path_is_the_deterministic_case(base, table):
     assert ds["win_probability"].values.tolist() == [float(i == winner) for i in range(3)]
 
 
+def test_without_volatility_miners_that_switch_off_are_compare():
+    """``miner_shutdown`` on a path decides month by month, as compare does on the trend: the
+    same NPVs, and the same undefined BTC and power breakevens (mining idle still leads)."""
+    from rackplan import compare
+
+    set_ = {"miner_shutdown": True}
+    ds = montecarlo(paths=20, seed=1, btc_volatility=0, difficulty_volatility=0,
+                    gpu_price_volatility=0, utilization_volatility=0, overrides=set_)
+    r = compare(overrides=set_)
+    for k in ("mine", "gpuaas", "colocation"):
+        np.testing.assert_allclose(ds[f"npv_{k}"].values, float(r.options[k].npv.m_as("USD")),
+                                   rtol=1e-9)
+    assert np.isnan(ds["breakeven_btc_price"].values).all()
+    assert np.isnan(ds["breakeven_power_price"].values).all()
+    np.testing.assert_allclose(ds["breakeven_gpu_hour_price"].values * 3600.0,
+                               r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour"),
+                               rtol=1e-9)
+
+
 def test_same_seed_same_bytes_for_any_thread_count():
     a = montecarlo(paths=700, seed=42)
     threads = numba.get_num_threads()

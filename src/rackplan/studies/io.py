@@ -812,14 +812,18 @@ def _json_vars(fh, variables) -> None:
 OPTIONS = ("mine", "gpuaas", "colocation")
 
 #: Why a breakeven can be undefined at a grid point (the kernel gives NaN where the price does
-#: not move the NPVs apart, so no price makes them equal).
+#: not move the NPVs apart, or where mining's miners switch off and its NPV bends away, so no
+#: price makes them equal).
 _UNDEFINED_WHY = {
     "breakeven_btc_price": "mining's NPV does not change with the BTC price there (no miner "
-                           "fits, or no revenue is kept)",
+                           "fits, or no revenue is kept), or, with miners that switch off "
+                           "(miner_shutdown), it stays above GPU-as-a-service's at every BTC "
+                           "price",
     "breakeven_gpu_hour_price": "GPU-as-a-service NPV does not change with the GPU-hour price "
                                 "there (no GPU system fits, or no GPU hour is sold)",
-    "breakeven_power_price": "both NPVs change alike with the power price there, so no power "
-                             "price makes them equal",
+    "breakeven_power_price": "both NPVs change alike with the power price there, or, with "
+                             "miners that switch off (miner_shutdown), mining's bends away "
+                             "from GPU-as-a-service's: no power price makes them equal",
 }
 _NO_FIT = {"no_fit_mine": "no miner fits the site", "no_fit_gpuaas": "no GPU system fits the site"}
 
