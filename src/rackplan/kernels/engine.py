@@ -752,16 +752,18 @@ def _table_run(tab, o, rev, cost):
     return 0, (cnt if cost <= 0.0 else 0)
 
 
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _span(tab, o, lo, hi, j):
+    # column j's sum over the sorted months [lo, hi): a difference of two prefix sums
+    return (tab[o, hi - 1, j] if hi > 0 else 0.0) - (tab[o, lo - 1, j] if lo > 0 else 0.0)
+
+
 @njit(error_model="numpy", _nrt=False)
 def _put_table_sums(tab, o, lo, hi, sums, r):
     # the mining entries' sums over the sorted months [lo, hi) into rows r and r + 1 of sums
     for j in range(4):
-        below = tab[o, lo - 1, j] if lo > 0 else 0.0
-        below_t = tab[o, lo - 1, 4 + j] if lo > 0 else 0.0
-        top = tab[o, hi - 1, j] if hi > 0 else 0.0
-        top_t = tab[o, hi - 1, 4 + j] if hi > 0 else 0.0
-        sums[r, B_BTC + j] = top - below
-        sums[r + 1, B_BTC + j] = top_t - below_t
+        sums[r, B_BTC + j] = _span(tab, o, lo, hi, j)
+        sums[r + 1, B_BTC + j] = _span(tab, o, lo, hi, 4 + j)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -776,10 +778,8 @@ def _running_sums(kind, rev, cost, a, n, start, p, tf, paths, d_fleet, sums, tab
         _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, n > 0)
         return sums[r, B_BTC_PRICED], sums[r, B_RUN_POWER]
     lo, hi = _table_run(tab, a, rev, cost)
-    j_p, j_w = B_BTC_PRICED - B_BTC, B_RUN_POWER - B_BTC  # columns of the table
-    priced = (tab[a, hi - 1, j_p] if hi > 0 else 0.0) - (tab[a, lo - 1, j_p] if lo > 0 else 0.0)
-    power = (tab[a, hi - 1, j_w] if hi > 0 else 0.0) - (tab[a, lo - 1, j_w] if lo > 0 else 0.0)
-    return priced, power
+    return (_span(tab, a, lo, hi, B_BTC_PRICED - B_BTC),  # the table's columns
+            _span(tab, a, lo, hi, B_RUN_POWER - B_BTC))
 
 
 @njit(error_model="numpy", _nrt=False)
