@@ -253,3 +253,10 @@ def test_compare_prints_a_site_name_as_written(run_cli, tmp_path):
         assert "\x1b" not in out and "\x1b" not in err
         if fmt != "json":
             assert "Site [phase 2] [link=https://x.test]go[/link] [/x] \\x1b[31m" in out
+
+
+def test_compare_prints_how_the_prices_are_read(run_cli):
+    code, out, _ = run_cli("compare", "--set", "terminal_value=zero")
+    assert code == 0 and "How the prices are read:" in out
+    assert "  terminal value: zero: nothing after the horizon" in out
+    assert "  power price: 33 USD/MWh and 6.03 USD/kW-month of demand charge" in out

@@ -625,3 +625,27 @@ def test_miners_that_switch_off_on_the_builtin_case():
                             "btc_price": f"{be!r} USD/BTC"})
     assert usd(at.options["mine"].npv) == pytest.approx(usd(at.options["gpuaas"].npv),
                                                         rel=1e-9)
+
+
+def test_the_result_says_how_each_price_is_read():
+    """``conventions``: the built-in market's reading of each price, and each sentence follows
+    the inputs that change it (a flat GPU-hour price, a contract, book value, miners that
+    switch off); in JSON too, and in the table."""
+    c = compare().conventions
+    assert c["btc_price"] == ("98,076 USD/BTC at the market date, then flat; difficulty "
+                              "+3 % a month")
+    assert c["gpu_hour_price"] == ("merchant: 3.13 USD per GPU-hour from the first operating "
+                                   "month, falling 20 % a year, billed on 85 % of the hours")
+    assert c["terminal_value"].startswith("dcf: each option valued over its fleet's life")
+    assert c["miners"].startswith("hashing in every month")
+    moved = compare(overrides={"gpu_price_decline": 0, "gpu_contract_share": 0.5,
+                               "utilization_ramp": "6 month", "terminal_value": "book",
+                               "residual_value": 0.5, "miner_shutdown": True}).conventions
+    assert moved["gpu_hour_price"] == (
+        "merchant: 3.13 USD per GPU-hour from the first operating month, flat, billed on 85 % "
+        "of the hours reached over 6 months; 50 % of the GPUs on a take-or-pay contract at "
+        "2.2 USD per GPU-hour, flat and billed every hour for 60 months (20 % prepaid), then "
+        "merchant")
+    assert moved["terminal_value"] == "book: 50 % of the undepreciated book value at the horizon"
+    assert moved["miners"].startswith("switched off in a month whose revenue")
+    assert json.loads(json.dumps(compare().to_dict()))["conventions"] == c

@@ -210,6 +210,17 @@ def _q(text):
     return Q_(float(value), unit)
 
 
+_CONVENTION_LABELS = {"btc_price": "BTC price", "gpu_hour_price": "GPU-hour price",
+                      "colocation_rate": "colocation rate", "power_price": "power price",
+                      "terminal_value": "terminal value", "miners": "miners"}
+
+
+def _conventions(result) -> list[str]:
+    # how each price is read: the winner depends on it as much as on the values
+    return ["How the prices are read:"] + [
+        f"  {_CONVENTION_LABELS.get(k, k)}: {text}" for k, text in result.conventions.items()]
+
+
 def _verdict(result) -> str:
     from rackplan.cli.output import finite, format_number
 
@@ -225,6 +236,7 @@ def _verdict(result) -> str:
     lines.append("NOI over the horizon: " + " > ".join(
         f"{o.label} {_money(o.total['noi'])}" for o in by_noi) + " M USD.")
     lines.extend(_deciders(result))
+    lines.extend(_conventions(result))
     be = result.breakeven
 
     def assumed(name, unit):

@@ -340,12 +340,14 @@ def compare(site: str | Path | Site | None = None,
     warnings += tuple(_undefined_warnings(options, notes, n, {
         o.name: (starts[o.name], sizing[o.fleet].unit_count, profiles[o.fleet].id)
         for o in run.options}))
+    from rackplan.economics.conventions import conventions
     from rackplan.economics.sensitivity import sensitivities
 
     return ComparisonResult(inputs=_inputs(st, mp, gp, mk, n_years, sizing), options=options,
                             winner=winner, breakeven=breakeven, warnings=warnings,
                             sizing={o.name: sizing[o.fleet] for o in run.options},
-                            sensitivities=tuple(sensitivities(base, n)))
+                            sensitivities=tuple(sensitivities(base, n)),
+                            conventions=conventions(mk, gp.id))
 
 
 @dataclass(frozen=True)

@@ -87,17 +87,21 @@ class ComparisonResult:
     #: The inputs whose 10 % move changes the winner's NPV lead most
     #: (:mod:`rackplan.economics.sensitivity`), largest first.
     sensitivities: tuple = ()
+    #: How each price and convention is read (``{"btc_price": sentence, ...}``,
+    #: :mod:`rackplan.economics.conventions`).
+    conventions: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"inputs", "options": {name: option}, "breakeven", "winner",
-        "sensitivities", "warnings"}``, every quantity ``{"value", "unit"}``, yearly
-        rows as lists; NaN becomes ``null``."""
+        "sensitivities", "conventions", "warnings"}``, every quantity ``{"value", "unit"}``,
+        yearly rows as lists; NaN becomes ``null``."""
         return {
             "inputs": _jsonable(self.inputs),
             "options": {k: v.to_dict() for k, v in self.options.items()},
             "breakeven": _jsonable(self.breakeven),
             "winner": self.winner,
             "sensitivities": [_jsonable(s.to_dict()) for s in self.sensitivities],
+            "conventions": dict(self.conventions),
             "warnings": list(self.warnings),
         }
 

@@ -655,7 +655,7 @@ def _opex(lines):
             + lines[L_NETWORK_SOFTWARE] + lines[L_OPERATOR])
 
 
-# --- Miners that switch off (``miner_shutdown``) --------------------------------------------------
+# --- Miners that switch off (``miner_shutdown``) -------------------------------------------------
 #
 # In month m the fleet runs if its revenue after SG&A covers its power (energy and demand
 # charge): ``rev x B_BTC_PRICED(m) >= cost x B_POWER(m)`` with the scenario's ``rev`` and

@@ -1,0 +1,64 @@
+"""How a comparison reads its prices: one sentence per price and convention, from the market.
+
+A winner depends on how each price is read as much as on its value (a GPU-hour price flat over
+a contract or falling 20 % a year; a residual book value or a DCF terminal value), so
+``compare`` states them next to its answer (``ComparisonResult.conventions``).
+"""
+
+from __future__ import annotations
+
+from rackplan.economics.market import Market
+
+__all__ = ["conventions"]
+
+
+def _pct(share: float) -> str:
+    return f"{100.0 * share:g} %"
+
+
+def _yearly(rate: float, what: str) -> str:
+    return f"{what} flat" if rate == 0 else f"{what} {'+' if rate > 0 else ''}{_pct(rate)} a year"
+
+
+def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
+    """``{name: sentence}`` for the BTC price, the GPU-hour price, the colocation rate, the
+    power price, the terminal value and the miners' running rule of market ``mk`` with GPU
+    system ``gpu_system``."""
+    hour = mk.gpu_hour_price_for(gpu_system).m_as("USD/hour")
+    ramp = mk.utilization_ramp.m_as("month")
+    gpu = (f"merchant: {hour:g} USD per GPU-hour from the first operating month, "
+           + ("flat" if mk.gpu_price_decline == 0 else
+              f"falling {_pct(mk.gpu_price_decline)} a year")
+           + f", billed on {_pct(mk.utilization)} of the hours"
+           + (f" reached over {ramp:g} months" if ramp > 0 else ""))
+    if mk.gpu_contract_share > 0:
+        gpu += (f"; {_pct(mk.gpu_contract_share)} of the GPUs on a take-or-pay contract at "
+                f"{mk.gpu_contract_price.m_as('USD/hour'):g} USD per GPU-hour, flat and billed "
+                f"every hour for {mk.gpu_contract_term.m_as('month'):g} months "
+                f"({_pct(mk.gpu_prepayment)} prepaid), then merchant")
+    terminal = {
+        "dcf": "each option valued over its fleet's life (its IT's useful life), the months "
+               "after the horizon counted as they come, then the facility at "
+               f"{_pct(mk.residual_value)} of its book value",
+        "book": f"{_pct(mk.residual_value)} of the undepreciated book value at the horizon",
+        "zero": "nothing after the horizon",
+    }[mk.terminal_value]
+    return {
+        "btc_price": (f"{mk.btc_price.m_as('USD/BTC'):,.0f} USD/BTC at the market date, "
+                      + _yearly(mk.btc_price_growth, "then")
+                      + f"; difficulty {'+' if mk.difficulty_growth >= 0 else ''}"
+                      f"{_pct(mk.difficulty_growth)} a month"),
+        "gpu_hour_price": gpu,
+        "colocation_rate": (f"{mk.colocation_rate.m_as('USD/kW/month'):g} USD per kW of IT a "
+                            "month, " + _yearly(mk.colocation_escalator, "escalating") +
+                            ", the tenant's IT and power passed through"),
+        "power_price": (f"{mk.power_price.m_as('USD/MWh'):g} USD/MWh and "
+                        f"{mk.demand_charge.m_as('USD/kW/month'):g} USD/kW-month of demand "
+                        "charge on the peak facility power, "
+                        + _yearly(mk.power_price_growth, "both")),
+        "terminal_value": f"{mk.terminal_value}: {terminal}",
+        "miners": ("switched off in a month whose revenue after SG&A does not cover their "
+                   "power" if mk.miner_shutdown else
+                   "hashing in every month, at a loss where the hashprice is below their "
+                   "power cost"),
+    }
