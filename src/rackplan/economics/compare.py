@@ -571,7 +571,7 @@ def _model_warnings(run: EngineRun, fins: dict[str, Financials], n: int,
         start = run.starts[o.name]
         end = min(n, start + life_it)
         if base["miner_shutdown"] != 0:
-            off = int((run.lines[o.name]["power"][start:end] == 0).sum())
+            off = int((run.lines[o.name]["energy"][start:end] == 0).sum())  # no energy: off
             if off:
                 out.append(f"{o.label}: the miners are off in {off} of {end - start} operating "
                            "months, where their revenue after SG&A does not cover their power "
