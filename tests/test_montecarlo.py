@@ -258,6 +258,43 @@ def test_utilization_is_persistent_and_stays_in_range(paths, base_d):
     assert x.std() == pytest.approx(1.0, rel=0.03)
 
 
+def test_gpu_price_reverts_to_its_trend_with_mean_one(paths):
+    """The GPU-hour multiplier's log deviation is an AR(1) with the default persistence
+    0.5 ** (1/12) (a 12-month half-life): mean 1 every month (within four standard errors of
+    20,000 paths), lag-one correlation of the deviation phi_g, and its spread bounded by the
+    stationary s / sqrt(1 - phi_g^2) instead of growing as s sqrt(t)."""
+    shock, (_b, _d, g, _u) = paths
+    phi = DEFAULTS["gpu_price_persistence"]
+    assert phi == pytest.approx(0.5 ** (1 / 12)) and shock[k.GPU_PHI] == phi
+    s = DEFAULTS["gpu_price_volatility"] / math.sqrt(12)
+    for t in (12, 36, MONTHS - 1):
+        col = g[:, t]
+        assert abs(col.mean() - 1.0) < 4 * col.std() / math.sqrt(col.size)
+    var = np.array([s * s * (1 - phi ** (2 * t)) / (1 - phi * phi) for t in range(MONTHS)])
+    y = np.log(g) + 0.5 * var  # the deviation itself
+    lag1 = np.corrcoef(y[:, 2:].ravel(), y[:, 1:-1].ravel())[0, 1]
+    assert lag1 == pytest.approx(phi, abs=0.01)
+    end = np.log(g[:, -1]).std()
+    assert end == pytest.approx(math.sqrt(var[-1]), rel=0.02)
+    assert end < 0.8 * s * math.sqrt(MONTHS - 1)  # a random walk would spread this far
+
+
+def test_gpu_price_persistence_one_is_a_random_walk(base_d):
+    """At ``gpu_price_persistence = 1`` the GPU multiplier is the random walk it was:
+    ``exp(sum(s z3 - s^2/2))`` from the path's own normals, kernel and twin alike."""
+    shock = shock_vector(base_d, gpu_price_persistence=1)
+    g = k.path_multipliers_numpy(3, np.arange(50), MONTHS, shock)[2]
+    keys = rng.path_key_numpy(3, np.arange(50))[:, None]
+    z = rng.normal_numpy(keys, np.arange(4 * MONTHS)[None, :]).reshape(50, MONTHS, 4)[:, :, 2]
+    s = shock[k.GPU_SIGMA]
+    step = s * z - 0.5 * s * s
+    step[:, 0] = 0.0
+    np.testing.assert_allclose(g, np.exp(np.cumsum(step, axis=1)), rtol=1e-12)
+    one = [np.empty(MONTHS) for _ in range(4)]
+    k.path_multipliers(3, 7, MONTHS, shock, *one)
+    np.testing.assert_allclose(one[2], g[7], rtol=1e-12)
+
+
 def test_btc_drift_sets_the_mean_path(base_d):
     g = base_d["btc_price_growth"]
     same = shock_vector(base_d, btc_drift=g)
@@ -412,6 +449,9 @@ def test_percent_strings_are_accepted():
     ({"gpu_price_volatility": "-inf"}, "gpu_price_volatility"),
     ({"utilization_volatility": "abc"}, "utilization_volatility"),
     ({"utilization_persistence": "nan"}, "utilization_persistence"),
+    ({"gpu_price_persistence": 1.5}, "gpu_price_persistence"),
+    ({"gpu_price_persistence": -0.1}, "gpu_price_persistence"),
+    ({"gpu_price_persistence": "nan"}, "gpu_price_persistence"),
     ({"correlation": 2}, "correlation"), ({"correlation": -1.5}, "correlation"),
     ({"correlation": float("nan")}, "correlation"), ({"correlation": "2 W"}, "correlation"),
     ({"btc_drift": "nan"}, "btc_drift"), ({"btc_drift": -1}, "btc_drift"),

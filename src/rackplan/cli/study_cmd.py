@@ -49,6 +49,7 @@ _FLAGS = {
     "gpu_price_volatility": "--gpu-price-volatility",
     "utilization_volatility": "--utilization-volatility",
     "utilization_persistence": "--utilization-persistence", "correlation": "--correlation",
+    "gpu_price_persistence": "--gpu-price-persistence",
     "progress": "--progress", "outputs": "--outputs",
 }
 
@@ -182,6 +183,10 @@ def montecarlo_command(
     gpu_price_volatility: str = typer.Option(
         "0.5", "--gpu-price-volatility", metavar="SIGMA",
         help="GPU-hour price volatility around its trend per sqrt(year)."),
+    gpu_price_persistence: Optional[str] = typer.Option(
+        None, "--gpu-price-persistence", metavar="PHI",
+        help="Month-to-month persistence of the GPU-hour price's deviation from its trend, 0 "
+             "to 1 (default 0.5 ** (1/12) = 0.944: a 12-month half-life; 1: a random walk)."),
     utilization_volatility: str = typer.Option(
         "0.05", "--utilization-volatility", metavar="SIGMA",
         help="Relative spread of utilization around its trend."),
@@ -209,6 +214,8 @@ def montecarlo_command(
                         btc_volatility=btc_volatility,
                         difficulty_volatility=difficulty_volatility,
                         gpu_price_volatility=gpu_price_volatility,
+                        **({} if gpu_price_persistence is None else
+                           {"gpu_price_persistence": gpu_price_persistence}),
                         utilization_volatility=utilization_volatility, correlation=correlation,
                         keep_paths=out is not None, memory_budget=memory_budget)
         if out is not None:

@@ -10,7 +10,10 @@ engine (:mod:`rackplan.kernels.engine`; a path is one scenario with its monthly 
   BTC-price and difficulty shocks). The drift is ``+s**2/2``, not ``-s**2/2``: what the fleet
   mines goes as ``1 / m_diff``, which then has mean 1, so the expected BTC mined is the
   trend's (with a mean-one ``m_diff`` it would be ``exp(s**2 t)`` high, 5 % by year 5).
-- GPU-hour price: a random walk in log price around the declining trend (mean 1, like BTC).
+- GPU-hour price: reverts to its declining trend. Its log deviation ``y`` is an AR(1),
+  ``y_t = phi_g y_(t-1) + s z3``, and the multiplier ``exp(y_t - v_t/2)`` with ``v_t`` the
+  variance of ``y_t`` (``v_t = phi_g**2 v_(t-1) + s**2``), so it has mean 1 every month;
+  ``phi_g = 1`` is a random walk, as BTC's.
 - utilization: ``m_util = 1 + s*x`` with ``x`` a stationary AR(1) of unit variance and monthly
   persistence ``phi``, clipped to ``[0, util_max_mult]`` so utilization stays within 0..1.
 
@@ -35,9 +38,9 @@ from rackplan.kernels.rng import exp_inplace, normal_numpy, normals, path_key, p
 __all__ = ["N_SHOCK_PARAMS", "simulate", "simulate_numpy", "path_multipliers",
            "path_multipliers_numpy"]
 
-# Layout of the ``shock`` parameter vector (all per month except rho, phi and the clip).
-BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX = range(8)
-N_SHOCK_PARAMS = 8
+# Layout of the ``shock`` parameter vector (all per month except rho, the phis and the clip).
+BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX, GPU_PHI = range(9)
+N_SHOCK_PARAMS = 9
 
 _NORMALS_PER_MONTH = 4
 
@@ -62,11 +65,13 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
     normals(path_key(seed, path), 0, z, scratch)  # all the path's normals at once
     mu_b, s_b, s_d, s_g = shock[BTC_MU], shock[BTC_SIGMA], shock[DIFF_SIGMA], shock[GPU_SIGMA]
     s_u, phi, rho, u_max = shock[UTIL_SIGMA], shock[UTIL_PHI], shock[RHO], shock[UTIL_MAX]
+    phi_g = shock[GPU_PHI]
     rho_c = np.sqrt(1.0 - rho * rho)
     phi_c = np.sqrt(1.0 - phi * phi)
     lb = 0.0
     ld = 0.0
     lg = 0.0
+    vg = 0.0  # the variance of lg
     x = z[3]  # utilization starts in its stationary distribution
     btc[0] = diff[0] = gpu[0] = 0.0  # logs first; exponentiated below
     util[0] = min(max(1.0 + s_u * x, 0.0), u_max)
@@ -75,11 +80,12 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
         z1, z2, z3, z4 = z[j], z[j + 1], z[j + 2], z[j + 3]
         lb += mu_b - 0.5 * s_b * s_b + s_b * z1
         ld += 0.5 * s_d * s_d + s_d * (rho * z1 + rho_c * z2)  # 1 / m_diff has mean 1
-        lg += -0.5 * s_g * s_g + s_g * z3
+        lg = phi_g * lg + s_g * z3  # back toward the trend by 1 - phi_g a month
+        vg = phi_g * phi_g * vg + s_g * s_g
         x = phi * x + phi_c * z4
         btc[t] = lb
         diff[t] = ld
-        gpu[t] = lg
+        gpu[t] = lg - 0.5 * vg  # mean 1
         util[t] = min(max(1.0 + s_u * x, 0.0), u_max)
     exp_inplace(btc, bits)  # vectorized exp: a third of the time libm's took here
     exp_inplace(diff, bits)
@@ -164,13 +170,18 @@ def path_multipliers_numpy(seed, paths, n_months, shock):
     s_u, phi, rho, u_max = shock[UTIL_SIGMA], shock[UTIL_PHI], shock[RHO], shock[UTIL_MAX]
     step_b = mu_b - 0.5 * s_b * s_b + s_b * z1
     step_d = 0.5 * s_d * s_d + s_d * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
-    step_g = -0.5 * s_g * s_g + s_g * z3
-    for step in (step_b, step_d, step_g):
+    for step in (step_b, step_d):
         step[:, 0] = 0.0
     # cumsum adds left to right, as the kernel's running sum does: the same floats.
     btc = np.exp(np.cumsum(step_b, axis=1))
     diff = np.exp(np.cumsum(step_d, axis=1))
-    gpu = np.exp(np.cumsum(step_g, axis=1))
+    phi_g = shock[GPU_PHI]
+    ys = np.zeros_like(z3)
+    var = np.zeros(n_months)
+    for t in range(1, n_months):  # the GPU price's AR(1) deviation and its variance
+        ys[:, t] = phi_g * ys[:, t - 1] + s_g * z3[:, t]
+        var[t] = phi_g * phi_g * var[t - 1] + s_g * s_g
+    gpu = np.exp(ys - 0.5 * var)
     xs = np.empty_like(z4)
     xs[:, 0] = z4[:, 0]
     phi_c = np.sqrt(1.0 - phi * phi)

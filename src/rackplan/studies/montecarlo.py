@@ -48,6 +48,12 @@ DIFFICULTY_VOLATILITY = 0.04
 #: (compux.net citing SemiAnalysis [S]): ln(1.40) / sqrt(5/12) = 0.52.
 GPU_PRICE_VOLATILITY = 0.5
 
+#: Month-to-month persistence of the GPU-hour price's deviation from its declining trend [1]:
+#: assumption [A]. Rental prices revert as capacity follows demand, but over months (the
+#: SemiAnalysis H100 index rose 40 % in five months against a falling trend, above); 0.5 **
+#: (1/12), a half-life of 12 months. 1 keeps no memory of the trend (a random walk).
+GPU_PRICE_PERSISTENCE = 0.5 ** (1.0 / 12.0)
+
 #: Utilization volatility around its trend [1] (relative): assumption. GPU-cloud plans assume
 #: 95-100 % but reality runs 75-90 % (disintermediate.global glossary [S]): a range of
 #: about +-10 % read as two standard deviations.
@@ -67,6 +73,7 @@ DEFAULTS = {
     "btc_volatility": BTC_VOLATILITY,
     "difficulty_volatility": DIFFICULTY_VOLATILITY,
     "gpu_price_volatility": GPU_PRICE_VOLATILITY,
+    "gpu_price_persistence": GPU_PRICE_PERSISTENCE,
     "utilization_volatility": UTILIZATION_VOLATILITY,
     "utilization_persistence": UTILIZATION_PERSISTENCE,
     "correlation": CORRELATION,
@@ -74,7 +81,7 @@ DEFAULTS = {
 _UNITS = {
     "btc_drift": "1/year", "btc_volatility": "1/year**0.5", "difficulty_volatility":
     "1/month**0.5", "gpu_price_volatility": "1/year**0.5", "utilization_volatility": "1",
-    "utilization_persistence": "1", "correlation": "1",
+    "utilization_persistence": "1", "correlation": "1", "gpu_price_persistence": "1",
 }
 PERCENTILES = (5.0, 50.0, 95.0)
 MAX_PATHS = 100_000_000
@@ -113,7 +120,8 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
                  gpu_price_volatility=GPU_PRICE_VOLATILITY,
                  utilization_volatility=UTILIZATION_VOLATILITY,
                  utilization_persistence=UTILIZATION_PERSISTENCE,
-                 correlation=CORRELATION) -> np.ndarray:
+                 correlation=CORRELATION,
+                 gpu_price_persistence=GPU_PRICE_PERSISTENCE) -> np.ndarray:
     """The kernel's ``shock`` vector from annual figures (see :mod:`rackplan.kernels.montecarlo`).
 
     ``btc_drift`` is the expected BTC price growth per year, in the convention of the market's
@@ -128,6 +136,7 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     s_g = _fraction("gpu_price_volatility", gpu_price_volatility, 0, 5)
     s_u = _fraction("utilization_volatility", utilization_volatility, 0, 1)
     phi = _fraction("utilization_persistence", utilization_persistence, 0, 1, hi_open=True)
+    phi_g = _fraction("gpu_price_persistence", gpu_price_persistence, 0, 1)
     rho = _fraction("correlation", correlation, -1, 1)
     trend = float(base.get("btc_price_growth", 0.0))
     mu = 0.0
@@ -145,6 +154,7 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     shock[k.UTIL_PHI] = phi
     shock[k.RHO] = rho
     shock[k.UTIL_MAX] = 1.0 / util if util > 0 else 1.0
+    shock[k.GPU_PHI] = phi_g
     return shock
 
 
@@ -174,6 +184,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                gpu_price_volatility=GPU_PRICE_VOLATILITY,
                utilization_volatility=UTILIZATION_VOLATILITY,
                utilization_persistence=UTILIZATION_PERSISTENCE, correlation=CORRELATION,
+               gpu_price_persistence=GPU_PRICE_PERSISTENCE,
                keep_paths: bool = True, memory_budget=None):
     """Run ``paths`` random market paths over ``years`` and summarize.
 
@@ -188,7 +199,7 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     btc_drift : float or str, optional
         Expected BTC price growth per year [1]; default the market's ``btc_price_growth``.
     btc_volatility, difficulty_volatility, gpu_price_volatility, utilization_volatility,
-    utilization_persistence, correlation
+    utilization_persistence, correlation, gpu_price_persistence
         See the module constants for units and sources.
     keep_paths : bool
         Keep the per-path distribution (``path`` dimension) in the result.
@@ -228,7 +239,8 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                     difficulty_volatility=difficulty_volatility,
                     gpu_price_volatility=gpu_price_volatility,
                     utilization_volatility=utilization_volatility,
-                    utilization_persistence=utilization_persistence, correlation=correlation)
+                    utilization_persistence=utilization_persistence, correlation=correlation,
+                    gpu_price_persistence=gpu_price_persistence)
     for name in DEFAULTS:  # every setting checked before the case is loaded
         shock_vector({}, **{name: settings[name]})
     if btc_drift is not None:
