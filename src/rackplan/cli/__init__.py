@@ -344,8 +344,8 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
     import typer.main
 
     from rackplan.cli.app import app
-    from rackplan.cli import (annual_cmd, economics_cmd, profiles_cmd, size_cmd,  # noqa: F401
-                              study_cmd)
+    from rackplan.cli import (annual_cmd, catalog_cmd, economics_cmd,  # noqa: F401
+                              profiles_cmd, size_cmd, study_cmd)
     from rackplan.errors import RackplanError
 
     e = _click_exceptions()
