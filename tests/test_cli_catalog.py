@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rackplan.economics.market import list_markets, load_market, markets_dir
+from rackplan.economics.market import load_market, markets_dir
 from rackplan.facility.site import list_sites, load_site, sites_dir
 
 
