@@ -206,8 +206,25 @@ def test_builtin_case_pinned_numbers():
       racks no longer worth their 94.6 M USD book value; colocation's lease runs those months
       too): GPU-as-a-service -284,661,155.6, colocation +14,377,534.3 USD, mining unchanged
       (its fleet retires at the 60-month horizon); the book convention keeps the numbers
-      before."""
+      before;
+    - after income tax (21 %, 100 % bonus depreciation, a loss offsetting other income) and
+      a 1.2 % property tax on book value: mining -40,484,589.6, GPU-as-a-service
+      -238,162,232.6, colocation +9,960,905.0 USD, breakeven 5.11171824 USD/hour; pre-tax
+      (``tax_rate = 0``, ``property_tax = 0``) the numbers before."""
     r = compare()
+    assert usd(r.options["mine"].npv) == pytest.approx(-40_484_589.6, abs=0.5)
+    assert usd(r.options["gpuaas"].npv) == pytest.approx(-238_162_232.6, abs=0.5)
+    assert usd(r.options["colocation"].npv) == pytest.approx(9_960_905.0, abs=0.5)
+    assert r.winner == "colocation"
+    be = r.breakeven
+    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-687_146.539,
+                                                                            abs=1e-3)
+    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(5.11171824,
+                                                                                  abs=1e-8)
+    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1793.12490,
+                                                                              abs=1e-5)
+    pre_tax = {"tax_rate": 0.0, "property_tax": 0.0}
+    r = compare(overrides=pre_tax)
     assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
     assert usd(r.options["gpuaas"].npv) == pytest.approx(-284_661_155.6, abs=0.5)
     assert usd(r.options["colocation"].npv) == pytest.approx(14_377_534.3, abs=0.5)
@@ -219,7 +236,7 @@ def test_builtin_case_pinned_numbers():
                                                                                   abs=1e-8)
     assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1683.69912,
                                                                               abs=1e-5)
-    book = compare(overrides={"terminal_value": "book"})
+    book = compare(overrides={"terminal_value": "book", **pre_tax})
     assert usd(book.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
     assert usd(book.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
     assert usd(book.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
@@ -389,7 +406,7 @@ def test_model_limits_are_reported_as_warnings():
     # 13 months of build, then 60 of life: idle from month 74 of 120
     assert ("the GPU systems retire in month 74, at the end of their 60-month useful life: "
             "the last 47 months of the horizon earn nothing") in text
-    assert "mining NOI is negative in 42 of 60 operating months" in text
+    assert "mining NOI is negative in 44 of 60 operating months" in text
     assert not any("useful life" in w for w in toy().warnings)
 
 
@@ -600,13 +617,13 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
 
 def test_miners_that_switch_off_on_the_builtin_case():
     """``miner_shutdown = true``: the S21 XP fleet is off in the 31 of its 60 months whose
-    revenue after SG&A does not cover their power, which lifts mining's NPV from -50.0 to
-    -43.1 M USD (never lowers it) and leaves the other options alone. Mining idle is still
+    revenue after SG&A does not cover their power, which lifts mining's NPV from -40.5 to
+    -35.0 M USD after tax (never lowers it) and leaves the other options alone. Mining idle is still
     ahead of GPU-as-a-service at 3.13 USD/hour, so no BTC or power price makes them meet (each
     note says why), while the GPU-hour breakeven rises with mining's NPV; at 6 USD/hour
     GPU-as-a-service leads and the BTC breakeven exists again and holds when substituted."""
     hashing, off = compare(), compare(overrides={"miner_shutdown": True})
-    assert usd(off.options["mine"].npv) == pytest.approx(-43_097_735.2, abs=0.5)
+    assert usd(off.options["mine"].npv) == pytest.approx(-35_037_645.3, abs=0.5)
     assert usd(off.options["mine"].npv) > usd(hashing.options["mine"].npv)
     for k in ("gpuaas", "colocation"):
         assert usd(off.options[k].npv) == usd(hashing.options[k].npv)
@@ -638,6 +655,14 @@ def test_the_result_says_how_each_price_is_read():
                                    "month, falling 20 % a year, billed on 85 % of the hours")
     assert c["terminal_value"].startswith("dcf: each option valued over its fleet's life")
     assert c["miners"].startswith("hashing in every month")
+    assert c["taxes"] == ("after 21 % income tax with 100 % bonus depreciation, MACRS on the "
+                          "rest; a loss offsets other income at once (no carry-forward); "
+                          "exempt from sales tax; property tax 1.2 % a year of book value; "
+                          "unlevered")
+    taxes = compare(overrides={"tax_rate": 0, "sales_tax_exempt": False,
+                               "property_tax": 0}).conventions["taxes"]
+    assert taxes == ("pre-tax (tax_rate 0); 6.5 % sales tax on IT equipment; property tax 0 % "
+                     "a year of book value; unlevered")
     moved = compare(overrides={"gpu_price_decline": 0, "gpu_contract_share": 0.5,
                                "utilization_ramp": "6 month", "terminal_value": "book",
                                "residual_value": 0.5, "miner_shutdown": True}).conventions

@@ -227,6 +227,11 @@ def scenarios(draw, n_months):
     put("residual_value", _f(0.0, 1.0))
     put("terminal_value", st.sampled_from(range(len(engine.TERMINAL_VALUES))).map(float))
     put("miner_shutdown", st.sampled_from([0.0, 1.0]))
+    put("tax_rate", st.one_of(st.just(0.0), _f(0.0, 0.6)))
+    put("tax_depreciation", st.sampled_from(range(len(engine.TAX_DEPRECIATIONS))).map(float))
+    put("bonus_depreciation", _f(0.0, 1.0))
+    put("sales_tax", st.one_of(st.just(0.0), _f(0.0, 0.12)))
+    put("property_tax", _f(0.0, 0.03))
     return p
 
 
@@ -277,6 +282,11 @@ def random_scenarios(n, n_months, seed):
     put("residual_value", rng.uniform(0, 1, n))
     put("terminal_value", rng.integers(0, len(engine.TERMINAL_VALUES), n).astype(float))
     put("miner_shutdown", rng.integers(0, 2, n).astype(float))
+    put("tax_rate", np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0, 0.6, n)))
+    put("tax_depreciation", rng.integers(0, len(engine.TAX_DEPRECIATIONS), n).astype(float))
+    put("bonus_depreciation", rng.uniform(0, 1, n))
+    put("sales_tax", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 0.12, n)))
+    put("property_tax", rng.uniform(0, 0.03, n))
     return R
 
 
@@ -363,7 +373,8 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "discount_rate": 0.45, "discount_rate_mine": 0.3, "discount_rate_gpuaas": 0.2,
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
                "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK),
-               "miner_shutdown": 1.0}
+               "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_MACRS),
+               "bonus_depreciation": 0.4}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -393,7 +404,7 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
-          "miner_shutdown": 1.0}
+          "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE)}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -515,8 +526,16 @@ def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
     for o, name in enumerate(slots.names):
         x = lines[o]
         opex = sum(x[:, L[k]] for k in engine.OPEX_LINES)
-        flow = (x[:, L["revenue"]] - opex - x[:, L["sga"]] - x[:, L["capex_it"]]
-                - x[:, L["capex_facility"]] + x[:, L["residual"]] + x[:, L["prepayment"]])
+        ebitda = x[:, L["revenue"]] - opex - x[:, L["sga"]]
+        # the income tax on EBITDA less the tax depreciation plus the residual value (not on
+        # the post-horizon value the last month's residual carries under dcf)
+        taxed = ebitda - x[:, L["tax_depreciation"]] + x[:, L["residual"]]
+        tax = p[COL["tax_rate"]] * taxed
+        if p[COL["terminal_value"]] != engine.TV_DCF:
+            np.testing.assert_allclose(x[:, L["income_tax"]], tax, rtol=1e-12,
+                                       atol=1e-9 * np.abs(taxed).max(initial=1.0))
+        flow = (ebitda - x[:, L["capex_it"]] - x[:, L["capex_facility"]] + x[:, L["residual"]]
+                + x[:, L["prepayment"]] - x[:, L["income_tax"]])
         np.testing.assert_allclose(x[:, L["cash_flow"]], flow, rtol=1e-12,
                                    atol=1e-9 * np.abs(flow).max(initial=1.0))
         assert row[out[f"revenue_{name}"]] == pytest.approx(x[:, L["revenue"]].sum(), **tol)
@@ -543,7 +562,7 @@ def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
     a, g = slots.pair
     gap = row[out[f"npv_{slots.names[g]}"]] - row[out[f"npv_{slots.names[a]}"]]
     assert row[out["npv_gpuaas_minus_mine"]] == pytest.approx(gap, **tol)
-    keep = 1.0 - p[COL["sga_share"]]
+    keep = (1.0 - p[COL["sga_share"]]) * (1.0 - p[COL["tax_rate"]])
     slope = keep * (lines[a][:, L["price_volume"]] * disc(a)).sum()
     beyond = p[COL["terminal_value"]] == engine.TV_DCF and max(
         _start(p, slots, o) + _life(p) for o in range(len(slots.names))) > n_months
@@ -630,6 +649,7 @@ def test_the_fleet_never_mines_more_than_the_network(n_months, p, ratio, growth,
     fleet's own difficulty."""
     p[COL["mining_build_period"]] = start * S
     p[COL["difficulty_growth"]] = growth
+    p[COL["miner_shutdown"]] = 0.0  # every month mines (a falling price would stop some)
     hashrate = run(p, n_months, slots)[slots.out["hashrate_mine"], 0]
     d_fleet = hashrate * p[COL["uptime"]] * 600.0 / cf.HASHES_PER_DIFFICULTY
     note(f"d_fleet={d_fleet}")
@@ -767,7 +787,8 @@ def test_paths_multiply_what_they_should():
 def _hand_case():
     """Round numbers for every option: 18 MW; miners of 5 kW and 400 TH/s at PUE 1.25 (2,880
     fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
-    fit), built in 3 months; no floor or heat constraint; book value at the horizon."""
+    fit), built in 3 months; no floor or heat constraint; book value at the horizon; pre-tax
+    (no income, sales or property tax: :func:`test_taxes_by_hand` adds them)."""
     p = base()
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
@@ -791,7 +812,8 @@ def _hand_case():
         "maintenance_it": 0.08, "maintenance_facility": 0.02, "insurance": 0.012,
         "sga_share": 0.01, "discount_rate": 0.1,
         "useful_life_it": 36 * S, "useful_life_facility": 120 * S, "residual_value": 0.5,
-        "terminal_value": float(engine.TV_BOOK),
+        "terminal_value": float(engine.TV_BOOK), "tax_rate": 0.0, "sales_tax": 0.0,
+        "property_tax": 0.0,
     }
     for name, value in values.items():
         p[COL[name]] = value
@@ -871,6 +893,59 @@ def test_colocation_terminal_value_by_hand():
     p[COL["terminal_value"]] = engine.TV_ZERO
     zero = monthly(p, HAND_MONTHS, BUILT_IN)[1][BUILT_IN.out["npv_colocation"]]
     assert zero == pytest.approx(npv - at_horizon * 1.1 ** (-29 / 12), rel=1e-12)
+
+
+def test_taxes_by_hand():
+    """The hand case at a 25 % income tax and a 1 % property tax.
+
+    Colocation (the facility only, 90 M USD in service from month 3, sold at half its book
+    value in month 29): by MACRS its 15-year shares 5 % and 9.5 % (IRS Publication 946, table
+    A-1) spread over recovery years 1 (months 3-14) and 2 (15-26), and year 3's 8.55 % for
+    months 27 and 28; in month 29 all that is left, 84.075 %. The tax is 25 % of EBITDA
+    (84 % of the rent) less that deduction plus the sale. With 100 % bonus depreciation all
+    90 M USD is deducted in month 3; straight line, 1/120 a month and in month 29 the rest
+    (94/120). The tenant pays the property tax on its own IT; colocation pays none here.
+
+    GPU-as-a-service (systems 432 M USD with 8 % sales tax, and 18.144 M USD installation)
+    at 40 % bonus: in month 3, 40 % of the equipment and 60 % of the 5-year MACRS 20 %
+    spread over twelve months; the property tax is 1 %/12 of the straight-line book value
+    (36 months for the IT, 120 for the facility) at the start of each operating month."""
+    p = _hand_case()
+    p[COL["tax_rate"]] = 0.25
+    p[COL["property_tax"]] = 0.01
+    p[COL["tax_depreciation"]] = engine.TD_MACRS
+    m = np.arange(HAND_MONTHS)
+    rent = np.where(m >= 3, 1.44e6 * np.where(m >= 27, 1.03 ** 2, np.where(m >= 15, 1.03, 1.0)),
+                    0.0)
+    residual = np.where(m == 29, 0.5 * 90e6 * (1 - 27 / 120), 0.0)
+    schedules = {
+        engine.TD_MACRS: np.select([m < 3, m < 15, m < 27, m < 29, m == 29],
+                                   [0.0, 0.05 / 12, 0.095 / 12, 0.0855 / 12, 0.84075]),
+        engine.TD_BONUS: np.where(m == 3, 1.0, 0.0),
+        engine.TD_STRAIGHT_LINE: np.select([m < 3, m < 29], [0.0, 1 / 120], 94 / 120),
+    }
+    for method, shares in schedules.items():
+        p[COL["tax_depreciation"]] = method
+        p[COL["bonus_depreciation"]] = 1.0
+        x = monthly(p, HAND_MONTHS, BUILT_IN)[0][2]
+        _assert_line(x, "tax_depreciation", 90e6 * shares)
+        assert x[:, LINE["tax_depreciation"]].sum() == pytest.approx(90e6, rel=1e-12)
+        tax = 0.25 * (0.84 * rent - 90e6 * shares + residual)
+        _assert_line(x, "income_tax", tax)
+        _assert_line(x, "property_tax", np.zeros(HAND_MONTHS))
+        _assert_line(x, "cash_flow", 0.84 * rent - np.where(m < 3, 30e6, 0.0) + residual - tax)
+
+    p[COL["tax_depreciation"]] = engine.TD_BONUS
+    p[COL["bonus_depreciation"]] = 0.4
+    p[COL["sales_tax"]] = 0.08
+    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][1]
+    equipment = 432e6 * 1.08 + 10_368 * 1750.0
+    _assert_line(x, "capex_it", np.where(m == 3, equipment, 0.0))
+    assert x[3, LINE["tax_depreciation"]] == pytest.approx(
+        equipment * (0.4 + 0.6 * 0.20 / 12) + 90e6 * (0.4 + 0.6 * 0.05 / 12), rel=1e-12)
+    on = m >= 3
+    book = equipment * (1 - (m - 3) / 36) + 90e6 * (1 - (m - 3) / 120)
+    _assert_line(x, "property_tax", np.where(on, 0.01 / 12 * book, 0.0))
 
 
 def test_mining_by_hand():

@@ -259,7 +259,7 @@ def test_financials_by_hand():
     assert f.revenue.sum() == pytest.approx(on * 730_500)
     assert f.opex_lines["power"].sum() == pytest.approx(on * 21_915)
     assert set(f.opex_lines) == {"power", "staff", "maintenance", "insurance",
-                                 "network_software"}
+                                 "property_tax", "network_software"}
     assert f.noi.sum() == pytest.approx(on * (730_500 - 21_915))
     assert f.sga.sum() == pytest.approx(on * 73_050)
     assert f.ebitda.sum() == pytest.approx(on * (730_500 - 21_915 - 73_050))

@@ -77,7 +77,10 @@ def _hosting_npv_by_hand(base, n, units_m):
     """The NPV of miner hosting from the model of docs/economics.md (sections 5 and 6) and
     the scenario vector ``base`` (SI), with ``units_m`` miners: the lease runs the IT's useful
     life; under ``dcf`` the months after the horizon count until it ends, and the facility's
-    book value then, under ``book`` the facility's book value at the horizon."""
+    book value then, under ``book`` the facility's book value at the horizon. The income tax
+    is ``tax_rate`` of EBITDA less the facility's cost, all deducted in the first operating
+    month (100 % bonus depreciation), plus the residual value."""
+    assert base["tax_depreciation"] == engine.TD_BONUS and base["bonus_depreciation"] == 1.0
     start = int(round(base["mining_build_period"] / S))
     end = start + math.ceil(base["useful_life_it"] / S - 1e-9)
     it = units_m * base["miner_power"]  # W of IT leased
@@ -87,18 +90,21 @@ def _hosting_npv_by_hand(base, n, units_m):
     dcf = base["terminal_value"] == engine.TV_DCF
     npv = 0.0
     for m in range(max(n, end) if dcf else n):
-        cash = 0.0
+        ebitda = capex = residual = 0.0
         if start <= m < end:
             lease_year = (m - start) // 12
             revenue = (base["colocation_rate"] * it * S
                        * (1 + base["colocation_escalator"]) ** lease_year)
-            cash += keep * revenue
+            ebitda = keep * revenue
         if start == 0:
-            cash -= facility if m == 0 else 0.0
+            capex = facility if m == 0 else 0.0
         elif m < start:
-            cash -= facility / start
+            capex = facility / start
         if (m == end - 1) if dcf else (m == n - 1):  # the facility's book value left
-            cash += base["residual_value"] * facility * max(0.0, 1 - (m + 1 - start) / life)
+            residual = base["residual_value"] * facility * max(0.0, 1 - (m + 1 - start) / life)
+        deducted = facility if m == start else 0.0
+        tax = base["tax_rate"] * (ebitda - deducted + residual)
+        cash = ebitda - capex + residual - tax
         npv += cash * (1 + base["discount_rate"]) ** (-m / 12)
     return npv
 
@@ -268,9 +274,9 @@ def test_a_fourth_option_on_the_builtin_case(hosting, overrides, winner):
         assert twin[f"npv_{k}"] == pytest.approx(usd(r.options[k].npv), rel=1e-10), k
     assert WITH_HOSTING[int(twin["winner"])] == winner
     if not overrides:  # the built-in options keep their numbers
-        assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
-        assert usd(r.options["gpuaas"].npv) == pytest.approx(-284_661_155.6, abs=0.5)
-        assert usd(r.options["colocation"].npv) == pytest.approx(14_377_534.3, abs=0.5)
+        assert usd(r.options["mine"].npv) == pytest.approx(-40_484_589.6, abs=0.5)
+        assert usd(r.options["gpuaas"].npv) == pytest.approx(-238_162_232.6, abs=0.5)
+        assert usd(r.options["colocation"].npv) == pytest.approx(9_960_905.0, abs=0.5)
 
 
 def test_a_fourth_option_in_json_and_xarray(hosting):

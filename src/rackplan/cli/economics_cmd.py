@@ -119,6 +119,7 @@ def _compare_table(result) -> None:
     row("NOI, total", [_money(opts[k].total["noi"]) for k in names], "M USD")
     row("NOI margin", [_fmt(opts[k].total["noi_margin"], "%") for k in names], "%")
     row("EBITDA, total", [_money(opts[k].total["ebitda"]) for k in names], "M USD")
+    row("income tax, total", [_money(opts[k].total["income_tax"]) for k in names], "M USD")
     row("terminal value", [_money(opts[k].total["residual_value"]) for k in names], "M USD")
     rates = [_rate(opts[k]) for k in names]
     if len(set(rates)) == 1:
@@ -127,6 +128,12 @@ def _compare_table(result) -> None:
         row("discount rate", [f"{r:g}" for r in rates], "%/year")
         row("NPV at its discount rate", [_money(opts[k].npv) for k in names], "M USD")
     row("IRR", [_fmt(opts[k].irr, "%/year") for k in names], "%/year")
+    if all(opts[k].levered for k in names):  # with debt (debt_share > 0)
+        row("borrowed", [_money(opts[k].levered["borrowed"]) for k in names], "M USD")
+        row("NPV levered", [_money(opts[k].levered["npv"]) for k in names], "M USD")
+        row("IRR levered", [_fmt(opts[k].levered["irr"], "%/year") for k in names], "%/year")
+        row("minimum DSCR", [_fmt_plain(opts[k].levered["min_dscr"].m_as(""), 2)
+                             for k in names])
     row("payback", [_fmt(opts[k].payback, "month") for k in names], "months")
     row("revenue per MW(IT)-year", [_money(opts[k].revenue_per_mw_year * _q("1 MW*year"))
                                     for k in names], "M USD")

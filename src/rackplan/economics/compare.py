@@ -28,6 +28,7 @@ import numpy as np
 
 from rackplan._args import overrides_mapping, whole_number
 from rackplan._io import close_matches
+from rackplan.economics.debt import levered
 from rackplan.economics.finance import Financials, irr, payback_month
 from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
 from rackplan.economics.options import Option, OptionContext, never, registered, slots
@@ -38,7 +39,7 @@ from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.kernels.engine import KINDS, PARAMS, TERMINAL_VALUES
+from rackplan.kernels.engine import KINDS, PARAMS, TAX_DEPRECIATIONS, TERMINAL_VALUES
 from rackplan.units import Q_
 
 __all__ = [
@@ -207,6 +208,11 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "residual_value": mk.residual_value,
         "terminal_value": float(TERMINAL_VALUES.index(mk.terminal_value)),
         "miner_shutdown": 1.0 if mk.miner_shutdown else 0.0,
+        "tax_rate": mk.tax_rate,
+        "tax_depreciation": float(TAX_DEPRECIATIONS.index(mk.tax_depreciation)),
+        "bonus_depreciation": mk.bonus_depreciation,
+        "sales_tax": 0.0 if mk.sales_tax_exempt else mk.sales_tax,
+        "property_tax": mk.property_tax,
     }
 
 
@@ -250,7 +256,8 @@ _USER_UNITS = {
     "maintenance_facility": "1", "insurance": "1", "sga_share": "1", "discount_rate": "1",
     "discount_rate_mine": "1", "discount_rate_gpuaas": "1", "discount_rate_colocation": "1",
     "useful_life_it": "year", "useful_life_facility": "year", "residual_value": "1",
-    "terminal_value": "1", "miner_shutdown": "1",
+    "terminal_value": "1", "miner_shutdown": "1", "tax_rate": "1", "tax_depreciation": "1",
+    "bonus_depreciation": "1", "sales_tax": "1", "property_tax": "1",
 }
 
 
@@ -333,6 +340,8 @@ def compare(site: str | Path | Site | None = None,
             {k: (run.lines[o.name][line] * factor, unit)
              for k, (line, unit, factor) in o.extras.items()}, details, n,
             discount_rate=_discount_rate(base, o.kind))
+        if mk.debt_share > 0:
+            options[o.name].levered = _levered(fins[o.name], base, mk, o.kind)
     winner = run.options[int(run.outputs["winner"])].name
     warnings = tuple(f"{mp.id}: {w}" for w in sizing["mining"].warnings) + tuple(
         f"{gp.id}: {w}" for w in sizing["gpu"].warnings)
@@ -401,8 +410,21 @@ def _financials(option: Option, lines: Mapping[str, np.ndarray], start: int,
         revenue=lines["revenue"], opex_lines=opex_lines, opex=opex, noi=noi, sga=lines["sga"],
         ebitda=ebitda, capex_it=lines["capex_it"], capex_facility=lines["capex_facility"],
         capex=capex, depreciation=lines["depreciation"], residual=lines["residual"],
+        tax_depreciation=lines["tax_depreciation"], income_tax=lines["income_tax"],
         cash_flow=lines["cash_flow"], npv=npv, irr=irr(lines["cash_flow"]),
         payback=payback_month(ebitda - capex), start=start)
+
+
+def _levered(fin: Financials, base: Mapping[str, float], mk: Market,
+             kind: str) -> dict[str, Any]:
+    """An option's figures with ``debt_share`` of its capex borrowed
+    (:mod:`rackplan.economics.debt`)."""
+    lev = levered(fin.cash_flow, fin.ebitda, fin.income_tax, fin.capex, fin.start,
+                  debt_share=mk.debt_share, debt_rate=mk.debt_rate,
+                  debt_term=int(round(mk.debt_term.m_as("month"))), tax_rate=mk.tax_rate,
+                  discount_rate=_discount_rate(base, kind), terminal_value=mk.terminal_value)
+    return {"borrowed": Q_(float(lev.loan.draw.sum()), "USD"), "npv": Q_(lev.npv, "USD"),
+            "irr": Q_(100.0 * lev.irr, "%/year"), "min_dscr": Q_(lev.min_dscr, "")}
 
 
 def _check_finite(options: tuple[Option, ...], fins: dict[str, Financials]) -> None:

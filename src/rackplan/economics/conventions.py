@@ -22,8 +22,8 @@ def _yearly(rate: float, what: str) -> str:
 
 def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
     """``{name: sentence}`` for the BTC price, the GPU-hour price, the colocation rate, the
-    power price, the terminal value and the miners' running rule of market ``mk`` with GPU
-    system ``gpu_system``."""
+    power price, the terminal value, the miners' running rule and the taxes of market ``mk``
+    with GPU system ``gpu_system``."""
     hour = mk.gpu_hour_price_for(gpu_system).m_as("USD/hour")
     ramp = mk.utilization_ramp.m_as("month")
     gpu = (f"merchant: {hour:g} USD per GPU-hour from the first operating month, "
@@ -61,4 +61,22 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
                    "power" if mk.miner_shutdown else
                    "hashing in every month, at a loss where the hashprice is below their "
                    "power cost"),
+        "taxes": _taxes(mk),
     }
+
+
+def _taxes(mk: Market) -> str:
+    """How the cash flows are taxed."""
+    if mk.tax_rate == 0:
+        income = "pre-tax (tax_rate 0)"
+    else:
+        method = {"straight_line": "straight-line tax depreciation",
+                  "macrs": "MACRS tax depreciation",
+                  "bonus": f"{_pct(mk.bonus_depreciation)} bonus depreciation, MACRS on the "
+                           "rest"}[mk.tax_depreciation]
+        income = (f"after {_pct(mk.tax_rate)} income tax with {method}; a loss offsets other "
+                  "income at once (no carry-forward)")
+    sales = ("exempt from sales tax" if mk.sales_tax_exempt or mk.sales_tax == 0 else
+             f"{_pct(mk.sales_tax)} sales tax on IT equipment")
+    return (f"{income}; {sales}; property tax {_pct(mk.property_tax)} a year of book value; "
+            "unlevered")

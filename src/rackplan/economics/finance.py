@@ -6,8 +6,11 @@ Conventions (``docs/economics.md``; the engine writes the lines by them):
 
 - NOI = revenue - site operating costs (power, staff, maintenance, insurance, network and
   software, a colocation operator's costs); EBITDA = NOI - SG&A.
-- Cash flow is pre-tax and unlevered: EBITDA - capex, plus the terminal value (the
-  ``residual`` line). A fleet runs for its IT's useful life. Under ``terminal_value = "dcf"``
+- Cash flow is after income tax and unlevered: EBITDA - capex, plus the terminal value (the
+  ``residual`` line), less the income tax: ``tax_rate`` x (EBITDA - tax depreciation +
+  residual value), negative in a month with a loss (it lowers the owner's other taxes). Tax
+  depreciation is straight line, MACRS or bonus (``tax_depreciation``); what is left of an
+  asset's tax basis is deducted when it is sold or retired. A fleet runs for its IT's useful life. Under ``terminal_value = "dcf"``
   (the default) the months after the horizon, until the fleet retires, are valued as they
   come and their value at the horizon is the last month's residual; the facility counts at
   ``residual_value`` x its book value when the fleet retires (in that month if it is within
@@ -73,7 +76,8 @@ class Financials:
     Arrays of ``n_months`` [USD]: ``revenue``, ``opex`` (sum of ``opex_lines``), ``noi``,
     ``sga``, ``ebitda``, ``capex_it``, ``capex_facility``, ``capex``, ``depreciation``,
     ``residual`` (the terminal value: in the last month, or under ``dcf`` the facility's
-    book value in the month its fleet retires), ``cash_flow``. Scalars: ``npv`` [USD],
+    book value in the month its fleet retires), ``tax_depreciation`` (what is deducted from
+    taxable income), ``income_tax``, ``cash_flow``. Scalars: ``npv`` [USD],
     ``irr`` [1 per year], ``payback`` [month] (NaN if not within the horizon), ``start``.
     """
 
@@ -88,6 +92,8 @@ class Financials:
     capex: np.ndarray
     depreciation: np.ndarray
     residual: np.ndarray
+    tax_depreciation: np.ndarray
+    income_tax: np.ndarray
     cash_flow: np.ndarray
     npv: float
     irr: float

@@ -45,6 +45,7 @@ def _details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
 #: GPU-as-a-service on the GPU profile's fleet.
 OPTION = Option(
     name="gpuaas", label="GPU-as-a-service", kind="gpuaas", fleet="gpu",
-    opex_lines=("power", "staff", "maintenance", "insurance", "network_software"),
+    opex_lines=("power", "staff", "maintenance", "insurance", "property_tax",
+                "network_software"),
     extras={"gpu_hours": ("volume", "hour", 1.0 / 3600.0), "power_cost": ("power", "USD", 1.0)},
     details=_details)

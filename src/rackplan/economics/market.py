@@ -213,13 +213,41 @@ class Market(BaseModel):
     # (energy and demand charge); false (the default for now): they hash on at a loss
     miner_shutdown: bool = False
 
+    # --- Taxes -------------------------------------------------------------------------------
+    # on taxable income (EBITDA - tax depreciation + residual value); a loss offsets the
+    # owner's other taxable income in the same month (docs/economics.md). Not given: the US
+    # federal rate (Washington levies no income tax)
+    tax_rate: Share(ge=0.0, le=0.9) = 0.21
+    # how the cost is deducted: "straight_line" over the useful life, "macrs" (IT as 5-year,
+    # the facility as 15-year property) or "bonus" (bonus_depreciation of the cost in the first
+    # operating month, MACRS on the rest)
+    tax_depreciation: Literal["straight_line", "macrs", "bonus"] = "bonus"
+    bonus_depreciation: Share(ge=0.0, le=1.0) = 1.0
+    # on IT equipment, capitalized; sales_tax_exempt: not paid (Washington's exemption for
+    # data-center equipment in rural counties, RCW 82.08.986). Both depend on where the site
+    # is: not given, none (the built-in market gives Moses Lake's)
+    sales_tax: Share(ge=0.0, le=0.5) = 0.0
+    sales_tax_exempt: bool = False
+    # per year, of the owned assets' book value (the colocation tenant pays its own); not
+    # given, none
+    property_tax: Share(ge=0.0, le=0.2) = 0.0
+
+    # --- Debt --------------------------------------------------------------------------------
+    # debt_share of each option's capex borrowed as it is spent, at debt_rate a year
+    # (compounded monthly), interest capitalized until the first operating month, then repaid
+    # in debt_term level monthly payments (rackplan.economics.debt). Not given: unlevered;
+    # chip debt at 7-8 % a year, amortizing (one public GPU-cloud model, ljbaumer/LJG_Testing)
+    debt_share: Share(ge=0.0, le=1.0) = 0.0
+    debt_rate: Share(ge=0.0, le=1.0) = 0.075
+    debt_term: QuantityField("month", ge=1, le=600) = Field("60 month", validate_default=True)
+
     sources: list[Source] = Field(default_factory=list)
     notes: str = ""
 
     # where the market came from (its file), for error messages
     _source: str = PrivateAttr(default="")
 
-    @field_validator("build_period", "mining_build_period", "gpu_contract_term")
+    @field_validator("build_period", "mining_build_period", "gpu_contract_term", "debt_term")
     @classmethod
     def _whole_months(cls, q):
         months = float(q.magnitude)

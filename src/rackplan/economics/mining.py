@@ -251,6 +251,6 @@ def _details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
 #: power, staff, maintenance and insurance.
 OPTION = Option(
     name="mine", label="Bitcoin mining", kind="mine", fleet="mining",
-    opex_lines=("power", "staff", "maintenance", "insurance"),
+    opex_lines=("power", "staff", "maintenance", "insurance", "property_tax"),
     extras={"btc_mined": ("volume", "BTC", 1.0), "power_cost": ("power", "USD", 1.0)},
     details=_details)

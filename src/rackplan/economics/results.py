@@ -47,6 +47,10 @@ class OptionResult:
     details: dict[str, Any]
     finance: Financials = field(repr=False)
     discount_rate: Quantity = field(default_factory=lambda: Q_(math.nan, "%/year"))
+    #: With debt (``debt_share`` > 0): ``borrowed`` [USD], ``npv`` [USD], ``irr`` [%/year]
+    #: and ``min_dscr`` [1] of the option financed so (:mod:`rackplan.economics.debt`);
+    #: empty without.
+    levered: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +62,7 @@ class OptionResult:
             "irr": _q_json(self.irr),
             "payback": _q_json(self.payback),
             "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
+            **({"levered": _jsonable(self.levered)} if self.levered else {}),
             "yearly": [_jsonable(row) for row in self.yearly],
             "total": _jsonable(self.total),
             **_jsonable(self.details),
@@ -107,7 +112,8 @@ class ComparisonResult:
 
     def to_xarray(self):
         """An ``xarray.Dataset`` with dimensions ``option`` and ``year``: yearly variables
-        (revenue, opex, noi, noi_margin, ebitda, capex, depreciation, cash_flow) and scalars
+        (revenue, opex, noi, noi_margin, ebitda, capex, depreciation, income_tax, cash_flow)
+        and scalars
         per option (npv, irr, payback, capex, revenue_per_mw_year, units, it_power), each with
         ``attrs["units"]`` and ``long_name``; breakevens as scalars; inputs in ``attrs``."""
         import xarray as xr
@@ -115,7 +121,7 @@ class ComparisonResult:
         names = list(self.options)
         n_years = len(next(iter(self.options.values())).yearly)
         yearly_vars = ("revenue", "opex", "noi", "noi_margin", "ebitda", "capex",
-                       "depreciation", "cash_flow")
+                       "depreciation", "income_tax", "cash_flow")
         data_vars = {}
         for var in yearly_vars:
             unit = "%" if var == "noi_margin" else "USD"
@@ -153,7 +159,10 @@ _LONG = {
     "revenue": "revenue", "opex": "site operating costs", "noi": "net operating income",
     "noi_margin": "NOI margin (NOI / revenue)", "ebitda": "EBITDA (NOI - SG&A)",
     "capex": "capital expenditure", "depreciation": "straight-line depreciation",
-    "cash_flow": "pre-tax unlevered cash flow (EBITDA - capex + terminal value)",
+    "cash_flow": "unlevered cash flow after income tax (EBITDA - capex + terminal value - "
+                 "income tax)",
+    "income_tax": "income tax (tax_rate x (EBITDA - tax depreciation + residual value); "
+                  "negative: a loss that lowers the owner's other taxes)",
     "residual_value": "terminal value: what the assets are worth at the horizon (by the "
                       "market's terminal_value convention), in the last month",
     "npv": "net present value", "irr": "internal rate of return",
@@ -223,7 +232,8 @@ def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarr
     lines = {
         "revenue": fin.revenue, "opex": fin.opex, "noi": fin.noi, "sga": fin.sga,
         "ebitda": fin.ebitda, "capex": fin.capex, "depreciation": fin.depreciation,
-        "residual_value": fin.residual, "cash_flow": fin.cash_flow,
+        "residual_value": fin.residual, "income_tax": fin.income_tax,
+        "cash_flow": fin.cash_flow,
     }
     by_year = {k: yearly(v) for k, v in lines.items()}
     extra_by_year = {k: (yearly(v), unit) for k, (v, unit) in extra.items()}

@@ -34,7 +34,10 @@ retires. At the horizon the assets are worth their terminal value (:data:`TERMIN
 by default (``dcf``) the months after the horizon are valued as they come, until the fleet
 retires and its facility is counted at ``residual_value`` x its book value then, so that an
 NPV does not depend on the horizon; ``book`` counts ``residual_value`` x the undepreciated book
-value in the last month. Cash flow is pre-tax and unlevered: EBITDA - capex + residual value.
+value in the last month. Cash flow is unlevered and after income tax: EBITDA - capex +
+residual value - ``tax_rate`` x (EBITDA - tax depreciation + residual value), the tax negative
+in a month with a loss (it offsets the owner's other income), so that every line stays
+linear in every price.
 
 :func:`evaluate` runs many scenarios on all threads, :func:`evaluate_serial` on the calling
 thread (a dask worker's), :func:`scenario_lines` one scenario with its monthly lines;
@@ -152,6 +155,13 @@ _PARAM_TABLE = (
     ("miner_shutdown", "1",
      "1: the miners switch off in a month whose revenue after SG&A does not cover their power; "
      "0: they hash on"),
+    # market: taxes
+    ("tax_rate", "1", "income tax rate (a loss offsets the owner's other taxable income)"),
+    ("tax_depreciation", "1", "tax depreciation (0 straight_line, 1 macrs, 2 bonus)"),
+    ("bonus_depreciation", "1",
+     "bonus depreciation, share of the cost deducted in the first operating month"),
+    ("sales_tax", "1", "sales tax on IT equipment (0 where exempt)"),
+    ("property_tax", "1", "property tax per year, share of the book value"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -172,8 +182,9 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  MINING_BUILD_PERIOD, STAFF_COST, MINING_STAFF_PER_MW, MAINTENANCE_IT, MAINTENANCE_FACILITY,
  INSURANCE, SGA_SHARE, DISCOUNT_RATE, DISCOUNT_RATE_MINE, DISCOUNT_RATE_GPUAAS,
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
- RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN) = range(len(PARAMS))
-assert len(PARAMS) == MINER_SHUTDOWN + 1
+ RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
+ BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX) = range(len(PARAMS))
+assert len(PARAMS) == PROPERTY_TAX + 1
 
 #: What an option's assets are worth at the horizon (``terminal_value``, by code):
 #: ``dcf`` the present value of what the fleet still earns until it retires at the end of its
@@ -181,6 +192,21 @@ assert len(PARAMS) == MINER_SHUTDOWN + 1
 #: at the horizon; ``zero`` nothing.
 TERMINAL_VALUES = ("dcf", "book", "zero")
 TV_DCF, TV_BOOK, TV_ZERO = range(len(TERMINAL_VALUES))
+#: How the cost of an asset is deducted from taxable income (``tax_depreciation``, by code):
+#: straight line over its useful life, MACRS (:data:`MACRS_IT`, :data:`MACRS_FACILITY`), or
+#: ``bonus_depreciation`` of it in the first operating month and the rest by MACRS. Whatever
+#: is left when an asset is sold or retired (where the residual value is counted) is deducted
+#: then, and the residual value is taxed as income.
+TAX_DEPRECIATIONS = ("straight_line", "macrs", "bonus")
+TD_STRAIGHT_LINE, TD_MACRS, TD_BONUS = range(len(TAX_DEPRECIATIONS))
+#: MACRS shares of the cost by recovery year, GDS, half-year convention (IRS Publication 946,
+#: "How To Depreciate Property", table A-1, https://www.irs.gov/publications/p946): IT
+#: equipment (GPU systems, miners) as 5-year property (computers, asset class 00.12), the
+#: facility's power and cooling plant as 15-year property. A recovery year's share is spread
+#: evenly over its twelve months from the first operating month.
+MACRS_IT = (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576)
+MACRS_FACILITY = (0.05, 0.095, 0.0855, 0.077, 0.0693, 0.0623, 0.059, 0.059, 0.0591, 0.059,
+                  0.0591, 0.059, 0.0591, 0.059, 0.0591, 0.0295)
 #: Months a run may look past its horizon (a build of at most 120 months and an IT life of at
 #: most 50 years, the market's bounds): the time factors are allocated that far.
 MAX_MONTHS_PAST = 120 + 600
@@ -194,7 +220,7 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility",
-                "terminal_value", "miner_shutdown")
+                "terminal_value", "miner_shutdown", "tax_depreciation", "bonus_depreciation")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -222,6 +248,7 @@ _LINE_TABLE = (
     ("staff", "USD", "staff"),
     ("maintenance", "USD", "maintenance"),
     ("insurance", "USD", "insurance"),
+    ("property_tax", "USD", "property tax"),
     ("network_software", "USD", "network and software"),
     ("operator", "USD", "colocation operator's costs"),
     ("sga", "USD", "SG&A"),
@@ -231,16 +258,23 @@ _LINE_TABLE = (
     ("residual", "USD", "residual value (last month)"),
     ("prepayment", "USD",
      "contract prepayment: received at signing, less its share of each term month's revenue"),
-    ("cash_flow", "USD", "cash flow: EBITDA - capex + residual value + prepayment"),
+    ("tax_depreciation", "USD", "depreciation deducted from taxable income"),
+    ("income_tax", "USD",
+     "income tax: tax_rate x (EBITDA - tax depreciation + residual value); negative: a loss "
+     "that lowers the owner's other taxes"),
+    ("cash_flow", "USD",
+     "cash flow: EBITDA - capex + residual value + prepayment - income tax"),
 )
 LINES: tuple[str, ...] = tuple(row[0] for row in _LINE_TABLE)
 LINE_UNITS: dict[str, str] = {row[0]: row[1] for row in _LINE_TABLE}
 LINE_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _LINE_TABLE}
 (L_REVENUE, L_VOLUME, L_PRICE_VOLUME, L_ENERGY, L_ENERGY_WEIGHT, L_POWER, L_STAFF,
- L_MAINTENANCE, L_INSURANCE, L_NETWORK_SOFTWARE, L_OPERATOR, L_SGA, L_CAPEX_IT,
- L_CAPEX_FACILITY, L_DEPRECIATION, L_RESIDUAL, L_PREPAYMENT, L_CASH_FLOW) = range(len(LINES))
+ L_MAINTENANCE, L_INSURANCE, L_PROPERTY_TAX, L_NETWORK_SOFTWARE, L_OPERATOR, L_SGA, L_CAPEX_IT,
+ L_CAPEX_FACILITY, L_DEPRECIATION, L_RESIDUAL, L_PREPAYMENT, L_TAX_DEPRECIATION, L_INCOME_TAX,
+ L_CASH_FLOW) = range(len(LINES))
 #: The lines that make up opex (NOI = revenue - opex; EBITDA = NOI - SG&A).
-OPEX_LINES = ("power", "staff", "maintenance", "insurance", "network_software", "operator")
+OPEX_LINES = ("power", "staff", "maintenance", "insurance", "property_tax", "network_software",
+              "operator")
 N_LINES = len(LINES)
 
 # --- Outputs -------------------------------------------------------------------------------------
@@ -382,11 +416,13 @@ def time_factors(p, n, tf):
 
 # --- The basis of each kind (one month) ----------------------------------------------------------
 
-N_BASIS = 17  # 9 shared entries, then 8 of the kind's own
+N_BASIS = 21  # 13 shared entries, then 8 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
-# timing, depreciation shares, the residual value's book shares and the signing month (0)
-B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT, \
-    B_RES_FACILITY, B_SIGN = range(9)
+# timing, depreciation shares, the residual value's book shares, the signing month (0), the
+# shares of the cost deducted from taxable income and the book value's shares (the property
+# tax's base)
+(B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT,
+ B_RES_FACILITY, B_SIGN, B_TAX_IT, B_TAX_FACILITY, B_BOOK_IT, B_BOOK_FACILITY) = range(13)
 # kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor, whether the
 # fleet runs and that at the power-price factor (without ``miner_shutdown`` the operating
 # month and ``B_POWER``);
@@ -394,20 +430,62 @@ B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT,
 # contract's term only), each plain, at the price factor and at the power-price factor, and
 # the contract's term months, plain and at the power-price factor;
 # colocation: the escalated rate factor)
-B_KIND = 9  # the first kind-specific entry
+B_KIND = 13  # the first kind-specific entry
 N_OWN = N_BASIS - B_KIND
-B_BTC, B_BTC_PRICED, B_RUN, B_RUN_POWER = 9, 10, 11, 12
+B_BTC, B_BTC_PRICED, B_RUN, B_RUN_POWER = range(B_KIND, B_KIND + 4)
 (B_SOLD, B_SOLD_PRICED, B_SOLD_POWER, B_AFTER, B_AFTER_PRICED, B_AFTER_POWER, B_TERM,
- B_TERM_POWER) = range(9, 17)
-B_ESCALATED = 9
+ B_TERM_POWER) = range(B_KIND, B_KIND + 8)
+B_ESCALATED = B_KIND
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _macrs_done(k, table):
+    # the share of the cost deducted after k months in service by MACRS ``table``: its whole
+    # recovery years, and the current year's share spread over its twelve months
+    years = k // 12
+    done = 0.0
+    for y in range(min(years, len(table))):
+        done += table[y]
+    if years < len(table):
+        done += table[years] * (k - 12 * years) / 12.0
+    return done
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _tax_done(k, method, bonus, per_life, table):
+    """The share of an asset's cost deducted from taxable income after ``k`` months in
+    service, by ``method`` (:data:`TAX_DEPRECIATIONS`): straight line over its useful life
+    (``per_life`` = 1 / life [1/month]), MACRS ``table``, or ``bonus`` at once and MACRS on
+    the rest."""
+    if k <= 0:
+        return 0.0
+    if method == TD_STRAIGHT_LINE:
+        return min(k * per_life, 1.0)
+    macrs = _macrs_done(k, table)
+    return bonus + (1.0 - bonus) * macrs if method == TD_BONUS else macrs
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _tax_share(m, start, sold, method, bonus, per_life, table):
+    """The share of an asset's cost deducted in month ``m`` (in service from ``start``; sold
+    or retired in month ``sold``, -1 if not within the months valued): what its schedule
+    deducts that month, and in the month it goes all that is left."""
+    k = m + 1 - start  # months in service by the end of month m
+    before = _tax_done(k - 1, method, bonus, per_life, table)
+    if m == sold:
+        return 1.0 - before if k > 0 else 0.0
+    if sold >= 0 and m > sold:
+        return 0.0
+    return _tax_done(k, method, bonus, per_life, table) - before
 
 
 @njit(error_model="numpy", _nrt=False)
-def _common_basis(m, n, start, end, mode, per_life_it, per_life_fac, power_f):
-    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_SIGN``), as a tuple, for
-    a fleet that operates from ``start`` to ``end`` (excluded), a horizon of ``n`` months and
-    the terminal value ``mode`` (:data:`TERMINAL_VALUES`); ``per_life_*`` are 1 / useful life
-    [1/month]."""
+def _common_basis(m, n, start, end, p, per_life_it, per_life_fac, power_f):
+    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_BOOK_FACILITY``), as a
+    tuple, for a fleet that operates from ``start`` to ``end`` (excluded), a horizon of ``n``
+    months and the scenario's terminal value (:data:`TERMINAL_VALUES`) and tax depreciation;
+    ``per_life_*`` are 1 / useful life [1/month]."""
+    mode = p[TERMINAL_VALUE]
     on = 1.0 if start <= m < end else 0.0
     capex_it = 1.0 if m == start else 0.0
     if start == 0:
@@ -419,22 +497,39 @@ def _common_basis(m, n, start, end, mode, per_life_it, per_life_fac, power_f):
               - min(max((m - start) * per_life_it, 0.0), 1.0))
     dep_facility = (min(max((m + 1.0 - start) * per_life_fac, 0.0), 1.0)
                     - min(max((m - start) * per_life_fac, 0.0), 1.0))
+    # the book value at the month's start while operating (the property tax's base)
+    book_it = on * (1.0 - min(max((m - start) * per_life_it, 0.0), 1.0))
+    book_facility = on * (1.0 - min(max((m - start) * per_life_fac, 0.0), 1.0))
     res_it = 0.0
     res_facility = 0.0
-    if mode == TV_BOOK and m == n - 1:
-        # equipment bought within the horizon; the facility's spent share of its build
-        res_it = max(0.0, 1.0 - max(0.0, n - start) * per_life_it) if start < n else 0.0
+    spent = 1.0  # the facility's share built (bought) by the month it is sold
+    sold = -1  # the month the assets are sold or retired: where the residual value is counted
+    if mode == TV_BOOK:
+        sold = n - 1
         spent = 1.0 if start == 0 else min(start, n) / start
-        res_facility = max(0.0, 1.0 - max(0.0, n - start) * per_life_fac) * spent
-    elif mode == TV_DCF and m >= end - 1:
-        # the fleet retires: its IT fully written off, the facility counted at its book value
-        # then (and no longer depreciated)
+        if m == n - 1:
+            # equipment bought within the horizon; the facility's spent share of its build
+            res_it = max(0.0, 1.0 - max(0.0, n - start) * per_life_it) if start < n else 0.0
+            res_facility = max(0.0, 1.0 - max(0.0, n - start) * per_life_fac) * spent
+    elif mode == TV_DCF:
+        sold = end - 1
         if m == end - 1:
+            # the fleet retires: its IT fully written off, the facility counted at its book
+            # value then (and no longer depreciated)
             res_facility = max(0.0, 1.0 - (end - start) * per_life_fac)
-        else:
+        elif m > end - 1:
             dep_facility = 0.0
+    method, bonus = p[TAX_DEPRECIATION], p[BONUS_DEPRECIATION]
+    tax_it = _tax_share(m, start, sold, method, bonus, per_life_it, MACRS_IT)
+    if sold == n - 1 and start >= n:
+        tax_it = 0.0  # (book value at a horizon before the IT is bought: none bought)
+    tax_facility = spent * _tax_share(m, start, sold, method, bonus, per_life_fac,
+                                      MACRS_FACILITY)
+    if m == sold and m < start:
+        tax_facility = spent  # sold before it operates: its cost so far, written off
     return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
-            res_facility, 1.0 if m == 0 else 0.0)
+            res_facility, 1.0 if m == 0 else 0.0, tax_it, tax_facility, book_it,
+            book_facility)
 
 
 # Called, not inlined, in the loops over months: inlined into each kind's loop it made the
@@ -502,8 +597,7 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
 def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, jb):
     """The whole basis of option kind ``kind`` in month ``m`` into row ``jb`` of ``b``: the
     entries every kind shares and the kind's own (:func:`_kind_basis`)."""
-    c = _common_basis(m, n, start, end, p[TERMINAL_VALUE],
-                      SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
+    c = _common_basis(m, n, start, end, p, SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
                       SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m])
     for j in range(B_KIND):
         b[jb, j] = c[j]
@@ -521,7 +615,7 @@ def _uses_paths(kind):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 20
+N_SCALES = 22
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -544,7 +638,7 @@ def _scales(kind, p, units, fleet):
     contract_share = contract_price = gpu_seconds = prepaid = term_months = 0.0
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
-        equipment = p[MINER_PRICE] * hashrate
+        equipment = p[MINER_PRICE] * hashrate * (1.0 + p[SALES_TAX])
         volume = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
         price = p[BTC_PRICE]
         energy = it_power * pue * p[UPTIME] * S  # J a month
@@ -555,7 +649,8 @@ def _scales(kind, p, units, fleet):
         insurance = p[INSURANCE] * (equipment + facility) / 12.0
     elif kind == GPUAAS:
         gpus = units * p[GPUS_PER_UNIT]
-        equipment = units * p[GPU_SYSTEM_PRICE] + gpus * p[INSTALLATION_PER_GPU]
+        equipment = (units * p[GPU_SYSTEM_PRICE] * (1.0 + p[SALES_TAX])
+                     + gpus * p[INSTALLATION_PER_GPU])
         volume = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
         price = p[GPU_HOUR_PRICE]
         energy = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
@@ -577,9 +672,12 @@ def _scales(kind, p, units, fleet):
         volume = it_power * S  # W*s leased a month
         price = p[COLOCATION_RATE]
         idle = p[COLOCATION_OPEX_SHARE]
+    # the owner's property (the colocation tenant's IT is not): a share of its book value
+    property_tax = p[PROPERTY_TAX] / 12.0 if kind == MINE or kind == GPUAAS else 0.0
     return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
             demand, power_price, staff, maintenance, insurance, network, idle, utilization,
-            contract_share, contract_price, gpu_seconds, prepaid, term_months)
+            contract_share, contract_price, gpu_seconds, prepaid, term_months, p[TAX_RATE],
+            property_tax)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -590,7 +688,8 @@ def _lines(kind, s, b, jb):
     (discounted) sums of the lines. Linear in ``b``; lines the kind does not have are 0."""
     (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
      demand, power_price, staff_scale, maintenance_scale, insurance_scale, network_scale,
-     share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months) = s
+     share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
+     tax_rate, property_tax_rate) = s
     volume = price_volume = energy = energy_weight = power = 0.0
     staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
@@ -635,13 +734,20 @@ def _lines(kind, s, b, jb):
     sga = sga_share * revenue
     capex_it = equipment * b[jb, B_CAPEX_IT]
     capex_facility = facility * b[jb, B_CAPEX_FACILITY]
+    property_tax = property_tax_rate * (equipment * b[jb, B_BOOK_IT]
+                                        + facility * b[jb, B_BOOK_FACILITY])
     depreciation = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
     residual = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
-    opex = power + staff + maintenance + insurance + network + operator
-    cash_flow = revenue - opex - sga - capex_it - capex_facility + residual + prepayment
+    tax_depreciation = equipment * b[jb, B_TAX_IT] + facility * b[jb, B_TAX_FACILITY]
+    opex = power + staff + maintenance + insurance + property_tax + network + operator
+    # taxed as billed (a prepayment is not income when received); a loss lowers the owner's
+    # other taxes, so the tax stays linear in every price
+    income_tax = tax_rate * (revenue - opex - sga - tax_depreciation + residual)
+    cash_flow = (revenue - opex - sga - capex_it - capex_facility + residual + prepayment
+                 - income_tax)
     return (revenue, volume, price_volume, energy, energy_weight, power, staff, maintenance,
-            insurance, network, operator, sga, capex_it, capex_facility, depreciation, residual,
-            prepayment, cash_flow)
+            insurance, property_tax, network, operator, sga, capex_it, capex_facility,
+            depreciation, residual, prepayment, tax_depreciation, income_tax, cash_flow)
 
 
 # The same lines inlined where a sweep's scenario evaluates them (twice a slot: discounted and
@@ -652,7 +758,7 @@ _lines_inline = njit(error_model="numpy", _nrt=False, inline="always")(_lines.py
 @njit(error_model="numpy", _nrt=False, inline="always")
 def _opex(lines):
     return (lines[L_POWER] + lines[L_STAFF] + lines[L_MAINTENANCE] + lines[L_INSURANCE]
-            + lines[L_NETWORK_SOFTWARE] + lines[L_OPERATOR])
+            + lines[L_PROPERTY_TAX] + lines[L_NETWORK_SOFTWARE] + lines[L_OPERATOR])
 
 
 # --- Miners that switch off (``miner_shutdown``) -------------------------------------------------
@@ -808,9 +914,13 @@ def _switching_breakeven(power, kind, s, npv0, bp0, bw0, gpu, a, n, start, p, tf
     piece (solved from ``c0``, not stepped from the last price: a far step would lose the
     root's digits), stop when the root keeps the same months running (it is then exact). NaN
     where there is none (mining ahead even with every month off) or the pieces run out."""
-    keep = 1.0 - s[0]
-    volume, btc_price, energy, demand, power_price = s[4], s[5], s[6], s[7], s[8]
-    g_npv, g_ew = gpu[L_CASH_FLOW], gpu[L_ENERGY_WEIGHT]
+    # after income tax (s[20]) a price moves the NPV by its pre-tax effect x (1 - tax_rate),
+    # and the months that run are the same
+    after_tax = 1.0 - s[20]
+    keep = (1.0 - s[0]) * after_tax
+    volume, btc_price, power_price = s[4], s[5], s[8]
+    energy, demand = s[6] * after_tax, s[7] * after_tax
+    g_npv, g_ew = gpu[L_CASH_FLOW], gpu[L_ENERGY_WEIGHT] * after_tax
     c0 = npv0 - keep * btc_price * volume * bp0 + (energy * power_price + demand) * bw0
     x = power_price if power else btc_price
     bp, bw = bp0, bw0
@@ -978,16 +1088,23 @@ def _common_sums(n, start, p, tf, kind, sums, r):
     per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
     per_life_fac = SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY]
     end = _end(p, start)
-    mode = p[TERMINAL_VALUE]
     d = t = _ZEROS8
+    d_tax = t_tax = (0.0, 0.0, 0.0, 0.0)  # B_TAX_IT ... B_BOOK_FACILITY
     for m in range(_n_eval(p, n, end, tf.shape[1])):
-        c = _common_basis(m, n, start, end, mode, per_life_it, per_life_fac,
+        c = _common_basis(m, n, start, end, p, per_life_it, per_life_fac,
                           tf[T_POWER_PRICE, m])
-        d = _add8(d, tf[T_DISCOUNT + kind, m], c)
+        v = tf[T_DISCOUNT + kind, m]
+        d = _add8(d, v, c)
+        d_tax = (d_tax[0] + v * c[9], d_tax[1] + v * c[10], d_tax[2] + v * c[11],
+                 d_tax[3] + v * c[12])
         if m < n:
             t = _add8(t, 1.0, c)
+            t_tax = (t_tax[0] + c[9], t_tax[1] + c[10], t_tax[2] + c[11], t_tax[3] + c[12])
     _put8(sums, r, 0, d)
     _put8(sums, r + 1, 0, t)
+    for j in range(4):
+        sums[r, B_TAX_IT + j] = d_tax[j]
+        sums[r + 1, B_TAX_IT + j] = t_tax[j]
     # the signing month is month 0, undiscounted
     sums[r, B_SIGN] = sums[r + 1, B_SIGN] = 1.0 if n > 0 else 0.0
 
@@ -1084,14 +1201,16 @@ def _pair_outputs(p, k, best, mine, gpu, row):
     npv_g = gpu[L_CASH_FLOW]
     row[k] = npv_g - npv_a
     row[k + 1] = math.nan if best < 0 else float(best)
-    # Breakevens, exact because each NPV is linear in each price: NPV = NPV0 + slope x change.
-    keep = 1.0 - p[SGA_SHARE]
+    # Breakevens, exact because each NPV is linear in each price: NPV = NPV0 + slope x change
+    # (a price's revenue is kept after SG&A and income tax, a power cost saved after tax).
+    after_tax = 1.0 - p[TAX_RATE]
+    keep = (1.0 - p[SGA_SHARE]) * after_tax
     slope_btc = keep * mine[L_PRICE_VOLUME]
     row[k + 2] = p[BTC_PRICE] + (npv_g - npv_a) / slope_btc if slope_btc > 0.0 else math.nan
     slope_gpu = keep * gpu[L_PRICE_VOLUME]
     row[k + 3] = (p[GPU_HOUR_PRICE] + (npv_a - npv_g) / slope_gpu if slope_gpu > 0.0
                   else math.nan)
-    d_power = mine[L_ENERGY_WEIGHT] - gpu[L_ENERGY_WEIGHT]
+    d_power = (mine[L_ENERGY_WEIGHT] - gpu[L_ENERGY_WEIGHT]) * after_tax
     row[k + 4] = p[POWER_PRICE] + (npv_a - npv_g) / d_power if d_power != 0.0 else math.nan
 
 

@@ -23,8 +23,12 @@ from rackplan.kernels.engine import (
     FLEET_MINING,
     GPUAAS,
     KINDS,
+    MACRS_FACILITY,
+    MACRS_IT,
     MINE,
     PARAMS,
+    TD_BONUS,
+    TD_MACRS,
     TV_BOOK,
     TV_DCF,
     n_outputs,
@@ -82,14 +86,17 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         units = units_m if fleet == FLEET_MINING else units_g
         months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[kind]
         lines = months(c, m, units, fleet, width, paths, units_m)
-        lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment")))
-        opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator"))
+        lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment"),
+                                  owned=kind != COLOCATION))
+        opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator", "property_tax"))
         sga = c["sga_share"] * lines["revenue"]
-        lines["cash_flow"] = (lines["revenue"] - opex - sga - lines["capex_it"]
-                              - lines["capex_facility"] + lines["residual"]
-                              + lines.get("prepayment", 0.0))
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
+        lines["income_tax"] = c["tax_rate"] * (lines["ebitda"] - lines["tax_depreciation"]
+                                               + lines["residual"])
+        lines["cash_flow"] = (lines["ebitda"] - lines["capex_it"] - lines["capex_facility"]
+                              + lines["residual"] + lines.get("prepayment", 0.0)
+                              - lines["income_tax"])
         return lines
 
     for o, (kind, n_valued) in enumerate(zip(kinds, valued)):
@@ -101,13 +108,16 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
     if kinds[a] == MINE and shut.any():  # mining's NPV bends: solved over its pieces
         every = option({**c, "miner_shutdown": np.zeros_like(c["miner_shutdown"])}, a)
         v = discs[a]
-        keep = 1.0 - c["sga_share"]
-        # a month's margin, keep x P x revenue - (p_e x energy + demand), is all that switches
-        months = (every["price_volume"], every["energy_weight"], every["demand"])
+        # a month's margin after tax, keep x P x revenue - (p_e x energy + demand), is all
+        # that switches
+        after_tax = 1.0 - c["tax_rate"]
+        keep = (1.0 - c["sga_share"]) * after_tax
+        months = (every["price_volume"], every["energy_weight"] * after_tax,
+                  every["demand"] * after_tax)
         margin = keep * c["btc_price"] * months[0] - (c["power_price"] * months[1] + months[2])
         fixed = ((every["cash_flow"] - margin) * v).sum(axis=1)
         gpu_npv = (options[g]["cash_flow"] * discs[g]).sum(axis=1)
-        gpu_ew = (options[g]["energy_weight"] * discs[g]).sum(axis=1)
+        gpu_ew = (options[g]["energy_weight"] * discs[g]).sum(axis=1) * after_tax[:, 0]
         args = (c, months, v, fixed, gpu_npv, gpu_ew, width + 3)
         rows[-3] = np.where(shut, _btc_root(*args), rows[-3])
         rows[-1] = np.where(shut, _power_root(*args), rows[-1])
@@ -125,7 +135,8 @@ def _btc_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
     """The BTC price at which mining's NPV (``fixed`` plus the margins of the months that
     run) meets GPU-as-a-service's, per scenario: from the assumed price, to the root of each
     piece until the root keeps its months. NaN where mining leads at any price."""
-    keep, p0, pe = 1.0 - c["sga_share"][:, 0], c["btc_price"][:, 0], c["power_price"][:, 0]
+    keep = (1.0 - c["sga_share"][:, 0]) * (1.0 - c["tax_rate"][:, 0])
+    p0, pe = c["btc_price"][:, 0], c["power_price"][:, 0]
     a, e, d = months
     with np.errstate(divide="ignore", invalid="ignore"):
         first_on = np.where((a > 0) & (v > 0), (pe[:, None] * e + d) / (keep[:, None] * a),
@@ -157,7 +168,8 @@ def _power_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
     """The power price at which mining's NPV meets GPU-as-a-service's: Newton over the pieces
     of the (convex) lead; from a point where mining leads it never turns back, or there is no
     root (NaN)."""
-    keep, p0, pe0 = 1.0 - c["sga_share"][:, 0], c["btc_price"][:, 0], c["power_price"][:, 0]
+    keep = (1.0 - c["sga_share"][:, 0]) * (1.0 - c["tax_rate"][:, 0])
+    p0, pe0 = c["btc_price"][:, 0], c["power_price"][:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         x = pe0.copy()
         found = np.full(x.shape, np.nan)
@@ -263,7 +275,7 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
     on = on & ~((c["miner_shutdown"] != 0) & (revenue_kept < power_cost))
     btc = np.where(on, h_eff * per_hash, 0.0)
     energy = np.where(on, it * pue * c["uptime"] * S, 0.0)
-    equipment = c["miner_price"] * hashrate
+    equipment = c["miner_price"] * hashrate * (1.0 + c["sales_tax"])
     fixed = (c["mining_staff_per_mw"] * it * c["staff_cost"] * S
              + _fixed(c, equipment, _facility(c, fleet)))
     return {
@@ -311,7 +323,8 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     billing = gpus * S * share * c["gpu_contract_price"]
     prepayment = c["gpu_prepayment"] * billing * (np.where(m == 0, term, 0.0)
                                                    - np.where(in_term, 1.0, 0.0))
-    equipment = units * c["gpu_system_price"] + gpus * c["installation_per_gpu"]
+    equipment = (units * c["gpu_system_price"] * (1.0 + c["sales_tax"])
+                 + gpus * c["installation_per_gpu"])
     fixed = (c["staff_per_1000_gpus"] * gpus / 1000.0 * c["staff_cost"] * S
              + c["network_software"] * gpus * S + _fixed(c, equipment, _facility(c, fleet)))
     return {
@@ -344,8 +357,9 @@ def _colocation(c, m, units, fleet, n_months, paths, units_m):
     }
 
 
-def _capex_lines(c, m, n_months, fleet, equipment):
-    """Capex, depreciation and the residual value of a fleet's build and equipment."""
+def _capex_lines(c, m, n_months, fleet, equipment, owned):
+    """Capex, the residual value, the tax depreciation and (of an ``owned`` fleet) the
+    property tax of a fleet's build and equipment."""
     S = SECONDS_PER_MONTH
     start = _start(c, fleet)
     facility = _facility(c, fleet)
@@ -371,7 +385,43 @@ def _capex_lines(c, m, n_months, fleet, equipment):
     mode = c["terminal_value"]
     residual = c["residual_value"] * np.where(mode == TV_BOOK, at_book,
                                               np.where(mode == TV_DCF, at_end, 0.0))
-    return {"capex_it": capex_it, "capex_facility": capex_fac, "residual": residual}
+    # sold (or retired) where the residual is counted: the tax basis left is deducted then
+    sold = np.where(mode == TV_BOOK, n_months - 1, np.where(mode == TV_DCF, end - 1, -1.0))
+    tax = (np.where(start < n_months, 1.0, 0.0) * np.where(mode == TV_BOOK, 1.0, 0.0)
+           + np.where(mode == TV_BOOK, 0.0, 1.0)) * equipment * _deducted(
+               c, m, start, sold, life_it, MACRS_IT)
+    built = np.where(mode == TV_BOOK, spent_fac, facility)
+    tax_fac = built * _deducted(c, m, start, sold, life_fac, MACRS_FACILITY)
+    tax_fac = np.where((m == sold) & (m < start), spent_fac, tax_fac)
+    operating = (m >= start) & (m < end)
+    book_it = np.where(operating, 1.0 - np.clip((m - start) / life_it, 0.0, 1.0), 0.0)
+    book_fac = np.where(operating, 1.0 - np.clip((m - start) / life_fac, 0.0, 1.0), 0.0)
+    property_tax = (c["property_tax"] / 12.0 * (equipment * book_it + facility * book_fac)
+                    if owned else np.zeros_like(book_it))
+    return {"capex_it": capex_it, "capex_facility": capex_fac, "residual": residual,
+            "tax_depreciation": tax + tax_fac, "property_tax": property_tax}
+
+
+def _deducted(c, m, start, sold, life, table):
+    """The share of an asset's cost deducted from taxable income in each month: by its
+    method's cumulative schedule, month by month, and all that is left in the month it is
+    sold (``sold``, -1: never within the months valued)."""
+    def done(k):  # deducted after k months in service
+        k = np.maximum(k, 0.0)
+        recovery = np.concatenate([[0.0], np.cumsum(table)])  # after whole years
+        years = np.minimum(k // 12, len(table)).astype(np.int64)
+        within = np.asarray(table + (0.0,))[years] * (k - 12 * years) / 12.0
+        macrs = recovery[years] + within
+        bonus = c["bonus_depreciation"]
+        method = c["tax_depreciation"]
+        return np.where(k <= 0, 0.0, np.select(
+            [method == TD_MACRS, method == TD_BONUS],
+            [macrs, bonus + (1.0 - bonus) * macrs], np.minimum(k / life, 1.0)))
+
+    k = m + 1.0 - start
+    share = done(k) - done(k - 1.0)
+    left = np.where(k > 0, 1.0 - done(k - 1.0), 0.0)
+    return np.where(m == sold, left, np.where((sold >= 0) & (m > sold), 0.0, share))
 
 
 def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):
@@ -404,11 +454,12 @@ def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):
     rows[k] = gap
     winner = np.argmax(npvs, axis=0).astype(float)  # first maximum: ties go to the lower slot
     rows[k + 1] = np.where(np.isnan(npvs).any(axis=0), np.nan, winner)
-    keep = 1.0 - c["sga_share"][:, 0]
+    after_tax = 1.0 - c["tax_rate"][:, 0]
+    keep = (1.0 - c["sga_share"][:, 0]) * after_tax
     slope_btc = keep * present(options[a]["price_volume"], a)
     slope_gpu = keep * present(options[g]["price_volume"], g)
     d_power = (present(options[a]["energy_weight"], a)
-               - present(options[g]["energy_weight"], g))
+               - present(options[g]["energy_weight"], g)) * after_tax
     with np.errstate(divide="ignore", invalid="ignore"):
         rows[k + 2] = np.where(slope_btc > 0, c["btc_price"][:, 0] + gap / slope_btc, np.nan)
         rows[k + 3] = np.where(slope_gpu > 0, c["gpu_hour_price"][:, 0] - gap / slope_gpu,
