@@ -232,6 +232,10 @@ def scenarios(draw, n_months):
     put("bonus_depreciation", _f(0.0, 1.0))
     put("sales_tax", st.one_of(st.just(0.0), _f(0.0, 0.12)))
     put("property_tax", _f(0.0, 0.03))
+    put("difficulty_model", st.sampled_from([0.0, 1.0]))
+    p[COL["network_cost"]] *= draw(_log(0.1, 10.0))
+    put("network_efficiency_gain", _f(0.0, 0.6))
+    put("difficulty_adjustment", _f(0.01, 1.0))
     return p
 
 
@@ -287,6 +291,11 @@ def random_scenarios(n, n_months, seed):
     put("bonus_depreciation", rng.uniform(0, 1, n))
     put("sales_tax", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 0.12, n)))
     put("property_tax", rng.uniform(0, 0.03, n))
+    # a quarter in the equilibrium (its twin searches each breakeven: slow)
+    put("difficulty_model", (rng.random(n) < 0.25).astype(float))
+    R[:, COL["network_cost"]] *= 10.0 ** rng.uniform(-1, 1, n)
+    put("network_efficiency_gain", rng.uniform(0, 0.6, n))
+    put("difficulty_adjustment", rng.uniform(0.01, 1.0, n))
     return R
 
 
@@ -374,7 +383,7 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
                "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK),
                "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_MACRS),
-               "bonus_depreciation": 0.4}
+               "bonus_depreciation": 0.4, "difficulty_model": float(engine.DM_EQUILIBRIUM)}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -404,7 +413,8 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
-          "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE)}
+          "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
+          "difficulty_model": float(engine.DM_EQUILIBRIUM)}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -417,7 +427,11 @@ _BINDING = {**dict.fromkeys(("gpu_contract_share", "gpu_contract_price", "gpu_co
                              "gpu_units_per_rack", "miner_rack_footprint",
                              "gpu_rack_footprint"), _FLOOR),
             **dict.fromkeys(("floor_load_limit", "miner_rack_weight", "gpu_rack_weight"),
-                            _WEIGHT)}
+                            _WEIGHT),
+            # the network's inputs move the difficulty only in the equilibrium
+            **dict.fromkeys(("network_cost", "network_efficiency_gain",
+                             "difficulty_adjustment"),
+                            {"difficulty_model": float(engine.DM_EQUILIBRIUM)})}
 
 
 @pytest.mark.parametrize("name", P)
@@ -566,9 +580,9 @@ def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
     slope = keep * (lines[a][:, L["price_volume"]] * disc(a)).sum()
     beyond = p[COL["terminal_value"]] == engine.TV_DCF and max(
         _start(p, slots, o) + _life(p) for o in range(len(slots.names))) > n_months
-    if beyond or p[COL["miner_shutdown"]]:
-        # months valued past the horizon move the slope, months that switch off bend the
-        # NPV: at the breakeven the gap is 0
+    if beyond or p[COL["miner_shutdown"]] or p[COL["difficulty_model"]]:
+        # months valued past the horizon move the slope, months that switch off or a network
+        # that follows the price bend the NPV: at the breakeven the gap is 0
         breakeven = row[out["breakeven_btc_price"]]
         if math.isfinite(breakeven):
             q = p.copy()
@@ -650,6 +664,7 @@ def test_the_fleet_never_mines_more_than_the_network(n_months, p, ratio, growth,
     p[COL["mining_build_period"]] = start * S
     p[COL["difficulty_growth"]] = growth
     p[COL["miner_shutdown"]] = 0.0  # every month mines (a falling price would stop some)
+    p[COL["difficulty_model"]] = engine.DM_TREND  # the trend this test draws
     hashrate = run(p, n_months, slots)[slots.out["hashrate_mine"], 0]
     d_fleet = hashrate * p[COL["uptime"]] * 600.0 / cf.HASHES_PER_DIFFICULTY
     note(f"d_fleet={d_fleet}")

@@ -39,7 +39,8 @@ from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
-from rackplan.kernels.engine import KINDS, PARAMS, TAX_DEPRECIATIONS, TERMINAL_VALUES
+from rackplan.kernels.engine import (DIFFICULTY_MODELS, KINDS, PARAMS, TAX_DEPRECIATIONS,
+                                     TERMINAL_VALUES)
 from rackplan.units import Q_
 
 __all__ = [
@@ -213,6 +214,10 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "bonus_depreciation": mk.bonus_depreciation,
         "sales_tax": 0.0 if mk.sales_tax_exempt else mk.sales_tax,
         "property_tax": mk.property_tax,
+        "difficulty_model": float(DIFFICULTY_MODELS.index(mk.difficulty_model)),
+        "network_cost": mk.network_cost_per_hash(),
+        "network_efficiency_gain": mk.network_efficiency_gain,
+        "difficulty_adjustment": mk.difficulty_adjustment,
     }
 
 
@@ -258,6 +263,8 @@ _USER_UNITS = {
     "useful_life_it": "year", "useful_life_facility": "year", "residual_value": "1",
     "terminal_value": "1", "miner_shutdown": "1", "tax_rate": "1", "tax_depreciation": "1",
     "bonus_depreciation": "1", "sales_tax": "1", "property_tax": "1",
+    "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
+    "difficulty_adjustment": "1",
 }
 
 
@@ -339,7 +346,7 @@ def compare(site: str | Path | Site | None = None,
             float(sizing[o.fleet].it_power.m_as("W")), mk.date,
             {k: (run.lines[o.name][line] * factor, unit)
              for k, (line, unit, factor) in o.extras.items()}, details, n,
-            discount_rate=_discount_rate(base, o.kind))
+            discount_rate=_discount_rate(base, o.kind), means=o.means(ctx))
         if mk.debt_share > 0:
             options[o.name].levered = _levered(fins[o.name], base, mk, o.kind)
     winner = run.options[int(run.outputs["winner"])].name
@@ -474,7 +481,15 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
     # fleet costs, so it may stay ahead of GPU-as-a-service at every price
     switching = base["miner_shutdown"] != 0 and units_m > 0 and start_m < n
     ahead = (out[f"npv_{mine.name}"] > out[f"npv_{gpu.name}"]) and switching
-    if math.isnan(be_btc):
+    network = base["difficulty_model"] == DIFFICULTY_MODELS.index("equilibrium")
+    if math.isnan(be_btc) and network and units_m > 0 and start_m < n and not no_sga:
+        notes["btc_price"] = (
+            "mining's NPV stays above GPU-as-a-service's at every BTC price down to 0"
+            if out[f"npv_{mine.name}"] > out[f"npv_{gpu.name}"] else
+            "mining's NPV stays below GPU-as-a-service's at every BTC price: the network's "
+            "hash rate follows the price (difficulty_model = equilibrium), so mining's "
+            "revenue levels off near the marginal fleet's cost")
+    elif math.isnan(be_btc):
         notes["btc_price"] = no_sga or (
             "mining's NPV stays above GPU-as-a-service's at every BTC price: its miners "
             "switch off in losing months, so it never loses more than its idle fleet costs"

@@ -45,9 +45,7 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
     }[mk.terminal_value]
     return {
         "btc_price": (f"{mk.btc_price.m_as('USD/BTC'):,.0f} USD/BTC at the market date, "
-                      + _yearly(mk.btc_price_growth, "then")
-                      + f"; difficulty {'+' if mk.difficulty_growth >= 0 else ''}"
-                      f"{_pct(mk.difficulty_growth)} a month"),
+                      + _yearly(mk.btc_price_growth, "then") + "; " + _difficulty(mk)),
         "gpu_hour_price": gpu,
         "colocation_rate": (f"{mk.colocation_rate.m_as('USD/kW/month'):g} USD per kW of IT a "
                             "month, " + _yearly(mk.colocation_escalator, "escalating") +
@@ -63,6 +61,17 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
                    "power cost"),
         "taxes": _taxes(mk),
     }
+
+
+def _difficulty(mk: Market) -> str:
+    """How the network's difficulty moves."""
+    if mk.difficulty_model == "trend":
+        return (f"difficulty {'+' if mk.difficulty_growth >= 0 else ''}"
+                f"{_pct(mk.difficulty_growth)} a month")
+    return ("the network's hash rate follows the hashprice to the marginal fleet's cost "
+            f"({mk.network_cost.m_as('USD/PH/day'):g} USD/PH/day, falling "
+            f"{_pct(mk.network_efficiency_gain)} a year), closing "
+            f"{_pct(mk.difficulty_adjustment)} of the gap a month")
 
 
 def _taxes(mk: Market) -> str:

@@ -241,6 +241,22 @@ class Market(BaseModel):
     debt_rate: Share(ge=0.0, le=1.0) = 0.075
     debt_term: QuantityField("month", ge=1, le=600) = Field("60 month", validate_default=True)
 
+    # --- The network's answer to the hashprice -----------------------------------------------
+    # "trend": difficulty grows by difficulty_growth a month whatever BTC does; "equilibrium":
+    # the hash rate follows the level at which the hashprice pays the marginal fleet's cash
+    # cost (network_cost at the market date, falling by network_efficiency_gain a year), closing
+    # difficulty_adjustment of the gap a month as it grows, at once as it falls
+    # (docs/economics.md, section 3)
+    difficulty_model: Literal["trend", "equilibrium"] = "trend"
+    # the marginal fleet's cash cost at the market date, per PH/s and day as a hashprice:
+    # not given, the hashprice of the built-in market's date, 38.2 USD/PH/day (Luxor, a
+    # five-year low in November 2025: the network at its margin); an input of its own, so
+    # that a BTC price set or swept does not move it
+    network_cost: QuantityField("USD/PH/day", gt=0, le=1e7) = Field(
+        "38.2 USD/PH/day", validate_default=True)
+    network_efficiency_gain: Share(ge=0.0, lt=1.0) = 0.25  # per year
+    difficulty_adjustment: Share(gt=0.0, le=1.0) = 0.25  # per month
+
     sources: list[Source] = Field(default_factory=list)
     notes: str = ""
 
@@ -271,6 +287,11 @@ class Market(BaseModel):
             object.__setattr__(self, "network_hashrate",
                                Q_(network_hashrate_from_difficulty(d), "hash/s").to("EH/s"))
         return self
+
+    def network_cost_per_hash(self) -> float:
+        """The marginal fleet's cash cost at the market date [USD per hash]:
+        ``network_cost`` (per PH/s and day) over the hashes of 1 PH/s in a day."""
+        return float(self.network_cost.m_as("USD/PH/day")) / (1e15 * 86_400.0)
 
     # Prices of the GPU system being compared -------------------------------------------------
     def gpu_hour_price_for(self, system: str):

@@ -247,10 +247,25 @@ def _details(ctx: OptionContext) -> tuple[dict[str, Any], dict[str, str]]:
     return figures, notes
 
 
+def _network(ctx: OptionContext) -> dict[str, tuple[np.ndarray, str]]:
+    """The network the fleet mines in, month by month (the trend or the equilibrium
+    network, ``difficulty_model``): its hash rate [EH/s] and hashprice before pool fees
+    [USD/PH/day]."""
+    from rackplan.kernels.engine import PARAMS, network_months
+
+    p = np.array([ctx.base[name] for name in PARAMS])
+    difficulty, price, reward = network_months(p, ctx.n_months)
+    hashrate = difficulty * HASHES_PER_DIFFICULTY / 600.0  # hash/s
+    per_ph_day = PH_PER_S * SECONDS_PER_DAY / (difficulty * HASHES_PER_DIFFICULTY)  # blocks
+    return {"network_hashrate": (hashrate / 1e18, "EH/s"),
+            "hashprice": (per_ph_day * reward * price, "USD/PH/day")}
+
+
 #: Bitcoin mining on the mining profile's fleet: revenue from the BTC it mines, opex for
-#: power, staff, maintenance and insurance.
+#: power, staff, maintenance, insurance and property tax; the network's hash rate and
+#: hashprice by year.
 OPTION = Option(
     name="mine", label="Bitcoin mining", kind="mine", fleet="mining",
     opex_lines=("power", "staff", "maintenance", "insurance", "property_tax"),
     extras={"btc_mined": ("volume", "BTC", 1.0), "power_cost": ("power", "USD", 1.0)},
-    details=_details)
+    details=_details, means=_network)

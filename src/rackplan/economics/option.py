@@ -74,6 +74,9 @@ class Option:
     details : callable
         ``details(ctx) -> (figures, notes)``: the option's own figures for the result
         (quantities), and why any of them is undefined (``{figure: reason}``).
+    means : callable
+        ``means(ctx) -> {name: (monthly array, unit)}``: series shown as yearly means (a
+        rate, a price), beside the yearly sums.
     """
 
     name: str
@@ -83,6 +86,7 @@ class Option:
     opex_lines: tuple[str, ...] = ()
     extras: Mapping[str, tuple[str, str, float]] = field(default_factory=dict)
     details: Callable[[OptionContext], tuple[dict[str, Any], dict[str, str]]] = _no_details
+    means: Callable[[OptionContext], dict[str, tuple[Any, str]]] = lambda ctx: {}
 
     def __post_init__(self):
         if not self.name.isidentifier():

@@ -227,8 +227,10 @@ def _add_years(d: _dt.date, years: int) -> _dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
-def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarray, str]]):
-    """Yearly rows and the total row of one option."""
+def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarray, str]],
+          means: dict[str, tuple[np.ndarray, str]] | None = None):
+    """Yearly rows and the total row of one option: the lines and ``extra`` summed, the
+    ``means`` (a rate, a price) averaged over each year's months."""
     lines = {
         "revenue": fin.revenue, "opex": fin.opex, "noi": fin.noi, "sga": fin.sga,
         "ebitda": fin.ebitda, "capex": fin.capex, "depreciation": fin.depreciation,
@@ -254,6 +256,11 @@ def _rows(fin: Financials, start_date: _dt.date, extra: dict[str, tuple[np.ndarr
             total["noi_margin"] = Q_(_percent(margin(fin.noi.sum(), fin.revenue.sum())), "%")
     for k, (v, unit) in extra.items():
         total[k] = Q_(float(np.sum(v)), unit)
+    for k, (v, unit) in (means or {}).items():
+        per_year = yearly(v) / yearly(np.ones_like(v))
+        for row, value in zip(rows, per_year):
+            row[k] = Q_(float(value), unit)
+        total[k] = Q_(float(np.mean(v)), unit)
     return rows, total
 
 
@@ -266,10 +273,11 @@ def _percent(share: float) -> float:
 def option_result(name: str, label: str, fin: Financials, fleet: dict[str, Any],
                   it_power_w: float, start_date: _dt.date,
                   extra: dict[str, tuple[np.ndarray, str]], details: dict[str, Any],
-                  n_months: int, discount_rate: float = math.nan) -> OptionResult:
+                  n_months: int, discount_rate: float = math.nan,
+                  means: dict[str, tuple[np.ndarray, str]] | None = None) -> OptionResult:
     """One option's result from its monthly finance lines; ``npv`` at ``discount_rate``
-    [1/year]."""
-    rows, total = _rows(fin, start_date, extra)
+    [1/year]; ``means``: monthly series shown as yearly means."""
+    rows, total = _rows(fin, start_date, extra, means)
     operating_years = max(0, n_months - fin.start) / 12.0
     per_mw_year = (fin.revenue.sum() / (it_power_w / 1e6) / operating_years
                    if it_power_w > 0 and operating_years > 0 else math.nan)

@@ -69,7 +69,9 @@ __all__ = [
     "KINDS", "FLEETS", "LINES", "LINE_UNITS", "OPEX_LINES",
     "output_table", "n_outputs", "evaluate", "evaluate_grid", "evaluate_serial",
     "scenario_lines",
-    "run_scenario", "size_fleets", "run_blocks", "Work",
+    "run_scenario", "size_fleets", "run_blocks", "Work", "network_path", "network_months",
+    "uses_network",
+    "DIFFICULTY_MODELS",
 ]
 
 #: ``(name, unit, long name)`` of each entry of a scenario vector, in order. Units are SI (and
@@ -162,6 +164,15 @@ _PARAM_TABLE = (
      "bonus depreciation, share of the cost deducted in the first operating month"),
     ("sales_tax", "1", "sales tax on IT equipment (0 where exempt)"),
     ("property_tax", "1", "property tax per year, share of the book value"),
+    # market: the Bitcoin network
+    ("difficulty_model", "1",
+     "difficulty path (0 trend: difficulty_growth; 1 equilibrium: the hash rate follows the "
+     "hashprice)"),
+    ("network_cost", "USD/hash",
+     "the marginal fleet's cash cost per hash at month 0 (its hashcost)"),
+    ("network_efficiency_gain", "1", "fall of the marginal fleet's cost per hash per year"),
+    ("difficulty_adjustment", "1",
+     "share of the gap to the equilibrium hash rate closed in a month (growing)"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -183,8 +194,15 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  INSURANCE, SGA_SHARE, DISCOUNT_RATE, DISCOUNT_RATE_MINE, DISCOUNT_RATE_GPUAAS,
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
  RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
- BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX) = range(len(PARAMS))
-assert len(PARAMS) == PROPERTY_TAX + 1
+ BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
+ NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT) = range(len(PARAMS))
+assert len(PARAMS) == DIFFICULTY_ADJUSTMENT + 1
+
+#: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
+#: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
+#: level at which the hashprice pays the marginal fleet's cash cost (:func:`network_path`).
+DIFFICULTY_MODELS = ("trend", "equilibrium")
+DM_TREND, DM_EQUILIBRIUM = range(len(DIFFICULTY_MODELS))
 
 #: What an option's assets are worth at the horizon (``terminal_value``, by code):
 #: ``dcf`` the present value of what the fleet still earns until it retires at the end of its
@@ -220,7 +238,8 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "colocation_escalator", "mining_build_period",
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility",
-                "terminal_value", "miner_shutdown", "tax_depreciation", "bonus_depreciation")
+                "terminal_value", "miner_shutdown", "tax_depreciation", "bonus_depreciation",
+                "difficulty_model")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -327,11 +346,12 @@ def output_table(options, labels=None):
 
 # --- Time factors: once per block of scenarios with the same time shape --------------------------
 
-N_TIME = 9
+N_TIME = 10
 # the discount factor of each kind (row T_DISCOUNT + kind: each kind may have its own rate),
-# then the growth factors, the reward per block and the colocation escalator
+# then the growth factors, the reward per block and the colocation escalator; T_NETWORK is the
+# scenario's equilibrium difficulty (written by :func:`network_path`, not by the block)
 (T_DISCOUNT, _T_DISCOUNT_GPUAAS, _T_DISCOUNT_COLOCATION, T_BTC_PRICE, T_POWER_PRICE,
- T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION) = range(N_TIME)
+ T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION, T_NETWORK) = range(N_TIME)
 _N_STEPPED = T_DIFFICULTY + 1  # rows T_DISCOUNT ... T_DIFFICULTY grow by a monthly step
 
 
@@ -412,6 +432,41 @@ def time_factors(p, n, tf):
             boundary += HALVING_INTERVAL
         tf[T_REWARD, m] = reward / (BLOCKS_PER_MONTH * SATS_PER_BTC) + fees
         start = end
+
+
+@njit(error_model="numpy", _nrt=False)
+def network_path(p, months, tf, paths, price):
+    """The equilibrium difficulty of each month into ``tf[T_NETWORK, :months]``, at a month-0
+    BTC price ``price`` [USD/BTC] (the scenario's, or a breakeven's trial) on the scenario's
+    price path (its growth, times a Monte Carlo path's multiplier ``paths[0]``).
+
+    The network hash rate ``H`` starts at the market's (month 0: its difficulty). Each month
+    it moves toward ``H* = R P / c``, the hash rate at which the hashprice (rewards ``R``
+    [BTC/s] at price ``P``, per hash) pays the marginal fleet's cash cost ``c`` [USD/hash],
+    which falls by ``network_efficiency_gain`` a year as newer machines replace older ones:
+    growing, it closes ``difficulty_adjustment`` of the gap in logs a month (machines take
+    months to build and ship); above ``H*`` the losing machines switch off at once. So the
+    network never burns more than its rewards pay at the marginal cost. A partial-adjustment
+    form of the free-entry equilibrium of Prat and Walter (2021, "An Equilibrium Model of the
+    Market for Bitcoin Mining", Journal of Political Economy 129(8))."""
+    h = p[DIFFICULTY] * HASHES_PER_DIFFICULTY / 600.0
+    cost = p[NETWORK_COST]
+    step = (1.0 - p[NETWORK_EFFICIENCY_GAIN]) ** (1.0 / 12.0)
+    k = p[DIFFICULTY_ADJUSTMENT]
+    has_paths = paths.shape[1] > 0
+    for m in range(months):
+        if m > 0:
+            cost *= step
+            price_m = price * tf[T_BTC_PRICE, m]
+            if has_paths:
+                price_m *= paths[0, min(m, paths.shape[1] - 1)]
+            target = tf[T_REWARD, m] / 600.0 * price_m / cost
+            if target <= h:
+                h = target
+            elif h > 0.0:
+                h = h * (target / h) ** k
+        # (never below 1, the protocol's minimum: at a price of 0 every machine is off)
+        tf[T_NETWORK, m] = max(h * 600.0 / HASHES_PER_DIFFICULTY, 1.0)
 
 
 # --- The basis of each kind (one month) ----------------------------------------------------------
@@ -552,11 +607,15 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
     mp = min(m, paths.shape[1] - 1)
     on = 1.0 if start <= m < end else 0.0
     if kind == MINE:
-        difficulty = tf[T_DIFFICULTY, m]
         price = tf[T_BTC_PRICE, m]
         if path_m:
-            difficulty *= paths[1, mp]
             price *= paths[0, mp]
+        if p[DIFFICULTY_MODEL] == DM_EQUILIBRIUM:  # (its path has the price's shocks in it)
+            difficulty = tf[T_NETWORK, m]
+        else:
+            difficulty = tf[T_DIFFICULTY, m]
+            if path_m:
+                difficulty *= paths[1, mp]
         btc = on * SECONDS_PER_MONTH * tf[T_REWARD, m] / (
             max(difficulty, d_fleet) * HASHES_PER_DIFFICULTY)
         priced = btc * price
@@ -1224,6 +1283,86 @@ def _slot_units(fleet, units_m, units_g):
     return units_m if fleet == FLEET_MINING else units_g
 
 
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _months_valued(p, n, fleets, width):
+    # the months any slot values (past the horizon under ``dcf``)
+    months = n
+    for o in range(fleets.shape[0]):
+        months = max(months, _n_eval(p, n, _end(p, _start(p, fleets[o])), width))
+    return months
+
+
+@njit(error_model="numpy", _nrt=False)
+def _mining_npv_at(price, p, n, kind, fleet, units, a, d_fleet, tf, paths, shape_sums, sums):
+    """Mining slot ``a``'s NPV at a month-0 BTC price ``price`` [USD/BTC], the network
+    following it (:func:`network_path`); rows ``2 a`` and ``2 a + 1`` of ``sums`` are
+    scratch."""
+    network_path(p, _n_eval(p, n, _end(p, _start(p, fleet)), tf.shape[1]), tf, paths, price)
+    s = _scales(kind, p, units, fleet)
+    s = s[:5] + (price,) + s[6:]  # the scales at this price
+    rev, cost = _run_coefs(s)
+    _kind_basis_sums(kind, n, _start(p, fleet), p, tf, paths, d_fleet, shape_sums, sums, 2 * a,
+                     rev, cost, p[MINER_SHUTDOWN] != 0.0)
+    return _lines(kind, s, sums, 2 * a)[L_CASH_FLOW]
+
+
+@njit(error_model="numpy", _nrt=False)
+def _network_btc_breakeven(p, n, kind, fleet, units, a, d_fleet, npv0, gpu_npv, tf, paths,
+                           shape_sums, sums):
+    """The BTC price at which mining's NPV meets GPU-as-a-service's (``gpu_npv``) when the
+    network follows the price. Mining's NPV then rises with the price, but less than in
+    proportion (a dearer BTC draws more hash rate): bracketed from the scenario's price
+    (``npv0`` there) by doubling or down to 0, then regula falsi (Illinois) to the last
+    digits. NaN where there is none: mining ahead even at a price of 0, or behind at every
+    price up to 2^40 times the scenario's."""
+    x0 = p[BTC_PRICE]
+    f0 = npv0 - gpu_npv
+    if f0 == 0.0 or math.isnan(f0):
+        return x0 if f0 == 0.0 else math.nan
+    if f0 < 0.0:  # behind: up until ahead
+        lo, f_lo, hi, f_hi = x0, f0, x0, f0
+        for _ in range(40):
+            hi = 2.0 * hi
+            f_hi = _mining_npv_at(hi, p, n, kind, fleet, units, a, d_fleet, tf, paths,
+                                  shape_sums, sums) - gpu_npv
+            if f_hi >= 0.0:
+                break
+            lo, f_lo = hi, f_hi
+        if f_hi < 0.0:
+            return math.nan
+    else:  # ahead: is it behind at a price of 0?
+        hi, f_hi = x0, f0
+        lo = 0.0
+        f_lo = _mining_npv_at(lo, p, n, kind, fleet, units, a, d_fleet, tf, paths,
+                              shape_sums, sums) - gpu_npv
+        if f_lo > 0.0:
+            return math.nan
+    side = 0
+    for _ in range(200):
+        if f_hi == 0.0:
+            return hi
+        if f_lo == 0.0:
+            return lo
+        x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        if not lo < x < hi:
+            x = 0.5 * (lo + hi)
+        if hi - lo <= 1e-13 * hi:
+            return x
+        f = _mining_npv_at(x, p, n, kind, fleet, units, a, d_fleet, tf, paths, shape_sums,
+                           sums) - gpu_npv
+        if f < 0.0:
+            lo, f_lo = x, f
+            if side == -1:
+                f_hi *= 0.5  # Illinois: the end that stays is halved
+            side = -1
+        else:
+            hi, f_hi = x, f
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+    return 0.5 * (lo + hi)
+
+
 #: Line sums of a slot not (yet) run: zeros.
 _NO_LINES = (0.0,) * N_LINES
 
@@ -1261,15 +1400,17 @@ def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, di
 
 
 @njit(error_model="numpy", _nrt=False)
-def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fleet, b, sums,
-                 disc, total, lines_out, row, totals=True):
+def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths, fleet, b,
+                 sums, disc, total, lines_out, row, totals=True):
     """One scenario into ``row``: fleets, each slot's line sums, outputs.
 
     ``shape_sums`` float64[2 O, N_BASIS] (rows ``2 o`` discounted and ``2 o + 1`` plain) are
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
     float64[O] the lowest trend difficulty of each mining slot, ``tab`` each mining slot's
     months sorted for its switching off (:func:`_mine_table`; ``None`` where no scenario of
-    the run switches: the switching code is then not compiled); ``paths`` float64[4, n] the
+    the run switches: the switching code is then not compiled); ``net`` any array where a
+    scenario of the run may use the equilibrium network (``None``: none does, and its code
+    is not compiled); ``paths`` float64[4, n] the
     Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
     (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
     out-hash the network in some month, re-sums its own basis entries month by month (into
@@ -1291,6 +1432,12 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
     a, g = pair[0], pair[1]  # the mining slot and the GPU-as-a-service slot
     mine = gpu = _NO_LINES
     bp_a = bw_a = math.nan  # the mining slot's sums over its running months, if known
+    eq = False  # the equilibrium network: mining's difficulty is the scenario's own
+    if net is not None:  # (pruned where no scenario of the run uses it)
+        eq = p[DIFFICULTY_MODEL] == DM_EQUILIBRIUM
+        if eq:
+            network_path(p, _months_valued(p, n, fleets, tf.shape[1]), tf, paths,
+                         p[BTC_PRICE])
     for o in range(n_opt):
         kind = kinds[o]
         s = _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o])
@@ -1303,7 +1450,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
         else:
             src = shape_sums
             shut = kind == MINE and p[MINER_SHUTDOWN] != 0.0
-            if (has_paths and _uses_paths(kind)) or (kind == MINE and d_fleet > low[o]):
+            if (has_paths and _uses_paths(kind)) or (kind == MINE and (d_fleet > low[o]
+                                                                       or eq)):
                 rev, cost = _run_coefs(s)
                 _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
                                  shape_sums, sums, r, rev, cost, shut)
@@ -1335,8 +1483,16 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, paths, fle
     if tab is not None:
         if p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
             _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet,
-                                  has_paths or d_fleet > low[a], mine[L_CASH_FLOW], bp_a,
-                                  bw_a, gpu, tf, paths, sums, tab, row, k)
+                                  has_paths or d_fleet > low[a] or eq, mine[L_CASH_FLOW],
+                                  bp_a, bw_a, gpu, tf, paths, sums, tab, row, k)
+    if net is not None:
+        if eq and a >= 0 and g >= 0 and kinds[a] == MINE:
+            # the network follows the price: mining's NPV bends in it (last: this moves the
+            # network path to each trial price)
+            row[k + 2] = _network_btc_breakeven(p, n, kinds[a], fleets[a],
+                                                _slot_units(fleets[a], units_m, units_g), a,
+                                                d_fleet, mine[L_CASH_FLOW], gpu[L_CASH_FLOW],
+                                                tf, paths, shape_sums, sums)
 
 
 # Inlined into the sweep's loop (a call passes some 120 scalars, a third of a scenario's time);
@@ -1396,7 +1552,8 @@ class Work:
     """The work arrays of one thread over ``n_options`` slots and ``n`` months (allocated by
     NumPy, reused block after block)."""
 
-    def __init__(self, n_params: int, n_options: int, n: int, switching: bool = False):
+    def __init__(self, n_params: int, n_options: int, n: int, switching: bool = False,
+                 network: bool = False):
         self.p = np.empty(n_params)
         self.tf = np.empty((N_TIME, n + MAX_MONTHS_PAST))
         self.b = np.zeros((n_options, N_BASIS))
@@ -1407,6 +1564,9 @@ class Work:
         # compiles no switching code: it added seconds)
         self.tab = (np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1)) if switching
                     else None)
+        # any array where a scenario may use the equilibrium network, else None (its code is
+        # then not compiled)
+        self.net = np.empty(0) if network else None
         self.fleet = np.empty(N_FLEET)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
@@ -1424,7 +1584,8 @@ class Work:
 @njit(error_model="numpy", _nrt=False, nogil=True)
 def _run_range(p, base, values, target_start, target_axis, target_param, axis_size, digits,
                shape_varies, sizing_varies, n, kinds, fleets, pair, want, totals, lo, hi, offset,
-               out, tf, b, sums, shape_sums, low, tab, fleet, disc, total, rows, last, no_paths):
+               out, tf, b, sums, shape_sums, low, tab, net, fleet, disc, total, rows, last,
+               no_paths):
     """Scenarios ``lo`` to ``hi`` of a grid (C order, the last axis fastest): scenario ``i``
     is ``base`` with ``p[target_param[t]] = values[target_start[t] + d[target_axis[t]]]``,
     ``d`` the digits of ``i`` in the axes' sizes (kept by counting, not by division).
@@ -1458,8 +1619,8 @@ def _run_range(p, base, values, target_start, target_axis, target_param, axis_si
                 _shape(p, n, kinds, fleets, tf, b, shape_sums, low, tab, no_paths)
         if sizing_varies:
             size_fleets(p, fleet)
-        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, no_paths,
-                             fleet, b, sums, disc, total, None, rows[held], totals)
+        _run_scenario_inline(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net,
+                             no_paths, fleet, b, sums, disc, total, None, rows[held], totals)
         held += 1
         if held == rows.shape[0] or i == hi - 1:
             store_rows(rows, held, want, out, i + 1 - held - offset)
@@ -1547,13 +1708,14 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
     totals = _wants_totals(want, kinds.shape[0])
     first = np.array(base, dtype=np.float64)
     switching = bool(base[MINER_SHUTDOWN] != 0.0) or bool((target_param == MINER_SHUTDOWN).any())
+    network = uses_network(base, target_param)
     if stop > start:
         digits = np.unravel_index(start, tuple(axis_size)) if axis_size.size else ()
         for t in range(target_param.shape[0]):
             first[target_param[t]] = values[target_start[t] + digits[target_axis[t]]]
 
     def setup():
-        work = Work(base.shape[0], kinds.shape[0], n_months, switching)
+        work = Work(base.shape[0], kinds.shape[0], n_months, switching, network)
         work.shape(first, n_months, kinds, fleets)
         work.digits = np.zeros(max(1, axis_size.shape[0]), np.int64)
         return work
@@ -1562,9 +1724,30 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
         _run_range(w.p, base, values, target_start, target_axis, target_param, axis_size,
                    w.digits, varies, sizing, n_months, kinds, fleets, pair, want, totals,
                    start + lo, start + hi, start, out, w.tf, w.b, w.sums, w.shape_sums, w.low,
-                   w.tab, w.fleet, w.disc, w.total, w.rows, w.last, w.no_paths)
+                   w.tab, w.net, w.fleet, w.disc, w.total, w.rows, w.last, w.no_paths)
 
     run_blocks(stop - start, setup, block, threads)
+
+
+def network_months(p, n_months):
+    """The Bitcoin network of scenario ``p`` month by month, without Monte Carlo paths:
+    ``(difficulty [1], BTC price [USD/BTC], reward per block [BTC])``, each float64[n_months];
+    the difficulty is the trend's or the equilibrium network's (``difficulty_model``)."""
+    p = np.asarray(p, dtype=np.float64)
+    tf = np.empty((N_TIME, n_months))
+    time_factors(p, n_months, tf)
+    row = T_DIFFICULTY
+    if p[DIFFICULTY_MODEL] == DM_EQUILIBRIUM:
+        network_path(p, n_months, tf, np.empty((4, 0)), p[BTC_PRICE])
+        row = T_NETWORK
+    return tf[row].copy(), p[BTC_PRICE] * tf[T_BTC_PRICE], tf[T_REWARD].copy()
+
+
+def uses_network(base, target_param=()) -> bool:
+    """Whether a run over ``base`` with targets ``target_param`` may use the equilibrium
+    network (``difficulty_model``)."""
+    return bool(base[DIFFICULTY_MODEL] != DM_TREND) or bool(
+        (np.asarray(target_param) == DIFFICULTY_MODEL).any())
 
 
 def _wants_totals(want, n_options) -> bool:
@@ -1628,9 +1811,11 @@ def scenario_lines(p, n_months, kinds, fleets, pair, paths, lines_out, row):
     ``o n_months + m``, zeros on entry) and the outputs ``row`` float64[n_outputs(O)].
     ``paths`` float64[4, n_months] multiply the trend month by month (BTC price, difficulty,
     GPU-hour price, utilization); float64[4, 0] for none."""
-    work = Work(p.shape[0], kinds.shape[0], n_months, bool(p[MINER_SHUTDOWN] != 0.0))
+    work = Work(p.shape[0], kinds.shape[0], n_months, bool(p[MINER_SHUTDOWN] != 0.0),
+                uses_network(p))
     work.shape(p, n_months, kinds, fleets)
     size_fleets(p, work.fleet)
     lines = lines_out if lines_out.shape[0] > 0 else None  # no rows: the sums only
     run_scenario(p, n_months, kinds, fleets, pair, work.tf, work.shape_sums, work.low, work.tab,
-                 paths, work.fleet, work.b, work.sums, work.disc, work.total, lines, row)
+                 work.net, paths, work.fleet, work.b, work.sums, work.disc, work.total, lines,
+                 row)

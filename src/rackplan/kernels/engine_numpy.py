@@ -20,6 +20,7 @@ from rackplan.kernels.cashflow import (
 )
 from rackplan.kernels.engine import (
     COLOCATION,
+    DM_EQUILIBRIUM,
     FLEET_MINING,
     GPUAAS,
     KINDS,
@@ -28,7 +29,7 @@ from rackplan.kernels.engine import (
     MINE,
     PARAMS,
     TD_BONUS,
-    TD_MACRS,
+    TD_STRAIGHT_LINE,
     TV_BOOK,
     TV_DCF,
     n_outputs,
@@ -81,11 +82,13 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                                  c["floor_load_limit"], c["heat_rejection_capacity"])
     options, discs = [], []
 
-    def option(c, o):  # slot o's monthly lines (c: the columns, a price may be moved)
+    def option(c, o, rows=slice(None)):
+        # slot o's monthly lines (c: the columns, a price may be moved) of the scenarios rows
         kind, fleet = int(kinds[o]), fleets[o]
-        units = units_m if fleet == FLEET_MINING else units_g
+        units = (units_m if fleet == FLEET_MINING else units_g)[rows]
         months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[kind]
-        lines = months(c, m, units, fleet, width, paths, units_m)
+        some = None if paths is None else [a[rows] for a in paths]
+        lines = months(c, m, units, fleet, width, some, units_m[rows])
         lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment"),
                                   owned=kind != COLOCATION))
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator", "property_tax"))
@@ -121,7 +124,59 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         args = (c, months, v, fixed, gpu_npv, gpu_ew, width + 3)
         rows[-3] = np.where(shut, _btc_root(*args), rows[-3])
         rows[-1] = np.where(shut, _power_root(*args), rows[-1])
+    eq = np.flatnonzero(c["difficulty_model"][:, 0] == DM_EQUILIBRIUM)
+    if kinds[a] == MINE and eq.size:  # the network follows the price: a root search
+        gpu_npv = (options[g]["cash_flow"] * discs[g]).sum(axis=1)[eq]
+        sub = {name: column[eq] for name, column in c.items()}
+
+        def lead(price):  # mining's NPV lead at a month-0 BTC price, the network following
+            lines = option({**sub, "btc_price": price[:, None]}, a, eq)
+            return (lines["cash_flow"] * discs[a][eq]).sum(axis=1) - gpu_npv
+
+        rows[-3, eq] = _bisect(lead, sub["btc_price"][:, 0])
     return rows
+
+
+def _bisect(lead, x0):
+    """The root of ``lead`` (rising in the price), per scenario: bracketed from ``x0`` by
+    doubling (up to 2^40 x0) or down to 0, then narrowed by regula falsi with the Illinois
+    step (the end that stays has its value halved) until the bracket is 1e-13 of its top.
+    NaN where mining leads at 0 or trails at every price."""
+    f0 = lead(x0)
+    lo, hi = np.where(f0 < 0, x0, 0.0), x0.copy()
+    f_lo = np.where(f0 < 0, f0, lead(np.zeros_like(x0)))
+    f_hi = f0.copy()
+    below = f0 < 0
+    for _ in range(40):  # up until ahead
+        if not below.any():
+            break
+        trial = np.where(below, 2.0 * hi, hi)
+        f = lead(trial)
+        lo, f_lo = np.where(below & (f < 0), trial, lo), np.where(below & (f < 0), f, f_lo)
+        hi, f_hi = np.where(below, trial, hi), np.where(below, f, f_hi)
+        below &= f < 0
+    none = below | (f_lo > 0)
+    root = np.where(f0 == 0, x0, np.where(f_lo == 0, lo, np.where(f_hi == 0, hi, np.nan)))
+    active = ~none & np.isnan(root)
+    side = np.zeros(x0.shape)
+    for _ in range(200):
+        active &= ~(hi - lo <= 1e-13 * hi)
+        if not active.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        x = np.where((x > lo) & (x < hi), x, 0.5 * (lo + hi))
+        f = np.where(active, lead(np.where(active, x, x0)), 1.0)
+        root = np.where(active & (f == 0), x, root)
+        active &= f != 0
+        up = active & (f < 0)
+        down = active & (f > 0)
+        f_hi = np.where(up & (side == -1), 0.5 * f_hi, f_hi)
+        f_lo = np.where(down & (side == 1), 0.5 * f_lo, f_lo)
+        lo, f_lo = np.where(up, x, lo), np.where(up, f, f_lo)
+        hi, f_hi = np.where(down, x, hi), np.where(down, f, f_hi)
+        side = np.where(up, -1.0, np.where(down, 1.0, side))
+    return np.where(none, np.nan, np.where(np.isnan(root), 0.5 * (lo + hi), root))
 
 
 def _running(months, v, keep, price, power):
@@ -262,6 +317,9 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
     if paths is not None:
         price_f = price_f * paths[0]
         difficulty = difficulty * paths[1]
+    if (c["difficulty_model"] == DM_EQUILIBRIUM).any():
+        network = _network(c, m, (subsidy + c["fees_per_block"]) * c["btc_price"] * price_f)
+        difficulty = np.where(c["difficulty_model"] == DM_EQUILIBRIUM, network, difficulty)
     # the fleet's share of the network is at most 1: never below the fleet's own difficulty
     own = units_m * c["miner_hashrate"] * c["uptime"] * (S / BLOCKS_PER_MONTH)
     difficulty = np.fmax(difficulty, own / HASHES_PER_DIFFICULTY)
@@ -289,6 +347,26 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
         "fixed": np.where(_on(c, m, fleet)[1], fixed, 0.0),
         "equipment": equipment,
     }
+
+
+def _network(c, m, rewards):
+    """The equilibrium difficulty of each month, the network's rewards per block in USD
+    ``rewards`` [N, months] given: from the market's hash rate, each month toward ``H* =
+    rewards / 600 / cost`` (the cost falling by ``network_efficiency_gain`` a year, by
+    ``pow``), a share ``difficulty_adjustment`` of the gap in logs where it grows, all of it
+    where it falls."""
+    h = c["difficulty"][:, 0] * HASHES_PER_DIFFICULTY / 600.0
+    cost = c["network_cost"] * (1.0 - c["network_efficiency_gain"]) ** (m / 12.0)
+    target = rewards / 600.0 / cost
+    k = c["difficulty_adjustment"][:, 0]
+    out = np.empty(target.shape)
+    out[:, 0] = h
+    for j in range(1, target.shape[1]):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grown = np.where(h > 0, h * (target[:, j] / h) ** k, h)
+        h = np.where(target[:, j] <= h, target[:, j], grown)
+        out[:, j] = h
+    return np.maximum(out * 600.0 / HASHES_PER_DIFFICULTY, 1.0)  # the protocol's minimum
 
 
 def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
@@ -403,25 +481,23 @@ def _capex_lines(c, m, n_months, fleet, equipment, owned):
 
 
 def _deducted(c, m, start, sold, life, table):
-    """The share of an asset's cost deducted from taxable income in each month: by its
-    method's cumulative schedule, month by month, and all that is left in the month it is
-    sold (``sold``, -1: never within the months valued)."""
-    def done(k):  # deducted after k months in service
-        k = np.maximum(k, 0.0)
-        recovery = np.concatenate([[0.0], np.cumsum(table)])  # after whole years
-        years = np.minimum(k // 12, len(table)).astype(np.int64)
-        within = np.asarray(table + (0.0,))[years] * (k - 12 * years) / 12.0
-        macrs = recovery[years] + within
-        bonus = c["bonus_depreciation"]
-        method = c["tax_depreciation"]
-        return np.where(k <= 0, 0.0, np.select(
-            [method == TD_MACRS, method == TD_BONUS],
-            [macrs, bonus + (1.0 - bonus) * macrs], np.minimum(k / life, 1.0)))
-
-    k = m + 1.0 - start
-    share = done(k) - done(k - 1.0)
-    left = np.where(k > 0, 1.0 - done(k - 1.0), 0.0)
-    return np.where(m == sold, left, np.where((sold >= 0) & (m > sold), 0.0, share))
+    """The share of an asset's cost deducted from taxable income in each month: what its
+    method's cumulative schedule adds that month, and all that is left in the month it is
+    sold (``sold``, -1: never within the months valued). MACRS as the linear interpolation
+    of its cumulative table over the years in service (each year's share spread evenly)."""
+    k = np.maximum(m + 1.0 - start, 0.0)  # months in service by each month's end
+    done = np.minimum(k / life, 1.0)  # straight line
+    method = c["tax_depreciation"]
+    fast = method != TD_STRAIGHT_LINE  # MACRS or bonus
+    if fast.any():
+        cumulative = np.concatenate([[0.0], np.cumsum(table)])
+        macrs = np.interp((k / 12.0).ravel(), np.arange(len(table) + 1.0),
+                          cumulative).reshape(k.shape)
+        bonus = np.where(method == TD_BONUS, c["bonus_depreciation"], 0.0)
+        done = np.where(fast, np.where(k > 0, bonus + (1.0 - bonus) * macrs, 0.0), done)
+    before = np.concatenate([np.zeros_like(done[:, :1]), done[:, :-1]], axis=1)
+    left = np.where(k > 0, 1.0 - before, 0.0)
+    return np.where(m == sold, left, np.where((sold >= 0) & (m > sold), 0.0, done - before))
 
 
 def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):

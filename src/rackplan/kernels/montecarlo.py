@@ -96,12 +96,12 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
 # threads run blocks of paths side by side (:func:`rackplan.kernels.engine.run_blocks`).
 @njit(_nrt=False, nogil=True)
 def _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out, btc_end,
-                 tf, shape_sums, low, tab, fleet, paths, z, scratch, bits, b, sums, disc, total,
-                 rows):
+                 tf, shape_sums, low, tab, net, fleet, paths, z, scratch, bits, b, sums, disc,
+                 total, rows):
     held = 0  # paths in rows not yet stored (see engine.store_rows)
     for i in range(lo, hi):
         _path_multipliers(seed, i, n_months, shock, paths, z, scratch, bits)
-        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, tab,
+        engine.run_scenario(base, n_months, kinds, fleets, pair, tf, shape_sums, low, tab, net,
                             paths, fleet, b, sums, disc, total, None, rows[held])
         btc_end[i] = paths[0, n_months - 1]
         held += 1
@@ -137,7 +137,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
 
     def setup():
         work = engine.Work(base.shape[0], kinds.shape[0], n_months,
-                           bool(base[engine.MINER_SHUTDOWN] != 0.0))
+                           bool(base[engine.MINER_SHUTDOWN] != 0.0), engine.uses_network(base))
         work.shape(base, n_months, kinds, fleets)
         engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
         work.paths = np.empty((4, n_months))
@@ -148,8 +148,8 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
 
     def block(w, lo, hi):
         _paths_range(base, n_months, seed, shock, kinds, fleets, pair, want, lo, hi, out,
-                     btc_end, w.tf, w.shape_sums, w.low, w.tab, w.fleet, w.paths, w.z, w.scratch,
-                     w.bits, w.b, w.sums, w.disc, w.total, w.rows)
+                     btc_end, w.tf, w.shape_sums, w.low, w.tab, w.net, w.fleet, w.paths, w.z,
+                     w.scratch, w.bits, w.b, w.sums, w.disc, w.total, w.rows)
 
     engine.run_blocks(out.shape[1], setup, block, threads)
 

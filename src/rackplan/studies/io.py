@@ -817,8 +817,9 @@ OPTIONS = ("mine", "gpuaas", "colocation")
 _UNDEFINED_WHY = {
     "breakeven_btc_price": "mining's NPV does not change with the BTC price there (no miner "
                            "fits, or no revenue is kept), or, with miners that switch off "
-                           "(miner_shutdown), it stays above GPU-as-a-service's at every BTC "
-                           "price",
+                           "(miner_shutdown) or a network that follows the price "
+                           "(difficulty_model = equilibrium), it stays above or below "
+                           "GPU-as-a-service's at every BTC price",
     "breakeven_gpu_hour_price": "GPU-as-a-service NPV does not change with the GPU-hour price "
                                 "there (no GPU system fits, or no GPU hour is sold)",
     "breakeven_power_price": "both NPVs change alike with the power price there, or, with "
