@@ -654,7 +654,7 @@ def test_the_result_says_how_each_price_is_read():
     assert c["gpu_hour_price"] == ("merchant: 3.13 USD per GPU-hour from the first operating "
                                    "month, falling 20 % a year, billed on 85 % of the hours")
     assert c["terminal_value"].startswith("dcf: each option valued over its fleet's life")
-    assert c["miners"].startswith("hashing in every month")
+    assert c["miners"].startswith("bought new; hashing in every month")
     assert c["taxes"] == ("after 21 % income tax with 100 % bonus depreciation, MACRS on the "
                           "rest; a loss offsets other income at once (no carry-forward); "
                           "exempt from sales tax; property tax 1.2 % a year of book value; "
@@ -672,5 +672,23 @@ def test_the_result_says_how_each_price_is_read():
         "2.2 USD per GPU-hour, flat and billed every hour for 60 months (20 % prepaid), then "
         "merchant")
     assert moved["terminal_value"] == "book: 50 % of the undepreciated book value at the horizon"
-    assert moved["miners"].startswith("switched off in a month whose revenue")
+    assert moved["miners"].startswith("bought new; switched off in a month whose revenue")
     assert json.loads(json.dumps(compare().to_dict()))["conventions"] == c
+
+
+def test_the_miner_that_keeps_its_site():
+    """``mining_baseline = "existing"``: the real alternative for a miner deciding whether to
+    convert keeps the fleet and facility it has. Mining then spends no capex, carries no
+    depreciation or terminal value, and its NPV is that of its cash flow alone (after tax):
+    -10.3 M USD on the built-in case against -40.5 M for a fleet bought new; GPU-as-a-service
+    and colocation do not change, and the GPU-hour breakeven rises to meet the kept fleet."""
+    new, kept = compare(), compare(overrides={"mining_baseline": "existing"})
+    mine = kept.options["mine"]
+    assert usd(mine.capex) == 0.0 and not mine.finance.residual.any()
+    assert usd(mine.npv) == pytest.approx(-10_324_441.1, abs=1.0)
+    assert usd(mine.npv) > usd(new.options["mine"].npv)
+    np.testing.assert_array_equal(mine.finance.revenue, new.options["mine"].finance.revenue)
+    for k in ("gpuaas", "colocation"):
+        assert usd(kept.options[k].npv) == usd(new.options[k].npv)
+    assert kept.breakeven["gpu_hour_price"]["value"] > new.breakeven["gpu_hour_price"]["value"]
+    assert kept.conventions["miners"].startswith("the site's own, kept")

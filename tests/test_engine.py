@@ -236,6 +236,7 @@ def scenarios(draw, n_months):
     p[COL["network_cost"]] *= draw(_log(0.1, 10.0))
     put("network_efficiency_gain", _f(0.0, 0.6))
     put("difficulty_adjustment", _f(0.01, 1.0))
+    put("mining_existing", st.sampled_from([0.0, 1.0]))
     return p
 
 
@@ -296,6 +297,7 @@ def random_scenarios(n, n_months, seed):
     R[:, COL["network_cost"]] *= 10.0 ** rng.uniform(-1, 1, n)
     put("network_efficiency_gain", rng.uniform(0, 0.6, n))
     put("difficulty_adjustment", rng.uniform(0.01, 1.0, n))
+    put("mining_existing", rng.integers(0, 2, n).astype(float))
     return R
 
 
@@ -997,6 +999,26 @@ def test_mining_by_hand():
     assert row[o["units_mine"]] == 2880
     assert row[o["hashrate_mine"]] == pytest.approx(hashrate, rel=1e-15)
     assert row[o["btc_mined"]] == pytest.approx(btc.sum(), rel=1e-12)
+
+
+def test_an_existing_mining_fleet_by_hand():
+    """``mining_existing``: the hand case's miners and facility are the site's already. No
+    capex, no depreciation, no residual value: mining's cash flow is its EBITDA, with the
+    same maintenance and insurance (on the fleet's and facility's value) as a bought fleet;
+    the other options do not change."""
+    p = _hand_case()
+    bought = monthly(p, HAND_MONTHS, BUILT_IN)[0]
+    p[COL["mining_existing"]] = 1.0
+    kept, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    x = kept[0]
+    for name in ("capex_it", "capex_facility", "depreciation", "residual"):
+        assert not x[:, LINE[name]].any(), name
+    for name in ("revenue", "power", "staff", "maintenance", "insurance"):
+        _assert_line(x, name, bought[0][:, LINE[name]])
+    ebitda = x[:, LINE["revenue"]] - sum(x[:, LINE[k]] for k in engine.OPEX_LINES) \
+        - x[:, LINE["sga"]]
+    _assert_line(x, "cash_flow", ebitda)
+    np.testing.assert_array_equal(kept[1:], bought[1:])
 
 
 def test_mining_switches_off_by_hand():

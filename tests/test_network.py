@@ -163,3 +163,13 @@ def test_compare_says_how_the_network_moves():
     assert c == ("98,076 USD/BTC at the market date, then flat; the network's hash rate "
                  "follows the hashprice to the marginal fleet's cost (38.2 USD/PH/day, falling "
                  "25 % a year), closing 25 % of the gap a month")
+
+
+def test_a_sweep_that_wants_no_btc_breakeven_skips_its_search():
+    """The BTC breakeven's search is the costly part of an equilibrium scenario: a sweep that
+    asks for the NPVs only gets the same NPVs (and no breakeven to read)."""
+    vary = {"btc_price": [70_000.0, 120_000.0]}
+    every = sweep(vary=vary, overrides=EQ)
+    npvs = sweep(vary=vary, overrides=EQ, outputs=["npv_mine", "npv_gpuaas"])
+    assert "breakeven_btc_price" not in npvs
+    np.testing.assert_array_equal(npvs["npv_mine"].values, every["npv_mine"].values)

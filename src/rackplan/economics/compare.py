@@ -218,6 +218,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "network_cost": mk.network_cost_per_hash(),
         "network_efficiency_gain": mk.network_efficiency_gain,
         "difficulty_adjustment": mk.difficulty_adjustment,
+        "mining_existing": 1.0 if mk.mining_baseline == "existing" else 0.0,
     }
 
 
@@ -264,7 +265,7 @@ _USER_UNITS = {
     "terminal_value": "1", "miner_shutdown": "1", "tax_rate": "1", "tax_depreciation": "1",
     "bonus_depreciation": "1", "sales_tax": "1", "property_tax": "1",
     "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
-    "difficulty_adjustment": "1",
+    "difficulty_adjustment": "1", "mining_existing": "1",
 }
 
 

@@ -55,10 +55,12 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
                         "charge on the peak facility power, "
                         + _yearly(mk.power_price_growth, "both")),
         "terminal_value": f"{mk.terminal_value}: {terminal}",
-        "miners": ("switched off in a month whose revenue after SG&A does not cover their "
-                   "power" if mk.miner_shutdown else
-                   "hashing in every month, at a loss where the hashprice is below their "
-                   "power cost"),
+        "miners": (("the site's own, kept (fleet and facility sunk: no capex); "
+                    if mk.mining_baseline == "existing" else "bought new; ")
+                   + ("switched off in a month whose revenue after SG&A does not cover their "
+                      "power" if mk.miner_shutdown else
+                      "hashing in every month, at a loss where the hashprice is below their "
+                      "power cost")),
         "taxes": _taxes(mk),
     }
 

@@ -182,6 +182,10 @@ class Market(BaseModel):
     miner_price: QuantityField("USD/(TH/s)", ge=0, le=1e6)
     mining_facility_capex: QuantityField("USD/MW", ge=0, le=1e10)  # per MW of gross utility
     mining_build_period: QuantityField("month", ge=0, le=120)
+    # "new": the mining option buys its fleet and facility; "existing": it keeps what the
+    # site has (sunk: no capex, depreciation or terminal value; still maintained, insured
+    # and taxed), the real alternative for a miner deciding whether to convert
+    mining_baseline: Literal["new", "existing"] = "new"
 
     # --- Opex ------------------------------------------------------------------------------
     staff_cost: QuantityField("USD/year", ge=0, le=1e9)  # per full-time employee

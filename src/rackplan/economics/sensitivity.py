@@ -28,7 +28,8 @@ STEP = 0.10
 #: moves every option alike, by design).
 SKIPPED = frozenset({"block_height", "gpus_per_unit", "miner_units_per_rack",
                      "gpu_units_per_rack", "utility_power", "terminal_value",
-                     "miner_shutdown", "tax_depreciation", "difficulty_model"})
+                     "miner_shutdown", "tax_depreciation", "difficulty_model",
+                     "mining_existing"})
 
 
 @dataclass(frozen=True)

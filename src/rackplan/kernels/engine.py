@@ -173,6 +173,9 @@ _PARAM_TABLE = (
     ("network_efficiency_gain", "1", "fall of the marginal fleet's cost per hash per year"),
     ("difficulty_adjustment", "1",
      "share of the gap to the equilibrium hash rate closed in a month (growing)"),
+    ("mining_existing", "1",
+     "1: the mining option keeps the site's fleet and facility (sunk: no capex, no "
+     "depreciation, no terminal value); 0: it buys them"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -195,8 +198,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
  RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
- NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT) = range(len(PARAMS))
-assert len(PARAMS) == DIFFICULTY_ADJUSTMENT + 1
+ NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING) = range(len(PARAMS))
+assert len(PARAMS) == MINING_EXISTING + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -225,6 +228,11 @@ TD_STRAIGHT_LINE, TD_MACRS, TD_BONUS = range(len(TAX_DEPRECIATIONS))
 MACRS_IT = (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576)
 MACRS_FACILITY = (0.05, 0.095, 0.0855, 0.077, 0.0693, 0.0623, 0.059, 0.059, 0.0591, 0.059,
                   0.0591, 0.059, 0.0591, 0.059, 0.0591, 0.0295)
+# both as rows of one array (numba freezes it): one compiled schedule function, not one a table
+_MACRS = np.zeros((2, len(MACRS_FACILITY)))
+_MACRS[0, :len(MACRS_IT)] = MACRS_IT
+_MACRS[1] = MACRS_FACILITY
+_MACRS_YEARS = np.array([len(MACRS_IT), len(MACRS_FACILITY)], dtype=np.int64)
 #: Months a run may look past its horizon (a build of at most 120 months and an IT life of at
 #: most 50 years, the market's bounds): the time factors are allocated that far.
 MAX_MONTHS_PAST = 120 + 600
@@ -494,37 +502,33 @@ B_ESCALATED = B_KIND
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
-def _macrs_done(k, table):
-    # the share of the cost deducted after k months in service by MACRS ``table``: its whole
-    # recovery years, and the current year's share spread over its twelve months
-    years = k // 12
-    done = 0.0
-    for y in range(min(years, len(table))):
-        done += table[y]
-    if years < len(table):
-        done += table[years] * (k - 12 * years) / 12.0
-    return done
-
-
-@njit(error_model="numpy", _nrt=False, inline="always")
 def _tax_done(k, method, bonus, per_life, table):
     """The share of an asset's cost deducted from taxable income after ``k`` months in
     service, by ``method`` (:data:`TAX_DEPRECIATIONS`): straight line over its useful life
-    (``per_life`` = 1 / life [1/month]), MACRS ``table``, or ``bonus`` at once and MACRS on
-    the rest."""
+    (``per_life`` = 1 / life [1/month]), MACRS (row ``table`` of its tables: whole recovery
+    years, and the current year's share spread over its twelve months), or ``bonus`` at once
+    and MACRS on the rest."""
     if k <= 0:
         return 0.0
     if method == TD_STRAIGHT_LINE:
         return min(k * per_life, 1.0)
-    macrs = _macrs_done(k, table)
+    years = k // 12
+    n_years = _MACRS_YEARS[table]
+    shares = _MACRS[table]
+    macrs = 0.0
+    for y in range(min(years, n_years)):
+        macrs += shares[y]
+    if years < n_years:
+        macrs += shares[years] * (k - 12 * years) / 12.0
     return bonus + (1.0 - bonus) * macrs if method == TD_BONUS else macrs
 
 
-@njit(error_model="numpy", _nrt=False, inline="always")
+# Called, not inlined: twice in _common_basis, each with two schedule sums inlined
+@njit(error_model="numpy", _nrt=False)
 def _tax_share(m, start, sold, method, bonus, per_life, table):
     """The share of an asset's cost deducted in month ``m`` (in service from ``start``; sold
-    or retired in month ``sold``, -1 if not within the months valued): what its schedule
-    deducts that month, and in the month it goes all that is left."""
+    or retired in month ``sold``, -1 if not within the months valued; MACRS row ``table``):
+    what its schedule deducts that month, and in the month it goes all that is left."""
     k = m + 1 - start  # months in service by the end of month m
     before = _tax_done(k - 1, method, bonus, per_life, table)
     if m == sold:
@@ -575,11 +579,13 @@ def _common_basis(m, n, start, end, p, per_life_it, per_life_fac, power_f):
         elif m > end - 1:
             dep_facility = 0.0
     method, bonus = p[TAX_DEPRECIATION], p[BONUS_DEPRECIATION]
-    tax_it = _tax_share(m, start, sold, method, bonus, per_life_it, MACRS_IT)
+    # (the MACRS rows as values the compiler cannot fold: a literal 0 and 1 compiled
+    # _tax_share twice)
+    it_row = int(method < 0)
+    tax_it = _tax_share(m, start, sold, method, bonus, per_life_it, it_row)
     if sold == n - 1 and start >= n:
         tax_it = 0.0  # (book value at a horizon before the IT is bought: none bought)
-    tax_facility = spent * _tax_share(m, start, sold, method, bonus, per_life_fac,
-                                      MACRS_FACILITY)
+    tax_facility = spent * _tax_share(m, start, sold, method, bonus, per_life_fac, 1 - it_row)
     if m == sold and m < start:
         tax_facility = spent  # sold before it operates: its cost so far, written off
     return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
@@ -674,7 +680,7 @@ def _uses_paths(kind):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 22
+N_SCALES = 23
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -733,10 +739,13 @@ def _scales(kind, p, units, fleet):
         idle = p[COLOCATION_OPEX_SHARE]
     # the owner's property (the colocation tenant's IT is not): a share of its book value
     property_tax = p[PROPERTY_TAX] / 12.0 if kind == MINE or kind == GPUAAS else 0.0
+    # the share of the fleet and facility bought: none where mining keeps what the site has
+    # (they still cost maintenance, insurance and property tax)
+    bought = 1.0 - p[MINING_EXISTING] if kind == MINE else 1.0
     return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
             demand, power_price, staff, maintenance, insurance, network, idle, utilization,
             contract_share, contract_price, gpu_seconds, prepaid, term_months, p[TAX_RATE],
-            property_tax)
+            property_tax, bought)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -748,7 +757,7 @@ def _lines(kind, s, b, jb):
     (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
      demand, power_price, staff_scale, maintenance_scale, insurance_scale, network_scale,
      share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-     tax_rate, property_tax_rate) = s
+     tax_rate, property_tax_rate, bought) = s
     volume = price_volume = energy = energy_weight = power = 0.0
     staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
@@ -791,13 +800,14 @@ def _lines(kind, s, b, jb):
         maintenance = maintenance_scale * b[jb, B_ON]
         insurance = insurance_scale * b[jb, B_ON]
     sga = sga_share * revenue
-    capex_it = equipment * b[jb, B_CAPEX_IT]
-    capex_facility = facility * b[jb, B_CAPEX_FACILITY]
+    capex_it = bought * equipment * b[jb, B_CAPEX_IT]
+    capex_facility = bought * facility * b[jb, B_CAPEX_FACILITY]
     property_tax = property_tax_rate * (equipment * b[jb, B_BOOK_IT]
                                         + facility * b[jb, B_BOOK_FACILITY])
-    depreciation = equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY]
-    residual = residual_value * (equipment * b[jb, B_RES_IT] + facility * b[jb, B_RES_FACILITY])
-    tax_depreciation = equipment * b[jb, B_TAX_IT] + facility * b[jb, B_TAX_FACILITY]
+    depreciation = bought * (equipment * b[jb, B_DEP_IT] + facility * b[jb, B_DEP_FACILITY])
+    residual = bought * residual_value * (equipment * b[jb, B_RES_IT]
+                                          + facility * b[jb, B_RES_FACILITY])
+    tax_depreciation = bought * (equipment * b[jb, B_TAX_IT] + facility * b[jb, B_TAX_FACILITY])
     opex = power + staff + maintenance + insurance + property_tax + network + operator
     # taxed as billed (a prepayment is not income when received); a loss lowers the owner's
     # other taxes, so the tax stays linear in every price
@@ -1408,9 +1418,10 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
     the basis sums of the block's time shape (without paths or the fleet's cap), ``low``
     float64[O] the lowest trend difficulty of each mining slot, ``tab`` each mining slot's
     months sorted for its switching off (:func:`_mine_table`; ``None`` where no scenario of
-    the run switches: the switching code is then not compiled); ``net`` any array where a
-    scenario of the run may use the equilibrium network (``None``: none does, and its code
-    is not compiled); ``paths`` float64[4, n] the
+    the run switches: the switching code is then not compiled); ``net`` float64[1] where a
+    scenario of the run may use the equilibrium network, ``net[0]`` 0 where its BTC
+    breakeven is not wanted (``None``: none does, and its code is not compiled); ``paths``
+    float64[4, n] the
     Monte Carlo multipliers (no column: none); ``fleet`` the sizing of ``p``
     (:func:`size_fleets`). A slot whose basis reads the paths, or whose mining fleet would
     out-hash the network in some month, re-sums its own basis entries month by month (into
@@ -1486,7 +1497,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
                                   has_paths or d_fleet > low[a] or eq, mine[L_CASH_FLOW],
                                   bp_a, bw_a, gpu, tf, paths, sums, tab, row, k)
     if net is not None:
-        if eq and a >= 0 and g >= 0 and kinds[a] == MINE:
+        if eq and net[0] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
             # the network follows the price: mining's NPV bends in it (last: this moves the
             # network path to each trial price)
             row[k + 2] = _network_btc_breakeven(p, n, kinds[a], fleets[a],
@@ -1564,9 +1575,10 @@ class Work:
         # compiles no switching code: it added seconds)
         self.tab = (np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1)) if switching
                     else None)
-        # any array where a scenario may use the equilibrium network, else None (its code is
-        # then not compiled)
-        self.net = np.empty(0) if network else None
+        # where a scenario may use the equilibrium network, whether the BTC breakeven is
+        # wanted (net[0] = 1: its search costs some twenty runs of the mining months), else
+        # None (its code is then not compiled)
+        self.net = np.ones(1) if network else None
         self.fleet = np.empty(N_FLEET)
         self.disc = np.zeros((n_options, N_LINES))
         self.total = np.zeros((n_options, N_LINES))
@@ -1716,6 +1728,8 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
 
     def setup():
         work = Work(base.shape[0], kinds.shape[0], n_months, switching, network)
+        if work.net is not None:
+            work.net[0] = float(wants_btc_breakeven(want, kinds.shape[0]))
         work.shape(first, n_months, kinds, fleets)
         work.digits = np.zeros(max(1, axis_size.shape[0]), np.int64)
         return work
@@ -1748,6 +1762,11 @@ def uses_network(base, target_param=()) -> bool:
     network (``difficulty_model``)."""
     return bool(base[DIFFICULTY_MODEL] != DM_TREND) or bool(
         (np.asarray(target_param) == DIFFICULTY_MODEL).any())
+
+
+def wants_btc_breakeven(want, n_options) -> bool:
+    """Whether the outputs ``want`` hold the BTC breakeven (the third-last output)."""
+    return bool((np.asarray(want) == n_outputs(n_options) - 3).any())
 
 
 def _wants_totals(want, n_options) -> bool:

@@ -89,8 +89,12 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         months = {MINE: _mine, GPUAAS: _gpuaas, COLOCATION: _colocation}[kind]
         some = None if paths is None else [a[rows] for a in paths]
         lines = months(c, m, units, fleet, width, some, units_m[rows])
-        lines.update(_capex_lines(c, m, n_months, fleet, lines.pop("equipment"),
-                                  owned=kind != COLOCATION))
+        capex = _capex_lines(c, m, n_months, fleet, lines.pop("equipment"),
+                             owned=kind != COLOCATION)
+        if kind == MINE:  # an existing fleet and facility: sunk, only their upkeep is paid
+            for name in ("capex_it", "capex_facility", "residual", "tax_depreciation"):
+                capex[name] = capex[name] * (1.0 - c["mining_existing"])
+        lines.update(capex)
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator", "property_tax"))
         sga = c["sga_share"] * lines["revenue"]
         lines["noi"] = lines["revenue"] - opex

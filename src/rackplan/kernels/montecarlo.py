@@ -138,6 +138,8 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
     def setup():
         work = engine.Work(base.shape[0], kinds.shape[0], n_months,
                            bool(base[engine.MINER_SHUTDOWN] != 0.0), engine.uses_network(base))
+        if work.net is not None:
+            work.net[0] = float(engine.wants_btc_breakeven(want, kinds.shape[0]))
         work.shape(base, n_months, kinds, fleets)
         engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
         work.paths = np.empty((4, n_months))
