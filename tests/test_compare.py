@@ -211,37 +211,29 @@ def test_builtin_case_pinned_numbers():
       a 1.2 % property tax on book value: mining -40,484,589.6, GPU-as-a-service
       -238,162,232.6, colocation +9,960,905.0 USD, breakeven 5.11171824 USD/hour; pre-tax
       (``tax_rate = 0``, ``property_tax = 0``) the numbers before."""
-    r = compare()
-    assert usd(r.options["mine"].npv) == pytest.approx(-40_484_589.6, abs=0.5)
-    assert usd(r.options["gpuaas"].npv) == pytest.approx(-238_162_232.6, abs=0.5)
-    assert usd(r.options["colocation"].npv) == pytest.approx(9_960_905.0, abs=0.5)
-    assert r.winner == "colocation"
-    be = r.breakeven
-    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-687_146.539,
-                                                                            abs=1e-3)
-    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(5.11171824,
-                                                                                  abs=1e-8)
-    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1793.12490,
-                                                                              abs=1e-5)
+    _assert_pinned(compare(), (-40_484_589.6, -238_162_232.6, 9_960_905.0),
+                   (-687_146.539, 5.11171824, 1793.12490))
     pre_tax = {"tax_rate": 0.0, "property_tax": 0.0}
-    r = compare(overrides=pre_tax)
-    assert usd(r.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
-    assert usd(r.options["gpuaas"].npv) == pytest.approx(-284_661_155.6, abs=0.5)
-    assert usd(r.options["colocation"].npv) == pytest.approx(14_377_534.3, abs=0.5)
-    assert r.winner == "colocation"
-    be = r.breakeven
-    assert float(be["btc_price"]["value"].m_as("USD/BTC")) == pytest.approx(-638_329.786,
-                                                                            abs=1e-3)
-    assert float(be["gpu_hour_price"]["value"].m_as("USD/hour")) == pytest.approx(4.98851616,
-                                                                                  abs=1e-8)
-    assert float(be["power_price"]["value"].m_as("USD/MWh")) == pytest.approx(1683.69912,
-                                                                              abs=1e-5)
+    _assert_pinned(compare(overrides=pre_tax), (-49_992_601.4, -284_661_155.6, 14_377_534.3),
+                   (-638_329.786, 4.98851616, 1683.69912))
     book = compare(overrides={"terminal_value": "book", **pre_tax})
     assert usd(book.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
     assert usd(book.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
     assert usd(book.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
     assert float(book.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")) == \
         pytest.approx(4.61904324, abs=1e-8)
+
+
+def _assert_pinned(r, npvs, breakevens):
+    """The built-in options' NPVs [USD] (to 0.5 USD), colocation the winner, and the BTC
+    [USD/BTC], GPU-hour [USD/hour] and power [USD/MWh] breakevens (to their last digits)."""
+    for name, value in zip(("mine", "gpuaas", "colocation"), npvs):
+        assert usd(r.options[name].npv) == pytest.approx(value, abs=0.5), name
+    assert r.winner == "colocation"
+    for (key, unit, tol), value in zip((("btc_price", "USD/BTC", 1e-3),
+                                        ("gpu_hour_price", "USD/hour", 1e-8),
+                                        ("power_price", "USD/MWh", 1e-5)), breakevens):
+        assert float(r.breakeven[key]["value"].m_as(unit)) == pytest.approx(value, abs=tol), key
 
 
 @pytest.mark.parametrize("market", [None, "2025-11-13"])
