@@ -10,6 +10,8 @@ import math
 import numpy as np
 import numpy_financial as npf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rackplan import compare
 from rackplan.economics.debt import levered, loan
@@ -107,3 +109,21 @@ def test_compare_reports_levered_figures_with_debt_only():
 def test_a_debt_term_of_no_months_is_refused(run_cli):
     code, out, err = run_cli("compare", "--set", "debt_term=0 month")
     assert code == 2 and err.count("\n") == 1 and "debt_term" in err and not out
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 48), st.integers(0, 20), st.floats(0.0, 1.0), st.integers(1, 120),
+       st.floats(0.0, 0.5), st.sampled_from(["dcf", "book", "zero"]),
+       st.lists(st.floats(0.0, 1e7), min_size=1, max_size=48))
+def test_debt_at_the_discount_rate_is_worth_nothing(n, start, share, term, rate, mode, spend):
+    """Without a tax saving, a loan whose monthly rate is the discount rate's is worth
+    nothing: what is borrowed equals the present value of what is repaid, whatever the
+    build, the share, the term and how the debt left at the horizon is settled."""
+    capex = np.zeros(n)
+    capex[:min(n, len(spend))] = spend[:n]
+    cash = -capex
+    monthly = (1 + rate) ** (1 / 12) - 1
+    lev = levered(cash, np.zeros(n), np.zeros(n), capex, start, debt_share=share,
+                  debt_rate=12 * monthly, debt_term=term, tax_rate=0.0, discount_rate=rate,
+                  terminal_value=mode)
+    assert lev.npv == pytest.approx(npv(cash, rate), rel=1e-9, abs=1e-6 * (1 + capex.sum()))
