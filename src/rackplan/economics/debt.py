@@ -34,6 +34,7 @@ from rackplan.economics.finance import irr, npv
 
 __all__ = ["Loan", "loan", "Levered", "levered"]
 
+
 @dataclass(frozen=True)
 class Loan:
     """Monthly lines of a loan [USD], from month 0 to its last payment: ``draw`` (borrowed),
