@@ -258,8 +258,9 @@ def test_mining_sites_land_near_1_05_to_1_10(profile, plant):
 def test_a_tower_plant_chills_the_air_share():
     # the default cooling_tower air side is CRAH fans + a water-cooled chiller (COP 6.5):
     # 0.0497 + 0.1538 = 0.2035 W/W, so the 5 % air share of a hydro miner costs 0.01 of PUE
+    # (a mining hall of its own: the site's plant would have its air side on exhaust fans)
     r = size("air-mining-100mw", "antminer-s21-xp-hyd",
-             overrides={"cooling_plant.type": "cooling_tower"})
+             overrides={"mining_cooling_plant.type": "cooling_tower"})
     lf = 0.95
     expected = 1 / (0.985 * 0.97) + (lf * 25 / 720 + (1 - lf) * (CRAH_FANS + 1 / 6.5)) / 0.985 \
         + 0.01
@@ -519,3 +520,66 @@ def test_fit_units_ignores_constraints_not_given_and_breaks_ties_in_order():
 
 
 BINDING_NAMES = ("power", "floor_area", "floor_loading", "heat_rejection")
+
+
+# --- The mining hall --------------------------------------------------------------------------
+
+
+def test_miners_on_moses_lake_go_into_a_hall_without_ups_or_chilled_air():
+    # the site's transformer and distribution, no UPS; the dry coolers for the 95 % of the
+    # heat that goes to liquid (CDU pumps 74/2000 + fans 0.02), exhaust fans for the rest
+    lf = 0.95
+    expected = 1 / (0.985 * 0.97) + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985 \
+        + 0.02
+    r = size("moses-lake", "antminer-s21-xp-hyd")
+    assert r.pue == pytest.approx(expected, rel=1e-12)
+    assert round(expected, 3) == 1.123  # docs/sizing.md, "The mining hall"
+    assert r.unit_count == math.floor(18e6 / expected / 5_676) == 2_825
+    assert r.inputs["pue_from"] == ("mining hall: cooling_plant (dry_cooler, air side exhaust), "
+                                    "no UPS")
+    # the GPU racks keep the AI hall: UPS and a CRAH room on the chiller
+    assert size("moses-lake", "gb300-nvl72").pue == pytest.approx(1.2089, abs=1e-4)
+
+
+def test_a_mining_hall_the_site_gives_is_used_as_given():
+    lf = 0.95
+    with_ups = size("moses-lake", "antminer-s21-xp-hyd",
+                    overrides={"mining_power_chain.ups": 0.95})
+    chain = 1 / (0.985 * 0.95 * 0.97)
+    assert with_ups.pue == pytest.approx(
+        chain + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985 + 0.02, rel=1e-12)
+    assert with_ups.inputs["pue_from"].endswith(", UPS 0.95")
+    assert size("moses-lake", "antminer-s21-xp-hyd",
+                overrides={"mining_pue": 1.05}).pue == 1.05
+    # a fixed site PUE carries over to the mining hall, a mining plant replaces it
+    assert size("moses-lake", "antminer-s21-xp-hyd", overrides={"pue": 1.3}).pue == 1.3
+    tower = size("moses-lake", "antminer-s21-xp-hyd",
+                 overrides={"pue": 1.3, "mining_cooling_plant.type": "immersion"})
+    assert tower.pue == pytest.approx(
+        1 / (0.985 * 0.97) + (lf * 25 / 720 + (1 - lf) * EXHAUST_FANS) / 0.985 + 0.02, rel=1e-12)
+    # a GPU never goes into the mining hall
+    assert size("moses-lake", "gb300-nvl72", overrides={"mining_pue": 1.05}).pue \
+        == pytest.approx(1.2089, abs=1e-4)
+
+
+def test_an_air_side_set_on_the_plant_changes_its_air_overhead():
+    lf = 0.85
+    r = size("moses-lake", "gb300-nvl72", overrides={"cooling_plant.air_side": "exhaust"})
+    assert r.pue == pytest.approx(
+        1 / (0.985 * 0.95 * 0.97) + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985
+        + 0.02, rel=1e-12)
+    crah = size("air-mining-100mw", "antminer-s19j-pro",
+                overrides={"mining_cooling_plant.type": "air_fans",
+                           "mining_cooling_plant.air_side": "crah"})
+    assert crah.pue == pytest.approx(1 / (0.985 * 0.97) + (CRAH_FANS + 1 / 5) / 0.985 + 0.01,
+                                     rel=1e-12)
+
+
+def test_the_hourly_model_puts_miners_in_the_mining_hall():
+    from rackplan.facility.plant import annual
+
+    # the cooling per watt of IT is the same; only the chain's loss differs, every hour
+    no_ups = annual("moses-lake", "antminer-s21-xp-hyd")
+    ups = annual("moses-lake", "antminer-s21-xp-hyd", overrides={"mining_power_chain.ups": 0.95})
+    assert ups.annual_pue - no_ups.annual_pue == pytest.approx(
+        (1 / 0.95 - 1) / (0.985 * 0.97), rel=1e-9)

@@ -210,18 +210,31 @@ def test_builtin_case_pinned_numbers():
     - after income tax (21 %, 100 % bonus depreciation, a loss offsetting other income) and
       a 1.2 % property tax on book value: mining -40,484,589.6, GPU-as-a-service
       -238,162,232.6, colocation +9,960,905.0 USD, breakeven 5.11171824 USD/hour; pre-tax
-      (``tax_rate = 0``, ``property_tax = 0``) the numbers before."""
-    _assert_pinned(compare(), (-40_484_589.6, -238_162_232.6, 9_960_905.0),
-                   (-687_146.539, 5.11171824, 1793.12490))
+      (``tax_rate = 0``, ``property_tax = 0``) the numbers before;
+    - the miners in a mining hall of their own (no UPS, exhaust air: PUE 1.123, not the AI
+      hall's 1.189): 2,825 miners instead of 2,666, mining -41,355,795.0 USD (pre-tax
+      -51,044,650.1), GPU breakeven 5.10298441 USD/hour; GPU-as-a-service and colocation
+      unchanged;
+    - no IT maintenance under the OEM warranty (miners 12 months, GPU systems 36): mining
+      -39,277,432.2, GPU-as-a-service -172,936,474.8 USD, breakeven 4.46993182 USD/hour;
+      without warranties the numbers before."""
+    _assert_pinned(compare(), (-39_277_432.2, -172_936_474.8, 9_960_905.0),
+                   (-402_967.281, 4.46993182, 1222.52662))
+    no_warranty = {"miner_warranty": "0 month", "gpu_warranty": "0 month"}
+    _assert_pinned(compare(overrides=no_warranty), (-41_355_795.0, -238_162_232.6, 9_960_905.0),
+                   (-639_685.854, 5.10298441, 1784.52007))
     pre_tax = {"tax_rate": 0.0, "property_tax": 0.0}
-    _assert_pinned(compare(overrides=pre_tax), (-49_992_601.4, -284_661_155.6, 14_377_534.3),
-                   (-638_329.786, 4.98851616, 1683.69912))
-    book = compare(overrides={"terminal_value": "book", **pre_tax})
-    assert usd(book.options["mine"].npv) == pytest.approx(-49_992_601.4, abs=0.5)
+    _assert_pinned(compare(overrides=pre_tax), (-48_413_811.0, -202_096_905.3, 14_377_534.3),
+                   (-357_048.362, 4.34713161, 1113.51054))
+    _assert_pinned(compare(overrides={**pre_tax, **no_warranty}),
+                   (-51_044_650.1, -284_661_155.6, 14_377_534.3),
+                   (-593_766.936, 4.98018420, 1675.50399))
+    book = compare(overrides={"terminal_value": "book", **pre_tax, **no_warranty})
+    assert usd(book.options["mine"].npv) == pytest.approx(-51_044_650.1, abs=0.5)
     assert usd(book.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
     assert usd(book.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
     assert float(book.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")) == \
-        pytest.approx(4.61904324, abs=1e-8)
+        pytest.approx(4.60973136, abs=1e-8)
 
 
 def _assert_pinned(r, npvs, breakevens):
@@ -398,7 +411,7 @@ def test_model_limits_are_reported_as_warnings():
     # 13 months of build, then 60 of life: idle from month 74 of 120
     assert ("the GPU systems retire in month 74, at the end of their 60-month useful life: "
             "the last 47 months of the horizon earn nothing") in text
-    assert "mining NOI is negative in 44 of 60 operating months" in text
+    assert "mining NOI is negative in 42 of 60 operating months" in text
     assert not any("useful life" in w for w in toy().warnings)
 
 
@@ -609,13 +622,13 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
 
 def test_miners_that_switch_off_on_the_builtin_case():
     """``miner_shutdown = true``: the S21 XP fleet is off in the 31 of its 60 months whose
-    revenue after SG&A does not cover their power, which lifts mining's NPV from -40.5 to
-    -35.0 M USD after tax (never lowers it) and leaves the other options alone. Mining idle is still
+    revenue after SG&A does not cover their power, which lifts mining's NPV from -39.3 to
+    -34.1 M USD after tax (never lowers it) and leaves the other options alone. Mining idle is still
     ahead of GPU-as-a-service at 3.13 USD/hour, so no BTC or power price makes them meet (each
     note says why), while the GPU-hour breakeven rises with mining's NPV; at 6 USD/hour
     GPU-as-a-service leads and the BTC breakeven exists again and holds when substituted."""
     hashing, off = compare(), compare(overrides={"miner_shutdown": True})
-    assert usd(off.options["mine"].npv) == pytest.approx(-35_037_645.3, abs=0.5)
+    assert usd(off.options["mine"].npv) == pytest.approx(-34_051_124.1, abs=0.5)
     assert usd(off.options["mine"].npv) > usd(hashing.options["mine"].npv)
     for k in ("gpuaas", "colocation"):
         assert usd(off.options[k].npv) == usd(hashing.options[k].npv)
@@ -651,6 +664,12 @@ def test_the_result_says_how_each_price_is_read():
                           "rest; a loss offsets other income at once (no carry-forward); "
                           "exempt from sales tax; property tax 1.2 % a year of book value; "
                           "unlevered")
+    assert c["maintenance"] == ("IT 8 % a year of its capex once out of warranty (miners after "
+                                "12 months, GPU systems after 36 months); facility 2 % a year "
+                                "of its capex")
+    assert compare(overrides={"miner_warranty": "0 month"}).conventions["maintenance"] \
+        .startswith("IT 8 % a year of its capex once out of warranty (miners from the first "
+                    "operating month, GPU systems after 36 months)")
     taxes = compare(overrides={"tax_rate": 0, "sales_tax_exempt": False,
                                "property_tax": 0}).conventions["taxes"]
     assert taxes == ("pre-tax (tax_rate 0); 6.5 % sales tax on IT equipment; property tax 0 % "
@@ -672,12 +691,12 @@ def test_the_miner_that_keeps_its_site():
     """``mining_baseline = "existing"``: the real alternative for a miner deciding whether to
     convert keeps the fleet and facility it has. Mining then spends no capex, carries no
     depreciation or terminal value, and its NPV is that of its cash flow alone (after tax):
-    -10.3 M USD on the built-in case against -40.5 M for a fleet bought new; GPU-as-a-service
+    -9.7 M USD on the built-in case against -39.3 M for a fleet bought new; GPU-as-a-service
     and colocation do not change, and the GPU-hour breakeven rises to meet the kept fleet."""
     new, kept = compare(), compare(overrides={"mining_baseline": "existing"})
     mine = kept.options["mine"]
     assert usd(mine.capex) == 0.0 and not mine.finance.residual.any()
-    assert usd(mine.npv) == pytest.approx(-10_324_441.1, abs=1.0)
+    assert usd(mine.npv) == pytest.approx(-9_668_718.8, abs=1.0)
     assert usd(mine.npv) > usd(new.options["mine"].npv)
     np.testing.assert_array_equal(mine.finance.revenue, new.options["mine"].finance.revenue)
     for k in ("gpuaas", "colocation"):

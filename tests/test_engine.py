@@ -237,6 +237,8 @@ def scenarios(draw, n_months):
     put("network_efficiency_gain", _f(0.0, 0.6))
     put("difficulty_adjustment", _f(0.01, 1.0))
     put("mining_existing", st.sampled_from([0.0, 1.0]))
+    put("miner_warranty", months)
+    put("gpu_warranty", months)
     return p
 
 
@@ -298,6 +300,8 @@ def random_scenarios(n, n_months, seed):
     put("network_efficiency_gain", rng.uniform(0, 0.6, n))
     put("difficulty_adjustment", rng.uniform(0.01, 1.0, n))
     put("mining_existing", rng.integers(0, 2, n).astype(float))
+    put("miner_warranty", rng.integers(0, n_months + 4, n) * S)
+    put("gpu_warranty", rng.integers(0, n_months + 4, n) * S)
     return R
 
 
@@ -385,7 +389,8 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "discount_rate_colocation": 0.05, "useful_life_it": 20 * S,
                "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK),
                "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_MACRS),
-               "bonus_depreciation": 0.4, "difficulty_model": float(engine.DM_EQUILIBRIUM)}
+               "bonus_depreciation": 0.4, "difficulty_model": float(engine.DM_EQUILIBRIUM),
+               "miner_warranty": 3 * S, "gpu_warranty": 20 * S}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -416,7 +421,8 @@ _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_peri
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
           "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
-          "difficulty_model": float(engine.DM_EQUILIBRIUM)}
+          "difficulty_model": float(engine.DM_EQUILIBRIUM), "miner_warranty": 6 * S,
+          "gpu_warranty": 24 * S}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -805,7 +811,8 @@ def _hand_case():
     """Round numbers for every option: 18 MW; miners of 5 kW and 400 TH/s at PUE 1.25 (2,880
     fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
     fit), built in 3 months; no floor or heat constraint; book value at the horizon; pre-tax
-    (no income, sales or property tax: :func:`test_taxes_by_hand` adds them)."""
+    (no income, sales or property tax: :func:`test_taxes_by_hand` adds them); no warranty
+    (:func:`test_it_maintenance_waits_for_the_warranty_by_hand` adds one)."""
     p = base()
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
@@ -830,7 +837,7 @@ def _hand_case():
         "sga_share": 0.01, "discount_rate": 0.1,
         "useful_life_it": 36 * S, "useful_life_facility": 120 * S, "residual_value": 0.5,
         "terminal_value": float(engine.TV_BOOK), "tax_rate": 0.0, "sales_tax": 0.0,
-        "property_tax": 0.0,
+        "property_tax": 0.0, "miner_warranty": 0.0, "gpu_warranty": 0.0,
     }
     for name, value in values.items():
         p[COL[name]] = value
@@ -1019,6 +1026,35 @@ def test_an_existing_mining_fleet_by_hand():
         - x[:, LINE["sga"]]
     _assert_line(x, "cash_flow", ebitda)
     np.testing.assert_array_equal(kept[1:], bought[1:])
+
+
+def test_it_maintenance_waits_for_the_warranty_by_hand():
+    """Miners under a 5-month warranty, GPU systems under 12: IT maintenance (8 % a year of
+    the IT capex) starts 5 months after the miners' first operating month (2), 12 after the
+    GPU systems' (3); the facility's (2 % a year) from the first operating month. The cash
+    flow (pre-tax) moves by exactly the maintenance saved, nothing else moves, and a mining
+    fleet the site keeps has no warranty left."""
+    p = _hand_case()
+    before = monthly(p, HAND_MONTHS, BUILT_IN)[0]
+    p[COL["miner_warranty"]] = 5 * S
+    p[COL["gpu_warranty"]] = 12 * S
+    lines = monthly(p, HAND_MONTHS, BUILT_IN)[0]
+    m = np.arange(HAND_MONTHS)
+    for o, (start, warranty, equipment, facility) in enumerate(
+            [(2, 5, 17.28e6, 9e6), (3, 12, 144 * 3e6 + 10_368 * 1750.0, 90e6)]):
+        maintenance = (np.where(m >= start, 0.02 * facility / 12, 0.0)
+                       + np.where(m >= start + warranty, 0.08 * equipment / 12, 0.0))
+        _assert_line(lines[o], "maintenance", maintenance)
+        saved = before[o][:, LINE["maintenance"]] - maintenance
+        assert saved.sum() == pytest.approx(warranty * 0.08 * equipment / 12, rel=1e-12)
+        _assert_line(lines[o], "cash_flow", before[o][:, LINE["cash_flow"]] + saved)
+        other = [j for j, name in enumerate(engine.LINES)
+                 if name not in ("maintenance", "cash_flow")]
+        np.testing.assert_array_equal(lines[o][:, other], before[o][:, other])
+    np.testing.assert_array_equal(lines[2], before[2])  # the tenant's IT: no maintenance
+    p[COL["mining_existing"]] = 1.0
+    kept = monthly(p, HAND_MONTHS, BUILT_IN)[0]
+    _assert_line(kept[0], "maintenance", before[0][:, LINE["maintenance"]])
 
 
 def test_mining_switches_off_by_hand():

@@ -182,7 +182,8 @@ def test_mining_months_build_growth_and_opex_lines():
                             mining_facility_capex="1200000 USD/MW", difficulty_growth=0.01,
                             btc_price_growth=0.21, maintenance_it=0.12, insurance=0.01,
                             mining_staff_per_mw=2, staff_cost="31557600 USD/year",
-                            demand_charge="2629.8 USD/kW/month", uptime=0.9)
+                            demand_charge="2629.8 USD/kW/month", uptime=0.9,
+                            miner_warranty="3 month")
     assert start == 2
     assert mm["volume"][:2].sum() == 0 and mm["power"][:2].sum() == 0
     assert mm["revenue"][:2].sum() == 0
@@ -195,8 +196,9 @@ def test_mining_months_build_growth_and_opex_lines():
     # month 3 vs month 2: difficulty x1.01, price x1.21^(1/12)
     assert mm["revenue"][3] / mm["revenue"][2] == pytest.approx(1.21 ** (1 / 12) / 1.01)
     assert mm["volume"][3] / mm["volume"][2] == pytest.approx(1 / 1.01)
-    # maintenance 12 %/yr of 100,000 = 1,000 a month; insurance 1 % of 1.3 M a year
-    assert mm["maintenance"][2:] == pytest.approx(np.full(10, 1_000.0))
+    # maintenance 12 %/yr of 100,000 = 1,000 a month once the 3-month warranty from the first
+    # operating month (2) is over; insurance 1 % of 1.3 M a year
+    assert mm["maintenance"][2:] == pytest.approx([0.0] * 3 + [1_000.0] * 7)
     assert mm["insurance"][5] == pytest.approx(0.01 * 1.3e6 / 12)
     assert mm["staff"][2] == pytest.approx(2 * S)
     # demand charge on facility power regardless of uptime: 1e-6 USD/(W s) x 1e6 W x t
@@ -259,7 +261,7 @@ def test_fleet_difficulty_is_the_difficulty_of_a_network_of_the_fleet_alone():
 
 
 def _builtin_mining(n=60, **overrides):
-    """The built-in case's mining lines (2,666 S21 XP Hyd, 1.26 EH/s; fees 0.025 BTC, pool fee
+    """The built-in case's mining lines (2,825 S21 XP Hyd, 1.34 EH/s; fees 0.025 BTC, pool fee
     2 %, uptime 97 %, height 922,368) with market overrides, its fleet's hash rate and the
     BTC the month's blocks hold after the pool fee."""
     from rackplan.economics.compare import run_options, scenario_base
@@ -291,7 +293,7 @@ def test_the_cap_binds_only_where_the_network_would_be_smaller_than_the_fleet():
     n = 60
     lines, out, blocks = _builtin_mining(n, difficulty=152.3e12, difficulty_growth=-0.5)
     h = out["hashrate_mine"]
-    assert h == pytest.approx(2666 * 473e12)
+    assert h == pytest.approx(2825 * 473e12)
     uncapped = h * 0.97 * 0.98 * 2_629_800 * (month_subsidy(922_368, n) + 0.025) / (
         152.3e12 * 0.5 ** np.arange(n) * 2**32)
     np.testing.assert_allclose(lines["volume"], np.minimum(uncapped, blocks), rtol=1e-12)

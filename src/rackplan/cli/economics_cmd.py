@@ -219,7 +219,8 @@ def _q(text):
 
 _CONVENTION_LABELS = {"btc_price": "BTC price", "gpu_hour_price": "GPU-hour price",
                       "colocation_rate": "colocation rate", "power_price": "power price",
-                      "terminal_value": "terminal value", "miners": "miners"}
+                      "terminal_value": "terminal value", "miners": "miners",
+                      "maintenance": "maintenance"}
 
 
 def _conventions(result) -> list[str]:

@@ -34,7 +34,7 @@ from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
 from rackplan.economics.options import Option, OptionContext, never, registered, slots
 from rackplan.economics.results import ComparisonResult, OptionResult, option_result
 from rackplan.errors import InputError, ProfileError
-from rackplan.facility.capacity import check_reference, plant_pue, size
+from rackplan.facility.capacity import check_reference, hall_for, plant_pue, size
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
@@ -143,7 +143,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
 
     return {
         "utility_power": si(st.utility_power, "W"),
-        "pue_mine": plant_pue(st, mp.cooling.liquid_fraction),
+        "pue_mine": plant_pue(hall_for(st, mp), mp.cooling.liquid_fraction),
         "pue_gpu": plant_pue(st, gp.cooling.liquid_fraction),
         "aisle_factor": float(st.aisle_factor),
         "white_space": nan if st.white_space is None else si(st.white_space, "m**2"),
@@ -219,6 +219,8 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "network_efficiency_gain": mk.network_efficiency_gain,
         "difficulty_adjustment": mk.difficulty_adjustment,
         "mining_existing": 1.0 if mk.mining_baseline == "existing" else 0.0,
+        "miner_warranty": si(mk.miner_warranty, "s"),
+        "gpu_warranty": si(mk.gpu_warranty, "s"),
     }
 
 
@@ -265,7 +267,8 @@ _USER_UNITS = {
     "terminal_value": "1", "miner_shutdown": "1", "tax_rate": "1", "tax_depreciation": "1",
     "bonus_depreciation": "1", "sales_tax": "1", "property_tax": "1",
     "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
-    "difficulty_adjustment": "1", "mining_existing": "1",
+    "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
+    "gpu_warranty": "month",
 }
 
 

@@ -22,8 +22,8 @@ def _yearly(rate: float, what: str) -> str:
 
 def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
     """``{name: sentence}`` for the BTC price, the GPU-hour price, the colocation rate, the
-    power price, the terminal value, the miners' running rule and the taxes of market ``mk``
-    with GPU system ``gpu_system``."""
+    power price, the terminal value, the miners' running rule, maintenance and the taxes of
+    market ``mk`` with GPU system ``gpu_system``."""
     hour = mk.gpu_hour_price_for(gpu_system).m_as("USD/hour")
     ramp = mk.utilization_ramp.m_as("month")
     gpu = (f"merchant: {hour:g} USD per GPU-hour from the first operating month, "
@@ -61,8 +61,19 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
                       "power" if mk.miner_shutdown else
                       "hashing in every month, at a loss where the hashprice is below their "
                       "power cost")),
+        "maintenance": _maintenance(mk),
         "taxes": _taxes(mk),
     }
+
+
+def _maintenance(mk: Market) -> str:
+    """What maintenance costs, and when the IT's starts."""
+    def after(warranty) -> str:
+        months = warranty.m_as("month")
+        return "from the first operating month" if months == 0 else f"after {months:g} months"
+    return (f"IT {_pct(mk.maintenance_it)} a year of its capex once out of warranty (miners "
+            f"{after(mk.miner_warranty)}, GPU systems {after(mk.gpu_warranty)}); facility "
+            f"{_pct(mk.maintenance_facility)} a year of its capex")
 
 
 def _difficulty(mk: Market) -> str:

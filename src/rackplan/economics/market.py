@@ -192,6 +192,16 @@ class Market(BaseModel):
     mining_staff_per_mw: float = Field(ge=0, le=1000)  # FTE per MW of mining IT power
     maintenance_it: Share(ge=0.0, le=1.0)  # per year, of IT equipment capex
     maintenance_facility: Share(ge=0.0, le=1.0)  # per year, of facility capex
+    # the IT's warranty from its first operating month: the OEM repairs it, so maintenance_it
+    # is not paid until it ends (a fleet kept, mining_baseline = "existing", has none left).
+    # Not given: new miners one year (Bitmain through its resellers, e.g. jsbit.com's warranty
+    # policy: "one year warranty for the brand-new miner"); GPU systems three years (a complete
+    # server's standard warranty at Supermicro, three years parts and labor, servethehome.com,
+    # 2012) [S]
+    miner_warranty: QuantityField("month", ge=0, le=120) = Field("12 month",
+                                                                 validate_default=True)
+    gpu_warranty: QuantityField("month", ge=0, le=120) = Field("36 month",
+                                                               validate_default=True)
     insurance: Share(ge=0.0, le=1.0)  # per year, of all capex
     # of revenue; below 1, or no revenue is left to break even with (an infinite price)
     sga_share: Share(ge=0.0, lt=1.0)
@@ -267,7 +277,8 @@ class Market(BaseModel):
     # where the market came from (its file), for error messages
     _source: str = PrivateAttr(default="")
 
-    @field_validator("build_period", "mining_build_period", "gpu_contract_term", "debt_term")
+    @field_validator("build_period", "mining_build_period", "gpu_contract_term", "debt_term",
+                     "miner_warranty", "gpu_warranty")
     @classmethod
     def _whole_months(cls, q):
         months = float(q.magnitude)

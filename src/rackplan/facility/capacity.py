@@ -26,10 +26,10 @@ from rackplan.facility.coolant import air_density, coolant_properties
 from rackplan.errors import InputError, ProfileError, SiteError, shown
 from rackplan.kernels import capacity as kernels
 from rackplan.facility.profiles import HardwareProfile, load_profile, profiles_dir
-from rackplan.facility.site import Site, load_site, plant_overheads
+from rackplan.facility.site import Site, load_site, mining_hall, plant_overheads
 from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
-__all__ = ["size", "plant_pue", "SizingResult", "BASES", "check_reference"]
+__all__ = ["size", "plant_pue", "hall_for", "SizingResult", "BASES", "check_reference"]
 
 BASES = ("max", "typical")
 
@@ -219,6 +219,12 @@ def check_reference(value: Any, name: str, model: type, *, optional: bool = Fals
                      f"got {shown(value)}", source=name)
 
 
+def hall_for(site: Site, hw: HardwareProfile) -> Site:
+    """The hall of ``site`` that ``hw`` goes into: the mining hall
+    (:func:`~rackplan.facility.site.mining_hall`) for ASIC miners, the site itself for GPUs."""
+    return mining_hall(site) if hw.kind == "asic" else site
+
+
 def plant_pue(site: Site, liquid_fraction: float) -> float:
     """PUE of ``site`` for hardware that sends ``liquid_fraction`` of its heat to liquid [1].
 
@@ -269,7 +275,7 @@ def size(site: str | Path | Site = "moses-lake",
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)
     hw = load_profile(profile)
-    st = load_site(site, overrides)
+    st = hall_for(load_site(site, overrides), hw)
     unit_power = hw.power_max if basis == "max" else hw.power_typical
     unit_w = float(unit_power.m_as("W"))
     lf = float(hw.cooling.liquid_fraction)
@@ -464,9 +470,21 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
     return out
 
 
+def _pue_from(site: Site, hw: HardwareProfile) -> str:
+    """Where the PUE comes from; for a miner, the mining hall's plant and power chain."""
+    if site.pue is not None:
+        source = "fixed"
+    elif hw.kind == "asic":
+        plant, ups = site.cooling_plant, site.power_chain.ups
+        source = (f"cooling_plant ({plant.type}, air side {plant.air_side or 'of its type'}), "
+                  + ("no UPS" if ups == 1.0 else f"UPS {ups:g}"))
+    else:
+        source = f"cooling_plant ({site.cooling_plant.type})"
+    return f"mining hall: {source}" if hw.kind == "asic" else source
+
+
 def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, lf: float,
             coolant, inlet_k: float, rack_flow: Quantity | None) -> dict[str, Any]:
-    plant = site.cooling_plant
     inputs: dict[str, Any] = {
         "site": site.id,
         "site_name": site.name,
@@ -476,7 +494,7 @@ def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, l
         "unit_power": unit_power.to("kW"),
         "units_per_rack": hw.units_per_rack,
         "liquid_fraction": lf,
-        "pue_from": "fixed" if site.pue is not None else f"cooling_plant ({plant.type})",
+        "pue_from": _pue_from(site, hw),
         "air_density": air_density(site.altitude, Q_(inlet_k - 273.15, "degC")),
     }
     if coolant is not None:

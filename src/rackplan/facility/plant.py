@@ -35,7 +35,7 @@ import numpy as np
 from rackplan._args import overrides_mapping
 from rackplan._io import looks_like_path
 from rackplan.errors import InputError, SiteError, WeatherError, shown
-from rackplan.facility.capacity import BASES, check_reference, size
+from rackplan.facility.capacity import BASES, check_reference, hall_for, size
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import (CDU_PUMPING, CRAH_FANS, DRY_COOLER_FANS, EXHAUST_FANS, Site,
                                     load_site)
@@ -134,6 +134,7 @@ def plant_params(site: Site, it_power_w: float, liquid_fraction: float) -> np.nd
                         source=site.id or None, field="cooling_plant")
     device, chiller, air_mode = PLANT_LAYOUT[plant.type]
     chiller = plant.trim_chiller or chiller
+    air_mode = plant.air_side or air_mode
     rating = AIR_COOLED_RATING if chiller == "air_cooled" else WATER_COOLED_RATING
     latent, cp, rho_cp = _water()
     dt_liquid = float(site.coolant_delta_t.m_as("K"))
@@ -273,11 +274,12 @@ def annual(site: str | Path | Site = "moses-lake",
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)
     st, weather = _site_and_weather(site, overrides)
-    if st.cooling_plant is None:
+    hw = load_profile(profile)
+    if hall_for(st, hw).cooling_plant is None:
         raise SiteError("the hourly model needs a [cooling_plant] (a fixed pue is not a plant)",
                         source=st.id or None, field="cooling_plant")
-    hw = load_profile(profile)
     sized = size(st, hw, basis=basis)
+    st = hall_for(st, hw)
     it_w = float(sized.it_power.m_as("W"))
     params = plant_params(st, it_w, float(hw.cooling.liquid_fraction))
     t_db = np.ascontiguousarray(weather.dry_bulb.m_as("K"))

@@ -41,6 +41,7 @@ __all__ = [
     "list_sites",
     "sites_dir",
     "plant_overheads",
+    "mining_hall",
 ]
 
 # --- Power chain -----------------------------------------------------------------------------
@@ -49,6 +50,11 @@ TRANSFORMER_EFFICIENCY = 0.985
 #: UPS efficiency, double conversion "typically 94-96%" [S] schneiderupsus.com; colocation
 #: operators rarely use eco mode [S] centiel.com. A mining site without UPS sets ``ups = 1``.
 UPS_EFFICIENCY = 0.95
+#: A mining hall's UPS: none. Miners are an interruptible load: an outage only stops hashing,
+#: and large sites switch off for the grid on purpose (Riot's Whinstone site curtails or shuts
+#: down for up to 275 hours a year [S] Bloomberg, 2022-02, via jetcoinz.com). [A] so a mining
+#: hall is built without UPS; a site that has one gives a ``[mining_power_chain]``.
+MINING_UPS_EFFICIENCY = 1.0
 #: Distribution (switchgear, PDUs, busway) efficiency; PDUs 94-98 % [S] niteolimited.com.
 DISTRIBUTION_EFFICIENCY = 0.97
 #: House load (lighting, offices, security, controls) as a share of IT power. [A] No public
@@ -87,6 +93,10 @@ PlantType = Literal["dry_cooler", "adiabatic_cooler", "cooling_tower", "chiller"
                     "water_cooled_chiller", "immersion", "air_fans"]
 #: A plant's chiller: trim on a dry cooler or tower, the main cooling of a chiller plant, or none.
 TrimChiller = Literal["air_cooled", "water_cooled", "none"]
+#: The air side: a CRAH room (or rear doors) fed by the plant's chiller, or outdoor air moved
+#: through the hall by exhaust fans, as in a mining hall: Antminers take inlet air up to
+#: 40 degC (104 degF ambient shut-off in the manual [S] compassmining.io, 2022 summer update).
+AirSide = Literal["crah", "exhaust"]
 
 #: ``(liquid side, air side)`` overhead per plant type [W/W], see ``docs/sizing.md``. The air
 #: side of a liquid plant is a CRAH room (or rear doors) fed by a chiller, because dry-cooler
@@ -170,6 +180,8 @@ class CoolingPlant(BaseModel):
     drift: FractionField(le=0.01) | None = None
     pad_effectiveness: FractionField(le=1.0) | None = None
     chiller_cop_max: FractionField(ge=1.0, le=50.0) | None = None
+    # None: the plant type's (exhaust for immersion and air_fans, crah for the others)
+    air_side: AirSide | None = None
 
     @model_validator(mode="after")
     def _chiller_plant_has_chiller(self):
@@ -201,6 +213,10 @@ class Site(BaseModel):
     pue: FractionField(ge=1.0, le=10.0) | None = None
     cooling_plant: CoolingPlant | None = None
     power_chain: PowerChain = PowerChain()
+    # The mining hall's, where it differs (see mining_hall): None takes the site's own.
+    mining_pue: FractionField(ge=1.0, le=10.0) | None = None
+    mining_cooling_plant: CoolingPlant | None = None
+    mining_power_chain: PowerChain | None = None
     house_load: FractionField() = HOUSE_LOAD
     white_space: QuantityField("m**2", gt=0, ge=1, le=1e7) | None = None  # up to 10 km^2
     aisle_factor: FractionField(ge=1.0, le=100.0) = AISLE_FACTOR
@@ -258,11 +274,33 @@ def plant_overheads(site: Site) -> tuple[float, float]:
         raise SiteError("no cooling_plant to take overheads from", source=site.id or None)
     plant = site.cooling_plant
     liquid, air = PLANT_OVERHEAD[plant.type]
+    if plant.air_side == "exhaust":
+        air = EXHAUST_FANS
+    elif plant.air_side == "crah" and plant.type in ("immersion", "air_fans"):
+        air = CRAH_FANS + 1.0 / CHILLER_COP
     if plant.liquid_overhead is not None:
         liquid = plant.liquid_overhead
     if plant.air_overhead is not None:
         air = plant.air_overhead
     return liquid, air
+
+
+def mining_hall(site: Site) -> Site:
+    """``site`` as its mining hall sees it: the ``mining_pue``, ``[mining_cooling_plant]`` and
+    ``[mining_power_chain]`` it gives, else its own power chain without UPS
+    (:data:`MINING_UPS_EFFICIENCY`) and its own cooling plant with the air side on exhaust
+    fans (miners take warm outdoor air; no chiller serves the air). A fixed ``pue`` carries
+    over unless the site gives a mining plant or ``mining_pue``."""
+    chain = site.mining_power_chain or site.power_chain.model_copy(
+        update={"ups": MINING_UPS_EFFICIENCY})
+    plant = site.mining_cooling_plant
+    pue = site.mining_pue
+    if plant is None:
+        pue = site.pue if pue is None else pue
+        if site.cooling_plant is not None:
+            plant = site.cooling_plant.model_copy(update={"air_side": "exhaust",
+                                                          "air_overhead": None})
+    return site.model_copy(update={"power_chain": chain, "cooling_plant": plant, "pue": pue})
 
 
 def sites_dir() -> Path:

@@ -176,6 +176,10 @@ _PARAM_TABLE = (
     ("mining_existing", "1",
      "1: the mining option keeps the site's fleet and facility (sunk: no capex, no "
      "depreciation, no terminal value); 0: it buys them"),
+    ("miner_warranty", "s",
+     "the miners' warranty from their first operating month (no IT maintenance paid)"),
+    ("gpu_warranty", "s",
+     "the GPU systems' warranty from their first operating month (no IT maintenance paid)"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -198,8 +202,9 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  DISCOUNT_RATE_COLOCATION, USEFUL_LIFE_IT, USEFUL_LIFE_FACILITY,
  RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
- NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING) = range(len(PARAMS))
-assert len(PARAMS) == MINING_EXISTING + 1
+ NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
+ GPU_WARRANTY) = range(len(PARAMS))
+assert len(PARAMS) == GPU_WARRANTY + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -247,7 +252,7 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility",
                 "terminal_value", "miner_shutdown", "tax_depreciation", "bonus_depreciation",
-                "difficulty_model")
+                "difficulty_model", "miner_warranty", "gpu_warranty")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -479,13 +484,14 @@ def network_path(p, months, tf, paths, price):
 
 # --- The basis of each kind (one month) ----------------------------------------------------------
 
-N_BASIS = 21  # 13 shared entries, then 8 of the kind's own
+N_BASIS = 22  # 14 shared entries, then 8 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
 # timing, depreciation shares, the residual value's book shares, the signing month (0), the
-# shares of the cost deducted from taxable income and the book value's shares (the property
-# tax's base)
+# shares of the cost deducted from taxable income, the book value's shares (the property
+# tax's base) and the operating months out of the IT's warranty (its maintenance paid)
 (B_ON, B_POWER, B_CAPEX_IT, B_CAPEX_FACILITY, B_DEP_IT, B_DEP_FACILITY, B_RES_IT,
- B_RES_FACILITY, B_SIGN, B_TAX_IT, B_TAX_FACILITY, B_BOOK_IT, B_BOOK_FACILITY) = range(13)
+ B_RES_FACILITY, B_SIGN, B_TAX_IT, B_TAX_FACILITY, B_BOOK_IT, B_BOOK_FACILITY,
+ B_SERVICED) = range(14)
 # kind-specific (mine: BTC per hash/s, the same at the month's BTC price factor, whether the
 # fleet runs and that at the power-price factor (without ``miner_shutdown`` the operating
 # month and ``B_POWER``);
@@ -493,7 +499,7 @@ N_BASIS = 21  # 13 shared entries, then 8 of the kind's own
 # contract's term only), each plain, at the price factor and at the power-price factor, and
 # the contract's term months, plain and at the power-price factor;
 # colocation: the escalated rate factor)
-B_KIND = 13  # the first kind-specific entry
+B_KIND = 14  # the first kind-specific entry
 N_OWN = N_BASIS - B_KIND
 B_BTC, B_BTC_PRICED, B_RUN, B_RUN_POWER = range(B_KIND, B_KIND + 4)
 (B_SOLD, B_SOLD_PRICED, B_SOLD_POWER, B_AFTER, B_AFTER_PRICED, B_AFTER_POWER, B_TERM,
@@ -539,13 +545,15 @@ def _tax_share(m, start, sold, method, bonus, per_life, table):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _common_basis(m, n, start, end, p, per_life_it, per_life_fac, power_f):
-    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_BOOK_FACILITY``), as a
+def _common_basis(m, n, start, end, p, per_life_it, per_life_fac, power_f, warranty):
+    """The entries every kind shares in month ``m`` (``B_ON`` to ``B_SERVICED``), as a
     tuple, for a fleet that operates from ``start`` to ``end`` (excluded), a horizon of ``n``
     months and the scenario's terminal value (:data:`TERMINAL_VALUES`) and tax depreciation;
-    ``per_life_*`` are 1 / useful life [1/month]."""
+    ``per_life_*`` are 1 / useful life [1/month]; the IT is under warranty for its first
+    ``warranty`` operating months."""
     mode = p[TERMINAL_VALUE]
     on = 1.0 if start <= m < end else 0.0
+    serviced = 1.0 if start + warranty <= m < end else 0.0
     capex_it = 1.0 if m == start else 0.0
     if start == 0:
         capex_facility = 1.0 if m == 0 else 0.0
@@ -590,7 +598,15 @@ def _common_basis(m, n, start, end, p, per_life_it, per_life_fac, power_f):
         tax_facility = spent  # sold before it operates: its cost so far, written off
     return (on, on * power_f, capex_it, capex_facility, dep_it, dep_facility, res_it,
             res_facility, 1.0 if m == 0 else 0.0, tax_it, tax_facility, book_it,
-            book_facility)
+            book_facility, serviced)
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _warranty(p, fleet):
+    """The IT warranty of fleet ``fleet`` [months] (slots of one fleet share their common
+    basis; a colocation tenant's IT is the tenant's, and pays no IT maintenance either
+    way)."""
+    return _months(p[MINER_WARRANTY] if fleet == FLEET_MINING else p[GPU_WARRANTY])
 
 
 # Called, not inlined, in the loops over months: inlined into each kind's loop it made the
@@ -659,11 +675,12 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _basis(kind, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, jb):
-    """The whole basis of option kind ``kind`` in month ``m`` into row ``jb`` of ``b``: the
-    entries every kind shares and the kind's own (:func:`_kind_basis`)."""
+def _basis(kind, fleet, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, jb):
+    """The whole basis of option kind ``kind`` (of fleet ``fleet``) in month ``m`` into row
+    ``jb`` of ``b``: the entries every kind shares and the kind's own (:func:`_kind_basis`)."""
     c = _common_basis(m, n, start, end, p, SECONDS_PER_MONTH / p[USEFUL_LIFE_IT],
-                      SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m])
+                      SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY], tf[T_POWER_PRICE, m],
+                      _warranty(p, fleet))
     for j in range(B_KIND):
         b[jb, j] = c[j]
     x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost,
@@ -680,7 +697,7 @@ def _uses_paths(kind):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 23
+N_SCALES = 24
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -699,7 +716,7 @@ def _scales(kind, p, units, fleet):
         facility = p[FACILITY_CAPEX] * p[UTILITY_POWER]
     it_power = units * unit_power
     equipment = volume = price = energy = demand = power_price = 0.0
-    staff = maintenance = insurance = network = idle = utilization = 0.0
+    staff = maintenance_facility = maintenance_it = insurance = network = idle = utilization = 0.0
     contract_share = contract_price = gpu_seconds = prepaid = term_months = 0.0
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
@@ -710,7 +727,8 @@ def _scales(kind, p, units, fleet):
         demand = it_power * pue * S * p[DEMAND_CHARGE]  # demand charge a month at month 0
         power_price = p[POWER_PRICE]
         staff = p[MINING_STAFF_PER_MW] * it_power * p[STAFF_COST] * S
-        maintenance = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        maintenance_facility = p[MAINTENANCE_FACILITY] * facility / 12.0
+        maintenance_it = p[MAINTENANCE_IT] * equipment / 12.0
         insurance = p[INSURANCE] * (equipment + facility) / 12.0
     elif kind == GPUAAS:
         gpus = units * p[GPUS_PER_UNIT]
@@ -722,7 +740,8 @@ def _scales(kind, p, units, fleet):
         demand = it_power * pue * S * p[DEMAND_CHARGE]
         power_price = p[POWER_PRICE]
         staff = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S
-        maintenance = (p[MAINTENANCE_IT] * equipment + p[MAINTENANCE_FACILITY] * facility) / 12.0
+        maintenance_facility = p[MAINTENANCE_FACILITY] * facility / 12.0
+        maintenance_it = p[MAINTENANCE_IT] * equipment / 12.0
         insurance = p[INSURANCE] * (equipment + facility) / 12.0
         network = p[NETWORK_SOFTWARE] * gpus * S
         idle = p[GPU_IDLE_POWER_SHARE]
@@ -743,9 +762,9 @@ def _scales(kind, p, units, fleet):
     # (they still cost maintenance, insurance and property tax)
     bought = 1.0 - p[MINING_EXISTING] if kind == MINE else 1.0
     return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
-            demand, power_price, staff, maintenance, insurance, network, idle, utilization,
-            contract_share, contract_price, gpu_seconds, prepaid, term_months, p[TAX_RATE],
-            property_tax, bought)
+            demand, power_price, staff, maintenance_facility, insurance, network, idle,
+            utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
+            p[TAX_RATE], property_tax, bought, maintenance_it)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -755,9 +774,9 @@ def _lines(kind, s, b, jb):
     month's basis gives that month's lines, the (discounted) sums of the basis give the
     (discounted) sums of the lines. Linear in ``b``; lines the kind does not have are 0."""
     (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
-     demand, power_price, staff_scale, maintenance_scale, insurance_scale, network_scale,
+     demand, power_price, staff_scale, maintenance_facility, insurance_scale, network_scale,
      share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-     tax_rate, property_tax_rate, bought) = s
+     tax_rate, property_tax_rate, bought, maintenance_it) = s
     volume = price_volume = energy = energy_weight = power = 0.0
     staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
@@ -797,7 +816,10 @@ def _lines(kind, s, b, jb):
         operator = share * revenue
     if kind == MINE or kind == GPUAAS:
         staff = staff_scale * b[jb, B_ON]
-        maintenance = maintenance_scale * b[jb, B_ON]
+        # the facility's every month; the IT's out of warranty (a fleet kept, not bought, has
+        # none left)
+        maintenance = (maintenance_facility * b[jb, B_ON] + maintenance_it
+                       * (bought * b[jb, B_SERVICED] + (1.0 - bought) * b[jb, B_ON]))
         insurance = insurance_scale * b[jb, B_ON]
     sga = sga_share * revenue
     capex_it = bought * equipment * b[jb, B_CAPEX_IT]
@@ -1150,28 +1172,30 @@ def _put8(sums, row, first, acc):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _common_sums(n, start, p, tf, kind, sums, r):
+def _common_sums(n, start, p, tf, kind, fleet, sums, r):
     # the shared entries' sums, month by month, accumulated in registers (not in ``sums``,
     # which the compiler must assume the factors' loads may alias)
     # (the plain sums over the horizon only, the discounted ones to the end of the valuation)
     per_life_it = SECONDS_PER_MONTH / p[USEFUL_LIFE_IT]
     per_life_fac = SECONDS_PER_MONTH / p[USEFUL_LIFE_FACILITY]
     end = _end(p, start)
+    warranty = _warranty(p, fleet)
     d = t = _ZEROS8
-    d_tax = t_tax = (0.0, 0.0, 0.0, 0.0)  # B_TAX_IT ... B_BOOK_FACILITY
+    d_tax = t_tax = (0.0, 0.0, 0.0, 0.0, 0.0)  # B_TAX_IT ... B_SERVICED
     for m in range(_n_eval(p, n, end, tf.shape[1])):
         c = _common_basis(m, n, start, end, p, per_life_it, per_life_fac,
-                          tf[T_POWER_PRICE, m])
+                          tf[T_POWER_PRICE, m], warranty)
         v = tf[T_DISCOUNT + kind, m]
         d = _add8(d, v, c)
         d_tax = (d_tax[0] + v * c[9], d_tax[1] + v * c[10], d_tax[2] + v * c[11],
-                 d_tax[3] + v * c[12])
+                 d_tax[3] + v * c[12], d_tax[4] + v * c[13])
         if m < n:
             t = _add8(t, 1.0, c)
-            t_tax = (t_tax[0] + c[9], t_tax[1] + c[10], t_tax[2] + c[11], t_tax[3] + c[12])
+            t_tax = (t_tax[0] + c[9], t_tax[1] + c[10], t_tax[2] + c[11], t_tax[3] + c[12],
+                     t_tax[4] + c[13])
     _put8(sums, r, 0, d)
     _put8(sums, r + 1, 0, t)
-    for j in range(4):
+    for j in range(5):
         sums[r, B_TAX_IT + j] = d_tax[j]
         sums[r + 1, B_TAX_IT + j] = t_tax[j]
     # the signing month is month 0, undiscounted
@@ -1378,7 +1402,8 @@ _NO_LINES = (0.0,) * N_LINES
 
 
 @njit(error_model="numpy", _nrt=False)
-def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, disc, total):
+def _monthly_lines(kind, fleet, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, disc,
+                   total):
     """Slot ``o``'s lines month by month into ``lines_out`` (row ``o n + m``), their
     discounted and plain sums into row ``o`` of ``disc`` and ``total``. The months valued
     after the horizon (``dcf``) are discounted into ``disc`` and, as their value at the
@@ -1390,7 +1415,7 @@ def _monthly_lines(kind, s, n, start, p, tf, paths, d_fleet, b, o, lines_out, di
     rev, cost = _run_coefs(s)
     after = 0.0  # present value of the cash flows after the horizon
     for m in range(_n_eval(p, n, end, tf.shape[1])):
-        _basis(kind, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, o)
+        _basis(kind, fleet, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, o)
         lines = _lines(kind, s, b, o)
         v = tf[T_DISCOUNT + kind, m]
         for j in range(N_LINES):
@@ -1454,8 +1479,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
         s = _scales(kind, p, _slot_units(fleets[o], units_m, units_g), fleets[o])
         r = 2 * o
         if lines_out is not None:  # a branch numba prunes where the lines are None
-            _monthly_lines(kind, s, n, _start(p, fleets[o]), p, tf, paths, d_fleet, b, o,
-                           lines_out, disc, total)
+            _monthly_lines(kind, fleets[o], s, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
+                           b, o, lines_out, disc, total)
             d = to_fixed_tuple(disc[o], N_LINES)
             t = to_fixed_tuple(total[o], N_LINES)
         else:
@@ -1532,7 +1557,7 @@ def _shape(p, n, kinds, fleets, tf, b, shape_sums, low, tab, no_paths):
                 same = q
                 break
         if same < 0:
-            _common_sums(n, start, p, tf, kinds[o], shape_sums, r)
+            _common_sums(n, start, p, tf, kinds[o], fleets[o], shape_sums, r)
         else:
             for j in range(B_KIND):
                 shape_sums[r, j] = shape_sums[2 * same, j]

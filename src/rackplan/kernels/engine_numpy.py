@@ -197,7 +197,7 @@ def _btc_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
     keep = (1.0 - c["sga_share"][:, 0]) * (1.0 - c["tax_rate"][:, 0])
     p0, pe = c["btc_price"][:, 0], c["power_price"][:, 0]
     a, e, d = months
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         first_on = np.where((a > 0) & (v > 0), (pe[:, None] * e + d) / (keep[:, None] * a),
                             np.inf).min(axis=1)
         x = p0.copy()
@@ -229,7 +229,9 @@ def _power_root(c, months, v, fixed, gpu_npv, gpu_ew, limit):
     root (NaN)."""
     keep = (1.0 - c["sga_share"][:, 0]) * (1.0 - c["tax_rate"][:, 0])
     p0, pe0 = c["btc_price"][:, 0], c["power_price"][:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # (a piece of slope near 0 steps past the largest float: that step is not finite, and
+    # the scenario leaves the search)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = pe0.copy()
         found = np.full(x.shape, np.nan)
         active = np.ones(x.shape, bool)
@@ -303,9 +305,16 @@ def _facility(c, fleet):
     return rate * c["utility_power"]
 
 
-def _fixed(c, equipment, facility):
-    return (c["maintenance_it"] * equipment + c["maintenance_facility"] * facility
-            + c["insurance"] * (equipment + facility)) / 12.0
+def _fixed(c, m, fleet, warranty, equipment, facility, bought=1.0):
+    """Maintenance and insurance in each operating month: the IT's maintenance only once its
+    ``warranty`` [s] from the first operating month is over (a fleet kept, ``bought`` 0, has
+    none left)."""
+    start, on = _on(c, m, fleet)
+    serviced = m >= start + np.floor(warranty / SECONDS_PER_MONTH + 0.5)
+    it_share = bought * serviced + (1.0 - bought)
+    return np.where(on, (c["maintenance_it"] * equipment * it_share
+                         + c["maintenance_facility"] * facility
+                         + c["insurance"] * (equipment + facility)) / 12.0, 0.0)
 
 
 def _mine(c, m, units, fleet, n_months, paths, units_m):
@@ -339,7 +348,8 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
     energy = np.where(on, it * pue * c["uptime"] * S, 0.0)
     equipment = c["miner_price"] * hashrate * (1.0 + c["sales_tax"])
     fixed = (c["mining_staff_per_mw"] * it * c["staff_cost"] * S
-             + _fixed(c, equipment, _facility(c, fleet)))
+             + _fixed(c, m, fleet, c["miner_warranty"], equipment, _facility(c, fleet),
+                      1.0 - c["mining_existing"]))
     return {
         "revenue": btc * c["btc_price"] * price_f,
         "volume": btc,
@@ -408,7 +418,8 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     equipment = (units * c["gpu_system_price"] * (1.0 + c["sales_tax"])
                  + gpus * c["installation_per_gpu"])
     fixed = (c["staff_per_1000_gpus"] * gpus / 1000.0 * c["staff_cost"] * S
-             + c["network_software"] * gpus * S + _fixed(c, equipment, _facility(c, fleet)))
+             + c["network_software"] * gpus * S
+             + _fixed(c, m, fleet, c["gpu_warranty"], equipment, _facility(c, fleet)))
     return {
         "revenue": sold * c["gpu_hour_price"] * decline_f + contracted * c["gpu_contract_price"],
         "volume": sold + contracted,
