@@ -109,7 +109,7 @@ def test_id_or_file_options_state_the_rule(run_cli):
     assert REF_RULE == REFERENCE_RULE  # the help states the rule the resolver follows
     every = ("--site", "--mining-profile", "--gpu-profile", "--market")
     for command, flags in (("size", ("--site", "--profile")), ("compare", every),
-                           ("hashprice", ("--market",)), ("sweep", every),
+                           ("hashprice", ("--profile", "--market")), ("sweep", every),
                            ("montecarlo", every), ("breakeven", every)):
         code, out, _ = run_cli(command, "--help")
         assert code == 0

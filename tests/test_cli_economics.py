@@ -93,6 +93,52 @@ def test_hashprice_defaults_to_the_builtin_market(run_cli):
     assert d["hashprice"]["value"] == pytest.approx(144 * 3.15 / 1.1e6 * 0.98 * 1e5, rel=1e-9)
 
 
+def test_hashprice_gives_one_miners_day(run_cli):
+    """``--profile``: an S21 XP Hyd (473 TH/s at 5,676 W) for a day, as mining calculators
+    count it: the hashprice x 0.473 PH/s of revenue; 5.676 kW x 24 h = 136.224 kWh at the
+    plug, at 45 USD/MWh 6.13008 USD; the breakeven power price is revenue / energy. With
+    ``--pue 1.1`` the energy is 10 % more, the revenue the same."""
+    code, out, _ = run_cli("hashprice", "--profile", "antminer-s21-xp-hyd", "--power-price",
+                           "45", "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    day = d["per_unit"]
+    revenue = d["hashprice"]["value"] * 0.473
+    assert day["revenue"] == {"value": pytest.approx(revenue, rel=1e-12), "unit": "USD/d"}
+    assert day["revenue_btc"]["value"] == pytest.approx(d["hashprice_btc"]["value"] * 0.473,
+                                                        rel=1e-12)
+    assert day["energy"]["value"] == pytest.approx(136.224, rel=1e-12)
+    assert day["power_cost"]["value"] == pytest.approx(6.13008, rel=1e-12)
+    assert day["profit"]["value"] == pytest.approx(revenue - 6.13008, rel=1e-12)
+    assert day["breakeven_power_price"] == {
+        "value": pytest.approx(1000 * revenue / 136.224, rel=1e-12), "unit": "USD/MWh"}
+    assert day["efficiency"]["value"] == pytest.approx(12.0, rel=1e-12)
+    # a price with its own unit; the market's price when none is given; a PUE
+    kwh = json.loads(run_cli("hashprice", "--profile", "antminer-s21-xp-hyd", "--power-price",
+                             "0.045 USD/kWh", "--format", "json")[1])["per_unit"]
+    assert kwh["power_cost"]["value"] == pytest.approx(6.13008, rel=1e-12)
+    market = json.loads(run_cli("hashprice", "--profile", "antminer-s21-xp-hyd", "--pue",
+                                "1.1", "--format", "json")[1])["per_unit"]
+    assert market["power_price"]["value"] == 33.0
+    assert market["energy"]["value"] == pytest.approx(136.224 * 1.1, rel=1e-12)
+    assert market["power_cost"]["value"] == pytest.approx(136.224 * 1.1 * 0.033, rel=1e-12)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--profile", "gb300-nvl72"), "--profile: gb300-nvl72 is a GPU system"),
+    (("--profile", "no-such-miner"), "--profile"),
+    (("--profile", "antminer-s21-xp-hyd", "--pue", "0.9"), "--pue: must be from 1 to 10"),
+    (("--pue", "1.1"), "--pue: prices a miner's power: give --profile too"),
+    (("--profile", "antminer-s21-xp-hyd", "--power-price", "45 W"), "--power-price"),
+    (("--profile", "antminer-s21-xp-hyd", "--power-price", "-5"), "--power-price"),
+])
+def test_a_bad_miner_day_is_one_line(run_cli, args, message):
+    code, out, err = run_cli("hashprice", *args)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"rackplan: error: {message}"), err
+
+
 @pytest.mark.parametrize("name", [
     "market_negative_price", "market_utilization_above_1", "market_pool_fee_40",
     "market_wrong_unit", "market_bad_date", "market_unknown_field", "market_bare_number",

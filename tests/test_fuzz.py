@@ -219,7 +219,7 @@ def test_set_overrides(command, data):
 
 
 HASHPRICE_FLAGS = ["--btc-price", "--difficulty", "--network-hashrate", "--fees-per-block",
-                   "--block-height", "--pool-fee"]
+                   "--block-height", "--pool-fee", "--power-price"]
 
 
 @settings(max_examples=examples(80), **fz.RECORDING)

@@ -340,6 +340,7 @@ _HASHPRICE_FLAGS = {
     "--fees-per-block": ("fees_per_block", "BTC"),
     "--block-height": ("block_height", None),
     "--pool-fee": ("pool_fee", None),
+    "--power-price": ("power_price", "USD/MWh"),
 }
 
 
@@ -371,13 +372,29 @@ def hashprice_command(
         None, "--block-height", metavar="HEIGHT", help="Block height (sets the subsidy)."),
     pool_fee: Optional[str] = typer.Option(
         None, "--pool-fee", metavar="SHARE", help="Pool fee, e.g. 0.02 or '2 %'."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", metavar="ID|FILE",
+        help=ref_help("An ASIC miner (see 'rackplan profiles list'): add its day, per unit: "
+                      "revenue, energy, power cost, profit and breakeven power price.")),
+    power_price: Optional[str] = typer.Option(
+        None, "--power-price", metavar="PRICE",
+        help="Power price for --profile, e.g. 45 or '0.045 USD/kWh' (a bare number is "
+             "USD/MWh; default: the market's)."),
+    pue: Optional[str] = typer.Option(
+        None, "--pue", metavar="PUE",
+        help="Facility power over the miner's for --profile (default 1: at the plug, as "
+             "mining calculators count)."),
     market: Optional[str] = typer.Option(
         None, "--market", metavar="ID|FILE",
         help=ref_help("Market for the values not given (default: the built-in 2025-11-13 "
                       "market).")),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
-    """Hashprice: what 1 PH/s earns in a day, in USD and BTC (after the pool fee)."""
+    """Hashprice: what 1 PH/s earns in a day, in USD and BTC (after the pool fee); with
+    --profile, what one miner earns and spends in a day.
+
+    Example: rackplan hashprice --profile antminer-s21-xp-hyd --power-price 45
+    """
     from rackplan.cli.output import emit
     from rackplan.errors import InputError, MarketError
     from rackplan.economics.market import load_market
@@ -386,7 +403,8 @@ def hashprice_command(
 
     given = {"--btc-price": btc_price, "--difficulty": difficulty,
              "--network-hashrate": network_hashrate, "--fees-per-block": fees_per_block,
-             "--block-height": block_height, "--pool-fee": pool_fee}
+             "--block-height": block_height, "--pool-fee": pool_fee,
+             "--power-price": power_price}
     if difficulty is not None and network_hashrate is not None:
         raise InputError("give --difficulty or --network-hashrate, not both",
                          source="--network-hashrate")
@@ -426,4 +444,38 @@ def hashprice_command(
             "pool_fee": Q_(100.0 * m.pool_fee, "%"),
         },
     }
+    if profile is not None:
+        data["per_unit"] = _miner_day(profile, hp, m.power_price, pue)
+    elif pue is not None:
+        raise InputError("prices a miner's power: give --profile too", source="--pue")
     emit(data, fmt.value, "hashprice")
+
+
+def _miner_day(ref: str, hp, power_price, pue_text: str | None) -> dict[str, Any]:
+    """One unit of ASIC profile ``ref`` for a day at hashprice ``hp`` (``per_unit``)."""
+    from rackplan._args import real_number
+    from rackplan.economics.mining import miner_day
+    from rackplan.errors import InputError
+    from rackplan.facility.profiles import load_profile
+    from rackplan.units import Q_
+
+    hw = load_profile(ref)
+    if hw.kind != "asic":
+        raise InputError(f"{hw.id or hw.name} is a GPU system: a day of hashing needs an ASIC "
+                         "miner (rackplan profiles list)", source="--profile")
+    pue = 1.0 if pue_text is None else real_number(pue_text.strip(), "--pue", 1.0, 10.0)
+    day = miner_day(hw.hashrate, hw.power_max, hp, power_price, pue)
+    return {
+        "profile": hw.id,
+        "hashrate": hw.hashrate.to("TH/s"),
+        "power": hw.power_max.to("W"),
+        "efficiency": (hw.power_max / hw.hashrate).to("J/TH"),
+        "pue": pue,
+        "power_price": power_price.to("USD/MWh"),
+        "revenue": Q_(day.revenue, "USD/day"),
+        "revenue_btc": Q_(day.btc, "BTC/day"),
+        "energy": Q_(day.energy, "kWh/day"),
+        "power_cost": Q_(day.power_cost, "USD/day"),
+        "profit": Q_(day.profit, "USD/day"),
+        "breakeven_power_price": Q_(day.breakeven_power_price, "USD/MWh"),
+    }

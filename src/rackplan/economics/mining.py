@@ -62,6 +62,8 @@ __all__ = [
     "btc_per_day",
     "hashprice",
     "hashcost",
+    "MinerDay",
+    "miner_day",
     "cost_per_btc",
     "breakeven_power_price",
     "breakeven_btc_price",
@@ -180,6 +182,39 @@ def hashcost(efficiency, power_price, pue=1.0, demand_charge=0.0) -> float:
     price = _si(power_price, "USD/MWh") / 3.6e9  # USD/J
     demand = _si(demand_charge, "USD/kW/month") / 1000.0 / SECONDS_PER_MONTH  # USD/(W s)
     return e * 1000.0 * SECONDS_PER_DAY * float(pue) * (price + demand)
+
+
+@dataclass(frozen=True)
+class MinerDay:
+    """One miner's day, as mining calculators give it: ``revenue`` [USD] and ``btc`` [BTC]
+    after the pool fee, ``energy`` [kWh] and ``power_cost`` [USD] at the plug times the PUE,
+    ``profit`` [USD], and ``breakeven_power_price`` [USD/MWh], where the profit is 0."""
+
+    revenue: float
+    btc: float
+    energy: float
+    power_cost: float
+    profit: float
+    breakeven_power_price: float
+
+
+def miner_day(hashrate, power, price: Hashprice, power_price, pue=1.0) -> MinerDay:
+    """A day of one miner of ``hashrate`` [TH/s] drawing ``power`` [W] at hashprice ``price``
+    (:func:`hashprice`) and ``power_price`` [USD/MWh] on ``pue`` times its power (1: at the
+    plug, as mining calculators count; a site's PUE adds its cooling and losses). It hashes
+    all day: no uptime or demand charge (:func:`hashcost` takes one).
+
+    >>> day = miner_day(473.0, 5676.0, Hashprice(usd=40.0, btc=0.0004), 33.0)
+    >>> round(day.revenue, 2), round(day.power_cost, 3), round(day.breakeven_power_price, 1)
+    (18.92, 4.495, 138.9)
+    """
+    ph = _si(hashrate, "TH/s") / 1000.0
+    kwh = _si(power, "W") * float(pue) * 24.0 / 1000.0
+    revenue = price.usd * ph
+    cost = kwh * _si(power_price, "USD/MWh") / 1000.0
+    return MinerDay(revenue=revenue, btc=price.btc * ph, energy=kwh, power_cost=cost,
+                    profit=revenue - cost,
+                    breakeven_power_price=1000.0 * revenue / kwh if kwh > 0 else float("nan"))
 
 
 def cost_per_btc(cost, btc) -> float:
