@@ -217,13 +217,19 @@ def test_builtin_case_pinned_numbers():
       unchanged;
     - no IT maintenance under the OEM warranty (miners 12 months, GPU systems 36): mining
       -39,277,432.2, GPU-as-a-service -172,936,474.8 USD, breakeven 4.46993182 USD/hour;
-      without warranties the numbers before."""
-    _assert_pinned(compare(), (-39_277_432.2, -172_936_474.8, 9_960_905.0),
+      without warranties the numbers before;
+    - a colocation tenant that defaults with 4.2 % probability a year, 50 % of the rent
+      earned after: colocation +6,717,099.6 USD (expected); a tenant that never defaults
+      (``tenant_default_rate = 0``) the numbers before."""
+    _assert_pinned(compare(), (-39_277_432.2, -172_936_474.8, 6_717_099.6),
                    (-402_967.281, 4.46993182, 1222.52662))
-    no_warranty = {"miner_warranty": "0 month", "gpu_warranty": "0 month"}
+    sure = {"tenant_default_rate": 0}
+    _assert_pinned(compare(overrides=sure), (-39_277_432.2, -172_936_474.8, 9_960_905.0),
+                   (-402_967.281, 4.46993182, 1222.52662))
+    no_warranty = {"miner_warranty": "0 month", "gpu_warranty": "0 month", **sure}
     _assert_pinned(compare(overrides=no_warranty), (-41_355_795.0, -238_162_232.6, 9_960_905.0),
                    (-639_685.854, 5.10298441, 1784.52007))
-    pre_tax = {"tax_rate": 0.0, "property_tax": 0.0}
+    pre_tax = {"tax_rate": 0.0, "property_tax": 0.0, **sure}
     _assert_pinned(compare(overrides=pre_tax), (-48_413_811.0, -202_096_905.3, 14_377_534.3),
                    (-357_048.362, 4.34713161, 1113.51054))
     _assert_pinned(compare(overrides={**pre_tax, **no_warranty}),
@@ -575,6 +581,9 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
     from rackplan.studies.sweep import sweep
     from rackplan.units import Q_
 
+    # (a colocation tenant that may default sets each path apart: test_montecarlo checks that
+    # their mean is compare's)
+    case = {**case, "overrides": {**case.get("overrides", {}), "tenant_default_rate": 0}}
     r = compare(**case, years=years)
     names = list(r.options)
     npv = {k: usd(o.npv) for k, o in r.options.items()}
@@ -664,6 +673,12 @@ def test_the_result_says_how_each_price_is_read():
                           "rest; a loss offsets other income at once (no carry-forward); "
                           "exempt from sales tax; property tax 1.2 % a year of book value; "
                           "unlevered")
+    assert c["colocation_rate"] == (
+        "156 USD per kW of IT a month, escalating +3 % a year, the tenant's IT and power passed "
+        "through; the tenant defaults with 4.2 % probability a year, after which 50 % of the "
+        "rent is earned (expected value)")
+    assert compare(overrides={"tenant_default_rate": 0}).conventions["colocation_rate"] \
+        .endswith("passed through; the tenant never defaults")
     assert c["maintenance"] == ("IT 8 % a year of its capex once out of warranty (miners after "
                                 "12 months, GPU systems after 36 months); facility 2 % a year "
                                 "of its capex")
@@ -681,7 +696,8 @@ def test_the_result_says_how_each_price_is_read():
         "merchant: 3.13 USD per GPU-hour from the first operating month, flat, billed on 85 % "
         "of the hours reached over 6 months; 50 % of the GPUs on a take-or-pay contract at "
         "2.2 USD per GPU-hour, flat and billed every hour for 60 months (20 % prepaid), then "
-        "merchant")
+        "merchant; the tenant defaults with 4.2 % probability a year, after which 50 % of the "
+        "rent is earned (expected value)")
     assert moved["terminal_value"] == "book: 50 % of the undepreciated book value at the horizon"
     assert moved["miners"].startswith("bought new; switched off in a month whose revenue")
     assert json.loads(json.dumps(compare().to_dict()))["conventions"] == c

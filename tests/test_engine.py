@@ -239,6 +239,8 @@ def scenarios(draw, n_months):
     put("mining_existing", st.sampled_from([0.0, 1.0]))
     put("miner_warranty", months)
     put("gpu_warranty", months)
+    put("tenant_default_rate", st.one_of(st.just(0.0), _f(0.0, 0.5)))
+    put("tenant_recovery", _f(0.0, 1.0))
     return p
 
 
@@ -302,6 +304,8 @@ def random_scenarios(n, n_months, seed):
     put("mining_existing", rng.integers(0, 2, n).astype(float))
     put("miner_warranty", rng.integers(0, n_months + 4, n) * S)
     put("gpu_warranty", rng.integers(0, n_months + 4, n) * S)
+    put("tenant_default_rate", np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0, 0.5, n)))
+    put("tenant_recovery", rng.uniform(0, 1, n))
     return R
 
 
@@ -390,7 +394,8 @@ _TIME_SHAPE = {"block_height": 1_040_000.0, "difficulty": 5e13, "fees_per_block"
                "useful_life_facility": 50 * S, "terminal_value": float(engine.TV_BOOK),
                "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_MACRS),
                "bonus_depreciation": 0.4, "difficulty_model": float(engine.DM_EQUILIBRIUM),
-               "miner_warranty": 3 * S, "gpu_warranty": 20 * S}
+               "miner_warranty": 3 * S, "gpu_warranty": 20 * S, "tenant_default_rate": 0.2,
+               "tenant_recovery": 0.7}
 
 
 def test_the_time_shape_inputs_are_known():
@@ -422,7 +427,7 @@ _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_peri
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
           "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
           "difficulty_model": float(engine.DM_EQUILIBRIUM), "miner_warranty": 6 * S,
-          "gpu_warranty": 24 * S}
+          "gpu_warranty": 24 * S, "tenant_recovery": 0.2}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -724,12 +729,15 @@ def test_a_fleet_larger_than_the_network_mines_every_block():
 
 
 def _random_paths(rng, n, n_months):
-    """Four float64[n, n_months] multipliers: log random walks for the BTC price, the
-    difficulty (falling and rising) and the GPU-hour price; utilization 0x to 2x (capped at
-    1 after the multiplier)."""
+    """Five float64[n, n_months] rows: log random walks for the BTC price, the difficulty
+    (falling and rising) and the GPU-hour price; utilization 0x to 2x (capped at 1 after the
+    multiplier); the colocation tenant's default month (0 to past the horizon, or never), the
+    same in every column."""
     walks = [np.exp(np.cumsum(rng.normal(0.0, s, (n, n_months)), axis=1))
              for s in (0.1, 0.3, 0.05)]
-    return walks + [rng.uniform(0.0, 2.0, (n, n_months))]
+    default = np.where(rng.random(n) < 0.2, np.inf, rng.uniform(0.0, n_months + 5, n))
+    return walks + [rng.uniform(0.0, 2.0, (n, n_months)),
+                    np.repeat(default[:, None], n_months, axis=1)]
 
 
 @settings(max_examples=40)
@@ -812,7 +820,8 @@ def _hand_case():
     fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
     fit), built in 3 months; no floor or heat constraint; book value at the horizon; pre-tax
     (no income, sales or property tax: :func:`test_taxes_by_hand` adds them); no warranty
-    (:func:`test_it_maintenance_waits_for_the_warranty_by_hand` adds one)."""
+    (:func:`test_it_maintenance_waits_for_the_warranty_by_hand` adds one); a colocation
+    tenant that never defaults (:func:`test_a_tenant_that_may_default_by_hand`)."""
     p = base()
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
@@ -838,6 +847,7 @@ def _hand_case():
         "useful_life_it": 36 * S, "useful_life_facility": 120 * S, "residual_value": 0.5,
         "terminal_value": float(engine.TV_BOOK), "tax_rate": 0.0, "sales_tax": 0.0,
         "property_tax": 0.0, "miner_warranty": 0.0, "gpu_warranty": 0.0,
+        "tenant_default_rate": 0.0,
     }
     for name, value in values.items():
         p[COL[name]] = value
@@ -1028,6 +1038,34 @@ def test_an_existing_mining_fleet_by_hand():
     np.testing.assert_array_equal(kept[1:], bought[1:])
 
 
+def test_a_tenant_that_may_default_by_hand():
+    """The hand case's colocation tenant defaults with 10 % probability a year from its
+    lease's start (month 3) and 40 % of the rent is still earned after: lease month k earns
+    0.4 + 0.6 x 0.9^(k/12) of the rent in expectation; a path whose tenant defaults in lease
+    month 7.5 pays in full through lease month 7 and 40 % from lease month 8 on. The
+    operator's share and SG&A follow the rent; nothing else moves."""
+    p = _hand_case()
+    before = monthly(p, HAND_MONTHS, BUILT_IN)[0][2]
+    p[COL["tenant_default_rate"]] = 0.1
+    p[COL["tenant_recovery"]] = 0.4
+    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][2]
+    m = np.arange(HAND_MONTHS)
+    k = np.maximum(m - 3, 0)
+    pays = 0.4 + 0.6 * 0.9 ** (k / 12)
+    rent = before[:, LINE["revenue"]]
+    _assert_line(x, "revenue", rent * pays)
+    _assert_line(x, "operator", 0.15 * rent * pays)
+    _assert_line(x, "sga", 0.01 * rent * pays)
+    _assert_line(x, "volume", before[:, LINE["volume"]])  # the space stays let
+    _assert_line(x, "cash_flow", before[:, LINE["cash_flow"]] - 0.84 * rent * (1 - pays))
+    paths = np.ones((engine.N_PATH_ROWS, HAND_MONTHS))
+    paths[engine.P_DEFAULT] = 7.5
+    on_path = monthly(p, HAND_MONTHS, BUILT_IN, paths)[0][2]
+    _assert_line(on_path, "revenue", rent * np.where(k < 7.5, 1.0, 0.4))
+    paths[engine.P_DEFAULT] = np.inf
+    _assert_line(monthly(p, HAND_MONTHS, BUILT_IN, paths)[0][2], "revenue", rent)
+
+
 def test_it_maintenance_waits_for_the_warranty_by_hand():
     """Miners under a 5-month warranty, GPU systems under 12: IT maintenance (8 % a year of
     the IT capex) starts 5 months after the miners' first operating month (2), 12 after the
@@ -1181,6 +1219,30 @@ def test_gpuaas_contract_tranche_by_hand():
     assert x[0, LINE["cash_flow"]] == pytest.approx(0.2 * 12 * billing - 30e6)  # + build
 
 
+def test_a_contract_tenant_that_may_default_by_hand():
+    """The contract tranche of :func:`test_gpuaas_contract_tranche_by_hand` with a tenant
+    that defaults at 10 % a year from the contract's start (month 3), 40 % of the billing
+    earned after: the contract's revenue in its k-th month is 0.4 + 0.6 x 0.9^(k/12) of the
+    billing; the merchant half, the volume, the energy and the prepayment do not move."""
+    p = _hand_case()
+    for name, value in (("gpu_contract_share", 0.5), ("gpu_contract_price", 2.0 / 3600.0),
+                        ("gpu_contract_term", 12 * S), ("gpu_prepayment", 0.2)):
+        p[COL[name]] = value
+    before = monthly(p, HAND_MONTHS, BUILT_IN)[0][1]
+    p[COL["tenant_default_rate"]] = 0.1
+    p[COL["tenant_recovery"]] = 0.4
+    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][1]
+    m = np.arange(HAND_MONTHS)
+    k = np.maximum(m - 3, 0)
+    term = (m >= 3) & (k < 12)
+    billing = np.where(term, 10_368 * S * 0.5 * 2 / 3600, 0.0)
+    lost = billing * 0.6 * (1 - 0.9 ** (k / 12))
+    _assert_line(x, "revenue", before[:, LINE["revenue"]] - lost)
+    for name in ("volume", "energy", "power", "prepayment"):
+        _assert_line(x, name, before[:, LINE[name]])
+    _assert_line(x, "cash_flow", before[:, LINE["cash_flow"]] - 0.99 * lost)
+
+
 def test_iren_microsoft_terms_give_its_revenue_per_mw_year():
     """IREN's GB300 contract with Microsoft (November 2025): about 9.7 B USD over five years
     for about 200 MW of IT, 20 % prepaid, is 9.7 M USD per MW of IT a year. The built-in GB300
@@ -1188,8 +1250,10 @@ def test_iren_microsoft_terms_give_its_revenue_per_mw_year():
     2.2 x 8,766 h x 72 GPUs / 142 kW = 9.78 M USD per MW(IT)-year: within 1 %."""
     from rackplan.economics.compare import compare
 
+    # (Microsoft, an investment-grade tenant: taken as one that never defaults)
     r = compare(overrides={"gpu_contract_share": 1, "gpu_contract_price": "2.2 USD/hour",
-                           "gpu_contract_term": "60 month", "gpu_prepayment": "20 %"})
+                           "gpu_contract_term": "60 month", "gpu_prepayment": "20 %",
+                           "tenant_default_rate": 0})
     per_mw_year = float(r.options["gpuaas"].revenue_per_mw_year.m_as("MUSD/MW/year"))
     assert per_mw_year == pytest.approx(2.2 * 8766 * 72 / 142e-3 / 1e6, rel=1e-6)
     assert per_mw_year == pytest.approx(9.7e9 / 5 / 200 / 1e6, rel=0.01)

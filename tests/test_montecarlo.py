@@ -310,9 +310,13 @@ def test_btc_drift_sets_the_mean_path(base_d):
 
 
 def test_without_volatility_every_path_is_the_deterministic_case(base, table):
+    """No volatility and a tenant that cannot default: every path is the case's trend."""
     ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0)
-    ref = evaluate_numpy(base, np.empty((1, 0)), np.empty(0, np.int64), MONTHS, table.kinds,
+                    gpu_price_volatility=0, utilization_volatility=0,
+                    overrides={"tenant_default_rate": 0})
+    b = base.copy()
+    b[engine.TENANT_DEFAULT_RATE] = 0.0
+    ref = evaluate_numpy(b, np.empty((1, 0)), np.empty(0, np.int64), MONTHS, table.kinds,
                          table.fleets, table.pair)[:, 0]
     for j, name in enumerate(table.names):
         np.testing.assert_allclose(ds[name].values, ref[j], rtol=1e-9, atol=1e-6, err_msg=name)
@@ -320,12 +324,34 @@ def test_without_volatility_every_path_is_the_deterministic_case(base, table):
     assert ds["win_probability"].values.tolist() == [float(i == winner) for i in range(3)]
 
 
+def test_the_tenant_defaults_on_some_paths_and_compare_is_their_mean(base, base_d, table):
+    """Without volatility only the colocation tenant's default varies: a path's colocation NPV
+    is the no-default one until its tenant defaults within the lease, less after; their mean
+    is compare's expected NPV (within four standard errors), and the share of tenants gone
+    within a year is the 4.2 % default rate."""
+    from rackplan import compare
+
+    quiet = dict(btc_volatility=0, difficulty_volatility=0, gpu_price_volatility=0,
+                 utilization_volatility=0)
+    ds = montecarlo(paths=20_000, seed=5, **quiet)
+    npv = ds["npv_colocation"].values
+    never = compare(overrides={"tenant_default_rate": 0}).options["colocation"].npv.m_as("USD")
+    expected = compare().options["colocation"].npv.m_as("USD")
+    assert npv.max() == pytest.approx(never, rel=1e-9) and (npv < never - 1.0).any()
+    assert abs(npv.mean() - expected) < 4 * npv.std() / math.sqrt(npv.size)
+    for other in ("npv_mine", "npv_gpuaas"):
+        assert np.ptp(ds[other].values) == 0.0, other
+    tau = k.default_months_numpy(5, np.arange(20_000), shock_vector(base_d))
+    share = (tau < 12).mean()
+    assert abs(share - 0.042) < 4 * math.sqrt(0.042 * 0.958 / tau.size)
+
+
 def test_without_volatility_miners_that_switch_off_are_compare():
     """``miner_shutdown`` on a path decides month by month, as compare does on the trend: the
     same NPVs, and the same undefined BTC and power breakevens (mining idle still leads)."""
     from rackplan import compare
 
-    set_ = {"miner_shutdown": True}
+    set_ = {"miner_shutdown": True, "tenant_default_rate": 0}
     ds = montecarlo(paths=20, seed=1, btc_volatility=0, difficulty_volatility=0,
                     gpu_price_volatility=0, utilization_volatility=0, overrides=set_)
     r = compare(overrides=set_)
@@ -568,11 +594,13 @@ def test_the_summary_gives_mean_npv_the_chance_of_a_positive_one_and_the_btc_pat
 
 
 def test_without_volatility_the_mean_npv_is_compares():
+    # (a tenant that may default makes paths differ: its test is above)
+    sure = {"tenant_default_rate": 0}
     ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0)
+                    gpu_price_volatility=0, utilization_volatility=0, overrides=sure)
     from rackplan.economics.compare import compare
 
-    r = compare()
+    r = compare(overrides=sure)
     for o in ds["option"].values:
         assert ds["npv_mean"].sel(option=o).item() == pytest.approx(
             float(r.options[str(o)].npv.m_as("USD")), rel=1e-9)

@@ -221,6 +221,8 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "mining_existing": 1.0 if mk.mining_baseline == "existing" else 0.0,
         "miner_warranty": si(mk.miner_warranty, "s"),
         "gpu_warranty": si(mk.gpu_warranty, "s"),
+        "tenant_default_rate": mk.tenant_default_rate,
+        "tenant_recovery": mk.tenant_recovery,
     }
 
 
@@ -268,7 +270,7 @@ _USER_UNITS = {
     "bonus_depreciation": "1", "sales_tax": "1", "property_tax": "1",
     "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
     "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
-    "gpu_warranty": "month",
+    "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
 }
 
 

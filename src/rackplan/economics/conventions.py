@@ -35,7 +35,7 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
         gpu += (f"; {_pct(mk.gpu_contract_share)} of the GPUs on a take-or-pay contract at "
                 f"{mk.gpu_contract_price.m_as('USD/hour'):g} USD per GPU-hour, flat and billed "
                 f"every hour for {mk.gpu_contract_term.m_as('month'):g} months "
-                f"({_pct(mk.gpu_prepayment)} prepaid), then merchant")
+                f"({_pct(mk.gpu_prepayment)} prepaid), then merchant; " + _tenant(mk))
     terminal = {
         "dcf": "each option valued over its fleet's life (its IT's useful life), the months "
                "after the horizon counted as they come, then the facility at "
@@ -49,7 +49,7 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
         "gpu_hour_price": gpu,
         "colocation_rate": (f"{mk.colocation_rate.m_as('USD/kW/month'):g} USD per kW of IT a "
                             "month, " + _yearly(mk.colocation_escalator, "escalating") +
-                            ", the tenant's IT and power passed through"),
+                            ", the tenant's IT and power passed through; " + _tenant(mk)),
         "power_price": (f"{mk.power_price.m_as('USD/MWh'):g} USD/MWh and "
                         f"{mk.demand_charge.m_as('USD/kW/month'):g} USD/kW-month of demand "
                         "charge on the peak facility power, "
@@ -74,6 +74,14 @@ def _maintenance(mk: Market) -> str:
     return (f"IT {_pct(mk.maintenance_it)} a year of its capex once out of warranty (miners "
             f"{after(mk.miner_warranty)}, GPU systems {after(mk.gpu_warranty)}); facility "
             f"{_pct(mk.maintenance_facility)} a year of its capex")
+
+
+def _tenant(mk: Market) -> str:
+    """The colocation tenant's credit."""
+    if mk.tenant_default_rate == 0:
+        return "the tenant never defaults"
+    return (f"the tenant defaults with {_pct(mk.tenant_default_rate)} probability a year, "
+            f"after which {_pct(mk.tenant_recovery)} of the rent is earned (expected value)")
 
 
 def _difficulty(mk: Market) -> str:

@@ -176,6 +176,13 @@ class Market(BaseModel):
     colocation_rate: QuantityField("USD/kW/month", ge=0, le=1e5)  # per kW of IT
     colocation_escalator: Share(ge=MIN_GROWTH, le=1.0)  # per year
     colocation_opex_share: Share(ge=0.0, le=1.0)  # of colocation revenue
+    # a tenant (colocation's, the GPU contract tranche's) defaults with this probability a year
+    # from its lease's start, after which tenant_recovery of the rent is still earned (the
+    # capped claim and the capacity re-let).
+    # Not given: 4.2 %, Moody's speculative-grade issuers' average since 1983 (a neocloud
+    # tenant is unrated or below investment grade), and half the rent (docs/economics.md)
+    tenant_default_rate: Share(ge=0.0, lt=1.0) = 0.042
+    tenant_recovery: Share(ge=0.0, le=1.0) = 0.5
 
     # --- Capex -----------------------------------------------------------------------------
     facility_capex: QuantityField("USD/MW", ge=0, le=1e10)  # per MW of gross utility power

@@ -180,6 +180,11 @@ _PARAM_TABLE = (
      "the miners' warranty from their first operating month (no IT maintenance paid)"),
     ("gpu_warranty", "s",
      "the GPU systems' warranty from their first operating month (no IT maintenance paid)"),
+    ("tenant_default_rate", "1",
+     "probability a year that a tenant (colocation, the GPU contract's) defaults, from its "
+     "lease's start"),
+    ("tenant_recovery", "1",
+     "share of the rent still earned after a tenant's default (claims and re-leasing)"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -203,8 +208,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
- GPU_WARRANTY) = range(len(PARAMS))
-assert len(PARAMS) == GPU_WARRANTY + 1
+ GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY) = range(len(PARAMS))
+assert len(PARAMS) == TENANT_RECOVERY + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -252,7 +257,8 @@ SHAPE_PARAMS = ("block_height", "difficulty", "fees_per_block", "difficulty_grow
                 "discount_rate", "discount_rate_mine", "discount_rate_gpuaas",
                 "discount_rate_colocation", "useful_life_it", "useful_life_facility",
                 "terminal_value", "miner_shutdown", "tax_depreciation", "bonus_depreciation",
-                "difficulty_model", "miner_warranty", "gpu_warranty")
+                "difficulty_model", "miner_warranty", "gpu_warranty", "tenant_default_rate",
+                "tenant_recovery")
 _SHAPE_IDX = np.array([PARAMS.index(name) for name in SHAPE_PARAMS], dtype=np.int64)
 
 # --- The option table: kinds and fleets ----------------------------------------------------------
@@ -355,6 +361,14 @@ def output_table(options, labels=None):
          "power price at which mining NPV equals GPU-as-a-service NPV"),
     ]
     return tuple(rows)
+
+
+#: Rows of a Monte Carlo path (``paths`` float64[rows, months]): the multipliers of the BTC
+#: price, the difficulty, the GPU-hour price and utilization, then (where a run draws it) the
+#: tenants' default month counted from each lease's start (colocation's, the GPU contract's),
+#: the same in every column (inf: it never defaults).
+P_DEFAULT = 4
+N_PATH_ROWS = 5
 
 
 # --- Time factors: once per block of scenarios with the same time shape --------------------------
@@ -484,7 +498,7 @@ def network_path(p, months, tf, paths, price):
 
 # --- The basis of each kind (one month) ----------------------------------------------------------
 
-N_BASIS = 22  # 14 shared entries, then 8 of the kind's own
+N_BASIS = 23  # 14 shared entries, then 9 of the kind's own
 # shared by every kind: the operating month, the power-price factor while operating, capex
 # timing, depreciation shares, the residual value's book shares, the signing month (0), the
 # shares of the cost deducted from taxable income, the book value's shares (the property
@@ -497,13 +511,14 @@ N_BASIS = 22  # 14 shared entries, then 8 of the kind's own
 # month and ``B_POWER``);
 # gpuaas: merchant utilization relative to ``utilization`` (all months, then after the
 # contract's term only), each plain, at the price factor and at the power-price factor, and
-# the contract's term months, plain and at the power-price factor;
+# the contract's term months, plain, at the power-price factor and at the share of the
+# contract the tenant pays (its default);
 # colocation: the escalated rate factor)
 B_KIND = 14  # the first kind-specific entry
 N_OWN = N_BASIS - B_KIND
 B_BTC, B_BTC_PRICED, B_RUN, B_RUN_POWER = range(B_KIND, B_KIND + 4)
 (B_SOLD, B_SOLD_PRICED, B_SOLD_POWER, B_AFTER, B_AFTER_PRICED, B_AFTER_POWER, B_TERM,
- B_TERM_POWER) = range(B_KIND, B_KIND + 8)
+ B_TERM_POWER, B_TERM_PAID) = range(B_KIND, B_KIND + 9)
 B_ESCALATED = B_KIND
 
 
@@ -617,10 +632,11 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
     :data:`N_OWN` floats (entries ``B_KIND`` on; unused ones 0): the only ones that the Monte
     Carlo paths and the fleet's cap on its share change.
 
-    ``paths`` float64[4, n] are the month's multipliers of the BTC price, the difficulty, the
-    GPU-hour price and utilization (none when it has no column); after the horizon (its last
-    column) a path stays at its last month's level and the trends go on (the value at the
-    horizon of what follows, given the path so far: the multipliers have mean 1); ``d_fleet``
+    ``paths`` float64[4 or 5, n] are the month's multipliers of the BTC price, the difficulty,
+    the GPU-hour price and utilization, and the tenant's default month (:data:`P_DEFAULT`)
+    (none when it has no column); after the horizon (its last column) a path stays at its
+    last month's level and the trends go on (the value at the horizon of what follows, given
+    the path so far: the multipliers have mean 1); ``d_fleet``
     the fleet's own difficulty (the network never hashes less than the fleet, so its share
     is at most 1). With ``decide`` the mining fleet runs only in a month where
     ``rev x B_BTC_PRICED >= cost x B_POWER`` (:func:`_run_coefs`). (Callers that never decide
@@ -645,7 +661,7 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
         run = on
         if decide and rev * priced < cost * power_f:
             run = 0.0  # switched off: no BTC, no power
-        return btc * run, priced * run, run, power_f * run, 0.0, 0.0, 0.0, 0.0
+        return btc * run, priced * run, run, power_f * run, 0.0, 0.0, 0.0, 0.0, 0.0
     if kind == GPUAAS:
         # merchant utilization relative to ``utilization`` (a scale): the ramp's share of it
         # in the k-th operating month, and with paths the month's utilization, capped at 1,
@@ -667,11 +683,12 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
         term = on if k < p[GPU_CONTRACT_TERM] / SECONDS_PER_MONTH - 0.5 else 0.0
         after = sold - term * util  # sold outside the term: 0 within it
         return (sold, sold * price, sold * power_f, after, after * price, after * power_f,
-                term, term * power_f)
+                term, term * power_f, term * _tenant(k, p, paths))
     if kind == COLOCATION:
         years = max(m - start, 0) // 12  # lease years completed
-        return on * tf[T_ESCALATION, years], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_ESCALATED
-    return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        rent = on * tf[T_ESCALATION, years] * _tenant(m - start, p, paths)
+        return rent, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_ESCALATED
+    return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -689,10 +706,28 @@ def _basis(kind, fleet, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, j
         b[jb, B_KIND + j] = x[j]
 
 
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _tenant(k, p, paths):
+    """The share of the rent a tenant (colocation, or the GPU contract tranche's) pays in lease
+    month ``k``: all of it until it
+    defaults, ``tenant_recovery`` after. With a Monte Carlo path's default month (row
+    :data:`P_DEFAULT`, months from the lease's start), that path's; else its expectation,
+    ``R + (1 - R) (1 - d)^(k/12)`` (the tenant still paying with probability
+    ``(1 - d)^(k/12)``)."""
+    d = p[TENANT_DEFAULT_RATE]
+    if d == 0.0:
+        return 1.0
+    recovery = p[TENANT_RECOVERY]
+    if paths.shape[0] > P_DEFAULT and paths.shape[1] > 0:
+        return 1.0 if k < paths[P_DEFAULT, 0] else recovery
+    return recovery + (1.0 - recovery) * (1.0 - d) ** (max(k, 0) / 12.0)
+
+
 @njit(error_model="numpy")
-def _uses_paths(kind):
-    # whether the kind's basis reads the Monte Carlo multipliers
-    return kind == MINE or kind == GPUAAS
+def _uses_paths(kind, p):
+    # whether the kind's basis reads the Monte Carlo paths (colocation: its tenant's default)
+    return kind == MINE or kind == GPUAAS or (kind == COLOCATION
+                                               and p[TENANT_DEFAULT_RATE] > 0.0)
 
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
@@ -794,12 +829,14 @@ def _lines(kind, s, b, jb):
         at_work_power = busy * merchant * b[jb, B_SOLD_POWER]
         if contract_share != 0.0:
             # the contracted GPUs: billed (take-or-pay) and run in full through the term,
-            # then sold as merchant ones; the prepaid share of the term's billing comes at
-            # signing and is taken back month by month (revenue is counted as billed)
+            # then sold as merchant ones; after the tenant's default they earn
+            # ``tenant_recovery`` of the billing (B_TERM_PAID); the prepaid share of the
+            # term's billing comes at signing and is taken back month by month as billed in
+            # full (revenue is counted as billed; a default refunds nothing)
             c, full = contract_share, 1.0 - share
             volume += volume_scale * c * b[jb, B_AFTER] + gpu_seconds * c * b[jb, B_TERM]
             price_volume += volume_scale * c * b[jb, B_AFTER_PRICED]
-            contracted = contract_price * gpu_seconds * c * b[jb, B_TERM]
+            contracted = contract_price * gpu_seconds * c * b[jb, B_TERM_PAID]
             at_work += busy * c * b[jb, B_AFTER] + full * c * b[jb, B_TERM]
             at_work_power += busy * c * b[jb, B_AFTER_POWER] + full * c * b[jb, B_TERM_POWER]
             prepayment = prepaid * contract_price * gpu_seconds * c * (
@@ -1206,7 +1243,7 @@ def _common_sums(n, start, p, tf, kind, fleet, sums, r):
 def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide):
     # the kind's own entries' sums (this is the loop a Monte Carlo path runs), in registers,
     # one loop per kind so that no unused entry is summed (mining has four, GPU-as-a-service
-    # eight, colocation one); a kind's own entries are 0 outside its operating months, and
+    # nine, colocation one); a kind's own entries are 0 outside its operating months, and
     # the plain sums (weight w) stop at the horizon
     v = tf[T_DISCOUNT + kind]
     for j in range(B_KIND, N_BASIS):
@@ -1231,14 +1268,20 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide)
             d0, d1, d2, d3
         sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED], sums[r + 1, B_RUN], \
             sums[r + 1, B_RUN_POWER] = t0, t1, t2, t3
-    elif kind == GPUAAS:  # B_SOLD ... B_TERM_POWER: the eight own entries, in order
+    elif kind == GPUAAS:  # B_SOLD ... B_TERM_PAID: the nine own entries, in order
         d = t = _ZEROS8
+        d8 = t8 = 0.0
         for m in range(start, stop):
             x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
+            w = 1.0 if m < n else 0.0
             d = _add8(d, v[m], x)
-            t = _add8(t, 1.0 if m < n else 0.0, x)
+            t = _add8(t, w, x)
+            d8 += v[m] * x[8]
+            t8 += w * x[8]
         _put8(sums, r, B_SOLD, d)
         _put8(sums, r + 1, B_SOLD, t)
+        sums[r, B_TERM_PAID] = d8
+        sums[r + 1, B_TERM_PAID] = t8
     else:
         d0 = t0 = 0.0
         for m in range(start, stop):
@@ -1486,7 +1529,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
         else:
             src = shape_sums
             shut = kind == MINE and p[MINER_SHUTDOWN] != 0.0
-            if (has_paths and _uses_paths(kind)) or (kind == MINE and (d_fleet > low[o]
+            if (has_paths and _uses_paths(kind, p)) or (kind == MINE and (d_fleet > low[o]
                                                                        or eq)):
                 rev, cost = _run_coefs(s)
                 _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,

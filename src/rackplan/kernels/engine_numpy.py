@@ -421,7 +421,8 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
              + c["network_software"] * gpus * S
              + _fixed(c, m, fleet, c["gpu_warranty"], equipment, _facility(c, fleet)))
     return {
-        "revenue": sold * c["gpu_hour_price"] * decline_f + contracted * c["gpu_contract_price"],
+        "revenue": sold * c["gpu_hour_price"] * decline_f
+        + contracted * c["gpu_contract_price"] * _tenant_pays(c, k, paths),
         "volume": sold + contracted,
         "price_volume": sold * decline_f,
         "prepayment": prepayment,
@@ -439,6 +440,7 @@ def _colocation(c, m, units, fleet, n_months, paths, units_m):
     lease_years = np.floor(np.maximum(m - start, 0.0) / 12.0)
     leased = np.where(on, (1.0 + c["colocation_escalator"]) ** lease_years
                       * units * power * SECONDS_PER_MONTH, 0.0)
+    leased = leased * _tenant_pays(c, m - start, paths)
     revenue = c["colocation_rate"] * leased
     return {
         "revenue": revenue,
@@ -448,6 +450,19 @@ def _colocation(c, m, units, fleet, n_months, paths, units_m):
         "operator": c["colocation_opex_share"] * revenue,
         "equipment": np.zeros_like(units),
     }
+
+
+def _tenant_pays(c, k, paths):
+    """The share of the rent a tenant (colocation, or the GPU contract's) pays in lease month
+    ``k``: 1 until its default (a path's fifth row, months from the lease's start), then
+    ``tenant_recovery``; without paths the expectation, the recovery plus the rest while it
+    survives."""
+    d, recovery = c["tenant_default_rate"], c["tenant_recovery"]
+    if paths is not None and len(paths) > 4:
+        pays = np.where(k < paths[4], 1.0, recovery)
+    else:
+        pays = recovery + (1.0 - recovery) * (1.0 - d) ** (np.maximum(k, 0.0) / 12.0)
+    return np.where(d == 0.0, 1.0, pays)
 
 
 def _capex_lines(c, m, n_months, fleet, equipment, owned):

@@ -16,6 +16,11 @@ engine (:mod:`rackplan.kernels.engine`; a path is one scenario with its monthly 
   ``phi_g = 1`` is a random walk, as BTC's.
 - utilization: ``m_util = 1 + s*x`` with ``x`` a stationary AR(1) of unit variance and monthly
   persistence ``phi``, clipped to ``[0, util_max_mult]`` so utilization stays within 0..1.
+- the colocation tenant: defaults after ``tau`` months of its lease, exponential with the
+  monthly hazard ``lambda = -ln(1 - tenant_default_rate) / 12`` (``tau = -ln(Phi(-z0)) /
+  lambda`` from the path's month-0 normal ``z0``, which nothing else reads), so that it still
+  pays in lease month ``k`` with probability ``(1 - d)^(k/12)``, the engine's expectation
+  without paths; the engine reads it in row :data:`rackplan.kernels.engine.P_DEFAULT`.
 
 All multipliers are 1 in month 0 for prices and difficulty (the market is known on its date).
 
@@ -28,6 +33,8 @@ the NumPy twin draws the same numbers vectorized.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rackplan._jit import njit
@@ -36,11 +43,12 @@ from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.kernels.rng import exp_inplace, normal_numpy, normals, path_key, path_key_numpy
 
 __all__ = ["N_SHOCK_PARAMS", "simulate", "simulate_numpy", "path_multipliers",
-           "path_multipliers_numpy"]
+           "path_multipliers_numpy", "default_months_numpy"]
 
 # Layout of the ``shock`` parameter vector (all per month except rho, the phis and the clip).
-BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX, GPU_PHI = range(9)
-N_SHOCK_PARAMS = 9
+(BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX, GPU_PHI,
+ TENANT_HAZARD) = range(10)
+N_SHOCK_PARAMS = 10
 
 _NORMALS_PER_MONTH = 4
 
@@ -90,6 +98,17 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
     exp_inplace(btc, bits)  # vectorized exp: a third of the time libm's took here
     exp_inplace(diff, bits)
     exp_inplace(gpu, bits)
+    if paths.shape[0] > engine.P_DEFAULT:
+        paths[engine.P_DEFAULT, :] = _default_month(z[0], shock[TENANT_HAZARD])
+
+
+@njit(_nrt=False)
+def _default_month(z0, hazard):
+    """The tenant's default month from its lease's start, ``-ln(Phi(-z0)) / hazard`` (inf
+    without a hazard): exponential, as ``Phi(-z0)`` is uniform on 0..1."""
+    if hazard <= 0.0:
+        return np.inf
+    return -np.log(0.5 * math.erfc(z0 / math.sqrt(2.0))) / hazard
 
 
 # No reference counting and no GIL in the loop over paths, as in the engine's scenario loop;
@@ -142,7 +161,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
             work.net[0] = float(engine.wants_btc_breakeven(want, kinds.shape[0]))
         work.shape(base, n_months, kinds, fleets)
         engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
-        work.paths = np.empty((4, n_months))
+        work.paths = np.empty((engine.N_PATH_ROWS, n_months))
         work.z = np.empty(_NORMALS_PER_MONTH * n_months)
         work.scratch = np.empty_like(work.z)
         work.bits = np.empty(n_months, np.int64)
@@ -193,6 +212,18 @@ def path_multipliers_numpy(seed, paths, n_months, shock):
     return btc, diff, gpu, util
 
 
+def default_months_numpy(seed, paths, shock):
+    """NumPy twin of the paths' tenant default months (float64[len(paths)]): from each path's
+    month-0 normal, as :func:`_default_month`."""
+    keys = path_key_numpy(seed, paths)[:, None]
+    z0 = normal_numpy(keys, np.zeros((1, 1), dtype=np.int64))[:, 0]
+    hazard = shock[TENANT_HAZARD]
+    if hazard <= 0.0:
+        return np.full(len(z0), np.inf)
+    erfc = np.frompyfunc(math.erfc, 1, 1)
+    return -np.log(0.5 * erfc(z0 / math.sqrt(2.0)).astype(float)) / hazard
+
+
 def simulate_numpy(base, n_months, seed, shock, n_paths, kinds, fleets, pair, want=None,
                    batch=65_536):
     """NumPy twin of :func:`simulate`: returns ``(out float64[K, N], btc_end float64[N])``.
@@ -204,9 +235,10 @@ def simulate_numpy(base, n_months, seed, shock, n_paths, kinds, fleets, pair, wa
     for lo in range(0, n_paths, batch):
         idx = np.arange(lo, min(lo + batch, n_paths))
         btc, diff, gpu, util = path_multipliers_numpy(seed, idx, n_months, shock)
+        tau = np.repeat(default_months_numpy(seed, idx, shock)[:, None], n_months, axis=1)
         varied = np.empty((len(idx), 0))
         outs.append(evaluate_numpy(base, varied, np.empty(0, np.int64), n_months, kinds,
-                                   fleets, pair, want, paths=(btc, diff, gpu, util)))
+                                   fleets, pair, want, paths=(btc, diff, gpu, util, tau)))
         ends.append(btc[:, -1])
     if not outs:
         return np.empty((0, 0)), np.empty(0)

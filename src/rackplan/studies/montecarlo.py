@@ -155,6 +155,8 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     shock[k.RHO] = rho
     shock[k.UTIL_MAX] = 1.0 / util if util > 0 else 1.0
     shock[k.GPU_PHI] = phi_g
+    # the tenant's default: a monthly hazard from the market's yearly rate
+    shock[k.TENANT_HAZARD] = -math.log1p(-float(base.get("tenant_default_rate", 0.0))) / 12.0
     return shock
 
 
