@@ -318,8 +318,12 @@ def test_without_volatility_every_path_is_the_deterministic_case(base, table):
     b[engine.TENANT_DEFAULT_RATE] = 0.0
     ref = evaluate_numpy(b, np.empty((1, 0)), np.empty(0, np.int64), MONTHS, table.kinds,
                          table.fleets, table.pair)[:, 0]
+    from rackplan.studies.grid import output_unit
+
     for j, name in enumerate(table.names):
-        np.testing.assert_allclose(ds[name].values, ref[j], rtol=1e-9, atol=1e-6, err_msg=name)
+        factor, _ = output_unit(name, table.units.get(name, "1"))  # breakevens in user units
+        np.testing.assert_allclose(ds[name].values, ref[j] * factor, rtol=1e-9, atol=1e-6,
+                                   err_msg=name)
     winner = int(ref[table.index("winner")])
     assert ds["win_probability"].values.tolist() == [float(i == winner) for i in range(3)]
 
@@ -360,7 +364,7 @@ def test_without_volatility_miners_that_switch_off_are_compare():
                                    rtol=1e-9)
     assert np.isnan(ds["breakeven_btc_price"].values).all()
     assert np.isnan(ds["breakeven_power_price"].values).all()
-    np.testing.assert_allclose(ds["breakeven_gpu_hour_price"].values * 3600.0,
+    np.testing.assert_allclose(ds["breakeven_gpu_hour_price"].values,
                                r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour"),
                                rtol=1e-9)
 
@@ -556,6 +560,32 @@ def test_csv_needs_the_paths(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_paths_record_their_case_and_read_in_user_units(result):
+    """As a sweep's: the case (site, profiles, market, overrides, every input in user units)
+    in the attributes, and each path's breakevens in USD/BTC, USD/hour and USD/MWh, the same
+    numbers the kernel gives in USD/s and USD/J."""
+    import json
+
+    from rackplan.kernels import engine
+
+    attrs = result.attrs
+    assert (attrs["site"], attrs["market"], attrs["years"]) == ("built-in", "built-in", 5)
+    inputs = json.loads(attrs["inputs"])
+    assert inputs["btc_price"] == {"value": 98_076.0, "unit": "USD/BTC"}
+    assert inputs["power_price"] == {"value": pytest.approx(33.0), "unit": "USD/MWh"}
+    assert set(inputs) == set(engine.PARAMS)
+    units = {k: result[f"breakeven_{k}"].attrs["units"]
+             for k in ("btc_price", "gpu_hour_price", "power_price")}
+    assert units == {"btc_price": "USD/BTC", "gpu_hour_price": "USD/hour",
+                     "power_price": "USD/MWh"}
+    from rackplan import compare
+
+    # (in USD/s the paths' median would be 3,600 times smaller than compare's)
+    gpu = result["breakeven_gpu_hour_price"].values
+    assert np.nanmedian(gpu) == pytest.approx(
+        compare().breakeven["gpu_hour_price"]["value"].m_as("USD/hour"), rel=0.25)
+
+
 def test_files(result, tmp_path):
     import csv
     import json
@@ -568,6 +598,12 @@ def test_files(result, tmp_path):
         xr.testing.assert_equal(back, result)
     rows = list(csv.reader((tmp_path / "mc.csv").read_text().splitlines()))
     assert rows[0][0] == "path" and len(rows) == 3001 and "npv_mine [USD]" in rows[0]
+    # the winner by name, the breakevens in the units people write
+    winner = [row[rows[0].index("winner")] for row in rows[1:]]
+    assert set(winner) <= {"mine", "gpuaas", "colocation"}
+    assert winner.count("colocation") == int((result["winner"].values == 2).sum())
+    assert {"breakeven_gpu_hour_price [USD/hour]", "breakeven_power_price [USD/MWh]",
+            "breakeven_btc_price [USD/BTC]"} <= set(rows[0])
     data = json.loads((tmp_path / "mc.json").read_text())
     assert data["coords"]["option"]["data"] == ["mine", "gpuaas", "colocation"]
     np.testing.assert_allclose(data["data_vars"]["npv"]["data"], result["npv"].values)

@@ -33,7 +33,7 @@ from rackplan._args import whole_number
 from rackplan.errors import InputError, StudyError, shown
 
 __all__ = ["Axis", "Grid", "make_grid", "parse_axis", "parse_spec", "linspace_piece",
-           "ALIASES", "MAX_VALUES"]
+           "case_inputs", "output_unit", "ALIASES", "MAX_VALUES"]
 
 #: Names that set several kernel parameters at once, when the kernel keeps them apart (the
 #: contract lets it keep one PUE per plant; ``--set pue=`` and ``vary={"pue": ...}`` set both).
@@ -444,7 +444,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     """Parse ``vary`` against the kernel's parameters, build the base vector and check every
     axis against the models' bounds. No axis is materialized (see :class:`Grid`)."""
     from rackplan._args import overrides_mapping
-    from rackplan.economics.compare import load_case, scenario_base, user_units
+    from rackplan.economics.compare import load_case, scenario_base
 
     sc = _kernel()
     params = tuple(sc.PARAMS)
@@ -471,13 +471,36 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     if missing:  # a contract breach, not a user error: say it plainly
         raise RuntimeError(f"scenario_base() lacks {missing}")
     base = np.asarray([float(base_dict[p]) for p in params], dtype=np.float64)
-    inputs = {}
-    for name, unit in user_units().items():
-        if name in params:
-            inputs[name] = {"value": float(_from_si(base[params.index(name)],
-                                                    sc.PARAM_UNITS[name], unit)), "unit": unit}
     return Grid(axes, si_units, scales, offsets, np.asarray(t_param, np.int64),
-                np.asarray(t_axis, np.int64), base, years * 12, inputs)
+                np.asarray(t_axis, np.int64), base, years * 12, case_inputs(base_dict))
+
+
+def case_inputs(base: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+    """Every input of a case (``scenario_base``, SI) in the unit users write it in:
+    ``{"btc_price": {"value": 98076.0, "unit": "USD/BTC"}, ...}``, as a study records it."""
+    from rackplan.economics.compare import user_units
+    from rackplan.kernels import engine as sc
+
+    return {name: {"value": float(_from_si(float(base[name]), sc.PARAM_UNITS[name], unit)),
+                   "unit": unit}
+            for name, unit in user_units().items() if name in base}
+
+
+def output_unit(name: str, kernel_unit: str) -> tuple[float, str | None]:
+    """A study output's factor and unit: a breakeven in the unit users write its price in
+    (USD/BTC, USD/hour, USD/MWh, not the kernel's USD/s or USD/J), anything else as the
+    kernel gives it (factor 1, ``None``)."""
+    from rackplan.economics.compare import user_units
+    from rackplan.units import Q_
+
+    price = name[len("breakeven_"):] if name.startswith("breakeven_") else None
+    unit = user_units().get(price) if price else None
+    if unit is None:
+        return 1.0, None
+    try:
+        return float(Q_(1.0, kernel_unit).m_as(unit)), unit
+    except Exception:
+        return 1.0, None  # a unit pint cannot read: keep the kernel's
 
 
 # --- range checks by the models -----------------------------------------------------------------

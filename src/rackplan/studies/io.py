@@ -43,7 +43,7 @@ from rackplan.errors import RackplanError, StudyError, shown
 __all__ = ["parse_bytes", "budget_bytes", "physical_memory", "available_memory",
            "human_bytes", "progress_bar", "dask_progress", "connect", "use_scheduler",
            "check_out", "check_space", "write", "sweep_summary", "StudyWarning", "FORMATS_OUT",
-           "OPTIONS"]
+           "OPTIONS", "case_attrs"]
 
 #: The default memory budget, or half the memory available, whichever is less.
 DEFAULT_MEMORY_BUDGET = None
@@ -470,6 +470,32 @@ def _is_lazy(ds) -> bool:
 # --- writing ------------------------------------------------------------------------------------
 
 
+def case_attrs(title: str, site, mining_profile, gpu_profile, market, years: int, overrides,
+               inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes a study's Dataset records of its case: what it ran on (each file or
+    built-in, by id or name), the ``--set`` overrides and every input in user units
+    (:func:`rackplan.studies.grid.case_inputs`), as JSON text netCDF can hold."""
+    from rackplan import __version__
+
+    def name(x, default):
+        if x is None:
+            return default
+        return str(getattr(x, "id", None) or getattr(x, "name", None) or x)
+
+    return {
+        "title": title,
+        "site": name(site, "built-in"),
+        "mining_profile": name(mining_profile, "built-in"),
+        "gpu_profile": name(gpu_profile, "built-in"),
+        "market": name(market, "built-in"),
+        "years": int(years),
+        "overrides": json.dumps({str(k): str(v) for k, v in (overrides or {}).items()}
+                                if isinstance(overrides, Mapping) else []),
+        "inputs": json.dumps(dict(inputs)),
+        "source": f"rackplan {__version__}",
+    }
+
+
 def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
           memory_budget: Any = DEFAULT_MEMORY_BUDGET, blocks=None, source: str = "out") -> Path:
     """Write a result to ``out`` (``.nc`` netCDF via h5netcdf, ``.csv`` or ``.json``).
@@ -694,12 +720,14 @@ def _write_csv(ds, path: Path) -> None:
 
     def header(k):
         unit = ds[k].attrs.get("units", "") if k in ds.variables else ""
+        if k in ds.variables and ds[k].attrs.get("flag_meanings"):
+            unit = ""  # written as names
         return f"{k} [{unit}]" if unit else k
 
     shape = tuple(ds.sizes[d] for d in dims)
     coords = {d: np.asarray(ds[d].values) if d in ds.variables else np.arange(ds.sizes[d])
               for d in dims}
-    data = {v: ds[v].values for v in names}
+    data = {v: _named(ds[v]) for v in names}
     with open(path, "w", newline="") as fh:
         first = True
         for idx in _flat_blocks(shape):
@@ -714,6 +742,17 @@ def _write_csv(ds, path: Path) -> None:
             check_interrupt()
         if first:  # no rows: the header alone
             fh.write(",".join(header(c) for c in columns) + "\n")
+
+
+def _named(var):
+    """A variable's values, a coded one (CF ``flag_meanings``, the winner) as its names (an
+    empty cell where no name applies, -1)."""
+    meanings = var.attrs.get("flag_meanings")
+    if not meanings:
+        return var.values
+    names = np.asarray(str(meanings).split() + [""], dtype=object)
+    codes = np.asarray(var.values).astype(np.int64)
+    return names[np.where((codes >= 0) & (codes < len(names) - 1), codes, -1)]
 
 
 def _finite_or_nan(a):

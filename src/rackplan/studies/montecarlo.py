@@ -222,8 +222,8 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     sc = engine_table()
 
     n = whole_number(paths, "paths", 1, MAX_PATHS, StudyError)
-    from rackplan.studies.grid import check_years
-    from rackplan.studies.io import budget_bytes, human_bytes
+    from rackplan.studies.grid import case_inputs, check_years
+    from rackplan.studies.io import budget_bytes, case_attrs, human_bytes
 
     budget = budget_bytes(memory_budget)
     need = 8.0 * (len(sc.names) + 1) * n
@@ -259,7 +259,10 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     # the trend's BTC price in the last month, which the paths' end multipliers scale
     trend_end = base_d["btc_price"] * (1.0 + base_d["btc_price_growth"]) ** (
         (years_i * 12 - 1) / 12.0)
-    ds = _dataset(out, btc_end, sc, settings, seed, years_i, bool(keep_paths))
+    case = case_attrs("rackplan Monte Carlo: mining vs GPU-as-a-service vs colocation", site,
+                      mining_profile, gpu_profile, market, years_i, overrides,
+                      case_inputs(base_d))
+    ds = _dataset(out, btc_end, sc, settings, seed, case, bool(keep_paths))
     ds["btc_price_end"] = ("percentile", trend_end * np.percentile(btc_end, PERCENTILES), {
         "units": "USD/BTC", "long_name": "BTC price in the last month, percentiles over the "
                                           "paths"})
@@ -288,8 +291,13 @@ def _warn_results(out, sc, n: int) -> None:
                               StudyWarning, stacklevel=3)
 
 
-def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
+def _dataset(out, btc_end, sc, settings, seed, case, keep_paths):
+    """The result: percentiles, means and win probabilities over the paths, each path's
+    outputs (breakevens in the unit users write the price in) where they are kept, and the
+    case (``case``: :func:`rackplan.studies.io.case_attrs`) in the attributes."""
     import xarray as xr
+
+    from rackplan.studies.grid import output_unit
 
     names = list(sc.names)
     idx = {name: k for k, name in enumerate(names)}
@@ -318,8 +326,9 @@ def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
         "units": "1", "long_name": "share of paths on which the option has the highest NPV"})
     if keep_paths:
         for name in names:
-            data = out[idx[name]]
-            attrs = {"units": sc.units.get(name, "1"),
+            factor, unit = output_unit(name, sc.units.get(name, "1"))
+            data = out[idx[name]] * factor if factor != 1.0 else out[idx[name]]
+            attrs = {"units": unit or sc.units.get(name, "1"),
                      "long_name": sc.long_names.get(name, name.replace("_", " "))}
             if name == "winner":
                 data = np.where(np.isnan(data), -1, data).astype(np.int8)
@@ -332,8 +341,7 @@ def _dataset(out, btc_end, sc, settings, seed, years, keep_paths):
               "percentile": ("percentile", pct, {"units": "percent"})}
     # no "path" coordinate: a path is its position (0, 1, ...), which ds["path"] gives
     # without the 20 ms a million-row index took
-    attrs = {"title": "rackplan Monte Carlo: mining vs GPU-as-a-service vs colocation",
-             "paths": n, "seed": seed, "years": years,
+    attrs = {**case, "paths": n, "seed": seed,
              "settings": json.dumps({k: (None if v is None else str(v))
                                      for k, v in settings.items()})}
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

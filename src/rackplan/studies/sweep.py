@@ -23,7 +23,6 @@ finished (:func:`rackplan.studies.io.write`).
 from __future__ import annotations
 
 import collections
-import json
 import math
 import os
 import sys
@@ -35,10 +34,10 @@ import numpy as np
 
 from rackplan._args import whole_number
 from rackplan.errors import StudyError, shown
-from rackplan.studies.grid import (ALIASES, Grid, check_vary, check_years, make_grid, parse_axis,
-                           parse_grid)
-from rackplan.studies.io import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, check_out,
-                              check_space, cluster_threads, connect, human_bytes,
+from rackplan.studies.grid import (ALIASES, Grid, check_vary, check_years, make_grid,
+                                   output_unit, parse_axis, parse_grid)
+from rackplan.studies.io import (DEFAULT_MEMORY_BUDGET, StudyWarning, budget_bytes, case_attrs,
+                              check_out, check_space, cluster_threads, connect, human_bytes,
                               local_threads, progress_bar, run_blocks,
                               undefined_why, warn_no_fit, write)
 from rackplan.studies.io import sweep_summary as summary
@@ -141,7 +140,7 @@ def _finish(var: _Var, col):
     return col * var.factor if var.factor != 1.0 else col
 
 
-def _attrs_for(var: _Var, sc, users) -> dict[str, Any]:
+def _attrs_for(var: _Var, sc) -> dict[str, Any]:
     if var.kind == "flag":
         source, what = FLAGS[var.name]
         return {"units": "1", "long_name": what,
@@ -159,16 +158,7 @@ def _attrs_for(var: _Var, sc, users) -> dict[str, Any]:
     return attrs
 
 
-def _user_output_unit(name: str, users: Mapping[str, str]) -> str | None:
-    """Breakevens are shown in the unit users write the input in (USD/BTC, USD/h)."""
-    if name.startswith("breakeven_") and name[len("breakeven_"):] in users:
-        return users[name[len("breakeven_"):]]
-    return None
-
-
-def _variables(chosen: list[str], sc, eng: _Engine, users) -> list[_Var]:
-    from rackplan.units import Q_
-
+def _variables(chosen: list[str], sc, eng: _Engine) -> list[_Var]:
     out = []
     for name in chosen:
         if name in FLAGS:
@@ -178,12 +168,7 @@ def _variables(chosen: list[str], sc, eng: _Engine, users) -> list[_Var]:
         if name == "winner":
             out.append(_Var(name, k, "winner"))
             continue
-        factor, unit = 1.0, _user_output_unit(name, users)
-        if unit:
-            try:
-                factor = float(Q_(1.0, sc.units.get(name, "1")).m_as(unit))
-            except Exception:
-                factor, unit = 1.0, None  # a unit pint cannot read: keep the kernel's
+        factor, unit = output_unit(name, sc.units.get(name, "1"))
         out.append(_Var(name, k, "value", factor, unit))
     return out
 
@@ -453,19 +438,18 @@ def _run_numba(grid: Grid, eng: _Engine, progress: bool) -> np.ndarray:
     return res
 
 
-def _dataset(grid: Grid, arrays: Mapping[str, Any], variables: list[_Var], sc, users,
-             attrs: dict):
+def _dataset(grid: Grid, arrays: Mapping[str, Any], variables: list[_Var], sc, attrs: dict):
     import xarray as xr
 
     coords = {}
     for name, unit, vals in zip(grid.names, grid.units, grid.values):
         coords[name] = (name, vals, {"units": unit, "long_name": name.replace("_", " ")})
-    data_vars = {v.name: (tuple(grid.names), arrays[v.name], _attrs_for(v, sc, users))
+    data_vars = {v.name: (tuple(grid.names), arrays[v.name], _attrs_for(v, sc))
                  for v in variables}
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
-def _lazy(grid: Grid, chunk_sizes, variables: list[_Var], sc, eng: _Engine, users, attrs):
+def _lazy(grid: Grid, chunk_sizes, variables: list[_Var], sc, eng: _Engine, attrs):
     import xarray as xr
     from dask.array import PerformanceWarning
 
@@ -485,7 +469,7 @@ def _lazy(grid: Grid, chunk_sizes, variables: list[_Var], sc, eng: _Engine, user
         )
     columns = [r.transpose(*grid.names).data for r in results]
     arrays = {v.name: _finish(v, columns[v.k]) for v in variables}
-    return _dataset(grid, arrays, variables, sc, users, attrs)
+    return _dataset(grid, arrays, variables, sc, attrs)
 
 
 def _check_client(client):
@@ -553,12 +537,9 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         Where no miner or no GPU system fits the site (see ``no_fit_mine``, ``no_fit_gpuaas``).
     """
     sc = _kernel()
-    from rackplan.economics.compare import user_units
-
-    users = dict(user_units())
     chosen = _select_outputs(outputs, sc)
     eng = _engine(sc, chosen)
-    variables = _variables(chosen, sc, eng, users)
+    variables = _variables(chosen, sc, eng)
     progress = _flag(progress, "progress")
     mode, chunk_arg = _parse_chunks(chunks)
     budget = budget_bytes(memory_budget)
@@ -584,15 +565,15 @@ def sweep(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     if isinstance(client, str):
         client = own_client = connect(client)
     try:
-        return _run(plan, grid, variables, sc, eng, users, client, out_path, progress, budget,
+        return _run(plan, grid, variables, sc, eng, client, out_path, progress, budget,
                     _ds_attrs(grid, site, mining_profile, gpu_profile, market, overrides))
     finally:
         if own_client is not None:
             own_client.close()
 
 
-def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, out, progress,
-         budget, attrs):
+def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, client, out, progress, budget,
+         attrs):
     n = grid.size
     if plan.route == "numba":
         res = _run_numba(grid, eng, progress and n >= PROGRESS_MIN_POINTS)
@@ -600,13 +581,13 @@ def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, ou
                   for flag, (src, _) in FLAGS.items()}
         # each output is a contiguous row: its grid is a view, no copy
         arrays = {v.name: _finish(v, res[v.k].reshape(grid.shape)) for v in variables}
-        ds = _dataset(grid, arrays, variables, sc, users, attrs)
+        ds = _dataset(grid, arrays, variables, sc, attrs)
         warn_no_fit(counts, n)
         if out is not None:
             write(ds, out)
         return ds
     if plan.route == "lazy":
-        return _lazy(grid, plan.chunks, variables, sc, eng, users, attrs)
+        return _lazy(grid, plan.chunks, variables, sc, eng, attrs)
     blocks = _SweepBlocks(grid, plan.chunks, variables, eng)
     if plan.route == "blocks":
         arrays = {v.name: np.empty(grid.shape, dtype=v.dtype) for v in variables}
@@ -616,7 +597,7 @@ def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, ou
                 arrays[name][region] = data
 
         run_blocks(blocks, sink, client=client, progress=progress)
-        ds = _dataset(grid, arrays, variables, sc, users, attrs)
+        ds = _dataset(grid, arrays, variables, sc, attrs)
         warn_no_fit(blocks.no_fit, n)
         if out is not None:
             write(ds, out)
@@ -624,7 +605,7 @@ def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, ou
     # "file": computed chunk by chunk into netCDF, read back lazily
     import xarray as xr
 
-    skeleton = _lazy(grid, plan.chunks, variables, sc, eng, users, attrs)
+    skeleton = _lazy(grid, plan.chunks, variables, sc, eng, attrs)
     path = write(skeleton, out, client=client, progress=progress, memory_budget=budget,
                  blocks=blocks)
     warn_no_fit(blocks.no_fit, n)
@@ -634,25 +615,9 @@ def _run(plan: _Plan, grid: Grid, variables, sc, eng: _Engine, users, client, ou
 
 
 def _ds_attrs(grid: Grid, site, mining_profile, gpu_profile, market, overrides) -> dict:
-    from rackplan import __version__
-
-    def name(x, default):
-        if x is None:
-            return default
-        return str(getattr(x, "id", None) or getattr(x, "name", None) or x)
-
-    return {
-        "title": "rackplan sweep: mining vs GPU-as-a-service vs colocation",
-        "site": name(site, "built-in"),
-        "mining_profile": name(mining_profile, "built-in"),
-        "gpu_profile": name(gpu_profile, "built-in"),
-        "market": name(market, "built-in"),
-        "years": grid.n_months // 12,
-        "overrides": json.dumps({str(k): str(v) for k, v in (overrides or {}).items()}
-                                if isinstance(overrides, Mapping) else []),
-        "inputs": json.dumps(grid.inputs),
-        "source": f"rackplan {__version__}",
-    }
+    return case_attrs("rackplan sweep: mining vs GPU-as-a-service vs colocation", site,
+                      mining_profile, gpu_profile, market, grid.n_months // 12, overrides,
+                      grid.inputs)
 
 
 # --- breakeven surfaces -------------------------------------------------------------------------
