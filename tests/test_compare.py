@@ -614,7 +614,8 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
     # Monte Carlo: no volatility, so every path is the trend
     mc = montecarlo(**case, years=years, paths=3, seed=7, btc_volatility=0,
                     difficulty_volatility=0, gpu_price_volatility=0,
-                    utilization_volatility=0, keep_paths=True)
+                    utilization_volatility=0, btc_trend_uncertainty=0,
+                    difficulty_trend_uncertainty=0, gpu_trend_uncertainty=0, keep_paths=True)
     assert mc.sizes["path"] == 3
     for k in names:
         for value in mc[f"npv_{k}"].values:

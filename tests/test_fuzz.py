@@ -327,7 +327,9 @@ def test_study_extremes(tmp, command, fmt, data):
                 ("--difficulty-volatility", ["0", "0.04", "1", "5"]),
                 ("--gpu-price-volatility", ["0", "0.5", "3", "20"]),
                 ("--utilization-volatility", ["0", "0.05", "1", "10"]),
-                ("--correlation", ["-1", "-0.5", "0", "0.999", "1"])]),
+                ("--correlation", ["-1", "-0.5", "0", "0.999", "1"]),
+                ("--btc-trend-uncertainty", ["0", "0.14", "1", "5"]),
+                ("--gpu-trend-uncertainty", ["0", "0.1", "1", "-1"])]),
                 max_size=3, unique_by=lambda fv: fv[0])):
             argv += [flag, data.draw(st.sampled_from(values))]
     else:

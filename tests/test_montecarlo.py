@@ -36,6 +36,9 @@ from rackplan.studies.montecarlo import (
 )
 
 MONTHS = 60
+#: Every path on the market's trends (no trend of its own).
+NO_TRENDS = dict(btc_trend_uncertainty=0, difficulty_trend_uncertainty=0,
+                 gpu_trend_uncertainty=0)
 
 mc_module = importlib.import_module("rackplan.studies.montecarlo")
 studyio = importlib.import_module("rackplan.studies.io")
@@ -187,7 +190,7 @@ def test_ziggurat_tails(normals, edge):
 
 
 def test_path_multipliers_match_the_numpy_twin(base_d):
-    shock = shock_vector(base_d, correlation=0.5)
+    shock = shock_vector(base_d, correlation=0.5)  # the paths' own trends too
     paths = np.arange(0, 400, 7)
     b, d, g, u = k.path_multipliers_numpy(11, paths, MONTHS, shock)
     one = [np.empty(MONTHS) for _ in range(4)]
@@ -203,7 +206,7 @@ def test_path_multipliers_match_the_numpy_twin(base_d):
 @pytest.fixture(scope="module")
 def paths(base_d):
     n = 20_000
-    shock = shock_vector(base_d, correlation=0.7, utilization_persistence=0.8)
+    shock = shock_vector(base_d, correlation=0.7, utilization_persistence=0.8, **NO_TRENDS)
     return shock, k.path_multipliers_numpy(5, np.arange(n), MONTHS, shock)
 
 
@@ -282,7 +285,7 @@ def test_gpu_price_reverts_to_its_trend_with_mean_one(paths):
 def test_gpu_price_persistence_one_is_a_random_walk(base_d):
     """At ``gpu_price_persistence = 1`` the GPU multiplier is the random walk it was:
     ``exp(sum(s z3 - s^2/2))`` from the path's own normals, kernel and twin alike."""
-    shock = shock_vector(base_d, gpu_price_persistence=1)
+    shock = shock_vector(base_d, gpu_price_persistence=1, **NO_TRENDS)
     g = k.path_multipliers_numpy(3, np.arange(50), MONTHS, shock)[2]
     keys = rng.path_key_numpy(3, np.arange(50))[:, None]
     z = rng.normal_numpy(keys, np.arange(4 * MONTHS)[None, :]).reshape(50, MONTHS, 4)[:, :, 2]
@@ -292,6 +295,34 @@ def test_gpu_price_persistence_one_is_a_random_walk(base_d):
     np.testing.assert_allclose(g, np.exp(np.cumsum(step, axis=1)), rtol=1e-12)
     one = [np.empty(MONTHS) for _ in range(4)]
     k.path_multipliers(3, 7, MONTHS, shock, *one)
+    np.testing.assert_allclose(one[2], g[7], rtol=1e-12)
+
+
+def test_each_path_draws_its_own_trends(base_d):
+    """Without volatility a path's log multipliers are its own trend: ``e t - (s t)^2 / 2``
+    for the BTC and GPU-hour prices (``+`` for the difficulty, which moves with BTC's), with
+    ``12 e`` spread by the annual uncertainty over the paths; every multiplier keeps mean 1
+    (``1 / m`` for the difficulty) at the horizon, within four standard errors."""
+    still = dict(btc_volatility=0, difficulty_volatility=0, gpu_price_volatility=0,
+                 utilization_volatility=0)
+    shock = shock_vector(base_d, btc_trend_uncertainty=0.2, difficulty_trend_uncertainty=0.1,
+                         gpu_trend_uncertainty=0.3, **still)
+    n = 40_000
+    b, d, g, _u = k.path_multipliers_numpy(4, np.arange(n), MONTHS, shock)
+    t = np.arange(MONTHS)
+    for m, sigma, sign in ((b, 0.2, -1), (d, 0.1, 1), (g, 0.3, -1)):
+        s = sigma / 12
+        e = (np.log(m) - sign * 0.5 * (s * t) ** 2)[:, 1:] / t[1:]  # the path's e, each month
+        np.testing.assert_allclose(e, e[:, :1].repeat(MONTHS - 1, axis=1), atol=1e-12)
+        assert np.std(12 * e[:, 0]) == pytest.approx(sigma, rel=0.03)
+        end = m[:, -1] if sign < 0 else 1 / m[:, -1]
+        assert abs(end.mean() - 1) < 4 * end.std() / math.sqrt(n)
+    # the difficulty's trend is the BTC price's draw, scaled
+    np.testing.assert_allclose(np.log(d[:, 1]) - 0.5 * (0.1 / 12) ** 2,
+                               (np.log(b[:, 1]) + 0.5 * (0.2 / 12) ** 2) * 0.5, atol=1e-12)
+    one = [np.empty(MONTHS) for _ in range(4)]
+    k.path_multipliers(4, 7, MONTHS, shock, *one)  # the kernel draws the same trends
+    np.testing.assert_allclose(one[0], b[7], rtol=1e-12)
     np.testing.assert_allclose(one[2], g[7], rtol=1e-12)
 
 
@@ -313,7 +344,7 @@ def test_without_volatility_every_path_is_the_deterministic_case(base, table):
     """No volatility and a tenant that cannot default: every path is the case's trend."""
     ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
                     gpu_price_volatility=0, utilization_volatility=0,
-                    overrides={"tenant_default_rate": 0})
+                    overrides={"tenant_default_rate": 0}, **NO_TRENDS)
     b = base.copy()
     b[engine.TENANT_DEFAULT_RATE] = 0.0
     ref = evaluate_numpy(b, np.empty((1, 0)), np.empty(0, np.int64), MONTHS, table.kinds,
@@ -336,7 +367,7 @@ def test_the_tenant_defaults_on_some_paths_and_compare_is_their_mean(base, base_
     from rackplan import compare
 
     quiet = dict(btc_volatility=0, difficulty_volatility=0, gpu_price_volatility=0,
-                 utilization_volatility=0)
+                 utilization_volatility=0, **NO_TRENDS)
     ds = montecarlo(paths=20_000, seed=5, **quiet)
     npv = ds["npv_colocation"].values
     never = compare(overrides={"tenant_default_rate": 0}).options["colocation"].npv.m_as("USD")
@@ -357,7 +388,7 @@ def test_without_volatility_miners_that_switch_off_are_compare():
 
     set_ = {"miner_shutdown": True, "tenant_default_rate": 0}
     ds = montecarlo(paths=20, seed=1, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0, overrides=set_)
+                    gpu_price_volatility=0, utilization_volatility=0, overrides=set_, **NO_TRENDS)
     r = compare(overrides=set_)
     for k in ("mine", "gpuaas", "colocation"):
         np.testing.assert_allclose(ds[f"npv_{k}"].values, float(r.options[k].npv.m_as("USD")),
@@ -633,7 +664,7 @@ def test_without_volatility_the_mean_npv_is_compares():
     # (a tenant that may default makes paths differ: its test is above)
     sure = {"tenant_default_rate": 0}
     ds = montecarlo(paths=50, seed=1, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0, overrides=sure)
+                    gpu_price_volatility=0, utilization_volatility=0, overrides=sure, **NO_TRENDS)
     from rackplan.economics.compare import compare
 
     r = compare(overrides=sure)

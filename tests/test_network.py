@@ -137,7 +137,9 @@ def test_a_sweep_and_monte_carlo_without_volatility_equal_compare():
         assert float(at["breakeven_btc_price"]) == pytest.approx(
             r.breakeven["btc_price"]["value"].m_as("USD/BTC"), rel=1e-9)
     mc = montecarlo(paths=20, seed=3, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0, overrides=set_)
+                    gpu_price_volatility=0, utilization_volatility=0, overrides=set_,
+                    btc_trend_uncertainty=0, difficulty_trend_uncertainty=0,
+                    gpu_trend_uncertainty=0)
     r = compare(overrides=set_)
     np.testing.assert_allclose(mc["npv_mine"].values, r.options["mine"].npv.m_as("USD"),
                                rtol=1e-9)

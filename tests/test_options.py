@@ -321,7 +321,9 @@ def test_a_fourth_option_in_a_sweep_and_monte_carlo(hosting):
             assert float(ds[f"npv_{k}"][i]) == pytest.approx(usd(r.options[k].npv),
                                                              rel=1e-9), (rate, k)
     mc = montecarlo(paths=4, seed=3, overrides=over, btc_volatility=0, difficulty_volatility=0,
-                    gpu_price_volatility=0, utilization_volatility=0)
+                    gpu_price_volatility=0, utilization_volatility=0,
+                    btc_trend_uncertainty=0, difficulty_trend_uncertainty=0,
+                    gpu_trend_uncertainty=0)
     assert list(mc["option"].values) == WITH_HOSTING
     r = compare(overrides=over)
     assert mc["npv_hosting"].values == pytest.approx(

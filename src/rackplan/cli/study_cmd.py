@@ -50,6 +50,9 @@ _FLAGS = {
     "utilization_volatility": "--utilization-volatility",
     "utilization_persistence": "--utilization-persistence", "correlation": "--correlation",
     "gpu_price_persistence": "--gpu-price-persistence",
+    "btc_trend_uncertainty": "--btc-trend-uncertainty",
+    "difficulty_trend_uncertainty": "--difficulty-trend-uncertainty",
+    "gpu_trend_uncertainty": "--gpu-trend-uncertainty",
     "progress": "--progress", "outputs": "--outputs",
 }
 
@@ -193,6 +196,17 @@ def montecarlo_command(
     correlation: str = typer.Option(
         "0", "--correlation", metavar="RHO",
         help="Correlation of BTC price and difficulty shocks (-1 to 1)."),
+    btc_trend_uncertainty: Optional[str] = typer.Option(
+        None, "--btc-trend-uncertainty", metavar="SIGMA",
+        help="Spread of each path's own BTC price trend, per year (default 0.45 / sqrt(10) = "
+             "0.14: the mean of ten years of prices; 0: the market's trend on every path)."),
+    difficulty_trend_uncertainty: Optional[str] = typer.Option(
+        None, "--difficulty-trend-uncertainty", metavar="SIGMA",
+        help="Spread of each path's own difficulty trend, per year, moving with the BTC "
+             "price's (default 0.044)."),
+    gpu_trend_uncertainty: Optional[str] = typer.Option(
+        None, "--gpu-trend-uncertainty", metavar="SIGMA",
+        help="Spread of each path's own GPU-hour price trend, per year (default 0.1)."),
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc|.csv|.json",
         help="Also write the distribution (every path) to a file."),
@@ -217,11 +231,19 @@ def montecarlo_command(
                         **({} if gpu_price_persistence is None else
                            {"gpu_price_persistence": gpu_price_persistence}),
                         utilization_volatility=utilization_volatility, correlation=correlation,
+                        **_given(btc_trend_uncertainty=btc_trend_uncertainty,
+                                 difficulty_trend_uncertainty=difficulty_trend_uncertainty,
+                                 gpu_trend_uncertainty=gpu_trend_uncertainty),
                         keep_paths=out is not None, memory_budget=memory_budget)
         if out is not None:
             write(ds, out)
             print(f"rackplan: wrote {out} ({ds.attrs['paths']:,} paths)", file=sys.stderr)
         print_montecarlo_summary(summary(ds), fmt.value)
+
+
+def _given(**flags) -> dict:
+    """The flags given (not None): the others keep the library's defaults."""
+    return {name: value for name, value in flags.items() if value is not None}
 
 
 @app.command("breakeven")

@@ -685,9 +685,7 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
         return (sold, sold * price, sold * power_f, after, after * price, after * power_f,
                 term, term * power_f, term * _tenant(k, p, paths))
     if kind == COLOCATION:
-        years = max(m - start, 0) // 12  # lease years completed
-        rent = on * tf[T_ESCALATION, years] * _tenant(m - start, p, paths)
-        return rent, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0  # B_ESCALATED
+        return _rent(m, start, p, tf, paths) * on, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
 
 
@@ -704,6 +702,13 @@ def _basis(kind, fleet, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, j
                     p[MINER_SHUTDOWN] != 0.0)
     for j in range(N_BASIS - B_KIND):
         b[jb, B_KIND + j] = x[j]
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _rent(m, start, p, tf, paths):
+    """Colocation's one entry (``B_ESCALATED``) in month ``m`` of a lease from ``start``
+    while it runs: the escalator of the lease years completed times what the tenant pays."""
+    return tf[T_ESCALATION, max(m - start, 0) // 12] * _tenant(m - start, p, paths)
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -1283,11 +1288,13 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide)
         sums[r, B_TERM_PAID] = d8
         sums[r + 1, B_TERM_PAID] = t8
     else:
+        # (its one entry inlined, not through _kind_basis: a call a month was most of the time
+        # a Monte Carlo path spent on its tenant)
         d0 = t0 = 0.0
         for m in range(start, stop):
-            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
-            d0 += v[m] * x[0]
-            t0 += (1.0 if m < n else 0.0) * x[0]
+            x = _rent(m, start, p, tf, paths)
+            d0 += v[m] * x
+            t0 += (1.0 if m < n else 0.0) * x
         sums[r, B_ESCALATED] = d0
         sums[r + 1, B_ESCALATED] = t0
 

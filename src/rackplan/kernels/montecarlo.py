@@ -16,6 +16,12 @@ engine (:mod:`rackplan.kernels.engine`; a path is one scenario with its monthly 
   ``phi_g = 1`` is a random walk, as BTC's.
 - utilization: ``m_util = 1 + s*x`` with ``x`` a stationary AR(1) of unit variance and monthly
   persistence ``phi``, clipped to ``[0, util_max_mult]`` so utilization stays within 0..1.
+- the trends themselves: each path draws, once, its own deviation of the BTC price's and the
+  GPU-hour price's log growth a month (``e_b = s_bt z_b``, ``e_g = s_gt z_g``) and of the
+  difficulty's, which moves with the BTC price's (``e_d = s_dt z_b``), from its month-0
+  normals ``z_b`` and ``z_g``; month ``t`` adds ``e t - (s t)**2 / 2`` to the log of the BTC
+  and GPU multipliers (mean 1 still) and ``e_d t + (s_dt t)**2 / 2`` to the difficulty's
+  (``1 / m_diff`` mean 1 still).
 - the colocation tenant: defaults after ``tau`` months of its lease, exponential with the
   monthly hazard ``lambda = -ln(1 - tenant_default_rate) / 12`` (``tau = -ln(Phi(-z0)) /
   lambda`` from the path's month-0 normal ``z0``, which nothing else reads), so that it still
@@ -47,8 +53,8 @@ __all__ = ["N_SHOCK_PARAMS", "simulate", "simulate_numpy", "path_multipliers",
 
 # Layout of the ``shock`` parameter vector (all per month except rho, the phis and the clip).
 (BTC_MU, BTC_SIGMA, DIFF_SIGMA, GPU_SIGMA, UTIL_SIGMA, UTIL_PHI, RHO, UTIL_MAX, GPU_PHI,
- TENANT_HAZARD) = range(10)
-N_SHOCK_PARAMS = 10
+ TENANT_HAZARD, BTC_TREND, DIFF_TREND, GPU_TREND) = range(13)
+N_SHOCK_PARAMS = 13
 
 _NORMALS_PER_MONTH = 4
 
@@ -76,6 +82,10 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
     phi_g = shock[GPU_PHI]
     rho_c = np.sqrt(1.0 - rho * rho)
     phi_c = np.sqrt(1.0 - phi * phi)
+    # the path's own trends: a deviation of each log growth a month, drawn once
+    s_bt, s_dt, s_gt = shock[BTC_TREND], shock[DIFF_TREND], shock[GPU_TREND]
+    e_b, e_d, e_g = s_bt * z[1], s_dt * z[1], s_gt * z[2]
+    h_b, h_d, h_g = 0.5 * s_bt * s_bt, 0.5 * s_dt * s_dt, 0.5 * s_gt * s_gt
     lb = 0.0
     ld = 0.0
     lg = 0.0
@@ -91,9 +101,9 @@ def _path_multipliers(seed, path, n_months, shock, paths, z, scratch, bits):
         lg = phi_g * lg + s_g * z3  # back toward the trend by 1 - phi_g a month
         vg = phi_g * phi_g * vg + s_g * s_g
         x = phi * x + phi_c * z4
-        btc[t] = lb
-        diff[t] = ld
-        gpu[t] = lg - 0.5 * vg  # mean 1
+        btc[t] = lb + (e_b - h_b * t) * t
+        diff[t] = ld + (e_d + h_d * t) * t
+        gpu[t] = lg - 0.5 * vg + (e_g - h_g * t) * t  # mean 1
         util[t] = min(max(1.0 + s_u * x, 0.0), u_max)
     exp_inplace(btc, bits)  # vectorized exp: a third of the time libm's took here
     exp_inplace(diff, bits)
@@ -193,16 +203,23 @@ def path_multipliers_numpy(seed, paths, n_months, shock):
     step_d = 0.5 * s_d * s_d + s_d * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
     for step in (step_b, step_d):
         step[:, 0] = 0.0
+    # each path's own trends, from its month-0 normals (z2 and z3 of month 0)
+    t = np.arange(n_months, dtype=float)[None, :]
+    s_bt, s_dt, s_gt = shock[BTC_TREND], shock[DIFF_TREND], shock[GPU_TREND]
+    z_b, z_g = z2[:, :1], z3[:, :1]
+    trend_b = (s_bt * z_b - 0.5 * s_bt * s_bt * t) * t
+    trend_d = (s_dt * z_b + 0.5 * s_dt * s_dt * t) * t
+    trend_g = (s_gt * z_g - 0.5 * s_gt * s_gt * t) * t
     # cumsum adds left to right, as the kernel's running sum does: the same floats.
-    btc = np.exp(np.cumsum(step_b, axis=1))
-    diff = np.exp(np.cumsum(step_d, axis=1))
+    btc = np.exp(np.cumsum(step_b, axis=1) + trend_b)
+    diff = np.exp(np.cumsum(step_d, axis=1) + trend_d)
     phi_g = shock[GPU_PHI]
     ys = np.zeros_like(z3)
     var = np.zeros(n_months)
     for t in range(1, n_months):  # the GPU price's AR(1) deviation and its variance
         ys[:, t] = phi_g * ys[:, t - 1] + s_g * z3[:, t]
         var[t] = phi_g * phi_g * var[t - 1] + s_g * s_g
-    gpu = np.exp(ys - 0.5 * var)
+    gpu = np.exp(ys - 0.5 * var + trend_g)
     xs = np.empty_like(z4)
     xs[:, 0] = z4[:, 0]
     phi_c = np.sqrt(1.0 - phi * phi)

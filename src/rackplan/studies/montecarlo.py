@@ -69,6 +69,20 @@ UTILIZATION_PERSISTENCE = 0.9
 #: 56d9c9d46ae0); hash rate follows price with a lag of weeks to months. 0 = independent.
 CORRELATION = 0.0
 
+#: How well the trends are known: the standard deviation of each path's own log growth a year
+#: around the market's [1/year].
+#: BTC price [D]: the standard error of BTC's mean log return estimated from ten years of
+#: prices at ``BTC_VOLATILITY`` a year, 0.45 / sqrt(10) = 0.14.
+BTC_TREND_UNCERTAINTY = BTC_VOLATILITY / math.sqrt(10.0)
+#: Difficulty [D]: the same for its growth, at ``DIFFICULTY_VOLATILITY`` a month (0.04 x
+#: sqrt(12) = 0.14 a year) over ten years: 0.044. It moves with the BTC price's trend (one
+#: draw for both: the network grows with what mining earns).
+DIFFICULTY_TREND_UNCERTAINTY = DIFFICULTY_VOLATILITY * math.sqrt(12.0) / math.sqrt(10.0)
+#: GPU-hour price [A]: the decline is known to about +-10 % a year (the built-in 20 % a year,
+#: against the ~28 % a year that AWS's 1- and 3-year reserved terms imply, a Hacker News
+#: comment mirrored at techecho [L]); the rental indexes are too short to say more.
+GPU_TREND_UNCERTAINTY = 0.1
+
 DEFAULTS = {
     "btc_volatility": BTC_VOLATILITY,
     "difficulty_volatility": DIFFICULTY_VOLATILITY,
@@ -77,11 +91,16 @@ DEFAULTS = {
     "utilization_volatility": UTILIZATION_VOLATILITY,
     "utilization_persistence": UTILIZATION_PERSISTENCE,
     "correlation": CORRELATION,
+    "btc_trend_uncertainty": BTC_TREND_UNCERTAINTY,
+    "difficulty_trend_uncertainty": DIFFICULTY_TREND_UNCERTAINTY,
+    "gpu_trend_uncertainty": GPU_TREND_UNCERTAINTY,
 }
 _UNITS = {
     "btc_drift": "1/year", "btc_volatility": "1/year**0.5", "difficulty_volatility":
     "1/month**0.5", "gpu_price_volatility": "1/year**0.5", "utilization_volatility": "1",
     "utilization_persistence": "1", "correlation": "1", "gpu_price_persistence": "1",
+    "btc_trend_uncertainty": "1/year", "difficulty_trend_uncertainty": "1/year",
+    "gpu_trend_uncertainty": "1/year",
 }
 PERCENTILES = (5.0, 50.0, 95.0)
 MAX_PATHS = 100_000_000
@@ -121,13 +140,17 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
                  utilization_volatility=UTILIZATION_VOLATILITY,
                  utilization_persistence=UTILIZATION_PERSISTENCE,
                  correlation=CORRELATION,
-                 gpu_price_persistence=GPU_PRICE_PERSISTENCE) -> np.ndarray:
+                 gpu_price_persistence=GPU_PRICE_PERSISTENCE,
+                 btc_trend_uncertainty=BTC_TREND_UNCERTAINTY,
+                 difficulty_trend_uncertainty=DIFFICULTY_TREND_UNCERTAINTY,
+                 gpu_trend_uncertainty=GPU_TREND_UNCERTAINTY) -> np.ndarray:
     """The kernel's ``shock`` vector from annual figures (see :mod:`rackplan.kernels.montecarlo`).
 
     ``btc_drift`` is the expected BTC price growth per year, in the convention of the market's
     ``btc_price_growth``; ``None`` takes that growth, so the paths scatter around the
     deterministic case. Volatilities are annual (difficulty: monthly) standard deviations of
-    log changes; strings such as ``"45 %"`` are accepted.
+    log changes; the trend uncertainties annual standard deviations of a path's own log growth
+    a year; strings such as ``"45 %"`` are accepted.
     """
     from rackplan.kernels import montecarlo as k
 
@@ -138,6 +161,10 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     phi = _fraction("utilization_persistence", utilization_persistence, 0, 1, hi_open=True)
     phi_g = _fraction("gpu_price_persistence", gpu_price_persistence, 0, 1)
     rho = _fraction("correlation", correlation, -1, 1)
+    trends = [_fraction(name, value, 0, 1) for name, value in (
+        ("btc_trend_uncertainty", btc_trend_uncertainty),
+        ("difficulty_trend_uncertainty", difficulty_trend_uncertainty),
+        ("gpu_trend_uncertainty", gpu_trend_uncertainty))]
     trend = float(base.get("btc_price_growth", 0.0))
     mu = 0.0
     if btc_drift is not None:
@@ -155,6 +182,8 @@ def shock_vector(base: dict[str, float], *, btc_drift=None, btc_volatility=BTC_V
     shock[k.RHO] = rho
     shock[k.UTIL_MAX] = 1.0 / util if util > 0 else 1.0
     shock[k.GPU_PHI] = phi_g
+    # each path's own trends: a log growth a month, drawn once
+    shock[k.BTC_TREND], shock[k.DIFF_TREND], shock[k.GPU_TREND] = (t / 12.0 for t in trends)
     # the tenant's default: a monthly hazard from the market's yearly rate
     shock[k.TENANT_HAZARD] = -math.log1p(-float(base.get("tenant_default_rate", 0.0))) / 12.0
     return shock
@@ -187,6 +216,9 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                utilization_volatility=UTILIZATION_VOLATILITY,
                utilization_persistence=UTILIZATION_PERSISTENCE, correlation=CORRELATION,
                gpu_price_persistence=GPU_PRICE_PERSISTENCE,
+               btc_trend_uncertainty=BTC_TREND_UNCERTAINTY,
+               difficulty_trend_uncertainty=DIFFICULTY_TREND_UNCERTAINTY,
+               gpu_trend_uncertainty=GPU_TREND_UNCERTAINTY,
                keep_paths: bool = True, memory_budget=None):
     """Run ``paths`` random market paths over ``years`` and summarize.
 
@@ -201,8 +233,10 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
     btc_drift : float or str, optional
         Expected BTC price growth per year [1]; default the market's ``btc_price_growth``.
     btc_volatility, difficulty_volatility, gpu_price_volatility, utilization_volatility,
-    utilization_persistence, correlation, gpu_price_persistence
-        See the module constants for units and sources.
+    utilization_persistence, correlation, gpu_price_persistence, btc_trend_uncertainty,
+    difficulty_trend_uncertainty, gpu_trend_uncertainty
+        See the module constants for units and sources; a trend uncertainty of 0 gives every
+        path the market's trend.
     keep_paths : bool
         Keep the per-path distribution (``path`` dimension) in the result.
     memory_budget : str or float, optional
@@ -242,7 +276,10 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
                     gpu_price_volatility=gpu_price_volatility,
                     utilization_volatility=utilization_volatility,
                     utilization_persistence=utilization_persistence, correlation=correlation,
-                    gpu_price_persistence=gpu_price_persistence)
+                    gpu_price_persistence=gpu_price_persistence,
+                    btc_trend_uncertainty=btc_trend_uncertainty,
+                    difficulty_trend_uncertainty=difficulty_trend_uncertainty,
+                    gpu_trend_uncertainty=gpu_trend_uncertainty)
     for name in DEFAULTS:  # every setting checked before the case is loaded
         shock_vector({}, **{name: settings[name]})
     if btc_drift is not None:
