@@ -235,6 +235,23 @@ def test_breakeven_table_json_csv(run_cli):
     assert len(rows) == 1 + 8
 
 
+def test_a_breakeven_below_zero_reads_none(run_cli):
+    """Where the NPVs meet only at a negative BTC price (GPU-as-a-service at 2 or 4 USD/hour
+    trails mining at any BTC price), the table says "none" and why, never a negative price;
+    JSON keeps where the lines cross, and the positive cells are the same in both."""
+    args = ("breakeven", "--x", "gpu_hour_price=2:6:3", "--y", "power_price=20,80")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    data = json.loads(run_cli(*args, "--format", "json")[1])
+    values = np.asarray(data["values"])
+    assert (values[:, :2] < 0).all() and (values[:, 2] > 0).all()
+    rows = [line for line in out.splitlines() if line.lstrip("│ ").startswith(("20 ", "80 "))]
+    assert len(rows) == 2 and all(row.count("none") == 2 for row in rows)
+    assert "-" not in "".join(rows)
+    assert f"{values[0, 2]:,.0f}" in rows[0]
+    assert "none: no BTC price makes the two NPVs equal there: they meet only below 0" in out
+
+
 def test_breakeven_bad_input(run_cli):
     _one_error_line(*run_cli("breakeven", "--x", "gpu_hour_price=2:5:4", "--y",
                              "gpu_hour_price=1:2:2"), "both gpu_hour_price")

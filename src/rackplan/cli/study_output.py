@@ -158,10 +158,24 @@ def print_surface(da, fmt: str, file=None) -> None:
     for xv in xs:
         table.add_column(format_number(float(xv)), justify="right")
     for i, yv in enumerate(ys):
-        table.add_row(format_number(float(yv)),
-                      *[format_number(float(v)) if math.isfinite(v) else "n/a"
-                        for v in values[i]])
-    console().print(table)
+        table.add_row(format_number(float(yv)), *[_surface_cell(v) for v in values[i]])
+    out = console()
+    out.print(table)
+    if (values < 0).any():  # (NaN compares False)
+        price = _PRICES.get(da.attrs.get("solve_for"), "price")
+        out.print(f"none: no {price} makes the two NPVs equal there: they meet only below 0 "
+                  "(--format json or csv gives where).")
+
+
+_PRICES = {"btc_price": "BTC price", "gpu_hour_price": "GPU-hour price",
+           "power_price": "power price"}
+
+
+def _surface_cell(v: float) -> str:
+    # a price is never negative: a crossing below 0 is no breakeven
+    if not math.isfinite(v):
+        return "n/a"
+    return "none" if v < 0 else format_number(float(v))
 
 
 def check_surface_table(n_cells: int, fmt: str) -> None:
