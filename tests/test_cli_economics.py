@@ -157,6 +157,8 @@ def test_broken_markets_give_one_line_and_exit_2(run_cli, name):
 @pytest.mark.parametrize("args, words", [
     (["compare", "--set", "btc_prise=1"], "--set btc_prise: not a site or market field; "
                                           "did you mean 'btc_price'"),
+    (["compare", "--set", "ups=1"], "--set ups: not a site or market field; did you mean "
+                                    "'power_chain.ups', 'mining_power_chain.ups'?"),
     (["compare", "--set", "pool_fee=40"], "pool_fee: 40 is out of range"),
     (["compare", "--set", "btc_price=90000"], "needs a unit"),
     (["compare", "--years", "0"], "--years"),

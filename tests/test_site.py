@@ -129,6 +129,14 @@ def test_an_unknown_override_names_the_flag_and_suggests():
     assert "'utility_power'" in str(info.value)
 
 
+def test_a_field_of_a_table_is_suggested_by_its_dotted_name():
+    # "ups" is a field of [power_chain] (and of [mining_power_chain]), not of the site
+    with pytest.raises(SiteError) as info:
+        load_site("moses-lake", {"ups": 1.0})
+    assert str(info.value) == ("--set: ups: unknown site field; did you mean "
+                               "'power_chain.ups', 'mining_power_chain.ups'?")
+
+
 def test_a_bad_override_value_names_the_flag_not_the_file():
     with pytest.raises(SiteError) as info:
         load_site("moses-lake", {"utility_power": "20 kg"})

@@ -228,6 +228,29 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> str:
     return ", ".join(repr(m) for m in matches)
 
 
+def field_hint(name: str, models: Iterable[type], skip: Iterable[str] = ("id", "sources")
+               ) -> str:
+    """The names closest to ``name``, a field that none of ``models`` (pydantic models) has:
+    their fields, and the dotted names of their tables' fields, so that ``ups`` suggests
+    ``'power_chain.ups'``; ``""`` if none is close."""
+    import typing
+
+    fields, dotted = [], []
+    for model in models:
+        for field, info in model.model_fields.items():
+            if field in skip:
+                continue
+            fields.append(field)
+            for arg in (info.annotation, *typing.get_args(info.annotation)):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    dotted += [f"{field}.{sub}" for sub in arg.model_fields]
+    leaf = name.rsplit(".", 1)[-1]
+    exact = [d for d in dotted if d.rsplit(".", 1)[-1] == leaf and d != name]
+    if exact:
+        return ", ".join(repr(d) for d in exact)
+    return close_matches(name, fields + dotted)
+
+
 #: A --set value longer than this is taken as a string, never parsed as TOML.
 MAX_OVERRIDE_TOML_CHARS = 1000
 

@@ -27,7 +27,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from rackplan._args import overrides_mapping, whole_number
-from rackplan._io import close_matches
+from rackplan._io import field_hint
 from rackplan.economics.debt import levered
 from rackplan.economics.finance import Financials, irr, payback_month
 from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
@@ -87,7 +87,7 @@ def route_overrides(overrides: Mapping[str, Any] | None) -> tuple[dict, dict]:
         elif head in market_fields and (not rest or head in PER_GPU_SYSTEM):
             market_over[name] = value
         else:
-            hint = close_matches(head, site_fields + market_fields)
+            hint = field_hint(name, [Site, Market])
             raise InputError("not a site or market field"
                              + (f"; did you mean {hint}?" if hint else ""),
                              source=f"--set {name}")

@@ -26,7 +26,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, close_matches, model_input,
+from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, field_hint, model_input,
                          read_reference, validate)
 from rackplan.errors import SiteError
 from rackplan.units import FractionField, QuantityField
@@ -346,7 +346,7 @@ def load_site(ref: str | Path | Site = "moses-lake",
         data, leftover = apply_overrides(data, overrides, Site)
         leftover.update({k: v for k, v in overrides.items() if k.split(".")[0] == "id"})
         for name in leftover:
-            hint = close_matches(name.split(".")[0], [f for f in Site.model_fields if f != "id"])
+            hint = field_hint(name, [Site])
             message = "unknown site field" + (f"; did you mean {hint}?" if hint else "")
             raise SiteError(message, source="--set", field=name)
         overridden = {k.split(".")[0] for k in overrides}
