@@ -268,3 +268,32 @@ def test_set_with_several_values_names_the_flag(run_cli, command, value):
     assert err.count("\n") == 1
     assert err.startswith("rackplan: error: --set utility_power: one value is expected")
     assert "--vary" in err and "overrides" not in err
+
+
+_COMMANDS = ["size", "annual", "compare", "hashprice", "sweep", "montecarlo", "breakeven",
+             "profiles list", "profiles show", "profiles validate", "sites list",
+             "sites show", "markets list", "markets show"]
+
+
+@pytest.mark.parametrize("command", _COMMANDS)
+def test_every_help_has_an_example_that_runs(run_cli, command, tmp_path, monkeypatch):
+    """Each command's --help gives an example; the example runs (exit 0, its result on stdout
+    or in the file it names), from a scratch folder so that its files land there."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    code, out, _ = run_cli(*command.split(), "--help")
+    assert code == 0
+    text = " ".join(out.replace("│", " ").split())
+    found = re.search(r"[Ee]xample: (rackplan [^)]*?)(?:\)| Options:| Arguments:|$)", text)
+    assert found, f"no example in 'rackplan {command} --help'"
+    example = found.group(1).rstrip(". ")
+    assert f"{example} ".startswith(f"rackplan {command} ")
+    args = shlex.split(example.split(" > ")[0])[1:]
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    args = [a.replace("examples/", f"{examples}/") for a in args]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(*args)
+    assert code == 0, (example, err)
+    assert out.strip() or "rackplan: wrote" in err

@@ -39,7 +39,10 @@ def annual_command(
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc", help="Write the 8,760 hours to a netCDF file."),
 ) -> None:
-    """A year of the cooling plant: annual and peak PUE, WUE, water, free-cooling hours."""
+    """A year of the cooling plant: annual and peak PUE, WUE, water, free-cooling hours.
+
+    Example: rackplan annual --set weather=houston-tx --set cooling_plant.type=cooling_tower
+    """
     from rackplan.cli.output import emit, warn
     from rackplan.errors import InputError
     from rackplan.facility.plant import annual

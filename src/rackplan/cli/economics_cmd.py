@@ -45,7 +45,10 @@ def compare_command(
     payback, the winner under the stated assumptions, and the breakeven prices.
 
     A figure that does not exist in a case (an IRR that never pays back, a breakeven no price
-    reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why."""
+    reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why.
+
+    Example: rackplan compare --set gpu_hour_price="4.5 USD/hour" --years 7
+    """
     from rackplan._args import whole_number
     from rackplan.cli.output import print_json, warn, warn_not_finite
     from rackplan.economics.compare import MAX_YEARS, compare

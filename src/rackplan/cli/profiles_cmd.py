@@ -115,7 +115,10 @@ def list_cmd(
     kind: Optional[Kind] = typer.Option(None, "--kind", help="Only GPU systems or only ASIC miners."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
-    """List the built-in hardware profiles."""
+    """List the built-in hardware profiles.
+
+    Example: rackplan profiles list --format csv
+    """
     from rackplan.facility.profiles import list_profiles
 
     rows = [profile_summary(p) for p in list_profiles() if kind is None or p.kind == kind.value]
@@ -204,7 +207,10 @@ def show_cmd(
                               help=ref_help("A built-in id or a path to a TOML file.")),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
-    """Show every field of one profile, with units, sources and assumptions."""
+    """Show every field of one profile, with units, sources and assumptions.
+
+    Example: rackplan profiles show gb300-nvl72 --format json
+    """
     from rackplan.cli.output import emit, print_json, warn_not_finite
     from rackplan.errors import ProfileError
     from rackplan.facility.profiles import load_profile
@@ -235,7 +241,10 @@ def validate_cmd(
     files: List[str] = typer.Argument(..., metavar="FILE...", help="Profile TOML files to check."),
 ) -> None:
     """Check profile files: 'ok' per valid file on stdout, one line per invalid file on
-    stderr; every file is checked, and the exit code is 2 if any failed."""
+    stderr; every file is checked, and the exit code is 2 if any failed.
+
+    Example: rackplan profiles validate examples/my-rack.toml
+    """
     from rackplan.cli import problem_line
     from rackplan.errors import RackplanError
     from rackplan.facility.profiles import load_profile

@@ -33,7 +33,10 @@ def size_command(
         Basis.max, "--basis", help="Size units on power_max (default) or power_typical."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
-    """Size a site for a hardware profile: units, racks, binding constraint, heat and flows."""
+    """Size a site for a hardware profile: units, racks, binding constraint, heat and flows.
+
+    Example: rackplan size --profile antminer-s21-xp-hyd --set utility_power="20 MW"
+    """
     from rackplan.facility.capacity import size
     from rackplan.cli.output import emit, warn
 

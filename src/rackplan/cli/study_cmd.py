@@ -142,7 +142,10 @@ def sweep_command(
         None, "--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."),
     fmt: Format = _FORMAT,
 ) -> None:
-    """Evaluate mining vs GPUaaS vs colocation over a grid of inputs."""
+    """Evaluate mining vs GPUaaS vs colocation over a grid of inputs.
+
+    Example: rackplan sweep --vary btc_price=50000:150000:21 --vary pue=1.1:1.4:4 --out s.nc
+    """
     from rackplan.cli.study_output import print_sweep_summary
     from rackplan.studies.sweep import summary, sweep
 
@@ -215,7 +218,10 @@ def montecarlo_command(
     fmt: Format = _FORMAT,
 ) -> None:
     """Monte Carlo over BTC price, difficulty, GPU-hour price and utilization paths:
-    NPV and NOI percentiles and the probability that each option wins."""
+    NPV and NOI percentiles and the probability that each option wins.
+
+    Example: rackplan montecarlo --paths 100000 --seed 7 --btc-volatility "60 %"
+    """
     from rackplan.studies.montecarlo import montecarlo, summary, write
     from rackplan.cli.study_output import print_montecarlo_summary
     from rackplan.studies.io import check_out
@@ -264,7 +270,10 @@ def breakeven_command(
     fmt: Format = _FORMAT,
 ) -> None:
     """The breakeven surface: where mining and GPU-as-a-service have equal NPV, over two
-    inputs, solved exactly at every grid point."""
+    inputs, solved exactly at every grid point.
+
+    Example: rackplan breakeven --x gpu_hour_price=1.5:6:10 --y power_price=20:80:7
+    """
     from rackplan.studies.grid import parse_grid
     from rackplan.cli.study_output import MAX_TABLE_CELLS, check_surface_table, print_surface
     from rackplan.studies.sweep import breakeven_surface
