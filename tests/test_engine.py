@@ -1038,6 +1038,16 @@ def test_an_existing_mining_fleet_by_hand():
     np.testing.assert_array_equal(kept[1:], bought[1:])
 
 
+def _tenant_at_risk(p, slot):
+    """Slot ``slot``'s monthly lines of the hand case ``p`` with a tenant that never defaults,
+    then with one that defaults at 10 % a year and leaves 40 % of the rent (``p`` keeps
+    those)."""
+    before = monthly(p, HAND_MONTHS, BUILT_IN)[0][slot]
+    p[COL["tenant_default_rate"]] = 0.1
+    p[COL["tenant_recovery"]] = 0.4
+    return before, monthly(p, HAND_MONTHS, BUILT_IN)[0][slot]
+
+
 def test_a_tenant_that_may_default_by_hand():
     """The hand case's colocation tenant defaults with 10 % probability a year from its
     lease's start (month 3) and 40 % of the rent is still earned after: lease month k earns
@@ -1045,10 +1055,7 @@ def test_a_tenant_that_may_default_by_hand():
     month 7.5 pays in full through lease month 7 and 40 % from lease month 8 on. The
     operator's share and SG&A follow the rent; nothing else moves."""
     p = _hand_case()
-    before = monthly(p, HAND_MONTHS, BUILT_IN)[0][2]
-    p[COL["tenant_default_rate"]] = 0.1
-    p[COL["tenant_recovery"]] = 0.4
-    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][2]
+    before, x = _tenant_at_risk(p, 2)
     m = np.arange(HAND_MONTHS)
     k = np.maximum(m - 3, 0)
     pays = 0.4 + 0.6 * 0.9 ** (k / 12)
@@ -1228,10 +1235,7 @@ def test_a_contract_tenant_that_may_default_by_hand():
     for name, value in (("gpu_contract_share", 0.5), ("gpu_contract_price", 2.0 / 3600.0),
                         ("gpu_contract_term", 12 * S), ("gpu_prepayment", 0.2)):
         p[COL[name]] = value
-    before = monthly(p, HAND_MONTHS, BUILT_IN)[0][1]
-    p[COL["tenant_default_rate"]] = 0.1
-    p[COL["tenant_recovery"]] = 0.4
-    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][1]
+    before, x = _tenant_at_risk(p, 1)
     m = np.arange(HAND_MONTHS)
     k = np.maximum(m - 3, 0)
     term = (m >= 3) & (k < 12)
