@@ -373,13 +373,14 @@ N_PATH_ROWS = 5
 
 # --- Time factors: once per block of scenarios with the same time shape --------------------------
 
-N_TIME = 10
+N_TIME = 11
 # the discount factor of each kind (row T_DISCOUNT + kind: each kind may have its own rate),
-# then the growth factors, the reward per block and the colocation escalator; T_NETWORK is the
-# scenario's equilibrium difficulty (written by :func:`network_path`, not by the block)
+# then the growth factors, the share of tenants still paying after k lease months (column k),
+# the reward per block and the colocation escalator; T_NETWORK is the scenario's equilibrium
+# difficulty (written by :func:`network_path`, not by the block)
 (T_DISCOUNT, _T_DISCOUNT_GPUAAS, _T_DISCOUNT_COLOCATION, T_BTC_PRICE, T_POWER_PRICE,
- T_GPU_PRICE, T_DIFFICULTY, T_REWARD, T_ESCALATION, T_NETWORK) = range(N_TIME)
-_N_STEPPED = T_DIFFICULTY + 1  # rows T_DISCOUNT ... T_DIFFICULTY grow by a monthly step
+ T_GPU_PRICE, T_DIFFICULTY, T_TENANT, T_REWARD, T_ESCALATION, T_NETWORK) = range(N_TIME)
+_N_STEPPED = T_TENANT + 1  # rows T_DISCOUNT ... T_TENANT grow by a monthly step
 
 
 @njit(error_model="numpy", inline="always")
@@ -417,9 +418,10 @@ def _n_eval(p, n, end, width):
 def time_factors(p, n, tf):
     """Write the monthly factors of the scenario's time shape into ``tf`` float64[N_TIME, n]:
     each kind's discount (row ``T_DISCOUNT + kind``), BTC-price growth, power-price growth,
-    GPU-hour price decline, difficulty trend,
-    reward per block (subsidy + fees) [BTC], and in ``T_ESCALATION`` the colocation rate's
-    factor after ``k`` lease years at column ``k``.
+    GPU-hour price decline, difficulty trend, the share of tenants that have not defaulted
+    after ``k`` lease months (``T_TENANT``, column ``k``), reward per block (subsidy + fees)
+    [BTC], and in ``T_ESCALATION`` the colocation rate's factor after ``k`` lease years at
+    column ``k``.
 
     Each factor is the last month's times a monthly step (one ``pow`` per factor, not per
     month: a sweep over growth rates recomputes them for every scenario); over 600 months
@@ -431,7 +433,8 @@ def time_factors(p, n, tf):
              (1.0 + p[BTC_PRICE_GROWTH]) ** (1.0 / 12.0),
              (1.0 + p[POWER_PRICE_GROWTH]) ** (1.0 / 12.0),
              (1.0 - p[GPU_PRICE_DECLINE]) ** (1.0 / 12.0),
-             1.0 + p[DIFFICULTY_GROWTH])  # T_DISCOUNT ... T_DIFFICULTY, in order
+             1.0 + p[DIFFICULTY_GROWTH],
+             (1.0 - p[TENANT_DEFAULT_RATE]) ** (1.0 / 12.0))  # T_DISCOUNT ... T_TENANT
     escalator = 1.0 + p[COLOCATION_ESCALATOR]
     # the subsidy by halving epochs, not a division per month: blocks [start, start + 4383)
     # of month m, the next halving at ``boundary``
@@ -683,7 +686,7 @@ def _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, rev, cost, decide):
         term = on if k < p[GPU_CONTRACT_TERM] / SECONDS_PER_MONTH - 0.5 else 0.0
         after = sold - term * util  # sold outside the term: 0 within it
         return (sold, sold * price, sold * power_f, after, after * price, after * power_f,
-                term, term * power_f, term * _tenant(k, p, paths))
+                term, term * power_f, term * _tenant(k, p, tf, paths))
     if kind == COLOCATION:
         return _rent(m, start, p, tf, paths) * on, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     return 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
@@ -708,24 +711,23 @@ def _basis(kind, fleet, m, n, start, end, p, tf, paths, d_fleet, rev, cost, b, j
 def _rent(m, start, p, tf, paths):
     """Colocation's one entry (``B_ESCALATED``) in month ``m`` of a lease from ``start``
     while it runs: the escalator of the lease years completed times what the tenant pays."""
-    return tf[T_ESCALATION, max(m - start, 0) // 12] * _tenant(m - start, p, paths)
+    k = max(m - start, 0)
+    return tf[T_ESCALATION, k // 12] * _tenant(k, p, tf, paths)
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
-def _tenant(k, p, paths):
+def _tenant(k, p, tf, paths):
     """The share of the rent a tenant (colocation, or the GPU contract tranche's) pays in lease
-    month ``k``: all of it until it
-    defaults, ``tenant_recovery`` after. With a Monte Carlo path's default month (row
-    :data:`P_DEFAULT`, months from the lease's start), that path's; else its expectation,
-    ``R + (1 - R) (1 - d)^(k/12)`` (the tenant still paying with probability
-    ``(1 - d)^(k/12)``)."""
-    d = p[TENANT_DEFAULT_RATE]
-    if d == 0.0:
+    month ``k`` (>= 0): all of it until it defaults, ``tenant_recovery`` after. With a Monte
+    Carlo path's default month (row :data:`P_DEFAULT`, months from the lease's start), that
+    path's; else its expectation, ``R + (1 - R) (1 - d)^(k/12)`` (the tenant still paying
+    with probability ``(1 - d)^(k/12)``, row ``T_TENANT``: a factor, not a ``pow`` a month)."""
+    if p[TENANT_DEFAULT_RATE] == 0.0:
         return 1.0
     recovery = p[TENANT_RECOVERY]
     if paths.shape[0] > P_DEFAULT and paths.shape[1] > 0:
         return 1.0 if k < paths[P_DEFAULT, 0] else recovery
-    return recovery + (1.0 - recovery) * (1.0 - d) ** (max(k, 0) / 12.0)
+    return recovery + (1.0 - recovery) * tf[T_TENANT, k]
 
 
 @njit(error_model="numpy")
