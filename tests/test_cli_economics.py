@@ -129,6 +129,7 @@ def test_hashprice_gives_one_miners_day(run_cli):
     (("--profile", "no-such-miner"), "--profile"),
     (("--profile", "antminer-s21-xp-hyd", "--pue", "0.9"), "--pue: must be from 1 to 10"),
     (("--pue", "1.1"), "--pue: prices a miner's power: give --profile too"),
+    (("--power-price", "45"), "--power-price: prices a miner's power: give --profile too"),
     (("--profile", "antminer-s21-xp-hyd", "--power-price", "45 W"), "--power-price"),
     (("--profile", "antminer-s21-xp-hyd", "--power-price", "-5"), "--power-price"),
 ])

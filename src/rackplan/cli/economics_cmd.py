@@ -449,8 +449,10 @@ def hashprice_command(
     }
     if profile is not None:
         data["per_unit"] = _miner_day(profile, hp, m.power_price, pue)
-    elif pue is not None:
-        raise InputError("prices a miner's power: give --profile too", source="--pue")
+    else:
+        for flag, text in (("--pue", pue), ("--power-price", power_price)):
+            if text is not None:
+                raise InputError("prices a miner's power: give --profile too", source=flag)
     emit(data, fmt.value, "hashprice")
 
 

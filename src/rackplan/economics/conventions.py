@@ -77,7 +77,7 @@ def _maintenance(mk: Market) -> str:
 
 
 def _tenant(mk: Market) -> str:
-    """The colocation tenant's credit."""
+    """A tenant's credit (colocation's, the GPU contract tranche's: one rate for both)."""
     if mk.tenant_default_rate == 0:
         return "the tenant never defaults"
     return (f"the tenant defaults with {_pct(mk.tenant_default_rate)} probability a year, "
