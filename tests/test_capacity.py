@@ -205,7 +205,7 @@ def test_power_density():
 def test_all_constraints_worked_by_hand():
     r = size(SITES / "all-constraints.toml", "gb300-nvl72")
     assert r.units_by == {"power": 101, "floor_area": 96, "floor_loading": 125,
-                          "heat_rejection": 82}
+                          "heat_rejection": 82, "rack_positions": None, "rack_power": None}
     assert (r.unit_count, r.binding_constraint) == (82, "heat_rejection")
 
 
@@ -428,6 +428,8 @@ def random_sites(n: int, seed: int):
         rng.uniform(100, 2000, n),                # rack_weight_kg
         maybe(rng.uniform(300, 2500, n)),         # floor_load_kg_m2
         maybe(rng.uniform(1e5, 5e8, n)),          # heat_rejection_w
+        maybe(rng.integers(1, 5000, n).astype(float)),  # rack_positions
+        maybe(rng.uniform(1e3, 3e5, n)),          # design_rack_power_w (0 to 20 units a rack)
         rng.uniform(0.0, 1.0, n),                 # liquid_fraction
         rng.uniform(990, 1070, n),                # coolant_density
         rng.uniform(3500, 4200, n),               # coolant_cp
@@ -487,21 +489,21 @@ def test_size_sites_rejects_arrays_of_another_length():
     short_out[12] = np.empty(49)  # cdus_by_flow
     with pytest.raises(ValueError, match="output"):
         k.size_sites(*args, *short_out)
-    for i in (14, 19):  # rack_flow_m3_s, cdu_flow_m3_s
+    for i in (16, 21):  # rack_flow_m3_s, cdu_flow_m3_s
         short_in = list(args)
         short_in[i] = args[i][:49]
         with pytest.raises(ValueError, match="input"):
             k.size_sites(*short_in, *out)
     with pytest.raises(TypeError):
-        k.size_sites_alloc(*args[:20])
+        k.size_sites_alloc(*args[:22])
     assert [len(a) for a in k.size_sites_alloc(*(a[:0] for a in args))] == [0] * 13
 
 
 def test_fit_units_equals_its_twin_and_the_scalar_sizing():
     args = random_sites(200, 7)
-    units, binding = k.fit_units_numpy(*args[:10])
+    units, binding = k.fit_units_numpy(*args[:12])
     for i in range(200):
-        u, b = k.fit_units(*(float(a[i]) for a in args[:10]))
+        u, b = k.fit_units(*(float(a[i]) for a in args[:12]))
         assert (u, b) == (units[i], binding[i])
         assert k.size_site(*(a[i] for a in args))[0] == u
 
@@ -509,17 +511,47 @@ def test_fit_units_equals_its_twin_and_the_scalar_sizing():
 def test_fit_units_ignores_constraints_not_given_and_breaks_ties_in_order():
     nan = math.nan
     # only power: 14.4 MW / 142 kW -> 101
-    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan) == (101.0, 0)
-    # floor area gives exactly 101 racks too (101 x 1.44 m^2): the tie goes to power
-    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, 101 * 1.44, 1360.0, nan, nan) \
+    free = (nan, nan)  # no rack positions, no design rack power
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan, *free) \
         == (101.0, 0)
+    # floor area gives exactly 101 racks too (101 x 1.44 m^2): the tie goes to power
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, 101 * 1.44, 1360.0, nan, nan,
+                       *free) == (101.0, 0)
     # heat rejection of exactly 50 units (7.1 MW / 142 kW) binds and counts the 50th unit
-    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, 7.1e6) == (50.0, 3)
-    assert k.fit_units(nan, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan)[1] == -1
+    assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, 7.1e6, *free) \
+        == (50.0, 3)
+    assert k.fit_units(nan, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan, *free)[1] == -1
     assert BINDING_NAMES == k.BINDING
 
 
-BINDING_NAMES = ("power", "floor_area", "floor_loading", "heat_rejection")
+BINDING_NAMES = ("power", "floor_area", "floor_loading", "heat_rejection", "rack_positions",
+                 "rack_power")
+
+
+def test_rack_positions_and_their_design_power_by_hand():
+    """DGX B200 servers (14.3 kW, four a rack) in a hall of 100 rack positions designed for
+    30 kW each: a rack holds two (2 x 14.3 = 28.6 kW; four would draw 57.2), so 200 servers fit
+    where power alone allows floor(18 MW / PUE / 14.3 kW); the positions bind, the racks are
+    100. A position designed for 10 kW holds no server: none fits, the rack power binds. A
+    GB300 NVL72 rack (142 kW) fits a 190 kW position: Moses Lake's 104 racks do not move."""
+    free = size("moses-lake", "dgx-b200")
+    r = size("moses-lake", "dgx-b200", overrides={"rack_positions": 100,
+                                                  "design_rack_power": "30 kW"})
+    assert (r.unit_count, r.rack_count, r.binding_constraint) == (200, 100, "rack_positions")
+    assert r.units_by["rack_positions"] == 200 and r.units_by["rack_power"] is None
+    assert r.units_by["power"] == free.unit_count == math.floor(18e6 / free.pue / 14_300)
+    assert "a rack holds 2 dgx-b200 units, not 4" in r.warnings[0]
+    # floor area counts two servers a rack too: 4,645 m^2 / 1.44 m^2 = 3,225 racks
+    assert r.units_by["floor_area"] == 2 * math.floor(4645 / (0.72 * 2.0))
+    none = size("moses-lake", "dgx-b200", overrides={"design_rack_power": "10 kW"})
+    assert (none.unit_count, none.rack_count, none.binding_constraint) == (0, 0, "rack_power")
+    assert any("more than the 10 kW a rack position is designed for" in w
+               for w in none.warnings)
+    gb = size("moses-lake", "gb300-nvl72", overrides={"design_rack_power": "190 kW"})
+    assert gb.rack_count == size("moses-lake", "gb300-nvl72").rack_count == 104
+    # the mining hall's shelves are not the AI hall's positions
+    assert size("moses-lake", "antminer-s21-xp-hyd", overrides={"rack_positions": 1}) \
+        .unit_count == 2_825
 
 
 # --- The mining hall --------------------------------------------------------------------------

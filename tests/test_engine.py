@@ -241,6 +241,8 @@ def scenarios(draw, n_months):
     put("gpu_warranty", months)
     put("tenant_default_rate", st.one_of(st.just(0.0), _f(0.0, 0.5)))
     put("tenant_recovery", _f(0.0, 1.0))
+    put("rack_positions", st.one_of(st.just(math.nan), st.integers(1, 300).map(float)))
+    put("design_rack_power", st.one_of(st.just(math.nan), _log(1e4, 1e6)))
     return p
 
 
@@ -306,6 +308,9 @@ def random_scenarios(n, n_months, seed):
     put("gpu_warranty", rng.integers(0, n_months + 4, n) * S)
     put("tenant_default_rate", np.where(rng.random(n) < 0.3, 0.0, rng.uniform(0, 0.5, n)))
     put("tenant_recovery", rng.uniform(0, 1, n))
+    put("rack_positions", np.where(rng.random(n) < 0.6, np.nan,
+                                   rng.integers(1, 300, n).astype(float)))
+    put("design_rack_power", np.where(rng.random(n) < 0.6, np.nan, 10.0 ** rng.uniform(4, 6, n)))
     return R
 
 
@@ -427,7 +432,8 @@ _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_peri
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
           "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
           "difficulty_model": float(engine.DM_EQUILIBRIUM), "miner_warranty": 6 * S,
-          "gpu_warranty": 24 * S, "tenant_recovery": 0.2}
+          "gpu_warranty": 24 * S, "tenant_recovery": 0.2, "rack_positions": 50.0,
+          "design_rack_power": 100e3}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}

@@ -223,6 +223,9 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "gpu_warranty": si(mk.gpu_warranty, "s"),
         "tenant_default_rate": mk.tenant_default_rate,
         "tenant_recovery": mk.tenant_recovery,
+        "rack_positions": nan if st.rack_positions is None else float(st.rack_positions),
+        "design_rack_power": nan if st.design_rack_power is None
+        else si(st.design_rack_power, "W"),
     }
 
 
@@ -271,6 +274,7 @@ _USER_UNITS = {
     "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
     "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
     "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
+    "rack_positions": "1", "design_rack_power": "kW",
 }
 
 

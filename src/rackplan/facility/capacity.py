@@ -306,6 +306,8 @@ def size(site: str | Path | Site = "moses-lake",
         nan if st.floor_load_limit is None else float(st.floor_load_limit.m_as("kg/m**2")),
         nan if st.heat_rejection_capacity is None
         else float(st.heat_rejection_capacity.m_as("W")),
+        nan if st.rack_positions is None else float(st.rack_positions),
+        nan if st.design_rack_power is None else float(st.design_rack_power.m_as("W")),
     )
     inlet_k = float(st.air_inlet_temperature.to("K").magnitude)
     (units, racks, binding, it_w, facility_w, liquid_w, air_w, mass_flow, volume_flow,
@@ -360,7 +362,7 @@ def size(site: str | Path | Site = "moses-lake",
         hashrate=None if hw.hashrate is None else (hw.hashrate * unit_count).to("EH/s"),
         gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
         dry_cooler_min_supply=dry_min,
-        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant)
+        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant, unit_w)
                        + _over_the_feed_at_max(st, hw, basis, unit_count, pue)),
         inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow),
     )
@@ -430,8 +432,8 @@ def _over_the_feed_at_max(site: Site, hw: HardwareProfile, basis: str, unit_coun
 
 
 def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
-              dry_min: Quantity | None, coolant) -> list[str]:
-    out = []
+              dry_min: Quantity | None, coolant, unit_w: float) -> list[str]:
+    out = _rack_power_warnings(site, hw, unit_w)
     plant = None if site.cooling_plant is None else site.cooling_plant.type
     supply_c = site.coolant_supply_temperature.magnitude
     if unit_count == 0:
@@ -468,6 +470,23 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
         out.append(f"{site.coolant} freezes at {coolant.freezing_point.magnitude:.1f} degC, at or "
                    f"above the {supply_c:g} degC coolant supply")
     return out
+
+
+def _rack_power_warnings(site: Site, hw: HardwareProfile, unit_w: float) -> list[str]:
+    """Where a rack position's design power holds fewer units than the profile's rack."""
+    if site.design_rack_power is None:
+        return []
+    design_kw = site.design_rack_power.m_as("kW")
+    fits = kernels.rack_units(float(hw.units_per_rack), unit_w, design_kw * 1000.0)
+    name = hw.id or hw.name
+    if fits == 0:
+        return [f"one {name} unit draws {unit_w / 1000:g} kW, more than the {design_kw:g} kW "
+                "a rack position is designed for: none fits"]
+    if fits < hw.units_per_rack:
+        return [f"a rack holds {fits:g} {name} units, not {hw.units_per_rack}: "
+                f"{hw.units_per_rack} x {unit_w / 1000:g} kW would exceed the {design_kw:g} kW "
+                "a rack position is designed for"]
+    return []
 
 
 def _pue_from(site: Site, hw: HardwareProfile) -> str:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, field_hint, model_input,
                          read_reference, validate)
 from rackplan.errors import SiteError
-from rackplan.units import FractionField, QuantityField
+from rackplan.units import CountField, FractionField, QuantityField
 
 __all__ = [
     "Site",
@@ -240,6 +240,10 @@ class Site(BaseModel):
     dry_cooler_approach: QuantityField("K", ge=0, le=30, delta=True) = DRY_COOLER_APPROACH
     redundancy: Literal["N", "N+1", "2N"] = REDUNDANCY
     heat_rejection_capacity: QuantityField("W", gt=0, ge=1, le=1e11) | None = None
+    # the rack positions the hall has, and the power each is designed for (its busway or
+    # PDUs and its cooling): a rack holds fewer units where they would draw more
+    rack_positions: CountField(ge=1, le=10_000_000) | None = None
+    design_rack_power: QuantityField("W", gt=0, ge=100, le=1e7) | None = None  # 100 W-10 MW
 
     @field_validator("coolant")
     @classmethod
@@ -300,7 +304,9 @@ def mining_hall(site: Site) -> Site:
         if site.cooling_plant is not None:
             plant = site.cooling_plant.model_copy(update={"air_side": "exhaust",
                                                           "air_overhead": None})
-    return site.model_copy(update={"power_chain": chain, "cooling_plant": plant, "pue": pue})
+    # (the rack positions and their design power are the AI hall's: miners stand on shelves)
+    return site.model_copy(update={"power_chain": chain, "cooling_plant": plant, "pue": pue,
+                                   "rack_positions": None, "design_rack_power": None})
 
 
 def sites_dir() -> Path:

@@ -35,6 +35,8 @@ __all__ = [
     "plant_pue_numpy",
     "units_by_constraint",
     "units_by_constraint_numpy",
+    "rack_units",
+    "rack_units_numpy",
     "fit_units",
     "fit_units_numpy",
     "size_site",
@@ -46,7 +48,9 @@ __all__ = [
 ]
 
 #: Names of the constraints, indexed by the binding code the kernels return.
-BINDING = ("power", "floor_area", "floor_loading", "heat_rejection")
+BINDING = ("power", "floor_area", "floor_loading", "heat_rejection", "rack_positions",
+           "rack_power")
+_RACK_POWER = 5
 #: CDU redundancy schemes, indexed by the code the kernels take: N, N+1 (one spare), 2N.
 REDUNDANCY = ("N", "N+1", "2N")
 
@@ -123,48 +127,69 @@ def _ceil(x):
 
 
 @njit(**_KERNEL)
+def rack_units(units_per_rack, unit_power_w, design_rack_power_w):
+    """Units a rack holds [1]: the profile's ``units_per_rack``, fewer where the site's rack
+    positions are designed for less than that many units draw (``design_rack_power_w`` [W];
+    NaN: not given). 0 where one unit draws more than a position is designed for."""
+    by_power = _floor(design_rack_power_w / unit_power_w)
+    return units_per_rack if not by_power < units_per_rack else by_power
+
+
+@njit(**_KERNEL)
 def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                         aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                        heat_rejection_w):
+                        heat_rejection_w, rack_positions, design_rack_power_w):
     """Units each constraint alone allows, NaN for a constraint the site does not give.
 
-    Returns ``(by_power, by_floor_area, by_floor_loading, by_heat_rejection)``:
+    Returns ``(by_power, by_floor_area, by_floor_loading, by_heat_rejection,
+    by_rack_positions, by_rack_power)``, with a rack holding :func:`rack_units` units:
 
     - power: ``floor(utility / pue / unit_power)``;
     - floor area: ``floor(white_space / (rack_footprint * aisle_factor))`` racks, times
-      ``units_per_rack``;
+      the units a rack holds;
     - floor loading: ``floor(floor_load * white_space / rack_weight)`` racks (the white space's
-      total allowed mass), times ``units_per_rack``; needs both floor_load and white_space;
-    - heat rejection: ``floor(heat_rejection / unit_power)``.
+      total allowed mass), times the units a rack holds; needs floor_load and white_space;
+    - heat rejection: ``floor(heat_rejection / unit_power)``;
+    - rack positions: ``rack_positions`` racks, times the units a rack holds;
+    - rack power: 0 where one unit draws more than a position is designed for, else NaN
+      (it binds through the units a rack holds, in the constraints above).
 
-    Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack`` and ``aisle_factor`` are
-    plain numbers.
+    Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack``, ``aisle_factor`` and
+    ``rack_positions`` are plain numbers.
     """
     # No branches: NaN (not given) propagates through the arithmetic, which keeps the loop
     # free of hard-to-predict jumps when many sites mix given and missing constraints.
+    per_rack = rack_units(units_per_rack, unit_power_w, design_rack_power_w)
     by_power = _floor(utility_power_w / pue / unit_power_w)
-    by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * units_per_rack
-    by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * units_per_rack
+    by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * per_rack
+    by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * per_rack
     by_heat = _floor(heat_rejection_w / unit_power_w)
-    return by_power, by_area, by_load, by_heat
+    by_positions = _floor(rack_positions) * per_rack
+    by_rack_power = 0.0 if per_rack == 0.0 else math.nan
+    return by_power, by_area, by_load, by_heat, by_positions, by_rack_power
 
 
 @njit(**_KERNEL)
 def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
-              aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w):
+              aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
+              rack_positions, design_rack_power_w):
     """Units that fit [1] and the binding constraint (an index into :data:`BINDING`).
 
     The fewest of :func:`units_by_constraint`, NaN constraints ignored; on a tie the first in
-    ``BINDING`` order binds. Returns ``(nan, -1)`` if the power constraint itself is NaN.
+    ``BINDING`` order binds, except that no unit fitting a rack position binds first.
+    Returns ``(nan, -1)`` if the power constraint itself is NaN.
     """
     by = units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack,
                              rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
-                             floor_load_kg_m2, heat_rejection_w)
+                             floor_load_kg_m2, heat_rejection_w, rack_positions,
+                             design_rack_power_w)
     if math.isnan(by[0]):
         return math.nan, -1
+    if by[_RACK_POWER] == 0.0:
+        return 0.0, _RACK_POWER
     best = by[0]
     code = 0
-    for i in range(1, 4):
+    for i in range(1, 5):
         if by[i] < best:  # False for NaN: a constraint not given never binds
             best = by[i]
             code = i
@@ -174,10 +199,10 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
 @njit(**_KERNEL)
 def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-              liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k, rack_flow_m3_s,
-              altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s,
-              redundancy):
-    """Size one site. Arguments after :func:`fit_units`'s ten:
+              rack_positions, design_rack_power_w, liquid_fraction, coolant_density,
+              coolant_cp, coolant_delta_t_k, rack_flow_m3_s, altitude_m, air_inlet_k,
+              air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s, redundancy):
+    """Size one site. Arguments after :func:`fit_units`'s twelve:
 
     ``liquid_fraction`` [0..1]; the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
     [J/(kg K)] at its mean temperature (NaN is fine when no heat goes to liquid);
@@ -195,8 +220,10 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     """
     units, binding = fit_units(utility_power_w, pue, unit_power_w, units_per_rack,
                                rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
-                               floor_load_kg_m2, heat_rejection_w)
-    racks = _ceil(units / units_per_rack)
+                               floor_load_kg_m2, heat_rejection_w, rack_positions,
+                               design_rack_power_w)
+    per_rack = rack_units(units_per_rack, unit_power_w, design_rack_power_w)
+    racks = _ceil(units / per_rack) if per_rack > 0.0 else 0.0
     it_power = units * unit_power_w
     facility = it_power * pue
     to_liquid = it_power * liquid_fraction
@@ -241,6 +268,7 @@ def empty_site_outputs(n):
 @njit(parallel=True, **_KERNEL)
 def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
+               rack_positions, design_rack_power_w,
                liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k,
                rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
                cdu_flow_m3_s, redundancy,
@@ -249,7 +277,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
     """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64), written
     into the caller's arrays.
 
-    The 21 inputs are :func:`size_site`'s arguments; the 13 outputs after them are
+    The 23 inputs are :func:`size_site`'s arguments; the 13 outputs after them are
     its results in order (:data:`SITE_OUTPUTS`), 1-D arrays of the inputs' length, ``binding``
     int64 and the rest float64, overwritten. Allocate them with :func:`empty_site_outputs`
     (NumPy's large allocations get transparent huge pages where the system offers them; the
@@ -263,6 +291,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
             or rack_footprint_m2.shape[0] != n or aisle_factor.shape[0] != n
             or white_space_m2.shape[0] != n or rack_weight_kg.shape[0] != n
             or floor_load_kg_m2.shape[0] != n or heat_rejection_w.shape[0] != n
+            or rack_positions.shape[0] != n or design_rack_power_w.shape[0] != n
             or liquid_fraction.shape[0] != n or coolant_density.shape[0] != n
             or coolant_cp.shape[0] != n or coolant_delta_t_k.shape[0] != n
             or rack_flow_m3_s.shape[0] != n
@@ -280,6 +309,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
         r = size_site(utility_power_w[i], pue[i], unit_power_w[i], units_per_rack[i],
                       rack_footprint_m2[i], aisle_factor[i], white_space_m2[i],
                       rack_weight_kg[i], floor_load_kg_m2[i], heat_rejection_w[i],
+                      rack_positions[i], design_rack_power_w[i],
                       liquid_fraction[i], coolant_density[i], coolant_cp[i],
                       coolant_delta_t_k[i], rack_flow_m3_s[i], altitude_m[i], air_inlet_k[i],
                       air_delta_t_k[i], cdu_capacity_w[i], cdu_flow_m3_s[i], redundancy[i])
@@ -300,9 +330,9 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
 
 def size_sites_alloc(*inputs):
     """:func:`size_sites` with its outputs allocated here (:func:`empty_site_outputs`):
-    the 21 input arrays in, the 13 output arrays out, as :func:`size_sites_numpy`."""
-    if len(inputs) != 21:
-        raise TypeError(f"size_sites_alloc takes 21 input arrays, got {len(inputs)}")
+    the 23 input arrays in, the 13 output arrays out, as :func:`size_sites_numpy`."""
+    if len(inputs) != 23:
+        raise TypeError(f"size_sites_alloc takes 23 input arrays, got {len(inputs)}")
     out = empty_site_outputs(np.shape(inputs[0])[0])
     size_sites(*inputs, *out)
     return out
@@ -321,30 +351,46 @@ def _ceil_np(x):
     return np.ceil(x * (1.0 - _RTOL))
 
 
+def rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w):
+    """NumPy twin of :func:`rack_units`."""
+    with np.errstate(invalid="ignore"):
+        by_power = _floor_np(np.asarray(design_rack_power_w, float) / unit_power_w)
+        return np.where(by_power < units_per_rack, by_power, units_per_rack)
+
+
 def units_by_constraint_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                               rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
-                              floor_load_kg_m2, heat_rejection_w):
+                              floor_load_kg_m2, heat_rejection_w, rack_positions,
+                              design_rack_power_w):
     """NumPy twin of :func:`units_by_constraint` (arrays broadcast; NaN propagates)."""
+    per_rack = rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w)
     with np.errstate(invalid="ignore"):
         by_power = _floor_np(np.asarray(utility_power_w, float) / pue / unit_power_w)
         by_area = _floor_np(white_space_m2 / (np.multiply(rack_footprint_m2, aisle_factor))) \
-            * units_per_rack
+            * per_rack
         by_load = _floor_np(np.multiply(floor_load_kg_m2, white_space_m2) / rack_weight_kg) \
-            * units_per_rack
+            * per_rack
         by_heat = _floor_np(np.asarray(heat_rejection_w, float) / unit_power_w)
-    return by_power, by_area, by_load, by_heat
+        by_positions = _floor_np(np.asarray(rack_positions, float)) * per_rack
+    by_rack_power = np.where(per_rack == 0.0, 0.0, np.nan)
+    return by_power, by_area, by_load, by_heat, by_positions, by_rack_power
 
 
 def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                     aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                    heat_rejection_w):
+                    heat_rejection_w, rack_positions, design_rack_power_w):
     """NumPy twin of :func:`fit_units`: ``(unit_count, binding)`` arrays."""
     by = np.broadcast_arrays(*units_by_constraint_numpy(
         utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2, aisle_factor,
-        white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w))
-    stacked = np.where(np.isnan(np.stack(by)), np.inf, np.stack(by))
+        white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w, rack_positions,
+        design_rack_power_w))
+    counts = np.stack(by[:_RACK_POWER])
+    stacked = np.where(np.isnan(counts), np.inf, counts)
     binding = np.argmin(stacked, axis=0)  # first minimum: ties go to the earlier constraint
     units = np.take_along_axis(stacked, binding[None], axis=0)[0]
+    no_rack = by[_RACK_POWER] == 0.0  # no unit fits a rack position: that binds first
+    units = np.where(no_rack, 0.0, units)
+    binding = np.where(no_rack, _RACK_POWER, binding)
     power_nan = np.isnan(by[0])
     units = np.where(power_nan, np.nan, units)
     binding = np.where(power_nan, -1, binding).astype(np.int64)
@@ -353,14 +399,18 @@ def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_foo
 
 def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                      aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                     heat_rejection_w, liquid_fraction, coolant_density, coolant_cp,
-                     coolant_delta_t_k, rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k,
-                     cdu_capacity_w, cdu_flow_m3_s, redundancy):
+                     heat_rejection_w, rack_positions, design_rack_power_w, liquid_fraction,
+                     coolant_density, coolant_cp, coolant_delta_t_k, rack_flow_m3_s,
+                     altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s,
+                     redundancy):
     """NumPy twin of :func:`size_sites_alloc` (the same inputs; returns the 13 outputs)."""
     units, binding = fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                                      rack_footprint_m2, aisle_factor, white_space_m2,
-                                     rack_weight_kg, floor_load_kg_m2, heat_rejection_w)
-    racks = _ceil_np(units / units_per_rack)
+                                     rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
+                                     rack_positions, design_rack_power_w)
+    per_rack = rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        racks = np.where(per_rack > 0.0, _ceil_np(units / per_rack), 0.0)
     it_power = units * unit_power_w
     facility = it_power * pue
     to_liquid = it_power * liquid_fraction

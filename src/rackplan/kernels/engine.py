@@ -185,6 +185,9 @@ _PARAM_TABLE = (
      "lease's start"),
     ("tenant_recovery", "1",
      "share of the rent still earned after a tenant's default (claims and re-leasing)"),
+    # site: the AI hall's rack positions (NaN: not given)
+    ("rack_positions", "1", "rack positions of the GPU hall (NaN: not a constraint)"),
+    ("design_rack_power", "W", "power a GPU rack position is designed for (NaN: any)"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -208,8 +211,9 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  RESIDUAL_VALUE, TERMINAL_VALUE, MINER_SHUTDOWN, TAX_RATE, TAX_DEPRECIATION,
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
- GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY) = range(len(PARAMS))
-assert len(PARAMS) == TENANT_RECOVERY + 1
+ GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY, RACK_POSITIONS,
+ DESIGN_RACK_POWER) = range(len(PARAMS))
+assert len(PARAMS) == DESIGN_RACK_POWER + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -1149,12 +1153,15 @@ def _start(p, fleet):
 def _fleet_units(p):
     """Units of each fleet that fit the site: ``(miners, GPU system units)``."""
     utility = p[UTILITY_POWER]
+    # (the rack positions and their design power are the AI hall's: not the miners')
     units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
                            p[MINER_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
-                           p[MINER_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY])
+                           p[MINER_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY],
+                           math.nan, math.nan)
     units_g, _ = fit_units(utility, p[PUE_GPU], p[GPU_POWER_MAX], p[GPU_UNITS_PER_RACK],
                            p[GPU_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
-                           p[GPU_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY])
+                           p[GPU_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY],
+                           p[RACK_POSITIONS], p[DESIGN_RACK_POWER])
     return units_m, units_g
 
 
@@ -1171,7 +1178,7 @@ SIZING_PARAMS = ("utility_power", "pue_mine", "miner_power", "miner_units_per_ra
                  "miner_rack_footprint", "aisle_factor", "white_space", "miner_rack_weight",
                  "floor_load_limit", "heat_rejection_capacity", "pue_gpu", "gpu_power_max",
                  "gpu_units_per_rack", "gpu_rack_footprint", "gpu_rack_weight",
-                 "miner_hashrate", "uptime")
+                 "miner_hashrate", "uptime", "rack_positions", "design_rack_power")
 _SIZING_IDX = np.array([PARAMS.index(name) for name in SIZING_PARAMS], dtype=np.int64)
 N_FLEET = 3  # miners, GPU system units, the mining fleet's difficulty
 

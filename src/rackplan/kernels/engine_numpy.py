@@ -75,11 +75,13 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
     units_m, _ = fit_units_numpy(c["utility_power"], c["pue_mine"], c["miner_power"],
                                  c["miner_units_per_rack"], c["miner_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["miner_rack_weight"],
-                                 c["floor_load_limit"], c["heat_rejection_capacity"])
+                                 c["floor_load_limit"], c["heat_rejection_capacity"], np.nan,
+                                 np.nan)
     units_g, _ = fit_units_numpy(c["utility_power"], c["pue_gpu"], c["gpu_power_max"],
                                  c["gpu_units_per_rack"], c["gpu_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["gpu_rack_weight"],
-                                 c["floor_load_limit"], c["heat_rejection_capacity"])
+                                 c["floor_load_limit"], c["heat_rejection_capacity"],
+                                 c["rack_positions"], c["design_rack_power"])
     options, discs = [], []
 
     def option(c, o, rows=slice(None)):
