@@ -541,6 +541,7 @@ def test_rack_positions_and_their_design_power_by_hand():
     assert r.units_by["rack_positions"] == 200 and r.units_by["rack_power"] is None
     assert r.units_by["power"] == free.unit_count == math.floor(18e6 / free.pue / 14_300)
     assert "a rack holds 2 dgx-b200 units, not 4" in r.warnings[0]
+    assert r.power_density_rack.m_as("kW") == pytest.approx(2 * 14.3)  # a full rack: two
     # floor area counts two servers a rack too: 4,645 m^2 / 1.44 m^2 = 3,225 racks
     assert r.units_by["floor_area"] == 2 * math.floor(4645 / (0.72 * 2.0))
     none = size("moses-lake", "dgx-b200", overrides={"design_rack_power": "10 kW"})

@@ -352,7 +352,7 @@ def size(site: str | Path | Site = "moses-lake",
         rack_coolant_flow=_rack_coolant_flow(rack_flow, lf, unit_w, hw, rho, cp, st),
         airflow=Q_(airflow, "m**3/s"),
         airflow_cfm=Q_(airflow, "m**3/s").to("cfm"),
-        power_density_rack=(unit_power * hw.units_per_rack).to("kW"),
+        power_density_rack=(unit_power * _per_rack(st, hw, unit_w)).to("kW"),
         power_density_area=None if st.white_space is None
         else (it / st.white_space).to("kW/m**2"),
         cdu_count=int(cdus),
@@ -388,6 +388,13 @@ def _rack_flow(hw: HardwareProfile, ref: Any, supply: Quantity) -> Quantity | No
     return Q_(flow, "L/min")
 
 
+def _per_rack(st: Site, hw: HardwareProfile, unit_w: float) -> float:
+    """Units a full rack holds: the profile's, fewer where a rack position's design power
+    would be exceeded (:func:`rackplan.kernels.capacity.rack_units`)."""
+    design_w = math.nan if st.design_rack_power is None else st.design_rack_power.m_as("W")
+    return kernels.rack_units(float(hw.units_per_rack), unit_w, float(design_w))
+
+
 def _rack_coolant_flow(rack_flow: Quantity | None, lf: float, unit_w: float,
                        hw: HardwareProfile, rho: float, cp: float, st: Site) -> Quantity | None:
     """Flow per full rack [L/min]: the table's, else Q / (rho cp dT) of a rack's liquid heat."""
@@ -395,7 +402,7 @@ def _rack_coolant_flow(rack_flow: Quantity | None, lf: float, unit_w: float,
         return rack_flow
     if lf <= 0:
         return None
-    rack_liquid_w = unit_w * hw.units_per_rack * lf
+    rack_liquid_w = unit_w * _per_rack(st, hw, unit_w) * lf
     return Q_(rack_liquid_w / (rho * cp * st.coolant_delta_t.m_as("K")), "m**3/s").to("L/min")
 
 
@@ -477,7 +484,7 @@ def _rack_power_warnings(site: Site, hw: HardwareProfile, unit_w: float) -> list
     if site.design_rack_power is None:
         return []
     design_kw = site.design_rack_power.m_as("kW")
-    fits = kernels.rack_units(float(hw.units_per_rack), unit_w, design_kw * 1000.0)
+    fits = _per_rack(site, hw, unit_w)
     name = hw.id or hw.name
     if fits == 0:
         return [f"one {name} unit draws {unit_w / 1000:g} kW, more than the {design_kw:g} kW "
