@@ -47,6 +47,17 @@ def test_wet_bulb_hand_worked():
     assert wet_bulb([40.0], [12.8], [85000.0])[0] < wet_bulb([40.0], [12.8], [101325.0])[0]
 
 
+def test_built_in_wet_bulb_column_is_coolprops():
+    # the shipped column (add_wet_bulb_column) against CoolProp, on every 97th hour
+    for weather_id in BUILT_IN:
+        w = load_weather(weather_id)
+        hours = np.arange(0, HOURS, 97)
+        db, dp = (q.m_as("degC")[hours] for q in (w.dry_bulb, w.dew_point))
+        expected = wet_bulb(db, dp, w.pressure.m_as("Pa")[hours])
+        np.testing.assert_allclose(w.wet_bulb.m_as("degC")[hours], expected, rtol=0,
+                                   atol=0.0051)
+
+
 def test_design_values():
     # the 0.4 % dry bulb: exceeded in 35 of 8,760 hours; Phoenix is the hottest, Chicago's
     # and Yakima's near the ASHRAE Handbook's 0.4 % values for those stations (about 33-34 degC)
@@ -91,7 +102,9 @@ def test_tmy3_and_epw_read_as_the_built_in(tmp_path):
     for w in (load_weather(_tmy3(tmp_path / "y.tmy3", rows)),
               load_weather(str(_epw(tmp_path / "y.epw", rows)))):
         np.testing.assert_allclose(w.dry_bulb.m_as("degC"), built_in.dry_bulb.m_as("degC"))
-        np.testing.assert_allclose(w.wet_bulb.m_as("degC"), built_in.wet_bulb.m_as("degC"))
+        # the built-in file's own column is CoolProp's to 0.01 K
+        np.testing.assert_allclose(w.wet_bulb.m_as("degC"), built_in.wet_bulb.m_as("degC"),
+                                   rtol=0, atol=0.0051)
         assert w.latitude == pytest.approx(46.57, abs=0.01)
         assert "Yakima" in w.name.title()
 
@@ -116,6 +129,7 @@ def _rackplan_file(path, rows, header="hour,dry_bulb_degC,dew_point_degC,"
     ("hot", "dry_bulb_degC", "line 103: 99 is out of range"),
     ("text", "relative_humidity_pct", "line 8: 'wet' is not a number"),
     ("low_pressure", "pressure_mbar", "out of range"),
+    ("wet_above_dry", "wet_bulb_degC", "hour 3: wet bulb 5 degC is above the dry bulb"),
 ])
 def test_broken_files(tmp_path, fault, field, words):
     rows = [list(r) for r in _rows()]
@@ -133,6 +147,9 @@ def test_broken_files(tmp_path, fault, field, words):
         rows[5][3] = "wet"
     elif fault == "low_pressure":
         rows[0][4] = "12"
+    elif fault == "wet_above_dry":
+        header += ",wet_bulb_degC"
+        rows[2][5] = "5"
     path = _rackplan_file(tmp_path / f"{fault}.csv", rows, header)
     with pytest.raises(WeatherError) as info:
         load_weather(path)

@@ -4,7 +4,8 @@
 user's file in one of three formats, told apart by their first lines:
 
 - rackplan's CSV (the built-in files): ``#`` comments, then the header
-  ``hour,dry_bulb_degC,dew_point_degC,relative_humidity_pct,pressure_mbar`` and 8,760 rows;
+  ``hour,dry_bulb_degC,dew_point_degC,relative_humidity_pct,pressure_mbar`` (optionally
+  ``,wet_bulb_degC`` after them) and 8,760 rows;
 - NREL's TMY3 CSV (NREL/TP-581-43156): a station line, a header line naming ``Dry-bulb (C)``,
   ``Dew-point (C)``, ``RHum (%)`` and ``Pressure (mbar)``, then 8,760 rows;
 - an EnergyPlus weather file (EPW): eight header lines (the first ``LOCATION,...``), then
@@ -16,7 +17,8 @@ A bad file raises :class:`~rackplan.errors.WeatherError` naming the file, the co
 line. The wet bulb comes from CoolProp's humid-air functions (``HAPropsSI``, the ASHRAE RP-1485
 real-gas model), once per distinct hour and once per file and process (:func:`load_weather`
 caches by path, size and modification time): CoolProp takes about 0.1 ms a call, so a year
-costs about a second the first time and nothing after.
+costs a few seconds the first time and nothing after. The built-in files carry the column
+already.
 
 >>> w = load_weather("yakima-wa")                                   # doctest: +SKIP
 >>> round(w.design_dry_bulb().m_as("degC"), 1)                       # doctest: +SKIP
@@ -39,6 +41,7 @@ from rackplan.errors import WeatherError, shown
 from rackplan.units import Q_, Quantity
 
 __all__ = ["Weather", "load_weather", "list_weather", "weather_dir", "wet_bulb",
+           "add_wet_bulb_column",
            "HOURS", "HOUR_MONTH", "DESIGN_PERCENT", "MAX_WEATHER_BYTES"]
 
 #: Hours of a weather year: 365 days (TMY3 and EPW typical years have no 29 February).
@@ -61,9 +64,14 @@ _RANGES = {
     "dew_point": (-100.0, 60.0, "degC"),
     "relative_humidity": (0.0, 100.0, "%"),
     "pressure": (500e2, 1100e2, "Pa"),
+    "wet_bulb": (-100.0, 60.0, "degC"),
 }
 _RACKPLAN_COLUMNS = ("hour", "dry_bulb_degC", "dew_point_degC", "relative_humidity_pct",
                      "pressure_mbar")
+#: An optional last column of rackplan's CSV: the wet bulb, as :func:`wet_bulb` gives it to
+#: 0.01 K. The built-in files carry it (written by :func:`add_wet_bulb_column`), so loading
+#: one takes a parse, not the second of CoolProp calls a year costs.
+_WET_BULB_COLUMN = "wet_bulb_degC"
 _TMY3_COLUMNS = ("Dry-bulb (C)", "Dew-point (C)", "RHum (%)", "Pressure (mbar)")
 # EPW data fields 7-10 (0-based 6-9): dry bulb, dew point, relative humidity, pressure [Pa].
 _EPW_FIELDS = (6, 7, 8, 9)
@@ -182,16 +190,26 @@ def _load_cached(path: str, source: str, weather_id: str, size: int = 0,
         columns, meta = _parse_tmy3(rows, source)
     else:
         columns, meta = _parse_rackplan(rows, source)
-    db, dp, rh, p = columns
+    db, dp, rh, p = columns[:4]
     _check_year(db, source)
     dp = np.minimum(dp, db)  # a dew point a rounding above the dry bulb: a saturated hour
-    wb = wet_bulb(db, dp, p)
+    wb = _checked_wet_bulb(columns[4], db, source) if len(columns) > 4 else wet_bulb(db, dp, p)
     return Weather(
         id=weather_id, name=meta.get("name") or weather_id, source=source,
         dry_bulb=Q_(db, "degC"), dew_point=Q_(dp, "degC"),
         relative_humidity=Q_(rh, "percent"), pressure=Q_(p, "Pa"), wet_bulb=Q_(wb, "degC"),
         latitude=meta.get("latitude"), longitude=meta.get("longitude"),
         elevation=None if meta.get("elevation") is None else Q_(meta["elevation"], "m"))
+
+
+def _checked_wet_bulb(wb: np.ndarray, db: np.ndarray, source: str) -> np.ndarray:
+    """A file's own wet-bulb column: never above the dry bulb (beyond its 0.01 K rounding)."""
+    above = np.flatnonzero(wb > db + 0.01)
+    if above.size:
+        h = int(above[0])
+        raise WeatherError(f"hour {h + 1}: wet bulb {wb[h]:g} degC is above the dry bulb "
+                           f"{db[h]:g} degC", source=source, field=_WET_BULB_COLUMN)
+    return np.minimum(wb, db)
 
 
 def _read_text(path: Path, source: str) -> str:
@@ -257,6 +275,9 @@ def _parse_rackplan(rows: list[list[str]], source: str):
     scales = (1.0, 1.0, 1.0, 100.0)  # mbar to Pa
     columns = tuple(_floats(data, header.index(c), first, source, c, k, s)
                     for c, k, s in zip(_RACKPLAN_COLUMNS[1:], keys, scales))
+    if _WET_BULB_COLUMN in header:
+        columns += (_floats(data, header.index(_WET_BULB_COLUMN), first, source,
+                            _WET_BULB_COLUMN, "wet_bulb"),)
     return columns, _comment_meta(rows[:start])
 
 
@@ -338,6 +359,24 @@ def wet_bulb(dry_bulb_c, dew_point_c, pressure_pa) -> np.ndarray:
         w = ha("W", "T", t + 273.15, "P", pa, "D", d + 273.15)
         out[i] = ha("B", "T", t + 273.15, "P", pa, "W", w) - 273.15
     return out[inverse.reshape(-1)].reshape(db.shape)
+
+
+def add_wet_bulb_column(path: str | Path) -> None:
+    """Append :func:`wet_bulb` (0.01 K) as the last column of a rackplan weather CSV that has
+    none, in place: how the built-in files got theirs (``tests/test_weather.py`` recomputes a
+    sample of their hours with CoolProp)."""
+    path = Path(path)
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line and not line.startswith("#"))
+    if _WET_BULB_COLUMN in lines[start]:
+        return
+    (db, dp, _rh, p), _meta = _parse_rackplan(list(csv.reader(lines)), str(path))
+    wb = wet_bulb(db, np.minimum(dp, db), p)
+    body = [f"{line},{w:.2f}" for line, w in zip(lines[start + 1:], wb)]
+    note = ("# wet_bulb_degC: added by rackplan (CoolProp HAPropsSI, ASHRAE RP-1485) from "
+            "dry bulb, dew point and pressure")
+    path.write_text("\n".join(lines[:start] + [note, lines[start] + f",{_WET_BULB_COLUMN}"]
+                              + body) + "\n")
 
 
 @lru_cache(maxsize=1)
