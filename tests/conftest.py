@@ -35,6 +35,18 @@ DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken"
 
 
+def _no_design():
+    from rackplan.facility.site import load_site
+
+    return load_site("moses-lake").model_copy(update={"design_dry_bulb": None,
+                                                      "weather": None})
+
+
+#: Moses Lake without a design condition (no design dry bulb, no weather year): its plant is
+#: priced by the design-day overheads of its type, for both sizing and energy
+NO_DESIGN = _no_design()
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run ``rackplan ARGS...`` in-process; returns ``(exit_code, stdout, stderr)``."""

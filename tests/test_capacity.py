@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DATA
+from conftest import DATA, NO_DESIGN
 from rackplan.facility.capacity import plant_pue, size
 from rackplan.errors import InputError, ProfileError
 from rackplan.kernels import capacity as k
@@ -122,34 +122,34 @@ def test_heat_split_cdu_count_and_redundancy():
 
 
 def test_moses_lake_cdus_by_heat_and_by_flow():
-    # 104 racks x 142 kW x 0.85 = 12,553.4 kW to liquid; 12,553.4 / 1,368 = 9.18 -> 10 by heat.
-    # Lenovo LP2357 table 27: 119 L/min a rack at the site's 40 degC supply; 104 x 119 =
-    # 12,376 L/min; / 1,200 L/min (Vertiv XDU1350, two pumps, SL-71309) = 10.31 -> 11 by flow.
-    # Flow binds: 11 + 1 (N+1) = 12 CDUs, where heat alone gave 11.
+    # 95 racks x 142 kW x 0.85 = 11,466.5 kW to liquid; 11,466.5 / 1,368 = 8.38 -> 9 by heat.
+    # Lenovo LP2357 table 27: 119 L/min a rack at the site's 40 degC supply; 95 x 119 =
+    # 11,305 L/min; / 1,200 L/min (Vertiv XDU1350, two pumps, SL-71309) = 9.42 -> 10 by flow.
+    # Flow binds: 10 + 1 (N+1) = 11 CDUs, where heat alone gave 10.
     r = size("moses-lake", "gb300-nvl72")
-    assert r.rack_count == 104
-    assert r.heat_to_liquid.m_as("kW") == pytest.approx(104 * 142 * 0.85)
+    assert r.rack_count == 95
+    assert r.heat_to_liquid.m_as("kW") == pytest.approx(95 * 142 * 0.85)
     assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(119.0)
-    assert r.coolant_flow.m_as("L/min") == pytest.approx(12376.0)
-    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_basis, r.cdu_count) == (10, 11, "flow", 12)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(11305.0)
+    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_basis, r.cdu_count) == (9, 10, "flow", 11)
     assert r.inputs["coolant_flow_from"] == "flow_table"
-    # three pumps: 12,376 / 1,800 = 6.9 -> 7 by flow; heat binds again: 10 + 1
+    # three pumps: 11,305 / 1,800 = 6.3 -> 7 by flow; heat binds again: 9 + 1
     three = size("moses-lake", "gb300-nvl72", overrides={"cdu_flow_capacity": "1800 L/min"})
     assert (three.cdus_by_heat, three.cdus_by_flow, three.cdu_basis, three.cdu_count) == \
-        (10, 7, "heat", 11)
+        (9, 7, "heat", 10)
 
 
 def test_without_a_flow_table_the_flow_comes_from_the_delta_t():
-    # the fixed 10 K rise: 12,553.4 kW / (1,007 kg/m^3 x 3,981 J/(kg K) x 10 K) (PG25 at
-    # 45 degC) = 0.3131 m^3/s = 18,786 L/min, 1,880 L/min for each of 10 CDUs: 15.7 -> 16 by
-    # flow, 17 with N+1
+    # the fixed 10 K rise: 11,466.5 kW / (1,007 kg/m^3 x 3,981 J/(kg K) x 10 K) (PG25 at
+    # 45 degC) = 0.2860 m^3/s = 17,160 L/min, 1,907 L/min for each of 9 CDUs: 14.3 -> 15 by
+    # flow, 16 with N+1
     base = load_profile("gb300-nvl72")
     no_table = base.model_copy(
         update={"cooling": base.cooling.model_copy(update={"flow_table": None})})
     r = size("moses-lake", no_table)
-    assert r.coolant_flow.m_as("L/min") == pytest.approx(18786, rel=1e-3)
-    assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(18786 / 104, rel=1e-3)
-    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_count) == (10, 16, 17)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(17160, rel=1e-3)
+    assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(17160 / 95, rel=1e-3)
+    assert (r.cdus_by_heat, r.cdus_by_flow, r.cdu_count) == (9, 15, 16)
     assert r.inputs["coolant_flow_from"] == "delta_t"
 
 
@@ -157,7 +157,7 @@ def test_the_flow_table_is_interpolated_at_the_supply_temperature():
     # 42 degC: 119 + (177 - 119) x 2 / 5 = 142.2 L/min a rack; 25 degC: the first row, 59
     r = size("moses-lake", "gb300-nvl72", overrides={"coolant_supply_temperature": "42 degC"})
     assert r.rack_coolant_flow.m_as("L/min") == pytest.approx(142.2)
-    assert r.coolant_flow.m_as("L/min") == pytest.approx(104 * 142.2)
+    assert r.coolant_flow.m_as("L/min") == pytest.approx(r.rack_count * 142.2)
     # FIXED (25 degC supply, PUE 1.25): 101 x 59 = 5,959 L/min -> 5 by flow; 9 by heat
     cool = size(FIXED, "gb300-nvl72")
     assert cool.rack_coolant_flow.m_as("L/min") == pytest.approx(59.0)
@@ -185,7 +185,7 @@ def test_no_liquid_heat_needs_no_cdu():
 def test_cdu_fields_in_the_dataset():
     ds = size("moses-lake", "gb300-nvl72").to_xarray()
     assert str(ds["cdu_basis"].values) == "flow"
-    assert float(ds["cdus_by_flow"]) == 11 and ds["cdus_by_flow"].attrs["units"] == "1"
+    assert float(ds["cdus_by_flow"]) == 10 and ds["cdus_by_flow"].attrs["units"] == "1"
     assert ds["rack_coolant_flow"].attrs["units"] == "L/min"
 
 
@@ -226,14 +226,54 @@ def test_each_constraint_can_bind(overrides, binding, units):
 
 # --- PUE from the plant ----------------------------------------------------------------------
 
-def test_gb300_on_the_moses_lake_dry_coolers_lands_in_the_bitfarms_band():
+def test_gb300_on_the_moses_lake_plant_without_a_design_hour_lands_in_the_bitfarms_band():
     # 1 / (0.985 x 0.95 x 0.97) = 1.10171 (power chain)
     # + (0.85 x (0.037 + 0.02) + 0.15 x (0.0497 + 1/5)) / 0.985 = 0.08721 (cooling)
     # + 0.02 (house) = 1.2089; Bitfarms' target 1.2-1.3 (pulse2.com)
-    r = size("moses-lake", "gb300-nvl72")
+    r = size(NO_DESIGN, "gb300-nvl72")
     assert r.pue == pytest.approx(1.2089, abs=1e-4)
     assert 1.2 <= r.pue <= 1.3
-    assert r.inputs["pue_from"] == "cooling_plant (dry_cooler)"
+    assert r.inputs["pue_from"] == ("cooling_plant (dry_cooler), the design-day overheads of "
+                                    "its type (no design condition)")
+    assert r.rack_count == 104
+
+
+def _moses_lake_plant(lf: float, mining: bool = False) -> dict:
+    from rackplan.facility.plant import plant_params
+    from rackplan.facility.site import mining_hall
+    from rackplan.kernels import plant as kp
+
+    site = load_site("moses-lake")
+    return dict(zip(kp.PARAMS, plant_params(mining_hall(site) if mining else site, 1.0, lf)))
+
+
+def test_gb300_on_moses_lake_is_sized_on_the_design_hour_with_its_trim_chillers():
+    """The 40 degC design hour by hand (docs/sizing.md, section 2): the dry coolers give
+    40 + 6 = 46 degC water against the 36 degC the CDUs need (40 - 4), over a 10 K range: all
+    the liquid heat goes through the air-cooled trim chillers, as does the CRAH water (21 degC
+    needed). Per watt of IT, with the plant's own pump and fan figures."""
+    p = _moses_lake_plant(0.85)
+    C = 273.15
+    q_liquid = 0.85 * (1 + p["pumps_liquid"])
+    q_air = 0.15 * (1 + p["fans_air"] + p["pumps_air"])
+    t_need_l, t_need_a = C + 40 - 4, C + 27 - 6
+    cop_l = min(p["carnot_fraction"] * t_need_l / (C + 40 + p["lift_extra"] - t_need_l),
+                p["cop_max"])
+    cop_a = min(p["carnot_fraction"] * t_need_a / (C + 40 + p["lift_extra"] - t_need_a),
+                p["cop_max"])
+    assert cop_l == pytest.approx(7.45, abs=0.01)  # "COP 7.5" in docs/sizing.md
+    cooling = (q_liquid / cop_l + q_air / cop_a + 0.15 * p["fans_air"]
+               + 0.85 * p["pumps_liquid"] + 0.15 * p["pumps_air"])
+    pue = 1 / (0.985 * 0.95 * 0.97) + cooling / 0.985 + 0.02
+    r = size("moses-lake", "gb300-nvl72")
+    assert r.pue == pytest.approx(pue, rel=1e-12)
+    assert round(pue, 3) == 1.332
+    # 18 MW / 1.332 / 142 kW = 95.1: 95 racks, which draw at most the feed on that hour
+    assert r.rack_count == math.floor(18e6 / pue / 142e3) == 95
+    assert r.facility_power.m_as("MW") <= 18.0
+    assert r.inputs["pue_from"] == ("cooling_plant (dry_cooler) in the design hour: 40.0 degC "
+                                    "dry bulb")
+    assert "trim chillers carry the rest" in r.warnings[0]
 
 
 @pytest.mark.parametrize(
@@ -533,7 +573,7 @@ def test_rack_positions_and_their_design_power_by_hand():
     30 kW each: a rack holds two (2 x 14.3 = 28.6 kW; four would draw 57.2), so 200 servers fit
     where power alone allows floor(18 MW / PUE / 14.3 kW); the positions bind, the racks are
     100. A position designed for 10 kW holds no server: none fits, the rack power binds. A
-    GB300 NVL72 rack (142 kW) fits a 190 kW position: Moses Lake's 104 racks do not move."""
+    GB300 NVL72 rack (142 kW) fits a 190 kW position: Moses Lake's 95 racks do not move."""
     free = size("moses-lake", "dgx-b200")
     r = size("moses-lake", "dgx-b200", overrides={"rack_positions": 100,
                                                   "design_rack_power": "30 kW"})
@@ -549,59 +589,69 @@ def test_rack_positions_and_their_design_power_by_hand():
     assert any("more than the 10 kW a rack position is designed for" in w
                for w in none.warnings)
     gb = size("moses-lake", "gb300-nvl72", overrides={"design_rack_power": "190 kW"})
-    assert gb.rack_count == size("moses-lake", "gb300-nvl72").rack_count == 104
+    assert gb.rack_count == size("moses-lake", "gb300-nvl72").rack_count == 95
     # the mining hall's shelves are not the AI hall's positions
     assert size("moses-lake", "antminer-s21-xp-hyd", overrides={"rack_positions": 1}) \
-        .unit_count == 2_825
+        .unit_count == 2_802
 
 
 # --- The mining hall --------------------------------------------------------------------------
 
 
-def test_miners_on_moses_lake_go_into_a_hall_without_ups_or_chilled_air():
-    # the site's transformer and distribution, no UPS; the dry coolers for the 95 % of the
-    # heat that goes to liquid (CDU pumps 74/2000 + fans 0.02), exhaust fans for the rest
+def test_miners_on_moses_lake_go_into_a_hall_without_ups_chilled_air_or_trim():
+    # the site's transformer and distribution, no UPS; in the 40 degC design hour the dry
+    # coolers (fans at full speed) carry the 95 % of the heat that goes to liquid with its
+    # pumps, no trim chiller (the miners curtail instead), exhaust fans for the rest
     lf = 0.95
-    expected = 1 / (0.985 * 0.97) + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985 \
-        + 0.02
+    p = _moses_lake_plant(lf, mining=True)
+    liquid = lf * p["pumps_liquid"] + lf * (1 + p["pumps_liquid"]) * p["fans_device"]
+    expected = 1 / (0.985 * 0.97) + (liquid + (1 - lf) * EXHAUST_FANS) / 0.985 + 0.02
     r = size("moses-lake", "antminer-s21-xp-hyd")
     assert r.pue == pytest.approx(expected, rel=1e-12)
-    assert round(expected, 3) == 1.123  # docs/sizing.md, "The mining hall"
-    assert r.unit_count == math.floor(18e6 / expected / 5_676) == 2_825
-    assert r.inputs["pue_from"] == ("mining hall: cooling_plant (dry_cooler, air side exhaust), "
-                                    "no UPS")
+    assert round(expected, 3) == 1.132  # docs/sizing.md, "The mining hall"
+    assert r.unit_count == math.floor(18e6 / expected / 5_676) == 2_802
+    assert r.inputs["pue_from"] == ("mining hall: cooling_plant (dry_cooler, air side exhaust, "
+                                    "no UPS) in the design hour: 40.0 degC dry bulb")
+    assert "the miners curtail" in r.warnings[0]
+    # without a design hour, the overheads of the type: CDU pumps 74/2000 + fans 0.02
+    table = size(NO_DESIGN, "antminer-s21-xp-hyd")
+    assert table.pue == pytest.approx(1 / (0.985 * 0.97) + (lf * (74 / 2000 + 0.02) + (1 - lf)
+                                                            * EXHAUST_FANS) / 0.985 + 0.02,
+                                      rel=1e-12)
     # the GPU racks keep the AI hall: UPS and a CRAH room on the chiller
-    assert size("moses-lake", "gb300-nvl72").pue == pytest.approx(1.2089, abs=1e-4)
+    assert size(NO_DESIGN, "gb300-nvl72").pue == pytest.approx(1.2089, abs=1e-4)
 
 
 def test_a_mining_hall_the_site_gives_is_used_as_given():
     lf = 0.95
-    with_ups = size("moses-lake", "antminer-s21-xp-hyd",
+    with_ups = size(NO_DESIGN, "antminer-s21-xp-hyd",
                     overrides={"mining_power_chain.ups": 0.95})
     chain = 1 / (0.985 * 0.95 * 0.97)
     assert with_ups.pue == pytest.approx(
         chain + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985 + 0.02, rel=1e-12)
-    assert with_ups.inputs["pue_from"].endswith(", UPS 0.95")
+    assert ", UPS 0.95)" in with_ups.inputs["pue_from"]
     assert size("moses-lake", "antminer-s21-xp-hyd",
                 overrides={"mining_pue": 1.05}).pue == 1.05
     # a fixed site PUE carries over to the mining hall, a mining plant replaces it
     assert size("moses-lake", "antminer-s21-xp-hyd", overrides={"pue": 1.3}).pue == 1.3
-    tower = size("moses-lake", "antminer-s21-xp-hyd",
+    tower = size(NO_DESIGN, "antminer-s21-xp-hyd",
                  overrides={"pue": 1.3, "mining_cooling_plant.type": "immersion"})
     assert tower.pue == pytest.approx(
         1 / (0.985 * 0.97) + (lf * 25 / 720 + (1 - lf) * EXHAUST_FANS) / 0.985 + 0.02, rel=1e-12)
     # a GPU never goes into the mining hall
-    assert size("moses-lake", "gb300-nvl72", overrides={"mining_pue": 1.05}).pue \
+    assert size(NO_DESIGN, "gb300-nvl72", overrides={"mining_pue": 1.05}).pue \
         == pytest.approx(1.2089, abs=1e-4)
 
 
 def test_an_air_side_set_on_the_plant_changes_its_air_overhead():
     lf = 0.85
-    r = size("moses-lake", "gb300-nvl72", overrides={"cooling_plant.air_side": "exhaust"})
+    r = size(NO_DESIGN, "gb300-nvl72", overrides={"cooling_plant.air_side": "exhaust"})
     assert r.pue == pytest.approx(
         1 / (0.985 * 0.95 * 0.97) + (lf * (74 / 2000 + 0.02) + (1 - lf) * EXHAUST_FANS) / 0.985
         + 0.02, rel=1e-12)
-    crah = size("air-mining-100mw", "antminer-s19j-pro",
+    # (the overheads of the type: without its design dry bulb, the site has no design hour)
+    no_design = load_site("air-mining-100mw").model_copy(update={"design_dry_bulb": None})
+    crah = size(no_design, "antminer-s19j-pro",
                 overrides={"mining_cooling_plant.type": "air_fans",
                            "mining_cooling_plant.air_side": "crah"})
     assert crah.pue == pytest.approx(1 / (0.985 * 0.97) + (CRAH_FANS + 1 / 5) / 0.985 + 0.01,
@@ -609,7 +659,7 @@ def test_an_air_side_set_on_the_plant_changes_its_air_overhead():
 
 
 def test_the_hourly_model_puts_miners_in_the_mining_hall():
-    from rackplan.facility.plant import annual
+    from rackplan.facility.annual import annual
 
     # the cooling per watt of IT is the same; only the chain's loss differs, every hour
     no_ups = annual("moses-lake", "antminer-s21-xp-hyd")

@@ -197,16 +197,16 @@ def test_printers_turn_non_finite_values_into_null_empty_and_na(capsys):
 
 
 def test_cdus_by_heat_and_by_flow_in_every_format(run_cli):
-    # Moses Lake, GB300 NVL72 (test_capacity: 10 by heat, 11 by flow, 12 with N+1)
+    # Moses Lake, GB300 NVL72 (test_capacity: 9 by heat, 10 by flow, 11 with N+1)
     code, out, _ = run_cli("size", "--format", "json")
     data = json.loads(out)
-    assert (data["cdus_by_heat"], data["cdus_by_flow"], data["cdu_count"]) == (10, 11, 12)
+    assert (data["cdus_by_heat"], data["cdus_by_flow"], data["cdu_count"]) == (9, 10, 11)
     assert data["cdu_basis"] == "flow"
     assert data["rack_coolant_flow"] == {"value": 119.0, "unit": "L/min"}
     assert data["inputs"]["cdu_flow_capacity"] == {"value": 1200.0, "unit": "L/min"}
     code, out, _ = run_cli("size", "--format", "csv")
     by_field = {(r["section"], r["field"]): r for r in csv.DictReader(io.StringIO(out))}
-    assert by_field[("", "cdus_by_flow")]["value"] == "11"
+    assert by_field[("", "cdus_by_flow")]["value"] == "10"
     assert by_field[("", "cdu_basis")]["value"] == "flow"
     code, out, _ = run_cli("size")
     row = next(line for line in out.splitlines() if "cdu basis" in line)

@@ -19,8 +19,9 @@ from rackplan.economics.options import engine_table
 from rackplan.errors import InputError, MarketError, ProfileError
 from rackplan.kernels.engine import PARAMS, evaluate, evaluate_serial
 from rackplan.kernels.engine_numpy import evaluate_numpy
+from rackplan.units import Q_
 
-from conftest import BROKEN, DATA
+from conftest import BROKEN, DATA, NO_DESIGN
 
 TOY = dict(site=DATA / "sites" / "toy-1mw.toml",
            mining_profile=DATA / "profiles" / "toy-miner.toml",
@@ -184,14 +185,41 @@ def test_builtin_case():
         assert usd(opt.total["revenue"]) == pytest.approx(
             sum(usd(row["revenue"]) for row in opt.yearly))
     gpu = r.options["gpuaas"]
-    # Moses Lake, 18 MW gross at the plant PUE: 104 GB300 NVL72 racks (docs/sizing.md)
-    assert gpu.fleet["units"] == 104 and gpu.fleet["gpu_count"] == 104 * 72
+    # Moses Lake, 18 MW gross at the plant's PUE in the 40 degC design hour (1.332): 95
+    # GB300 NVL72 racks (docs/sizing.md, section 2); the energy at its PUE over the year
+    assert gpu.fleet["units"] == 95 and gpu.fleet["gpu_count"] == 95 * 72
+    assert round(gpu.fleet["pue"], 3) == 1.332 and round(gpu.fleet["energy_pue"], 3) == 1.178
+    assert r.options["mine"].fleet["units"] == 2_802
     assert gpu.fleet["start_month"] == 13  # Nov 2025 -> Dec 2026
     assert usd(gpu.yearly[0]["revenue"]) == 0  # the build year earns nothing
     # facility 128 M for 18 MW, as announced
     assert usd(r.options["colocation"].capex) == pytest.approx(128e6, rel=1e-6)
     assert r.winner in r.options
     assert r.winner == max(r.options, key=lambda k: usd(r.options[k].npv))
+
+
+def test_the_design_hour_sizes_and_the_year_prices_the_energy():
+    """Each fleet is sized on its hall's PUE in the design hour and pays for its energy at
+    the hall's PUE over the weather year, the two figures ``rackplan annual`` reports; a fixed
+    ``pue`` is both, and a site without a weather year prices the energy at the design hour's."""
+    import rackplan
+
+    base = scenario_base()
+    for fleet, profile in (("gpu", "gb300-nvl72"), ("mine", "antminer-s21-xp-hyd")):
+        year = rackplan.annual("moses-lake", profile)
+        assert base[f"pue_{fleet}"] == pytest.approx(year.peak_pue, rel=1e-12)
+        assert base[f"energy_pue_{fleet}"] == pytest.approx(year.annual_pue, rel=1e-12)
+        assert base[f"energy_pue_{fleet}"] < base[f"pue_{fleet}"]
+    fixed = scenario_base(overrides={"pue": 1.3})
+    assert {fixed[k] for k in ("pue_mine", "pue_gpu", "energy_pue_mine", "energy_pue_gpu")} \
+        == {1.3}
+    no_year = NO_DESIGN.model_copy(update={"design_dry_bulb": Q_(40.0, "degC")})
+    b = scenario_base(site=no_year)
+    assert b["pue_gpu"] == pytest.approx(base["pue_gpu"], rel=1e-12)
+    assert b["energy_pue_gpu"] == b["pue_gpu"]
+    # the table shows both
+    r = compare()
+    assert r.options["gpuaas"].fleet["energy_pue"] == base["energy_pue_gpu"]
 
 
 def test_builtin_case_pinned_numbers():
@@ -220,22 +248,34 @@ def test_builtin_case_pinned_numbers():
       without warranties the numbers before;
     - a colocation tenant that defaults with 4.2 % probability a year, 50 % of the rent
       earned after: colocation +6,717,099.6 USD (expected); a tenant that never defaults
-      (``tenant_default_rate = 0``) the numbers before."""
-    _assert_pinned(compare(), (-39_277_432.2, -172_936_474.8, 6_717_099.6),
+      (``tenant_default_rate = 0``) the numbers before;
+    - the fleets sized on the plant's PUE in the 40 degC design hour (GPU hall 1.332 with its
+      trim chillers, mining hall 1.132 without), the energy priced at its PUE over Yakima's
+      year (1.178 and 1.113): 95 GB300 NVL72 racks instead of 104, 2,802 miners instead of
+      2,825; mining -38,898,985.2, GPU-as-a-service -164,529,104.3, colocation +960,726.0
+      USD, breakeven 4.50875741 USD/hour; a site without a design condition or weather year
+      (``NO_DESIGN``, the design-day overheads of its plant type) the numbers before."""
+    _assert_pinned(compare(), (-38_898_985.2, -164_529_104.3, 960_726.0),
+                   (-376_735.238, 4.50875741, 899.149991))
+    _assert_pinned(compare(site=NO_DESIGN), (-39_277_432.2, -172_936_474.8, 6_717_099.6),
                    (-402_967.281, 4.46993182, 1222.52662))
     sure = {"tenant_default_rate": 0}
-    _assert_pinned(compare(overrides=sure), (-39_277_432.2, -172_936_474.8, 9_960_905.0),
+    _assert_pinned(compare(site=NO_DESIGN, overrides=sure),
+                   (-39_277_432.2, -172_936_474.8, 9_960_905.0),
                    (-402_967.281, 4.46993182, 1222.52662))
     no_warranty = {"miner_warranty": "0 month", "gpu_warranty": "0 month", **sure}
-    _assert_pinned(compare(overrides=no_warranty), (-41_355_795.0, -238_162_232.6, 9_960_905.0),
+    _assert_pinned(compare(site=NO_DESIGN, overrides=no_warranty),
+                   (-41_355_795.0, -238_162_232.6, 9_960_905.0),
                    (-639_685.854, 5.10298441, 1784.52007))
     pre_tax = {"tax_rate": 0.0, "property_tax": 0.0, **sure}
-    _assert_pinned(compare(overrides=pre_tax), (-48_413_811.0, -202_096_905.3, 14_377_534.3),
+    _assert_pinned(compare(site=NO_DESIGN, overrides=pre_tax),
+                   (-48_413_811.0, -202_096_905.3, 14_377_534.3),
                    (-357_048.362, 4.34713161, 1113.51054))
-    _assert_pinned(compare(overrides={**pre_tax, **no_warranty}),
+    _assert_pinned(compare(site=NO_DESIGN, overrides={**pre_tax, **no_warranty}),
                    (-51_044_650.1, -284_661_155.6, 14_377_534.3),
                    (-593_766.936, 4.98018420, 1675.50399))
-    book = compare(overrides={"terminal_value": "book", **pre_tax, **no_warranty})
+    book = compare(site=NO_DESIGN,
+                   overrides={"terminal_value": "book", **pre_tax, **no_warranty})
     assert usd(book.options["mine"].npv) == pytest.approx(-51_044_650.1, abs=0.5)
     assert usd(book.options["gpuaas"].npv) == pytest.approx(-218_223_392.0, abs=0.5)
     assert usd(book.options["colocation"].npv) == pytest.approx(8_671_479.4, abs=0.5)
@@ -579,7 +619,6 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
     with every volatility 0 give the same NPVs, winner and breakevens."""
     from rackplan.studies.montecarlo import montecarlo
     from rackplan.studies.sweep import sweep
-    from rackplan.units import Q_
 
     # (a colocation tenant that may default sets each path apart: test_montecarlo checks that
     # their mean is compare's)
@@ -632,13 +671,13 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
 
 def test_miners_that_switch_off_on_the_builtin_case():
     """``miner_shutdown = true``: the S21 XP fleet is off in the 31 of its 60 months whose
-    revenue after SG&A does not cover their power, which lifts mining's NPV from -39.3 to
-    -34.1 M USD after tax (never lowers it) and leaves the other options alone. Mining idle is still
+    revenue after SG&A does not cover their power, which lifts mining's NPV from -38.9 to
+    -33.8 M USD after tax (never lowers it) and leaves the other options alone. Mining idle is still
     ahead of GPU-as-a-service at 3.13 USD/hour, so no BTC or power price makes them meet (each
     note says why), while the GPU-hour breakeven rises with mining's NPV; at 6 USD/hour
     GPU-as-a-service leads and the BTC breakeven exists again and holds when substituted."""
     hashing, off = compare(), compare(overrides={"miner_shutdown": True})
-    assert usd(off.options["mine"].npv) == pytest.approx(-34_051_124.1, abs=0.5)
+    assert usd(off.options["mine"].npv) == pytest.approx(-33_763_929.1, abs=0.5)
     assert usd(off.options["mine"].npv) > usd(hashing.options["mine"].npv)
     for k in ("gpuaas", "colocation"):
         assert usd(off.options[k].npv) == usd(hashing.options[k].npv)
@@ -708,12 +747,12 @@ def test_the_miner_that_keeps_its_site():
     """``mining_baseline = "existing"``: the real alternative for a miner deciding whether to
     convert keeps the fleet and facility it has. Mining then spends no capex, carries no
     depreciation or terminal value, and its NPV is that of its cash flow alone (after tax):
-    -9.7 M USD on the built-in case against -39.3 M for a fleet bought new; GPU-as-a-service
+    -9.5 M USD on the built-in case against -38.9 M for a fleet bought new; GPU-as-a-service
     and colocation do not change, and the GPU-hour breakeven rises to meet the kept fleet."""
     new, kept = compare(), compare(overrides={"mining_baseline": "existing"})
     mine = kept.options["mine"]
     assert usd(mine.capex) == 0.0 and not mine.finance.residual.any()
-    assert usd(mine.npv) == pytest.approx(-9_668_718.8, abs=1.0)
+    assert usd(mine.npv) == pytest.approx(-9_494_226.9, abs=1.0)
     assert usd(mine.npv) > usd(new.options["mine"].npv)
     np.testing.assert_array_equal(mine.finance.revenue, new.options["mine"].finance.revenue)
     for k in ("gpuaas", "colocation"):

@@ -187,6 +187,8 @@ def scenarios(draw, n_months):
     put("utility_power", _log(1e5, 1e9))
     put("pue_mine", _f(1.0, 2.0))
     put("pue_gpu", _f(1.0, 2.0))
+    put("energy_pue_mine", _f(1.0, 2.0))  # the year's: no tie to the design hour's here
+    put("energy_pue_gpu", _f(1.0, 2.0))
     put("white_space", st.one_of(st.just(math.nan), _log(10.0, 1e6)))
     put("floor_load_limit", st.one_of(st.just(math.nan), _f(200.0, 5000.0)))
     put("heat_rejection_capacity", st.one_of(st.just(math.nan), _log(1e5, 1e9)))
@@ -259,6 +261,8 @@ def random_scenarios(n, n_months, seed):
         R[:, COL[name]] *= 10.0 ** rng.uniform(-1, 1, n)
     put("pue_mine", rng.uniform(1.0, 2.0, n))
     put("pue_gpu", rng.uniform(1.0, 2.0, n))
+    put("energy_pue_mine", rng.uniform(1.0, 2.0, n))
+    put("energy_pue_gpu", rng.uniform(1.0, 2.0, n))
     R[:, COL["gpu_power_typical"]] = R[:, COL["gpu_power_max"]] * rng.uniform(0.3, 1.0, n)
     put("white_space", np.where(rng.random(n) < 0.5, np.nan, rng.uniform(100, 5000, n)))
     put("floor_load_limit", np.where(rng.random(n) < 0.7, np.nan, rng.uniform(500, 3000, n)))
@@ -824,7 +828,8 @@ def test_paths_multiply_what_they_should():
 def _hand_case():
     """Round numbers for every option: 18 MW; miners of 5 kW and 400 TH/s at PUE 1.25 (2,880
     fit), built in 2 months; GPU systems of 100 kW (90 kW typical, 72 GPUs) at PUE 1.25 (144
-    fit), built in 3 months; no floor or heat constraint; book value at the horizon; pre-tax
+    fit), built in 3 months; PUE 1.25 is the design hour's (it sizes the fleets and sets the
+    demand charge), 1.1 the year's (it prices the energy); no floor or heat constraint; book value at the horizon; pre-tax
     (no income, sales or property tax: :func:`test_taxes_by_hand` adds them); no warranty
     (:func:`test_it_maintenance_waits_for_the_warranty_by_hand` adds one); a colocation
     tenant that never defaults (:func:`test_a_tenant_that_may_default_by_hand`)."""
@@ -832,6 +837,7 @@ def _hand_case():
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
         "utility_power": 18e6, "pue_mine": 1.25, "pue_gpu": 1.25, "white_space": math.nan,
+        "energy_pue_mine": 1.1, "energy_pue_gpu": 1.1,
         "floor_load_limit": math.nan, "heat_rejection_capacity": math.nan,
         "miner_power": 5000.0, "miner_hashrate": 400e12,
         "gpu_power_max": 100e3, "gpu_power_typical": 90e3, "gpus_per_unit": 72.0,
@@ -991,7 +997,8 @@ def test_taxes_by_hand():
 def test_mining_by_hand():
     """2,880 miners = 1.152 EH/s from month 2 at 95 % uptime and a 2 % pool fee, subsidy
     3.125 + 0.03 fees (height 840,000: no halving within 30 months), difficulty 1.5e14 growing
-    2 % a month, BTC at 100,000 USD growing 10 % a year; 14.4 MW of IT at PUE 1.25 for
+    2 % a month, BTC at 100,000 USD growing 10 % a year; 14.4 MW of IT (energy at the year's
+    PUE 1.1, the demand charge on the design hour's 1.25: 18 MW) for
     40 USD/MWh and 6 USD/kW/month, both growing 5 % a year; 7.2 staff at 120,000 USD a year;
     miners 15 USD/(TH/s) = 17.28 M USD in month 2, facility 0.5 USD/W = 9 M USD over months 0
     and 1."""
@@ -1006,7 +1013,7 @@ def test_mining_by_hand():
     _assert_line(x, "volume", btc)
     _assert_line(x, "revenue", btc * 100_000.0 * 1.1 ** (m / 12))
     grow = 1.05 ** (m / 12)
-    energy = np.where(on, 14.4e6 * 1.25 * 0.95 * S, 0.0)
+    energy = np.where(on, 14.4e6 * 1.1 * 0.95 * S, 0.0)
     _assert_line(x, "energy", energy)
     _assert_line(x, "power", energy * 40 / 3.6e9 * grow + np.where(on, 18e6 * 6 / 1000, 0) * grow)
     _assert_line(x, "staff", np.where(on, 7.2 * 10_000.0, 0.0))
@@ -1125,9 +1132,9 @@ def test_mining_switches_off_by_hand():
                    / (1.5e14 * 1.05 ** m * 2.0 ** 32), 0.0)
     revenue = btc * 100_000.0 * 1.1 ** (m / 12)
     grow = 1.05 ** (m / 12)
-    power = np.where(on, 14.4e6 * 1.25 * 0.95 * S * 60 / 3.6e9 + 18e6 * 6 / 1000, 0) * grow
+    power = np.where(on, 14.4e6 * 1.1 * 0.95 * S * 60 / 3.6e9 + 18e6 * 6 / 1000, 0) * grow
     runs = on & (0.99 * revenue >= power)
-    assert runs[2:11].all() and not runs[11:].any()  # months 2-10 run (1.47x cover at first)
+    assert runs[2:13].all() and not runs[13:].any()  # months 2-12 run (1.63x cover at first)
     _assert_line(x, "volume", np.where(runs, btc, 0.0))
     _assert_line(x, "revenue", np.where(runs, revenue, 0.0))
     _assert_line(x, "power", np.where(runs, power, 0.0))
@@ -1174,7 +1181,7 @@ def test_gpuaas_by_hand():
     sold = np.where(on, gpus * S * 0.8, 0.0)
     _assert_line(x, "volume", sold)
     _assert_line(x, "revenue", sold * 3 / 3600 * 0.8 ** (np.maximum(m - 3, 0) / 12))
-    energy = np.where(on, 144 * 90e3 * (0.3 + 0.7 * 0.8) * 1.25 * S, 0.0)
+    energy = np.where(on, 144 * 90e3 * (0.3 + 0.7 * 0.8) * 1.1 * S, 0.0)
     _assert_line(x, "energy", energy)
     grow = 1.05 ** (m / 12)
     _assert_line(x, "power", (energy * 40 / 3.6e9 + np.where(on, 18e6 * 6 / 1000, 0)) * grow)
@@ -1198,7 +1205,7 @@ def test_gpuaas_utilization_ramp_by_hand():
     share = np.where(m >= 3, 0.8 * np.minimum(1.0, (k + 1) / 4), 0.0)
     _assert_line(x, "volume", 10_368 * S * share)
     _assert_line(x, "revenue", 10_368 * S * share * 3 / 3600 * 0.8 ** (k / 12))
-    _assert_line(x, "energy", np.where(m >= 3, 144 * 90e3 * (0.3 + 0.7 * share) * 1.25 * S, 0.0))
+    _assert_line(x, "energy", np.where(m >= 3, 144 * 90e3 * (0.3 + 0.7 * share) * 1.1 * S, 0.0))
     assert x[3, LINE["volume"]] == pytest.approx(10_368 * S * 0.2)  # a quarter of 80 %
 
 
@@ -1224,7 +1231,7 @@ def test_gpuaas_contract_tranche_by_hand():
     _assert_line(x, "volume", merchant + contract)
     _assert_line(x, "revenue", merchant * 3 / 3600 * 0.8 ** (k / 12) + contract * 2 / 3600)
     busy = np.where(on, 0.8 * np.where(term, 0.5, 1.0) + np.where(term, 0.5, 0.0), 0.0)
-    _assert_line(x, "energy", np.where(on, 144 * 90e3 * (0.3 + 0.7 * busy) * 1.25 * S, 0.0))
+    _assert_line(x, "energy", np.where(on, 144 * 90e3 * (0.3 + 0.7 * busy) * 1.1 * S, 0.0))
     billing = gs * 0.5 * 2 / 3600  # a term month's contract revenue [USD]
     _assert_line(x, "prepayment", 0.2 * billing * (np.where(m == 0, 12, 0) - term))
     assert x[:, LINE["prepayment"]].sum() == pytest.approx(0.0, abs=1e-6)

@@ -34,19 +34,25 @@ def test_every_example_file_loads():
 
 
 def test_my_rack_on_my_site_by_hand(run_cli):
-    """Ten MW on a cooling tower for air-cooled DGX B200 servers: PUE 1 / (0.985 x 0.95 x 0.97)
-    + (CRAH fans 400 Pa + a water-cooled chiller at COP 6.5) / 0.985 + 0.02 house = 1.328;
-    10 MW / 1.328 / 14.3 kW = 526 servers, two a rack: 263 racks, power binding."""
-    from rackplan.facility.site import CRAH_FANS
+    """Ten MW on a cooling tower for air-cooled DGX B200 servers, sized in Midland's design
+    hour (the weather year's 0.4 % dry and wet bulb): the PUE is the tower plant's that hour
+    (the hourly model, hand-worked in tests/test_plant.py), 10 MW / PUE / 14.3 kW servers,
+    two a rack, power binding."""
+    from rackplan.facility.plant import design_pue
+    from rackplan.facility.weather import load_weather
 
     code, out, err = run_cli("size", "--site", "examples/my-site.toml", "--profile",
                              "examples/my-rack.toml", "--format", "json")
     assert code == 0, err
     d = json.loads(out)
-    pue = 1 / (0.985 * 0.95 * 0.97) + (CRAH_FANS + 1 / 6.5) / 0.985 + 0.02
+    pue = design_pue(load_site(EXAMPLES / "my-site.toml"), 0.0, load_weather("midland-tx"))
     assert d["pue"] == pytest.approx(pue, rel=1e-12)
+    assert d["inputs"]["pue_from"].startswith("cooling_plant (cooling_tower) in the design hour")
+    # below the 1.328 of the design-day overheads (a COP 6.5 chiller on all the air heat): in
+    # Midland's design hour the tower water carries part of the CRAH load
+    assert round(pue, 3) == 1.307
     units = math.floor(10e6 / pue / 14_300)
-    assert (d["unit_count"], d["rack_count"]) == (units, math.ceil(units / 2)) == (526, 263)
+    assert (d["unit_count"], d["rack_count"]) == (units, math.ceil(units / 2)) == (535, 268)
     assert d["binding_constraint"] == "power"
 
 

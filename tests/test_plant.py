@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import rackplan
 from rackplan.errors import SiteError, WeatherError
-from rackplan.facility.plant import PLANT_LAYOUT, annual, plant_params
+from rackplan.facility.annual import annual
+from rackplan.facility.plant import PLANT_LAYOUT, plant_params
 from rackplan.facility.site import load_site
 from rackplan.facility.weather import HOUR_MONTH, load_weather
 from rackplan.kernels import plant as k
@@ -151,6 +152,20 @@ def test_twin_and_balance_for_any_plant(device, chiller, air_mode, lf, t_db, dep
     assert np.all(h[:, 10] >= 0) and np.all(h[:, 2] >= 0)
 
 
+def test_water_constants_are_coolprops():
+    from rackplan.facility import plant
+    from rackplan.facility.coolant import _propssi
+
+    props = _propssi()
+    t = 303.15
+    latent = props("H", "T", t, "Q", 1, "Water") - props("H", "T", t, "Q", 0, "Water")
+    cp = props("C", "T", t, "P", 2e5, "Water")
+    rho = props("D", "T", t, "P", 2e5, "Water")
+    assert plant.WATER_LATENT_HEAT == pytest.approx(latent, rel=1e-8)
+    assert plant.WATER_CP == pytest.approx(cp, rel=1e-7)
+    assert plant.WATER_RHO_CP == pytest.approx(cp * rho, rel=1e-7)
+
+
 def test_annual_api_and_hourly_dataset():
     r = rackplan.annual("moses-lake", "gb300-nvl72")
     assert 1.0 < r.annual_pue < r.peak_pue
@@ -161,8 +176,14 @@ def test_annual_api_and_hourly_dataset():
     assert ds.sizes["hour"] == 8760 and all("units" in v.attrs for v in ds.data_vars.values())
     assert float(ds.facility_power.sum() / ds.it_power.sum()) == pytest.approx(r.annual_pue)
     assert any("stand-in" in w for w in r.warnings)
-    # the design day at 40 degC does not fit the 18 MW feed (issue 10, item 4, not yet done)
-    assert r.peak_facility_power.m_as("MW") > 18.0
+    # the units are sized on the 40 degC design hour: it draws at most the 18 MW feed
+    assert r.peak_pue == pytest.approx(rackplan.size("moses-lake", "gb300-nvl72").pue)
+    assert 17.8 < r.peak_facility_power.m_as("MW") <= 18.0
+    assert not any("more than the 18 MW feed" in w for w in r.warnings)
+    # a fixed pue below the design hour's: the warning says so
+    fixed = rackplan.annual("moses-lake", "gb300-nvl72", overrides={"pue": 1.2})
+    assert any("sized on the site's fixed pue, not on the design hour" in w
+               for w in fixed.warnings)
 
 
 def test_houston_above_chicago_and_annual_below_peak():
@@ -211,3 +232,8 @@ def test_weather_path_from_the_site_folder(tmp_path):
     r = annual(str(tmp_path / "site.toml"), "gb300-nvl72")
     chicago = annual("moses-lake", "gb300-nvl72", overrides={"weather": "chicago-il"})
     assert r.annual_pue == pytest.approx(chicago.annual_pue, rel=1e-12)
+    # the loaded site carries the path from its file's folder, so it finds its year when it
+    # is passed on as a Site (to size, compare, a sweep)
+    site = load_site(str(tmp_path / "site.toml"))
+    assert site.weather == str(tmp_path / "year.csv")
+    assert rackplan.size(site, "gb300-nvl72").pue == pytest.approx(r.peak_pue, rel=1e-12)

@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "size": "rackplan.facility.capacity",
-    "annual": "rackplan.facility.plant",
+    "annual": "rackplan.facility.annual",
     "load_weather": "rackplan.facility.weather",
     "compare": "rackplan.economics.compare",
     "sweep": "rackplan.studies.sweep",

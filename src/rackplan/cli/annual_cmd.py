@@ -45,7 +45,7 @@ def annual_command(
     """
     from rackplan.cli.output import emit, warn
     from rackplan.errors import InputError
-    from rackplan.facility.plant import annual
+    from rackplan.facility.annual import annual
 
     if out is not None and not out.lower().endswith(".nc"):
         raise InputError(f"write a netCDF file ending in .nc, got {out!r}", source="--out")

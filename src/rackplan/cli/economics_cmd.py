@@ -112,7 +112,9 @@ def _compare_table(result) -> None:
     row("units", [f"{opts[k].fleet['units']:,}" for k in names])
     row("racks", [f"{opts[k].fleet['racks']:,}" for k in names])
     row("IT power", [_fmt(opts[k].fleet["it_power"], "MW") for k in names], "MW")
-    row("PUE", [_fmt_plain(opts[k].fleet["pue"], 3) for k in names])
+    row("PUE, design hour (sizes)", [_fmt_plain(opts[k].fleet["pue"], 3) for k in names])
+    row("PUE, year (prices energy)", [_fmt_plain(opts[k].fleet["energy_pue"], 3)
+                                      for k in names])
     row("hash rate / GPUs", [
         _fmt(opts[k].fleet["hashrate"], "EH/s") + " EH/s" if "hashrate" in opts[k].fleet
         else f"{opts[k].fleet['gpu_count']:,} GPUs" for k in names])
@@ -192,7 +194,8 @@ def _deciders(result) -> list[str]:
            "NPV lead over the runner-up, M USD):"]
     for s in result.sensitivities:
         value = format_number(s.value) + ("" if s.unit == "1" else f" {s.unit}")
-        if s.name in ("pue_mine", "pue_gpu"):  # no --set of its own: the plant gives it
+        if s.name in ("pue_mine", "pue_gpu", "energy_pue_mine", "energy_pue_gpu"):
+            # no --set of its own: the plant gives it
             value += ", the cooling plant's"
         flips = {w for w in (s.winner_down, s.winner_up) if w != result.winner}
         flip = f"; {', '.join(opts[w].label for w in sorted(flips))} wins" if flips else ""

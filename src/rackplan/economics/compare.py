@@ -34,7 +34,8 @@ from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
 from rackplan.economics.options import Option, OptionContext, never, registered, slots
 from rackplan.economics.results import ComparisonResult, OptionResult, option_result
 from rackplan.errors import InputError, ProfileError
-from rackplan.facility.capacity import check_reference, hall_for, plant_pue, size
+from rackplan.facility.capacity import check_reference, energy_pue, hall_for, plant_pue, size
+from rackplan.facility.plant import site_weather
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
@@ -111,6 +112,7 @@ def _load(site, mining_profile, gpu_profile, market, overrides):
     if gp.kind != "gpu":
         raise ProfileError(f"{gp.id!r} is a Bitcoin miner, not a GPU system",
                            source="--gpu-profile")
+    site_weather(st, site_over)  # a weather id or file that is not there: fail here, named
     mk = load_market(market, market_over, gpu_system=gp.id)
     # Fail early, naming the market file, if it has no prices for this GPU system.
     mk.gpu_hour_price_for(gp.id)
@@ -137,14 +139,17 @@ def _years(years, source: str = "years") -> int:
 
 def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dict[str, float]:
     nan = math.nan
+    weather = site_weather(st)
+    mining_hall, lf_mine, lf_gpu = hall_for(st, mp), mp.cooling.liquid_fraction, \
+        gp.cooling.liquid_fraction
 
     def si(q, unit):
         return float(q.m_as(unit))
 
     return {
         "utility_power": si(st.utility_power, "W"),
-        "pue_mine": plant_pue(hall_for(st, mp), mp.cooling.liquid_fraction),
-        "pue_gpu": plant_pue(st, gp.cooling.liquid_fraction),
+        "pue_mine": plant_pue(mining_hall, lf_mine, weather),
+        "pue_gpu": plant_pue(st, lf_gpu, weather),
         "aisle_factor": float(st.aisle_factor),
         "white_space": nan if st.white_space is None else si(st.white_space, "m**2"),
         "floor_load_limit": nan if st.floor_load_limit is None
@@ -226,6 +231,8 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         "rack_positions": nan if st.rack_positions is None else float(st.rack_positions),
         "design_rack_power": nan if st.design_rack_power is None
         else si(st.design_rack_power, "W"),
+        "energy_pue_mine": energy_pue(mining_hall, lf_mine, weather),
+        "energy_pue_gpu": energy_pue(st, lf_gpu, weather),
     }
 
 
@@ -246,7 +253,7 @@ def scenario_base(site=None, mining_profile=None, gpu_profile=None, market=None,
 
 
 #: The unit people write each parameter in (``--set``, sweep ranges); ``pue`` is the site's
-#: fixed PUE, which sets both ``pue_mine`` and ``pue_gpu``.
+#: fixed PUE, which sets ``pue_mine``, ``pue_gpu`` and their ``energy_pue_*``.
 _USER_UNITS = {
     "utility_power": "MW", "pue": "1", "pue_mine": "1", "pue_gpu": "1", "aisle_factor": "1",
     "white_space": "m**2", "floor_load_limit": "kg/m**2", "heat_rejection_capacity": "MW",
@@ -274,7 +281,8 @@ _USER_UNITS = {
     "difficulty_model": "1", "network_cost": "USD/hash", "network_efficiency_gain": "1",
     "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
     "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
-    "rack_positions": "1", "design_rack_power": "kW",
+    "rack_positions": "1", "design_rack_power": "kW", "energy_pue_mine": "1",
+    "energy_pue_gpu": "1",
 }
 
 
@@ -282,7 +290,7 @@ def user_units() -> dict[str, str]:
     """For each parameter a user can vary, the unit users write it in (``btc_price``
     ``"USD/BTC"``, ``power_price`` ``"USD/MWh"``, ``utility_power`` ``"MW"``, shares ``"1"``).
     Every name of :data:`~rackplan.kernels.engine.PARAMS` is here, plus ``pue`` (which
-    sets both ``pue_mine`` and ``pue_gpu``)."""
+    sets ``pue_mine``, ``pue_gpu``, ``energy_pue_mine`` and ``energy_pue_gpu``)."""
     return dict(_USER_UNITS)
 
 
@@ -352,7 +360,7 @@ def compare(site: str | Path | Site | None = None,
         details, details_notes = o.details(ctx)
         notes.update(details_notes)
         options[o.name] = option_result(
-            o.name, o.label, fins[o.name], _fleet(o, sizing, profiles, starts[o.name]),
+            o.name, o.label, fins[o.name], _fleet(o, sizing, profiles, starts[o.name], base),
             float(sizing[o.fleet].it_power.m_as("W")), mk.date,
             {k: (run.lines[o.name][line] * factor, unit)
              for k, (line, unit, factor) in o.extras.items()}, details, n,
@@ -455,10 +463,13 @@ def _check_finite(options: tuple[Option, ...], fins: dict[str, Financials]) -> N
                              "market file)", source="compare")
 
 
-def _fleet(option: Option, sizing, profiles, start: int) -> dict[str, Any]:
+def _fleet(option: Option, sizing, profiles, start: int, base: dict) -> dict[str, Any]:
     sz = sizing[option.fleet]
+    # ``pue`` sized the fleet (the design hour); ``energy_pue`` prices its energy (the year)
+    energy_pue = base["energy_pue_mine" if option.fleet == "mining" else "energy_pue_gpu"]
     fleet = {"profile": profiles[option.fleet].id, "units": sz.unit_count,
-             "racks": sz.rack_count, "it_power": sz.it_power.to("MW"), "pue": sz.pue}
+             "racks": sz.rack_count, "it_power": sz.it_power.to("MW"), "pue": sz.pue,
+             "energy_pue": energy_pue}
     if option.fleet == "mining":
         fleet["hashrate"] = sz.hashrate.to("EH/s")
     else:

@@ -5,7 +5,9 @@
 >>> r.rack_count, r.binding_constraint
 (101, 'power')
 
-The model (``docs/sizing.md``): usable IT power is ``utility_power / pue``; units that fit are
+The model (``docs/sizing.md``): usable IT power is ``utility_power / pue``, the PUE of the site's
+plant in its design hour (:func:`plant_pue`: trim chillers included, so the units fit the feed
+on the hottest hours); units that fit are
 the fewest allowed by power, floor area, floor loading and heat rejection (each only when the
 site gives it); their heat goes to liquid (``liquid_fraction``) and to air; coolant flow is
 ``Q / (rho cp dT)`` with CoolProp properties at the loop's mean temperature, airflow
@@ -26,10 +28,14 @@ from rackplan.facility.coolant import air_density, coolant_properties
 from rackplan.errors import InputError, ProfileError, SiteError, shown
 from rackplan.kernels import capacity as kernels
 from rackplan.facility.profiles import HardwareProfile, load_profile, profiles_dir
+from rackplan.facility.plant import (annual_pue, design_condition, design_pue, needs_wet_bulb,
+                                     plant_layout, site_weather)
 from rackplan.facility.site import Site, load_site, mining_hall, plant_overheads
+from rackplan.facility.weather import Weather
 from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
-__all__ = ["size", "plant_pue", "hall_for", "SizingResult", "BASES", "check_reference"]
+__all__ = ["size", "size_in", "plant_pue", "energy_pue", "hall_for", "SizingResult", "BASES",
+           "check_reference"]
 
 BASES = ("max", "typical")
 
@@ -225,21 +231,37 @@ def hall_for(site: Site, hw: HardwareProfile) -> Site:
     return mining_hall(site) if hw.kind == "asic" else site
 
 
-def plant_pue(site: Site, liquid_fraction: float) -> float:
-    """PUE of ``site`` for hardware that sends ``liquid_fraction`` of its heat to liquid [1].
+def plant_pue(site: Site, liquid_fraction: float, weather: Weather | None = None) -> float:
+    """The PUE that sizes ``site`` for hardware that sends ``liquid_fraction`` of its heat to
+    liquid [1]: the facility power over the IT power on the hottest hours the units must fit.
 
-    The site's fixed ``pue`` when it gives one; else, from its power chain and cooling plant
-    (:func:`rackplan.kernels.capacity.plant_pue`)::
+    The site's fixed ``pue`` when it gives one; else its plant in the design hour, trim
+    chillers included (:func:`rackplan.facility.plant.design_pue`: the site's design dry and
+    wet bulb, else ``weather``'s 0.4 % values); else, for a site with neither, the design-day
+    overheads of its plant type (:func:`rackplan.kernels.capacity.plant_pue`)::
 
         PUE = 1 / (eta_t eta_ups eta_dist) + (f k_liquid + (1 - f) k_air) / eta_t + house_load
     """
     if site.pue is not None:
         return float(site.pue)
+    design = design_pue(site, liquid_fraction, weather)
+    if design is not None:
+        return design
     k_liquid, k_air = plant_overheads(site)
     chain = site.power_chain
     return float(kernels.plant_pue_numpy(chain.transformer, chain.ups, chain.distribution,
                                          k_liquid, k_air, float(liquid_fraction),
                                          site.house_load))
+
+
+def energy_pue(site: Site, liquid_fraction: float, weather: Weather | None = None) -> float:
+    """The PUE that prices the energy [1]: the site's fixed ``pue``; else its plant over
+    ``weather``'s year (:func:`rackplan.facility.plant.annual_pue`, ISO/IEC 30134-2); else,
+    without a weather year, the sizing PUE (:func:`plant_pue`), which overstates it."""
+    if site.pue is not None:
+        return float(site.pue)
+    annual = annual_pue(site, liquid_fraction, weather)
+    return plant_pue(site, liquid_fraction, weather) if annual is None else annual
 
 
 def size(site: str | Path | Site = "moses-lake",
@@ -275,28 +297,48 @@ def size(site: str | Path | Site = "moses-lake",
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)
     hw = load_profile(profile)
-    st = hall_for(load_site(site, overrides), hw)
+    st = load_site(site, overrides)
+    try:
+        return size_in(st, hw, basis=basis, weather=site_weather(st, overrides))
+    except ProfileError as exc:
+        if exc.field != _FLOW_TABLE_FIELD or isinstance(profile, HardwareProfile):
+            raise
+        source = str(resolve(profile, profiles_dir(), "profile", ProfileError, "--profile"))
+        raise ProfileError(exc.message, source=source, field=exc.field) from None
+    except SiteError as exc:
+        if exc.field not in _COOLANT_FIELDS:
+            raise
+        from_flag = {k.split(".")[0] for k in overrides} & set(_COOLANT_FIELDS)
+        source = "--set" if from_flag else (st.id if isinstance(site, Site) else str(site))
+        raise SiteError(exc.message, source=source, field=exc.field) from None
+
+
+#: Site fields a coolant's properties come from: an error in them names the site or --set.
+_COOLANT_FIELDS = ("coolant", "coolant_supply_temperature", "coolant_delta_t")
+#: The profile field of a supply temperature outside its flow table: names the profile file.
+_FLOW_TABLE_FIELD = "cooling.flow_table.supply_temperature"
+
+
+def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
+            weather: Weather | None = None) -> SizingResult:
+    """:func:`size` of a loaded site and profile, with the site's loaded weather year (None:
+    the design condition is the site's own, or the plant type's design-day overheads)."""
+    st = hall_for(site, hw)
     unit_power = hw.power_max if basis == "max" else hw.power_typical
     unit_w = float(unit_power.m_as("W"))
     lf = float(hw.cooling.liquid_fraction)
-    pue = plant_pue(st, lf)
+    pue = plant_pue(st, lf, weather)
 
     supply = st.coolant_supply_temperature
     coolant = None
     rho = cp = math.nan
     if lf > 0:
         mean_t = Q_(supply.magnitude + st.coolant_delta_t.m_as("K") / 2.0, "degC")
-        try:
-            coolant = coolant_properties(st.coolant, mean_t)
-        except SiteError as exc:
-            overridden = {k.split(".")[0] for k in (overrides or {})}
-            from_flag = overridden & {"coolant", "coolant_supply_temperature", "coolant_delta_t"}
-            source = "--set" if from_flag else (st.id if isinstance(site, Site) else str(site))
-            raise SiteError(exc.message, source=source, field=exc.field) from None
+        coolant = coolant_properties(st.coolant, mean_t)
         rho = float(coolant.density.m_as("kg/m**3"))
         cp = float(coolant.specific_heat.m_as("J/(kg*K)"))
 
-    rack_flow = _rack_flow(hw, profile, supply) if lf > 0 else None
+    rack_flow = _rack_flow(hw, supply) if lf > 0 else None
     nan = math.nan
     args = (
         float(st.utility_power.m_as("W")), pue, unit_w, float(hw.units_per_rack),
@@ -327,7 +369,7 @@ def size(site: str | Path | Site = "moses-lake",
     unit_count = int(units)
     it = Q_(it_w, "W")
     liquid_flow = Q_(volume_flow, "m**3/s")
-    dry_min = _dry_cooler_min_supply(st) if lf > 0 else None
+    dry_min = _dry_cooler_min_supply(st, weather) if lf > 0 else None
 
     result = SizingResult(
         utility_power=st.utility_power.to("MW"),
@@ -362,14 +404,14 @@ def size(site: str | Path | Site = "moses-lake",
         hashrate=None if hw.hashrate is None else (hw.hashrate * unit_count).to("EH/s"),
         gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
         dry_cooler_min_supply=dry_min,
-        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant, unit_w)
+        warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant, unit_w, weather)
                        + _over_the_feed_at_max(st, hw, basis, unit_count, pue)),
-        inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow),
+        inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow, weather),
     )
     return result
 
 
-def _rack_flow(hw: HardwareProfile, ref: Any, supply: Quantity) -> Quantity | None:
+def _rack_flow(hw: HardwareProfile, supply: Quantity) -> Quantity | None:
     """The profile's flow per rack at the site's supply temperature, or ``None`` when the
     profile has no flow table; a supply outside the table is a :class:`ProfileError`."""
     table = hw.cooling.flow_table
@@ -378,13 +420,11 @@ def _rack_flow(hw: HardwareProfile, ref: Any, supply: Quantity) -> Quantity | No
     flow = table.rack_flow_at(float(supply.magnitude))
     if flow is None:
         temps = table.supply_temperature
-        source = (hw.id or hw.name if isinstance(ref, HardwareProfile)
-                  else str(resolve(ref, profiles_dir(), "profile", ProfileError, "--profile")))
         raise ProfileError(
             f"the site's coolant supply {supply.magnitude:g} degC is outside the table "
             f"({temps[0].magnitude:g} to {temps[-1].magnitude:g} degC); set "
-            "coolant_supply_temperature within it", source=source,
-            field="cooling.flow_table.supply_temperature")
+            "coolant_supply_temperature within it", source=hw.id or hw.name,
+            field=_FLOW_TABLE_FIELD)
     return Q_(flow, "L/min")
 
 
@@ -414,12 +454,13 @@ def _cdu_basis(by_heat: float, by_flow: float) -> str:
     return "heat" if by_heat > by_flow else "flow"
 
 
-def _dry_cooler_min_supply(site: Site) -> Quantity | None:
+def _dry_cooler_min_supply(site: Site, weather: Weather | None) -> Quantity | None:
     """Lowest rack supply temperature dry coolers hold at the design dry bulb [degC]:
     dry bulb + dry-cooler approach + CDU approach."""
-    if site.design_dry_bulb is None:
+    condition = design_condition(site, weather)
+    if condition is None:
         return None
-    return Q_(site.design_dry_bulb.magnitude + site.dry_cooler_approach.m_as("K")
+    return Q_(condition[0].m_as("degC") + site.dry_cooler_approach.m_as("K")
               + site.cdu_approach.m_as("K"), "degC")
 
 
@@ -439,7 +480,8 @@ def _over_the_feed_at_max(site: Site, hw: HardwareProfile, basis: str, unit_coun
 
 
 def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
-              dry_min: Quantity | None, coolant, unit_w: float) -> list[str]:
+              dry_min: Quantity | None, coolant, unit_w: float,
+              weather: Weather | None) -> list[str]:
     out = _rack_power_warnings(site, hw, unit_w)
     plant = None if site.cooling_plant is None else site.cooling_plant.type
     supply_c = site.coolant_supply_temperature.magnitude
@@ -450,14 +492,7 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
                    "counted as a dry-cooler loop in the PUE")
     if lf > 0 and plant in ("dry_cooler", "air_fans") and dry_min is not None \
             and dry_min.magnitude > supply_c + 1e-9:
-        db = site.design_dry_bulb.magnitude
-        limit = db - (dry_min.magnitude - supply_c)
-        out.append(
-            f"dry coolers cannot hold the {supply_c:g} degC coolant supply at the {db:g} degC "
-            f"design dry bulb: with {site.dry_cooler_approach.m_as('K'):g} K dry-cooler and "
-            f"{site.cdu_approach.m_as('K'):g} K CDU approaches they give {dry_min.magnitude:g} "
-            f"degC; they suffice up to {limit:g} degC dry bulb, above it plan adiabatic assist "
-            "or trim chillers")
+        out.append(_dry_cooler_warning(site, hw, dry_min.magnitude, weather))
     c = hw.cooling
     if lf > 0 and c.coolant_supply_max is not None and supply_c > c.coolant_supply_max.magnitude:
         out.append(f"coolant supply {supply_c:g} degC is above the "
@@ -479,6 +514,25 @@ def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,
     return out
 
 
+def _dry_cooler_warning(site: Site, hw: HardwareProfile, dry_min_c: float,
+                        weather: Weather | None) -> str:
+    """Dry coolers too warm in the design hour: who carries the rest (trim chillers, sized
+    here; curtailed miners; or nobody yet)."""
+    supply_c = site.coolant_supply_temperature.magnitude
+    db = design_condition(site, weather)[0].m_as("degC")
+    limit = db - (dry_min_c - supply_c)
+    head = (f"dry coolers cannot hold the {supply_c:g} degC coolant supply at the {db:g} degC "
+            f"design dry bulb: with {site.dry_cooler_approach.m_as('K'):g} K dry-cooler and "
+            f"{site.cdu_approach.m_as('K'):g} K CDU approaches they give {dry_min_c:g} degC; "
+            f"they suffice up to {limit:g} degC dry bulb")
+    if site.pue is None and plant_layout(site)[1] != "none":
+        return (head + "; above it trim chillers carry the rest, and the units are sized on "
+                "the design hour's PUE with them")
+    if hw.kind == "asic":
+        return head + "; above it the miners curtail (the mining hall has no trim chiller)"
+    return head + ", above it plan adiabatic assist or trim chillers"
+
+
 def _rack_power_warnings(site: Site, hw: HardwareProfile, unit_w: float) -> list[str]:
     """Where a rack position's design power holds fewer units than the profile's rack."""
     if site.design_rack_power is None:
@@ -496,21 +550,29 @@ def _rack_power_warnings(site: Site, hw: HardwareProfile, unit_w: float) -> list
     return []
 
 
-def _pue_from(site: Site, hw: HardwareProfile) -> str:
+def _pue_from(site: Site, hw: HardwareProfile, weather: Weather | None) -> str:
     """Where the PUE comes from; for a miner, the mining hall's plant and power chain."""
     if site.pue is not None:
         source = "fixed"
-    elif hw.kind == "asic":
-        plant, ups = site.cooling_plant, site.power_chain.ups
-        source = (f"cooling_plant ({plant.type}, air side {plant.air_side or 'of its type'}), "
-                  + ("no UPS" if ups == 1.0 else f"UPS {ups:g}"))
     else:
-        source = f"cooling_plant ({site.cooling_plant.type})"
+        plant, ups = site.cooling_plant, site.power_chain.ups
+        source = f"cooling_plant ({plant.type}"
+        if hw.kind == "asic":
+            source += (f", air side {plant.air_side or 'of its type'}, "
+                       + ("no UPS" if ups == 1.0 else f"UPS {ups:g}"))
+        condition = design_condition(site, weather)
+        if condition is None:
+            source += "), the design-day overheads of its type (no design condition)"
+        else:
+            db, wb = (t.m_as("degC") for t in condition)
+            wet = f", {wb:.1f} degC wet bulb" if needs_wet_bulb(site) else ""
+            source += f") in the design hour: {db:.1f} degC dry bulb{wet}"
     return f"mining hall: {source}" if hw.kind == "asic" else source
 
 
 def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, lf: float,
-            coolant, inlet_k: float, rack_flow: Quantity | None) -> dict[str, Any]:
+            coolant, inlet_k: float, rack_flow: Quantity | None,
+            weather: Weather | None) -> dict[str, Any]:
     inputs: dict[str, Any] = {
         "site": site.id,
         "site_name": site.name,
@@ -520,7 +582,7 @@ def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, l
         "unit_power": unit_power.to("kW"),
         "units_per_rack": hw.units_per_rack,
         "liquid_fraction": lf,
-        "pue_from": _pue_from(site, hw),
+        "pue_from": _pue_from(site, hw, weather),
         "air_density": air_density(site.altitude, Q_(inlet_k - 273.15, "degC")),
     }
     if coolant is not None:

@@ -1,22 +1,25 @@
-"""A year of the cooling plant, hour by hour: :func:`annual`.
+"""The cooling plant of a site as the hourly model sees it: its parameters, its PUE at the
+design condition (what sizes the units against the feed) and over a weather year (what the
+energy costs).
 
 >>> import rackplan
->>> r = rackplan.annual("moses-lake", "gb300-nvl72")                 # doctest: +SKIP
->>> r.annual_pue, r.peak_pue                                          # doctest: +SKIP
+>>> from rackplan.facility.plant import design_pue, annual_pue, site_weather
+>>> st = rackplan.facility.site.load_site("moses-lake")                # doctest: +SKIP
+>>> w = site_weather("moses-lake", st)                                 # doctest: +SKIP
+>>> design_pue(st, 0.85, w), annual_pue(st, 0.85, w)                   # doctest: +SKIP
+(1.332..., 1.178...)
 
-The units that fit come from :func:`rackplan.facility.capacity.size` (its PUE sizes them; the
-design day that fits the feed is not yet the hourly model's); their IT power runs every hour of
-the site's weather year through the plant of :mod:`rackplan.kernels.plant`. Outputs:
+The model is :mod:`rackplan.kernels.plant` (hour by hour: the heat to liquid and to air, the
+device that rejects it, the trim or main chillers the weather asks for, pumps, fans and the
+power chain); it is linear in the IT power, so a PUE is a property of the plant and the
+weather, not of the load. :func:`rackplan.annual` (:mod:`rackplan.facility.annual`) shows a
+whole year.
 
-- ``annual_pue``: annual facility energy over annual IT energy (ISO/IEC 30134-2);
-- ``peak_pue``: the PUE at the design condition (the site's ``design_dry_bulb`` and
-  ``design_wet_bulb``, else the weather year's 0.4 % values);
-- ``wue``: annual site water over annual IT energy, L/kWh (ISO/IEC 30134-9);
-- ``water_use`` (m^3/year), ``free_cooling_hours`` (no chiller runs), ``chiller_hours`` and
-  ``chiller_energy`` (trim or main chillers, liquid and air side), ``economizer_hours`` (the
-  air side without a chiller), ``unmet_hours`` (a plant without chillers that cannot hold the
-  supply temperature), ``monthly_pue``;
-- ``hourly``: an :class:`xarray.Dataset` of the 8,760 hours, units in ``attrs["units"]``.
+- :func:`design_condition`: the site's ``design_dry_bulb`` and ``design_wet_bulb``, else its
+  weather year's 0.4 % values (ASHRAE Handbook - Fundamentals, ch. 14).
+- :func:`design_pue`: the PUE in the design hour, trim chillers included: units sized on it
+  fit the feed on the hottest hours.
+- :func:`annual_pue`: annual facility energy over IT energy (ISO/IEC 30134-2).
 
 Every default below is a named constant with its source (tags: [P] primary, [S] secondary,
 [D] derived here by arithmetic, [A] an assumption of rackplan). ``docs/sizing.md``, "The
@@ -25,25 +28,18 @@ hourly plant", shows the model.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from rackplan._args import overrides_mapping
-from rackplan._io import looks_like_path
-from rackplan.errors import InputError, SiteError, WeatherError, shown
-from rackplan.facility.capacity import BASES, check_reference, hall_for, size
-from rackplan.facility.profiles import HardwareProfile, load_profile
-from rackplan.facility.site import (CDU_PUMPING, CRAH_FANS, DRY_COOLER_FANS, EXHAUST_FANS, Site,
-                                    load_site)
+from rackplan.errors import SiteError, WeatherError
+from rackplan.facility.site import CDU_PUMPING, CRAH_FANS, DRY_COOLER_FANS, EXHAUST_FANS, Site
 from rackplan.facility.weather import HOUR_MONTH, Weather, load_weather
 from rackplan.kernels import plant as kernels
-from rackplan.units import Q_, Quantity
+from rackplan.units import Quantity
 
-__all__ = ["annual", "AnnualResult", "plant_params", "PLANT_LAYOUT"]
+__all__ = ["plant_params", "PLANT_LAYOUT", "design_condition", "design_pue", "annual_pue",
+           "site_weather", "needs_wet_bulb", "plant_layout"]
 
 # --- Pumps (ASHRAE 90.1-2019, Appendix G, the baseline plant's pump powers) -------------------
 #: Chilled/facility-water pumps: 9 W/gpm primary + 13 W/gpm secondary = 22 W/gpm [P] ASHRAE
@@ -114,16 +110,18 @@ def _carnot_fraction(rating: tuple[float, float, float, float]) -> float:
     return cop * (t_sink + extra - t_leaving) / (t_leaving + 273.15)
 
 
-def _water() -> tuple[float, float, float]:
-    """Latent heat [J/kg], specific heat [J/(kg K)] and rho cp [J/(m^3 K)] of water at 30 degC,
-    from CoolProp (IAPWS-95)."""
-    from rackplan.facility.coolant import _propssi
+#: Water at 30 degC (tower and loop water) [P] IAPWS-95, as CoolProp gives it (``PropsSI``:
+#: the latent heat from the saturated vapour and liquid enthalpies, cp and density at 2 bar):
+#: constants here, because CoolProp's first call for water takes about 2 s
+#: (``tests/test_plant.py`` recomputes them).
+WATER_LATENT_HEAT = 2_429_811.23  # J/kg
+WATER_CP = 4_179.5515  # J/(kg K)
+WATER_RHO_CP = 4_161_552.0  # J/(m^3 K)
 
-    props = _propssi()
-    t = 303.15
-    latent = props("H", "T", t, "Q", 1, "Water") - props("H", "T", t, "Q", 0, "Water")
-    cp = props("C", "T", t, "P", 2e5, "Water")
-    return float(latent), float(cp), float(cp * props("D", "T", t, "P", 2e5, "Water"))
+
+def _water() -> tuple[float, float, float]:
+    """Latent heat [J/kg], specific heat [J/(kg K)] and rho cp [J/(m^3 K)] of water at 30 degC."""
+    return WATER_LATENT_HEAT, WATER_CP, WATER_RHO_CP
 
 
 def plant_params(site: Site, it_power_w: float, liquid_fraction: float) -> np.ndarray:
@@ -132,9 +130,7 @@ def plant_params(site: Site, it_power_w: float, liquid_fraction: float) -> np.nd
     if plant is None:
         raise SiteError("the hourly model needs a [cooling_plant] (type = dry_cooler | ...)",
                         source=site.id or None, field="cooling_plant")
-    device, chiller, air_mode = PLANT_LAYOUT[plant.type]
-    chiller = plant.trim_chiller or chiller
-    air_mode = plant.air_side or air_mode
+    device, chiller, air_mode = plant_layout(site)
     rating = AIR_COOLED_RATING if chiller == "air_cooled" else WATER_COOLED_RATING
     latent, cp, rho_cp = _water()
     dt_liquid = float(site.coolant_delta_t.m_as("K"))
@@ -175,201 +171,76 @@ def _or(value, default: float) -> float:
     return float(default if value is None else value)
 
 
-#: Units of the hourly Dataset's variables (UDUNITS), by kernel column.
-_HOURLY_UNITS = {"unmet": "1", "liquid_chiller_share": "1", "air_chiller_share": "1",
-                 "water_use": "kg/s", "evaporation": "kg/s"}
-_HOURLY_NAMES = {
-    "it_power": "IT power", "facility_power": "facility power at the utility meter",
-    "cooling_power": "cooling plant power (chillers, pumps, fans)",
-    "chiller_power": "chiller power", "chiller_load": "heat the chillers remove",
-    "pump_power": "pump power", "fan_power": "fan power",
-    "chain_loss": "losses of transformer, UPS and distribution",
-    "house_power": "house load", "heat_rejected": "heat rejected to the outdoors",
-    "water_use": "site water (make-up of towers and pads)",
-    "evaporation": "water evaporated", "liquid_chiller_share": "share of the liquid loop's "
-    "heat on chillers", "air_chiller_share": "share of the air side's heat on chillers",
-    "unmet": "1 when the plant cannot hold the supply temperature",
-    "liquid_chiller_power": "chiller power of the liquid loop",
-}
+def needs_wet_bulb(site: Site) -> bool:
+    """Whether the site's plant works against the wet bulb (a tower, adiabatic pads, or a
+    water-cooled chiller on tower water)."""
+    device, chiller, _air = plant_layout(site)
+    return device in ("adiabatic_cooler", "cooling_tower") or chiller == "water_cooled"
 
 
-@dataclass(frozen=True)
-class AnnualResult:
-    """A year of a site's plant (quantities in people's units); ``hourly`` is the
-    :class:`xarray.Dataset` of its 8,760 hours, ``monthly_pue`` 12 values (January first)."""
-
-    annual_pue: float
-    peak_pue: float
-    wue: Quantity
-    water_use: Quantity
-    free_cooling_hours: int
-    chiller_hours: int
-    chiller_energy: Quantity
-    liquid_chiller_hours: int
-    liquid_chiller_energy: Quantity
-    economizer_hours: int
-    unmet_hours: int
-    it_energy: Quantity
-    facility_energy: Quantity
-    cooling_energy: Quantity
-    peak_facility_power: Quantity
-    design_dry_bulb: Quantity
-    design_wet_bulb: Quantity
-    monthly_pue: list[float]
-    rack_count: int
-    it_power: Quantity
-    warnings: tuple[str, ...] = ()
-    inputs: dict[str, Any] = field(default_factory=dict)
-    hourly: Any = field(default=None, repr=False, compare=False)
-
-    def as_quantities(self) -> dict[str, Any]:
-        """The result (without ``hourly``) as an ordered dict."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__
-                if name != "hourly"}
+def plant_layout(site: Site) -> tuple[str, str, str]:
+    """The site's heat-rejection device, chiller and air side (:data:`PLANT_LAYOUT`, with the
+    plant's ``trim_chiller`` and ``air_side`` where it gives them)."""
+    plant = site.cooling_plant
+    device, chiller, air_mode = PLANT_LAYOUT[plant.type]
+    return device, plant.trim_chiller or chiller, plant.air_side or air_mode
 
 
-def _site_and_weather(site, overrides) -> tuple[Site, Weather]:
-    st = load_site(site, overrides)
-    if st.weather is None:
-        raise SiteError("no weather year: set weather = ID|FILE in the site, or --set "
-                        "weather=yakima-wa (built-in: chicago-il, houston-tx, midland-tx, "
-                        "phoenix-az, yakima-wa)", source=st.id or None, field="weather")
-    base = None
-    if "weather" not in overrides and isinstance(site, (str, Path)) and looks_like_path(site):
-        base = Path(site).expanduser().parent  # a site file's weather path is from its folder
+def site_weather(site: Site, overrides: Mapping[str, Any] | None = None) -> Weather | None:
+    """The weather year of ``site`` (None when it names none; a site file's relative path is
+    from the file's folder, as :func:`~rackplan.facility.site.load_site` wrote it). An unknown
+    id is said to come from ``--set`` when ``overrides`` set it, else from the site."""
+    if site.weather is None:
+        return None
     try:
-        weather = load_weather(st.weather, base)
+        return load_weather(site.weather)
     except WeatherError as exc:
         if exc.source == "weather":  # an unknown id: say where it was given
-            where = "--set" if "weather" in overrides else (st.id or "site")
+            where = "--set" if "weather" in (overrides or {}) else (site.id or "site")
             raise WeatherError(exc.message, source=where, field="weather") from None
         raise
-    return st, weather
 
 
-def annual(site: str | Path | Site = "moses-lake",
-           profile: str | Path | HardwareProfile = "gb300-nvl72", *, basis: str = "max",
-           overrides: Mapping[str, Any] | None = None) -> AnnualResult:
-    """A year of ``site``'s plant for the units of ``profile`` that fit it, hour by hour.
-
-    Parameters
-    ----------
-    site, profile, basis, overrides
-        As :func:`rackplan.facility.capacity.size`: the units that fit (sized on
-        ``power_max`` or ``power_typical``) draw that power every hour. The site needs a
-        ``[cooling_plant]`` and a ``weather`` year (``--set weather=houston-tx``).
-
-    Returns
-    -------
-    AnnualResult
-
-    Raises
-    ------
-    InputError
-        A bad site, profile, weather file, ``basis`` or ``overrides``.
-    """
-    if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max' or 'typical', got {shown(basis)}", source="basis")
-    overrides = overrides_mapping(overrides)
-    check_reference(site, "site", Site)
-    check_reference(profile, "profile", HardwareProfile)
-    st, weather = _site_and_weather(site, overrides)
-    hw = load_profile(profile)
-    if hall_for(st, hw).cooling_plant is None:
-        raise SiteError("the hourly model needs a [cooling_plant] (a fixed pue is not a plant)",
-                        source=st.id or None, field="cooling_plant")
-    sized = size(st, hw, basis=basis)
-    st = hall_for(st, hw)
-    it_w = float(sized.it_power.m_as("W"))
-    params = plant_params(st, it_w, float(hw.cooling.liquid_fraction))
-    t_db = np.ascontiguousarray(weather.dry_bulb.m_as("K"))
-    t_wb = np.ascontiguousarray(weather.wet_bulb.m_as("K"))
-    hours = kernels.plant_hours(params, t_db, t_wb, np.empty((t_db.size, len(kernels.HOURLY))))
-    year = dict(zip(kernels.ANNUAL, kernels.plant_years_alloc(params[None, :], t_db, t_wb,
-                                                              HOUR_MONTH)[0]))
-    design_db = weather.design_dry_bulb() if st.design_dry_bulb is None else st.design_dry_bulb
-    design_wb = weather.design_wet_bulb() if st.design_wet_bulb is None else st.design_wet_bulb
-    peak = dict(zip(kernels.HOURLY, kernels.plant_hour(
-        params, float(design_db.m_as("K")), float(design_wb.m_as("K")))))
-    return _result(st, hw, weather, sized, year, peak, hours, design_db, design_wb, basis)
+def design_condition(site: Site, weather: Weather | None
+                     ) -> tuple[Quantity, Quantity] | None:
+    """The design dry and wet bulb [degC]: the site's, else the weather year's 0.4 % values;
+    None when either is missing (a plant that does not use the wet bulb needs the dry bulb
+    only: its wet bulb is then the dry bulb, which it never reads)."""
+    db = site.design_dry_bulb
+    if db is None and weather is not None:
+        db = weather.design_dry_bulb()
+    wb = site.design_wet_bulb
+    if wb is None and weather is not None:
+        wb = weather.design_wet_bulb()
+    if db is None or (wb is None and needs_wet_bulb(site)):
+        return None
+    return db, db if wb is None else wb
 
 
-def _result(st: Site, hw: HardwareProfile, weather: Weather, sized, year: dict, peak: dict,
-            hours: np.ndarray, design_db: Quantity, design_wb: Quantity,
-            basis: str) -> AnnualResult:
-    it_j, facility_j = year["it_energy"], year["facility_energy"]
-    it_kwh = it_j / 3.6e6
-    water_m3 = year["water_use"] / 1000.0  # kg of water, 1 kg per litre
-    monthly = [_ratio(year[f"facility_energy_m{m:02d}"], year[f"it_energy_m{m:02d}"])
-               for m in range(1, 13)]
-    warnings = _warnings(st, weather, year, peak)
-    return AnnualResult(
-        annual_pue=_ratio(facility_j, it_j),
-        peak_pue=_ratio(peak["facility_power"], peak["it_power"]),
-        wue=Q_(_ratio(water_m3 * 1000.0, it_kwh), "L/kWh"),
-        water_use=Q_(water_m3, "m**3"),
-        free_cooling_hours=int(year["free_cooling_hours"]),
-        chiller_hours=int(year["chiller_hours"]),
-        chiller_energy=Q_(year["chiller_energy"], "J").to("MWh"),
-        liquid_chiller_hours=int(year["liquid_chiller_hours"]),
-        liquid_chiller_energy=Q_(year["liquid_chiller_energy"], "J").to("MWh"),
-        economizer_hours=int(year["economizer_hours"]),
-        unmet_hours=int(year["unmet_hours"]),
-        it_energy=Q_(it_j, "J").to("MWh"),
-        facility_energy=Q_(facility_j, "J").to("MWh"),
-        cooling_energy=Q_(year["cooling_energy"], "J").to("MWh"),
-        peak_facility_power=Q_(peak["facility_power"], "W").to("MW"),
-        design_dry_bulb=Q_(float(design_db.m_as("degC")), "degC"),
-        design_wet_bulb=Q_(float(design_wb.m_as("degC")), "degC"),
-        monthly_pue=monthly,
-        rack_count=sized.rack_count,
-        it_power=sized.it_power,
-        warnings=tuple(warnings),
-        inputs={"site": st.id, "site_name": st.name, "profile": hw.id,
-                "profile_name": hw.name, "basis": basis, "plant": st.cooling_plant.type,
-                "weather": weather.id, "weather_station": weather.name,
-                "weather_note": st.weather_note or ""},
-        hourly=_hourly_dataset(hours, weather, st, hw))
+def design_pue(site: Site, liquid_fraction: float, weather: Weather | None) -> float | None:
+    """PUE of the site's plant in its design hour (:func:`design_condition`) [1], the trim
+    chillers that hour needs included; None without a ``[cooling_plant]`` or a design
+    condition."""
+    condition = site.cooling_plant and design_condition(site, weather)
+    if not condition:
+        return None
+    db, wb = (float(t.m_as("K")) for t in condition)
+    hour = kernels.plant_hour(plant_params(site, 1.0, liquid_fraction), db, wb)
+    return float(hour[1] / hour[0])
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b > 0 else math.nan
+def annual_pue(site: Site, liquid_fraction: float, weather: Weather | None) -> float | None:
+    """PUE of the site's plant over its weather year, annual facility energy over IT energy
+    (ISO/IEC 30134-2) [1]; None without a ``[cooling_plant]`` or a weather year."""
+    if site.cooling_plant is None or weather is None:
+        return None
+    params = plant_params(site, 1.0, liquid_fraction)[None, :]
+    year = kernels.plant_years_alloc(params, *_kelvin(weather), HOUR_MONTH)[0]
+    return float(year[kernels.ANNUAL.index("facility_energy")]
+                 / year[kernels.ANNUAL.index("it_energy")])
 
 
-def _warnings(st: Site, weather: Weather, year: dict, peak: dict) -> list[str]:
-    out = []
-    if st.weather_note:
-        out.append(f"weather {weather.id}: {st.weather_note}")
-    if year["it_energy"] <= 0:
-        out.append("no unit fits this site: the plant carries no IT load")
-    if year["unmet_hours"] > 0:
-        out.append(f"the {st.cooling_plant.type} plant has no chiller and cannot hold the "
-                   f"supply temperature in {int(year['unmet_hours']):,} hours of the year")
-    feed = float(st.utility_power.m_as("W"))
-    if peak["facility_power"] > feed * (1 + 1e-9):
-        out.append(f"at the design condition the facility draws "
-                   f"{peak['facility_power'] / 1e6:.2f} MW, more than the {feed / 1e6:g} MW "
-                   "feed: the units were sized on the site's PUE, not on the design day")
-    return out
-
-
-def _hourly_dataset(hours: np.ndarray, weather: Weather, st: Site, hw: HardwareProfile):
-    import xarray as xr
-
-    coords = {"hour": ("hour", np.arange(1, hours.shape[0] + 1),
-                       {"long_name": "hour of the year (1 ends at 01:00 on 1 January)"}),
-              "month": ("hour", HOUR_MONTH + 1, {"long_name": "month (1 = January)"})}
-    data = {}
-    for k, name in enumerate(kernels.HOURLY):
-        attrs = {"units": _HOURLY_UNITS.get(name, "W"), "long_name": _HOURLY_NAMES[name]}
-        data[name] = ("hour", hours[:, k].copy(), attrs)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pue = hours[:, 1] / hours[:, 0]
-    data["pue"] = ("hour", pue, {"units": "1", "long_name": "power usage effectiveness"})
-    for name, q in (("dry_bulb", weather.dry_bulb), ("wet_bulb", weather.wet_bulb)):
-        data[name] = ("hour", q.m_as("degC"), {"units": "degC", "long_name": f"{name} "
-                                              "temperature".replace("_", " ")})
-    attrs = {"site": st.id, "profile": hw.id, "plant": st.cooling_plant.type,
-             "weather": weather.id, "weather_station": weather.name,
-             "weather_note": st.weather_note or ""}
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+def _kelvin(weather: Weather) -> tuple[np.ndarray, np.ndarray]:
+    """The year's dry and wet bulb [K], contiguous, as the kernels take them."""
+    return (np.ascontiguousarray(weather.dry_bulb.m_as("K")),
+            np.ascontiguousarray(weather.wet_bulb.m_as("K")))

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, field_hint, model_input,
                          read_reference, validate)
 from rackplan.errors import SiteError
+from rackplan.facility.weather import looks_like_weather_path
 from rackplan.units import CountField, FractionField, QuantityField
 
 __all__ = [
@@ -293,7 +294,8 @@ def mining_hall(site: Site) -> Site:
     """``site`` as its mining hall sees it: the ``mining_pue``, ``[mining_cooling_plant]`` and
     ``[mining_power_chain]`` it gives, else its own power chain without UPS
     (:data:`MINING_UPS_EFFICIENCY`) and its own cooling plant with the air side on exhaust
-    fans (miners take warm outdoor air; no chiller serves the air). A fixed ``pue`` carries
+    fans (miners take warm outdoor air; no chiller serves the air) and without trim chillers
+    (miners curtail on the hours the plant cannot hold the supply). A fixed ``pue`` carries
     over unless the site gives a mining plant or ``mining_pue``."""
     chain = site.mining_power_chain or site.power_chain.model_copy(
         update={"ups": MINING_UPS_EFFICIENCY})
@@ -302,8 +304,12 @@ def mining_hall(site: Site) -> Site:
     if plant is None:
         pue = site.pue if pue is None else pue
         if site.cooling_plant is not None:
+            # no trim chiller either where the plant type has a device: on hours the device
+            # cannot hold the supply, interruptible miners curtail instead
+            trim = ({} if site.cooling_plant.type in ("chiller", "water_cooled_chiller")
+                    else {"trim_chiller": "none"})
             plant = site.cooling_plant.model_copy(update={"air_side": "exhaust",
-                                                          "air_overhead": None})
+                                                          "air_overhead": None, **trim})
     # (the rack positions and their design power are the AI hall's: miners stand on shelves)
     return site.model_copy(update={"power_chain": chain, "cooling_plant": plant, "pue": pue,
                                    "rack_positions": None, "design_rack_power": None})
@@ -362,4 +368,15 @@ def load_site(ref: str | Path | Site = "moses-lake",
         if exc.field and exc.field.split(".")[0] in overridden:
             raise SiteError(exc.message, source="--set", field=exc.field) from None
         raise
+    if not isinstance(ref, Site) and "weather" not in overridden:
+        site = _weather_from_folder(site, Path(source).expanduser().parent)
     return site.model_copy(update={"id": site_id})
+
+
+def _weather_from_folder(site: Site, folder: Path) -> Site:
+    """A site file's relative ``weather`` path, from the file's folder (not the current
+    one), so the site finds its year wherever it is passed on to."""
+    ref = site.weather
+    if ref is None or not looks_like_weather_path(ref) or Path(ref).expanduser().is_absolute():
+        return site
+    return site.model_copy(update={"weather": str(folder / ref)})

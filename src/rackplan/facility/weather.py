@@ -41,7 +41,7 @@ from rackplan.errors import WeatherError, shown
 from rackplan.units import Q_, Quantity
 
 __all__ = ["Weather", "load_weather", "list_weather", "weather_dir", "wet_bulb",
-           "add_wet_bulb_column",
+           "add_wet_bulb_column", "looks_like_weather_path",
            "HOURS", "HOUR_MONTH", "DESIGN_PERCENT", "MAX_WEATHER_BYTES"]
 
 #: Hours of a weather year: 365 days (TMY3 and EPW typical years have no 29 February).
@@ -119,7 +119,9 @@ def list_weather() -> list[str]:
     return sorted(p.stem for p in weather_dir().glob("*.csv"))
 
 
-def _looks_like_path(ref: str | Path) -> bool:
+def looks_like_weather_path(ref: str | Path) -> bool:
+    """Whether a site's ``weather`` names a file (a path separator, or a .csv, .epw or .tmy3
+    name) rather than a built-in id."""
     if isinstance(ref, Path):
         return True
     text = str(ref)
@@ -149,7 +151,7 @@ def load_weather(ref: str | Path, base: Path | None = None) -> Weather:
     if not isinstance(ref, (str, Path)) or not str(ref).strip():
         raise WeatherError(f"must be a built-in id or a path, got {shown(ref)}",
                            source="weather")
-    if not _looks_like_path(ref):
+    if not looks_like_weather_path(ref):
         path = weather_dir() / f"{ref}.csv"
         if not path.is_file():
             known = list_weather()

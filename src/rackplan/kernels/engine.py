@@ -79,8 +79,8 @@ __all__ = [
 _PARAM_TABLE = (
     # site
     ("utility_power", "W", "gross utility interconnect"),
-    ("pue_mine", "1", "PUE of the site with the miners"),
-    ("pue_gpu", "1", "PUE of the site with the GPU systems"),
+    ("pue_mine", "1", "PUE of the mining hall in the design hour: sizes the miners"),
+    ("pue_gpu", "1", "PUE of the GPU hall in the design hour: sizes the GPU systems"),
     ("aisle_factor", "1", "white space per rack over rack footprint"),
     ("white_space", "m**2", "white space (NaN: not constrained)"),
     ("floor_load_limit", "kg/m**2", "floor load limit (NaN: not constrained)"),
@@ -188,6 +188,10 @@ _PARAM_TABLE = (
     # site: the AI hall's rack positions (NaN: not given)
     ("rack_positions", "1", "rack positions of the GPU hall (NaN: not a constraint)"),
     ("design_rack_power", "W", "power a GPU rack position is designed for (NaN: any)"),
+    # the plants over a weather year: what the energy costs (the PUEs above, of the design
+    # hour, size the fleets and set the demand charge)
+    ("energy_pue_mine", "1", "annual PUE of the mining hall: prices the miners' energy"),
+    ("energy_pue_gpu", "1", "annual PUE of the GPU hall: prices the GPU systems' energy"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -212,8 +216,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
  GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY, RACK_POSITIONS,
- DESIGN_RACK_POWER) = range(len(PARAMS))
-assert len(PARAMS) == DESIGN_RACK_POWER + 1
+ DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU) = range(len(PARAMS))
+assert len(PARAMS) == ENERGY_PUE_GPU + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -754,11 +758,11 @@ def _scales(kind, p, units, fleet):
     S = SECONDS_PER_MONTH
     if fleet == FLEET_MINING:
         unit_power = p[MINER_POWER]
-        pue = p[PUE_MINE]
+        pue, energy_pue = p[PUE_MINE], p[ENERGY_PUE_MINE]
         facility = p[MINING_FACILITY_CAPEX] * p[UTILITY_POWER]
     else:
         unit_power = p[GPU_POWER_MAX]
-        pue = p[PUE_GPU]
+        pue, energy_pue = p[PUE_GPU], p[ENERGY_PUE_GPU]
         facility = p[FACILITY_CAPEX] * p[UTILITY_POWER]
     it_power = units * unit_power
     equipment = volume = price = energy = demand = power_price = 0.0
@@ -769,8 +773,9 @@ def _scales(kind, p, units, fleet):
         equipment = p[MINER_PRICE] * hashrate * (1.0 + p[SALES_TAX])
         volume = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
         price = p[BTC_PRICE]
-        energy = it_power * pue * p[UPTIME] * S  # J a month
-        demand = it_power * pue * S * p[DEMAND_CHARGE]  # demand charge a month at month 0
+        energy = it_power * energy_pue * p[UPTIME] * S  # J a month
+        # the demand charge a month at month 0, on the peak: the design hour's PUE
+        demand = it_power * pue * S * p[DEMAND_CHARGE]
         power_price = p[POWER_PRICE]
         staff = p[MINING_STAFF_PER_MW] * it_power * p[STAFF_COST] * S
         maintenance_facility = p[MAINTENANCE_FACILITY] * facility / 12.0
@@ -782,7 +787,7 @@ def _scales(kind, p, units, fleet):
                      + gpus * p[INSTALLATION_PER_GPU])
         volume = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
         price = p[GPU_HOUR_PRICE]
-        energy = units * p[GPU_POWER_TYPICAL] * pue * S  # J a month at full load
+        energy = units * p[GPU_POWER_TYPICAL] * energy_pue * S  # J a month at full load
         demand = it_power * pue * S * p[DEMAND_CHARGE]
         power_price = p[POWER_PRICE]
         staff = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S

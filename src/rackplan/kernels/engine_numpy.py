@@ -296,10 +296,11 @@ def _start(c, fleet):
 
 
 def _plant(c, fleet):
-    """PUE and unit power (power_max) of a fleet."""
+    """PUE in the design hour (sizing, demand charge), annual PUE (energy) and unit power
+    (power_max) of a fleet."""
     if fleet == FLEET_MINING:
-        return c["pue_mine"], c["miner_power"]
-    return c["pue_gpu"], c["gpu_power_max"]
+        return c["pue_mine"], c["energy_pue_mine"], c["miner_power"]
+    return c["pue_gpu"], c["energy_pue_gpu"], c["gpu_power_max"]
 
 
 def _facility(c, fleet):
@@ -322,7 +323,7 @@ def _fixed(c, m, fleet, warranty, equipment, facility, bought=1.0):
 def _mine(c, m, units, fleet, n_months, paths, units_m):
     S = SECONDS_PER_MONTH
     start, on = _on(c, m, fleet)
-    pue, power = _plant(c, fleet)
+    pue, energy_pue, power = _plant(c, fleet)
     it = units * power
     hashrate = units * c["miner_hashrate"]
     height = np.floor(c["block_height"][:, 0] + 0.5).astype(np.int64)
@@ -344,10 +345,11 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     # with miner_shutdown, a month runs if its revenue after SG&A covers its power
     revenue_kept = (1.0 - c["sga_share"]) * h_eff * per_hash * c["btc_price"] * price_f
-    power_cost = it * pue * S * (c["uptime"] * c["power_price"] + c["demand_charge"]) * power_f
+    power_cost = it * S * (energy_pue * c["uptime"] * c["power_price"]
+                           + pue * c["demand_charge"]) * power_f
     on = on & ~((c["miner_shutdown"] != 0) & (revenue_kept < power_cost))
     btc = np.where(on, h_eff * per_hash, 0.0)
-    energy = np.where(on, it * pue * c["uptime"] * S, 0.0)
+    energy = np.where(on, it * energy_pue * c["uptime"] * S, 0.0)
     equipment = c["miner_price"] * hashrate * (1.0 + c["sales_tax"])
     fixed = (c["mining_staff_per_mw"] * it * c["staff_cost"] * S
              + _fixed(c, m, fleet, c["miner_warranty"], equipment, _facility(c, fleet),
@@ -388,7 +390,7 @@ def _network(c, m, rewards):
 def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     S = SECONDS_PER_MONTH
     start, on = _on(c, m, fleet)
-    pue, unit_power = _plant(c, fleet)
+    pue, energy_pue, unit_power = _plant(c, fleet)
     gpus = units * c["gpus_per_unit"]
     k = np.maximum(m - start, 0.0)  # operating months before this one
     decline_f = (1.0 - c["gpu_price_decline"]) ** (k / 12.0)  # from the first operating month
@@ -411,7 +413,7 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     idle = c["gpu_idle_power_share"]
     energy = np.where(on, units * c["gpu_power_typical"] * (idle + (1.0 - idle) * busy)
-                      * pue * S, 0.0)
+                      * energy_pue * S, 0.0)
     # cash ahead: the prepaid share of the whole term's billing at signing (month 0), less
     # that share of each term month's billing
     billing = gpus * S * share * c["gpu_contract_price"]
@@ -438,7 +440,7 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
 
 def _colocation(c, m, units, fleet, n_months, paths, units_m):
     start, on = _on(c, m, fleet)
-    _, power = _plant(c, fleet)
+    _, _, power = _plant(c, fleet)
     lease_years = np.floor(np.maximum(m - start, 0.0) / 12.0)
     leased = np.where(on, (1.0 + c["colocation_escalator"]) ** lease_years
                       * units * power * SECONDS_PER_MONTH, 0.0)

@@ -35,9 +35,10 @@ from rackplan.errors import InputError, StudyError, shown
 __all__ = ["Axis", "Grid", "make_grid", "parse_axis", "parse_spec", "linspace_piece",
            "case_inputs", "output_unit", "ALIASES", "MAX_VALUES"]
 
-#: Names that set several kernel parameters at once, when the kernel keeps them apart (the
-#: contract lets it keep one PUE per plant; ``--set pue=`` and ``vary={"pue": ...}`` set both).
-ALIASES = {"pue": ("pue_mine", "pue_gpu")}
+#: Names that set several kernel parameters at once, when the kernel keeps them apart (one
+#: PUE per plant, of the design hour and of the year; ``--set pue=`` and ``vary={"pue": ...}``
+#: set all four: a fixed PUE is the same every hour).
+ALIASES = {"pue": ("pue_mine", "pue_gpu", "energy_pue_mine", "energy_pue_gpu")}
 
 #: The largest count of one range: far beyond any memory (the budget refuses much less), and
 #: small enough that a message can show it.
@@ -70,7 +71,8 @@ PROFILE_FOLLOWERS = {"mining": {"power_typical": "power_max"}}
 
 #: Kernel parameters set from a site field of another name: each plant's PUE is the site's
 #: ``pue`` when that is given (and must be a PUE: at least 1).
-SITE_FIELDS = {"pue_mine": "pue", "pue_gpu": "pue"}
+SITE_FIELDS = {"pue_mine": "pue", "pue_gpu": "pue", "energy_pue_mine": "pue",
+               "energy_pue_gpu": "pue"}
 
 #: Joint checks of the varied fields of one profile (for cross-field rules such as
 #: ``power_typical <= power_max``): every combination of their check values, up to this many
