@@ -348,13 +348,14 @@ def _dataset(out, btc_end, sc, settings, seed, case, keep_paths):
         unit = sc.units.get(f"{metric}_{options[0]}", "USD")
         data_vars[metric] = (("option", "percentile"), np.asarray(rows), {
             "units": unit, "long_name": f"{metric.upper()} percentiles over the paths"})
-    npv = np.stack([out[idx[f"npv_{o}"]] for o in options])
-    with np.errstate(invalid="ignore"):
-        data_vars["npv_mean"] = ("option", np.nanmean(np.where(np.isfinite(npv), npv, np.nan),
-                                                      axis=1), {
-            "units": sc.units.get(f"npv_{options[0]}", "USD"),
-            "long_name": "mean NPV over the paths"})
-    data_vars["npv_positive_probability"] = ("option", np.mean(npv > 0.0, axis=1), {
+    # row by row, not on a stacked copy: on a million paths the copy and the NaN-masked mean
+    # took a tenth of the run
+    npv = [out[idx[f"npv_{o}"]] for o in options]
+    data_vars["npv_mean"] = ("option", np.array([_finite_mean(row) for row in npv]), {
+        "units": sc.units.get(f"npv_{options[0]}", "USD"),
+        "long_name": "mean NPV over the paths"})
+    data_vars["npv_positive_probability"] = ("option", np.array(
+        [np.count_nonzero(row > 0.0) / max(row.size, 1) for row in npv]), {
         "units": "1", "long_name": "share of paths on which the option's NPV is positive"})
     winner = out[idx["winner"]]
     n = winner.shape[0]
@@ -382,6 +383,14 @@ def _dataset(out, btc_end, sc, settings, seed, case, keep_paths):
              "settings": json.dumps({k: (None if v is None else str(v))
                                      for k, v in settings.items()})}
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _finite_mean(values: np.ndarray) -> float:
+    """The mean over the finite values (NaN where there are none)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return float(values.mean()) if values.size else math.nan
+    return float(values[finite].mean()) if finite.any() else math.nan
 
 
 def _all_percentiles(rows: list[np.ndarray], pct: np.ndarray) -> list[np.ndarray]:
