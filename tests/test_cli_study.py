@@ -37,6 +37,12 @@ def test_sweep_table(run_cli):
     assert "btc_price" in out and "USD/BTC" in out and "USD/h" in out
     assert "scenarios" in out and "npv_gpuaas_minus_mine" in out
     assert "%" in out  # the share of the grid each option wins
+    # money in M USD as compare shows it (JSON keeps USD); a BTC breakeven below zero is "none"
+    row = next(line for line in out.splitlines() if "npv_gpuaas " in line)
+    assert "M USD" in row and "," not in row  # -164.5, not -164,529,104
+    btc = next(line for line in out.splitlines() if "breakeven_btc_price" in line)
+    assert btc.count("none") == 3 and "-" not in btc.split("│")[2]
+    assert "none: a breakeven below zero" in out
 
 
 def test_sweep_json_summary(run_cli):
@@ -181,6 +187,8 @@ def test_montecarlo_table_and_options(run_cli, tmp_path):
                                 "--btc-drift", "10 %", "--out", str(out))
     assert code == 0, err
     assert "win probability" in stdout and "%" in stdout
+    npv = next(line for line in stdout.splitlines() if "npv p50" in line)
+    assert npv.rstrip(" │").endswith("M USD") and "e+" not in npv
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert len(rows) == 301 and "npv_mine [USD]" in rows[0]
 

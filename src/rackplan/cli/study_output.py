@@ -24,9 +24,22 @@ __all__ = ["print_sweep_summary", "print_montecarlo_summary", "print_surface",
 
 
 def _cell(value) -> tuple[str, str]:
+    """A table cell and its unit; money in M USD, as ``compare`` shows it (JSON and CSV keep
+    USD)."""
     if value is None:
         return "n/a", ""
-    return value_and_unit(value)
+    text, unit = value_and_unit(value)
+    if unit == "USD":
+        return format_number(value.m_as("USD") / 1e6), "M USD"
+    return text, unit
+
+
+def _breakeven_cell(name: str, value) -> tuple[str, str]:
+    """A breakeven's cell: ``none`` where the NPVs meet only at a negative price."""
+    text, unit = _cell(value)
+    if name.startswith("breakeven_") and value is not None and value.magnitude < 0:
+        return "none", unit
+    return text, unit
 
 
 def _emit(data: dict[str, Any], fmt: str, title: str) -> None:
@@ -68,11 +81,16 @@ def print_sweep_summary(data: dict[str, Any], fmt: str) -> None:
     for col, just in (("output", "left"), ("min", "right"), ("mean", "right"),
                       ("max", "right"), ("unit", "left")):
         ranges.add_column(col, justify=just)
+    negative = False
     for name, stats in data["range"].items():
-        cells = [_cell(stats[s]) for s in ("min", "mean", "max")]
+        cells = [_breakeven_cell(name, stats[s]) for s in ("min", "mean", "max")]
+        negative |= any(c[0] == "none" for c in cells)
         unit = next((c[1] for c in cells if c[1]), "")
         ranges.add_row(name, *(c[0] for c in cells), unit)
     out.print(ranges)
+    if negative:
+        out.print("none: a breakeven below zero, where the NPVs meet only at a negative price "
+                  "(the option behind leads at any price); JSON and CSV keep the crossing.")
 
 
 def print_montecarlo_summary(data: dict[str, Any], fmt: str) -> None:
