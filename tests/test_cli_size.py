@@ -19,8 +19,14 @@ def test_defaults_size_moses_lake_for_the_gb300_as_a_table(run_cli):
     assert code == 0
     assert "Moses Lake" in out and "NVIDIA GB300 NVL72" in out
     # a unit beside the numbers
-    row = next(line for line in out.splitlines() if "it power available" in line)
+    row = next(line for line in out.splitlines() if "IT power the feed allows" in line)
     assert "MW" in row
+    # rows labelled for people, the unit column telling the two heat loads apart
+    heat = [line for line in out.splitlines() if "│ heat load " in line]
+    assert len(heat) == 2 and "Btu/h" in heat[0] and "TR" in heat[1]
+    assert "btuh" not in out and "m3h" not in out
+    assert "feed left unused" in out and " kW " in next(
+        line for line in out.splitlines() if "feed left unused" in line)
     # the dry-cooler finding goes to stderr, as a warning line
     assert err.startswith("rackplan: warning: dry coolers cannot hold")
     assert "Traceback" not in err
@@ -209,7 +215,7 @@ def test_cdus_by_heat_and_by_flow_in_every_format(run_cli):
     assert by_field[("", "cdus_by_flow")]["value"] == "10"
     assert by_field[("", "cdu_basis")]["value"] == "flow"
     code, out, _ = run_cli("size")
-    row = next(line for line in out.splitlines() if "cdu basis" in line)
+    row = next(line for line in out.splitlines() if "CDUs counted by" in line)
     assert "flow" in row
 
 

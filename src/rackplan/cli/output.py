@@ -25,7 +25,7 @@ import math
 import numbers
 import re
 import sys
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 FORMATS = ("table", "json", "csv")
 
@@ -270,9 +270,12 @@ def table(title: Any):
     return Table(title=as_text(title, "table.title"), title_justify="left")
 
 
-def print_table(data: dict[str, Any], title: str, file=None) -> list[str]:
-    """One table per section: field, value, unit. Returns the places of the values that were
-    not finite numbers (shown as ``n/a``)."""
+def print_table(data: dict[str, Any], title: str, file=None,
+                labels: Mapping[str, str] | None = None) -> list[str]:
+    """One table per section: field (its label in ``labels``, else its name with spaces),
+    value, unit. Returns the places of the values that were not finite numbers (shown as
+    ``n/a``)."""
+    labels = labels or {}
     out = console() if file is None else _console_to(file)
     bad: list[str] = []
     sections: dict[str, list[tuple[str, Any]]] = {}
@@ -288,7 +291,8 @@ def print_table(data: dict[str, Any], title: str, file=None) -> list[str]:
                 bad.append(f"{section}.{key}" if section else key)
             shown, unit = value_and_unit(value)
             # Text cells: a value such as "[community catalog]" is text, not rich markup.
-            t.add_row(as_text(str(key).replace("_", " ")), as_text(shown), as_text(unit))
+            label = labels.get(key) or str(key).replace("_", " ")
+            t.add_row(as_text(label), as_text(shown), as_text(unit))
         out.print(t)
     return bad
 
@@ -299,8 +303,10 @@ def _console_to(file):
     return Console(file=file, width=120, highlight=False, emoji=False, markup=False)
 
 
-def emit(data: dict[str, Any], fmt: str, title: str) -> None:
-    """Print ``data`` in ``fmt`` (``table``, ``json`` or ``csv``) to stdout.
+def emit(data: dict[str, Any], fmt: str, title: str,
+         labels: Mapping[str, str] | None = None) -> None:
+    """Print ``data`` in ``fmt`` (``table``, ``json`` or ``csv``) to stdout; ``labels`` name
+    the table's rows for people (JSON and CSV keep the field names).
 
     A value that is not a finite number never reaches the output as NaN or infinity: it is
     ``null``/empty/``n/a``, and one warning on stderr names the fields (the result is expected
@@ -310,7 +316,7 @@ def emit(data: dict[str, Any], fmt: str, title: str) -> None:
     elif fmt == "csv":
         bad = print_csv(data)
     else:
-        bad = print_table(data, title)
+        bad = print_table(data, title, labels=labels)
     warn_not_finite(bad)
 
 

@@ -13,7 +13,7 @@ import typer
 
 from rackplan.cli.app import Basis, Format, app, parse_set, ref_help
 
-__all__ = ["size_command"]
+__all__ = ["size_command", "LABELS"]
 
 
 @app.command("size")
@@ -50,11 +50,40 @@ def size_command(
         data["units_by"] = {k: ("not given" if v is None else v)
                             for k, v in result.units_by.items()}
         data["inputs"] = result.inputs
+        if data.get("stranded_power") is not None:
+            data["stranded_power"] = data["stranded_power"].to("kW")  # 146.6 kW, not 0.1466 MW
         title = f"{result.inputs['site_name']} / {result.inputs['profile_name']}"
-        emit(_without_none(data), "table", title)
+        emit(_without_none(data), "table", title, labels=LABELS)
     else:
         data["warnings"] = list(result.warnings)
         emit(data, fmt.value, "size")
+
+
+#: The table's row labels, where a field's name reads badly (JSON and CSV keep the names;
+#: the unit column tells the two heat loads, coolant flows and airflows apart).
+LABELS = {
+    "pue": "PUE (design hour)",
+    "it_power_available": "IT power the feed allows",
+    "unit_count": "units",
+    "rack_count": "racks",
+    "it_power": "IT power",
+    "stranded_power": "feed left unused",
+    "heat_load_btuh": "heat load",
+    "heat_load_tons": "heat load",
+    "coolant_flow_m3h": "coolant flow",
+    "coolant_flow_per_kw": "coolant flow per kW of liquid heat",
+    "rack_coolant_flow": "coolant flow per rack",
+    "airflow_cfm": "airflow",
+    "power_density_rack": "power per rack",
+    "power_density_area": "power per m² of white space",
+    "cdu_count": "CDUs",
+    "cdus_by_heat": "CDUs by heat",
+    "cdus_by_flow": "CDUs by flow",
+    "cdu_basis": "CDUs counted by",
+    "gpu_count": "GPUs",
+    "dry_cooler_min_supply": "lowest supply dry coolers hold",
+    "pue_from": "PUE from",
+}
 
 
 def _without_none(data: dict) -> dict:
