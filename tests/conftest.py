@@ -45,6 +45,8 @@ def _no_design():
 #: Moses Lake without a design condition (no design dry bulb, no weather year): its plant is
 #: priced by the design-day overheads of its type, for both sizing and energy
 NO_DESIGN = _no_design()
+#: The built-in hardware profiles (the repository's hardware_profiles/)
+PROFILES = Path(__file__).parent.parent / "hardware_profiles"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import DATA, NO_DESIGN
+from conftest import DATA, NO_DESIGN, PROFILES
 from rackplan.facility.capacity import plant_pue, size
 from rackplan.errors import InputError, ProfileError
 from rackplan.kernels import capacity as k
@@ -65,6 +65,36 @@ def test_the_typical_basis_warns_when_power_max_would_overrun_the_feed():
     assert any("the 109 units would draw 19.35 MW from the feed at their 142 kW power_max, "
                "more than the 18.00 MW utility feed" in w for w in r.warnings)
     assert not any("power_max" in w for w in size(FIXED, "gb300-nvl72").warnings)
+
+
+def test_the_peak_basis_and_its_warning():
+    """A GB300 NVL72 whose OEM states a 155 kW peak (a test profile: the figure is not
+    confirmed at its source). At PUE 1.25 the feed holds floor(14.4 MW / 142 kW) = 101 racks
+    at power_max, which at 155 kW would draw 101 x 155 x 1.25 = 19,568.75 kW, more than the
+    18 MW feed: a warning. Sized on the peak: floor(14.4 MW / 155 kW) = 92 racks, no
+    warning. A profile without a peak cannot be sized on one: the error names its field."""
+    base = load_profile("gb300-nvl72")
+    peaky = base.model_copy(update={"power_peak": Q_(155e3, "W")})
+    r = size(FIXED, peaky)
+    assert r.rack_count == 101
+    assert any("the 101 units would draw 19.57 MW from the feed at their 155 kW power_peak "
+               "(the OEM's peak), more than the 18.00 MW utility feed" in w for w in r.warnings)
+    peak = size(FIXED, peaky, basis="peak")
+    assert peak.rack_count == 92 and peak.inputs["unit_power"].m_as("kW") == 155
+    assert not any("power_peak" in w for w in peak.warnings)
+    with pytest.raises(ProfileError) as info:
+        size(FIXED, "gb300-nvl72", basis="peak")
+    assert info.value.field == "power_peak" and "no power_peak to size on" in info.value.message
+
+
+def test_a_peak_below_power_max_is_refused(tmp_path):
+    text = (PROFILES / "gpu" / "gb300-nvl72.toml").read_text()
+    text = text.replace('power_typical =', 'power_peak = "100 kW"\npower_typical =', 1)
+    path = tmp_path / "low-peak.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert info.value.field == "power_peak" and "smaller than power_max" in info.value.message
 
 
 def test_s21_xp_hyd_at_pue_1_05():
@@ -359,8 +389,8 @@ def test_nothing_fits_is_a_result():
 
 
 def test_a_bad_basis_is_an_input_error():
-    with pytest.raises(InputError, match="basis.*max.*typical"):
-        size(FIXED, "gb300-nvl72", basis="peak")
+    with pytest.raises(InputError, match="basis.*max.*typical.*peak"):
+        size(FIXED, "gb300-nvl72", basis="nominal")
 
 
 # --- output shapes ---------------------------------------------------------------------------

@@ -58,8 +58,8 @@ def test_debug_shows_the_traceback(run_cli, failing_command):
 @pytest.mark.parametrize("args, line", [
     (["compare", "--format", "xml"],
      "rackplan: error: compare: --format: 'xml' is not one of 'table', 'json', 'csv'\n"),
-    (["size", "--basis", "peak"],
-     "rackplan: error: size: --basis: 'peak' is not one of 'max', 'typical'\n"),
+    (["size", "--basis", "nominal"],
+     "rackplan: error: size: --basis: 'nominal' is not one of 'max', 'typical', 'peak'\n"),
     (["profiles", "list", "--kind", "fpga"],
      "rackplan: error: profiles list: --kind: 'fpga' is not one of 'gpu', 'asic'\n"),
     (["compare", "--frmat", "json"], "rackplan: error: compare: --frmat: no such option; "

@@ -233,3 +233,9 @@ def test_a_supply_outside_the_flow_table_is_one_line_and_exit_2(run_cli):
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "gb300-nvl72.toml: cooling.flow_table.supply_temperature: the site's coolant " \
            "supply 50 degC is outside the table (25 to 45 degC)" in err
+
+
+def test_the_peak_basis_of_a_profile_without_a_peak_is_one_line(run_cli):
+    code, out, err = run_cli("size", "--basis", "peak")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "power_peak" in err and "no power_peak to size on" in err

@@ -499,11 +499,11 @@ def test_bad_references_are_refused_naming_them(name, value):
         compare(**{**TOY, name: value}, years=1)
 
 
-@pytest.mark.parametrize("basis", ["peak", "", None, ["max"], np.array(["max"]), True])
+@pytest.mark.parametrize("basis", ["peaks", "", None, ["max"], np.array(["max"]), True])
 def test_size_refuses_a_bad_basis_naming_it(basis):
     from rackplan.facility.capacity import size
 
-    with pytest.raises(InputError, match="^basis: must be 'max' or 'typical'"):
+    with pytest.raises(InputError, match="^basis: must be 'max', 'typical' or 'peak'"):
         size(TOY["site"], TOY["gpu_profile"], basis=basis)
 
 

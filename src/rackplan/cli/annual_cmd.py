@@ -34,7 +34,7 @@ def annual_command(
         help="Override a site field, e.g. --set weather=houston-tx "
              "--set cooling_plant.type=cooling_tower. Repeatable."),
     basis: Basis = typer.Option(
-        Basis.max, "--basis", help="Size units on power_max (default) or power_typical."),
+        Basis.max, "--basis", help="Size units on power_max (default), power_typical or the OEM's power_peak."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     out: Optional[str] = typer.Option(
         None, "--out", metavar="FILE.nc", help="Write the 8,760 hours to a netCDF file."),

@@ -27,9 +27,11 @@ class Format(str, Enum):
 
 
 class Basis(str, Enum):
-    """``--basis``: size on each unit's ``power_max`` or its ``power_typical``."""
+    """``--basis``: size on each unit's ``power_max``, its ``power_typical`` or its OEM
+    ``power_peak``."""
     max = "max"
     typical = "typical"
+    peak = "peak"
 
 
 def parse_set(set_: list[str] | None) -> dict:

@@ -32,6 +32,8 @@ app.add_typer(profiles_app, name="profiles")
 
 
 class Kind(str, Enum):
+    """``--kind``: GPU systems or ASIC miners."""
+
     gpu = "gpu"
     asic = "asic"
 

@@ -30,7 +30,7 @@ def size_command(
         help="Override a site field, e.g. --set utility_power='20 MW' --set pue=1.3 "
              "--set cooling_plant.type=chiller. Repeatable."),
     basis: Basis = typer.Option(
-        Basis.max, "--basis", help="Size units on power_max (default) or power_typical."),
+        Basis.max, "--basis", help="Size units on power_max (default), power_typical or the OEM's power_peak."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Size a site for a hardware profile: units, racks, binding constraint, heat and flows.

@@ -106,6 +106,7 @@ class EngineTable:
     long_names: Mapping[str, str]
 
     def index(self, name: str) -> int:
+        """The row of output ``name`` in the engine's output table."""
         return self.names.index(name)
 
     def want(self, names) -> np.ndarray:

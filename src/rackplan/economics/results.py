@@ -53,6 +53,8 @@ class OptionResult:
     levered: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the fleet, totals, yearly rows and figures, quantities as
+        ``{"value", "unit"}``, NaN as ``null``."""
         return {
             "label": self.label,
             **_jsonable(self.fleet),

@@ -54,6 +54,7 @@ class Sensitivity:
         return max(abs(self.lead_down - self.lead), abs(self.lead_up - self.lead))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the input, its value and unit, the step, the leads and the winners."""
         return {"input": self.name, "value": self.value, "unit": self.unit,
                 "step": STEP, "lead": self.lead, "lead_down": self.lead_down,
                 "lead_up": self.lead_up, "winner_down": self.winner_down,

@@ -112,7 +112,7 @@ def annual(site: str | Path | Site = "moses-lake",
     ----------
     site, profile, basis, overrides
         As :func:`rackplan.facility.capacity.size`: the units that fit (sized on
-        ``power_max`` or ``power_typical``) draw that power every hour. The site needs a
+        ``power_max``, ``power_typical`` or ``power_peak``) draw that power every hour. The site needs a
         ``[cooling_plant]`` and a ``weather`` year (``--set weather=houston-tx``).
 
     Returns
@@ -125,7 +125,8 @@ def annual(site: str | Path | Site = "moses-lake",
         A bad site, profile, weather file, ``basis`` or ``overrides``.
     """
     if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max' or 'typical', got {shown(basis)}", source="basis")
+        raise InputError(f"must be 'max', 'typical' or 'peak', got {shown(basis)}",
+                         source="basis")
     overrides = overrides_mapping(overrides)
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)

@@ -37,7 +37,9 @@ from rackplan.units import Q_, Quantity, finite_or_none, to_json
 __all__ = ["size", "size_in", "plant_pue", "energy_pue", "hall_for", "SizingResult", "BASES",
            "check_reference"]
 
-BASES = ("max", "typical")
+#: What each unit draws when sized: its ``power_max`` (the feed carries every unit at full
+#: power), its ``power_typical``, or its OEM ``power_peak`` (the feed carries the transients).
+BASES = ("max", "typical", "peak")
 
 # Output units, chosen for people; to_xarray uses UDUNITS spellings of the same units.
 _UNITS = {
@@ -275,9 +277,10 @@ def size(site: str | Path | Site = "moses-lake",
         Built-in site id, path to a site TOML file, or a :class:`~rackplan.facility.site.Site`.
     profile : str, Path or HardwareProfile
         Built-in profile id, path to a profile TOML file, or a profile.
-    basis : {"max", "typical"}
+    basis : {"max", "typical", "peak"}
         Size units on their ``power_max`` (default: the feed must carry every unit at full
-        power) or ``power_typical``.
+        power), ``power_typical``, or the OEM's ``power_peak`` (the feed carries transients
+        too; a profile without one raises :class:`ProfileError`).
     overrides : mapping, optional
         Site fields to override, as ``--set`` gives them: ``{"pue": 1.3}``.
 
@@ -292,7 +295,8 @@ def size(site: str | Path | Site = "moses-lake",
         values); design shortfalls are warnings in the result instead.
     """
     if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max' or 'typical', got {shown(basis)}", source="basis")
+        raise InputError(f"must be 'max', 'typical' or 'peak', got {shown(basis)}",
+                         source="basis")
     overrides = overrides_mapping(overrides)
     check_reference(site, "site", Site)
     check_reference(profile, "profile", HardwareProfile)
@@ -301,7 +305,7 @@ def size(site: str | Path | Site = "moses-lake",
     try:
         return size_in(st, hw, basis=basis, weather=site_weather(st, overrides))
     except ProfileError as exc:
-        if exc.field != _FLOW_TABLE_FIELD or isinstance(profile, HardwareProfile):
+        if exc.field not in _PROFILE_FIELDS or isinstance(profile, HardwareProfile):
             raise
         source = str(resolve(profile, profiles_dir(), "profile", ProfileError, "--profile"))
         raise ProfileError(exc.message, source=source, field=exc.field) from None
@@ -315,8 +319,10 @@ def size(site: str | Path | Site = "moses-lake",
 
 #: Site fields a coolant's properties come from: an error in them names the site or --set.
 _COOLANT_FIELDS = ("coolant", "coolant_supply_temperature", "coolant_delta_t")
-#: The profile field of a supply temperature outside its flow table: names the profile file.
+#: The profile field of a supply temperature outside its flow table; an error in it, or in a
+#: peak the basis asks for, names the profile file.
 _FLOW_TABLE_FIELD = "cooling.flow_table.supply_temperature"
+_PROFILE_FIELDS = (_FLOW_TABLE_FIELD, "power_peak")
 
 
 def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
@@ -324,7 +330,7 @@ def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
     """:func:`size` of a loaded site and profile, with the site's loaded weather year (None:
     the design condition is the site's own, or the plant type's design-day overheads)."""
     st = hall_for(site, hw)
-    unit_power = hw.power_max if basis == "max" else hw.power_typical
+    unit_power = _unit_power(hw, basis)
     unit_w = float(unit_power.m_as("W"))
     lf = float(hw.cooling.liquid_fraction)
     pue = plant_pue(st, lf, weather)
@@ -405,10 +411,20 @@ def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
         gpu_count=None if hw.gpus_per_unit is None else hw.gpus_per_unit * unit_count,
         dry_cooler_min_supply=dry_min,
         warnings=tuple(_warnings(st, hw, lf, unit_count, dry_min, coolant, unit_w, weather)
-                       + _over_the_feed_at_max(st, hw, basis, unit_count, pue)),
+                       + _over_the_feed(st, hw, basis, unit_count, pue)),
         inputs=_inputs(st, hw, basis, unit_power, lf, coolant, inlet_k, rack_flow, weather),
     )
     return result
+
+
+def _unit_power(hw: HardwareProfile, basis: str) -> Quantity:
+    if basis == "peak":
+        if hw.power_peak is None:
+            raise ProfileError("no power_peak to size on: give the OEM's peak (power_peak = "
+                               "\"155 kW\") or size on --basis max", source=hw.id or hw.name,
+                               field="power_peak")
+        return hw.power_peak
+    return hw.power_max if basis == "max" else hw.power_typical
 
 
 def _rack_flow(hw: HardwareProfile, supply: Quantity) -> Quantity | None:
@@ -464,19 +480,25 @@ def _dry_cooler_min_supply(site: Site, weather: Weather | None) -> Quantity | No
               + site.cdu_approach.m_as("K"), "degC")
 
 
-def _over_the_feed_at_max(site: Site, hw: HardwareProfile, basis: str, unit_count: int,
-                          pue: float) -> list[str]:
-    """On the typical basis, the finding that the units at ``power_max`` overrun the feed."""
-    if basis != "typical":
-        return []
-    at_max_w = unit_count * float(hw.power_max.m_as("W")) * pue
+def _over_the_feed(site: Site, hw: HardwareProfile, basis: str, unit_count: int,
+                   pue: float) -> list[str]:
+    """The finding that the units would overrun the feed at a power above the one they were
+    sized on: their ``power_max`` (sized on the typical basis), their OEM ``power_peak``."""
     feed_w = float(site.utility_power.m_as("W"))
-    if at_max_w <= feed_w * (1.0 + 1e-12):
-        return []
-    return [f"sized on power_typical, the {unit_count:,} units would draw "
-            f"{at_max_w / 1e6:,.2f} MW from the feed at their "
-            f"{hw.power_max.m_as('kW'):g} kW power_max, more than the "
-            f"{feed_w / 1e6:,.2f} MW utility feed: cap their power or size on --basis max"]
+    out = []
+    for power, name, why in (
+            (hw.power_max, "power_max", "cap their power or size on --basis max"),
+            (hw.power_peak, "power_peak (the OEM's peak)",
+             "a peak longer than the UPS and the racks' power shelves ride through needs "
+             "--basis peak")):
+        if power is None or power.m_as("W") <= _unit_power(hw, basis).m_as("W"):
+            continue
+        at_w = unit_count * float(power.m_as("W")) * pue
+        if at_w > feed_w * (1.0 + 1e-12):
+            out.append(f"sized on {'power_' + basis}, the {unit_count:,} units would draw "
+                       f"{at_w / 1e6:,.2f} MW from the feed at their {power.m_as('kW'):g} kW "
+                       f"{name}, more than the {feed_w / 1e6:,.2f} MW utility feed: {why}")
+    return out
 
 
 def _warnings(site: Site, hw: HardwareProfile, lf: float, unit_count: int,

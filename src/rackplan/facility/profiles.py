@@ -144,6 +144,9 @@ class HardwareProfile(BaseModel):
     # 1.5 t on 0.7 m^2), tight enough that no count or ratio downstream overflows.
     power_max: QuantityField("W", gt=0, ge=1, le=1e8)
     power_typical: QuantityField("W", gt=0, ge=1, le=1e8)
+    # the OEM's peak above power_max (load transients), where it publishes one: --basis peak
+    # sizes on it, and the other bases warn when the units at their peak overrun the feed
+    power_peak: QuantityField("W", gt=0, ge=1, le=1e8) | None = None
     units_per_rack: CountField(gt=0, le=10_000)
     # validate_default: the kind checks below must run when the field is left out.
     gpus_per_unit: CountField(gt=0, le=100_000) | None = Field(default=None,
@@ -165,6 +168,15 @@ class HardwareProfile(BaseModel):
         power_max = info.data.get("power_max")
         if power_max is not None and value > power_max:
             raise ValueError(f"power_typical ({value:~g}) is larger than power_max ({power_max:~g})")
+        return value
+
+    @field_validator("power_peak")
+    @classmethod
+    def _peak_at_least_max(cls, value, info: ValidationInfo):
+        power_max = info.data.get("power_max")
+        if value is not None and power_max is not None and value < power_max:
+            raise ValueError(f"power_peak ({value:~g}) is smaller than power_max "
+                             f"({power_max:~g})")
         return value
 
     @field_validator("gpus_per_unit")

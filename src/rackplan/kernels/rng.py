@@ -343,6 +343,7 @@ def _normals(key, j0, out, scratch, margin):
 
 
 def mix_numpy(z):
+    """NumPy twin of the splitmix64 finalizer (uint64 arrays in, uint64 out)."""
     z = np.asarray(z, dtype=np.uint64)
     with np.errstate(over="ignore"):  # uint64 arithmetic wraps on purpose
         z = (z ^ (z >> _S30)) * _M1
@@ -351,6 +352,7 @@ def mix_numpy(z):
 
 
 def path_key_numpy(seed, paths):
+    """NumPy twin of :func:`path_key`: the stream key of each path number under ``seed``."""
     paths = np.asarray(paths, dtype=np.uint64)
     with np.errstate(over="ignore"):
         return mix_numpy(np.uint64(seed) ^ mix_numpy(paths * GOLDEN + GOLDEN))
@@ -362,6 +364,7 @@ def _bits_numpy(keys, draws):
 
 
 def uniform_numpy(keys, draws):
+    """NumPy twin of the uniforms: draw ``draws`` of stream ``keys``, in the open (0, 1)."""
     return ((_bits_numpy(keys, draws) >> _S11).astype(np.float64) + 0.5) * _TWO_M53
 
 

@@ -126,6 +126,7 @@ class Axis:
 
     @property
     def is_range(self) -> bool:
+        """Whether the axis is a range (start, stop, count) rather than listed values."""
         return self.listed is None
 
     def values(self) -> np.ndarray:
@@ -158,10 +159,12 @@ class Axis:
 
     @property
     def lowest(self) -> float:
+        """The lowest value of the axis, in the user's unit."""
         return min(self.start, self.stop) if self.listed is None else float(self.listed.min())
 
     @property
     def highest(self) -> float:
+        """The highest value of the axis, in the user's unit."""
         return max(self.start, self.stop) if self.listed is None else float(self.listed.max())
 
 
@@ -319,14 +322,17 @@ class Grid:
 
     @property
     def names(self) -> list[str]:
+        """The axes' input names, in order."""
         return [a.name for a in self.axes]
 
     @property
     def units(self) -> list[str]:
+        """The axes' units, as users write them."""
         return [a.unit for a in self.axes]
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The count of values of each axis."""
         return tuple(len(a) for a in self.axes)
 
     @property
@@ -336,10 +342,12 @@ class Grid:
 
     @property
     def n_axis_values(self) -> int:
+        """The values of all axes together (what the kernel holds, not the grid's size)."""
         return sum(self.shape)
 
     @cached_property
-    def values(self) -> list[np.ndarray]:  # user units
+    def values(self) -> list[np.ndarray]:
+        """Each axis's values in the user's unit (allocated on first use)."""
         return [a.values() for a in self.axes]
 
     def to_si(self, d: int, values):
@@ -350,10 +358,13 @@ class Grid:
 
     @cached_property
     def si(self) -> list[np.ndarray]:
+        """Each axis's values in the kernel's SI unit."""
         return [np.asarray(self.to_si(d, v), dtype=np.float64)
                 for d, v in enumerate(self.values)]
 
     def kernel_args(self):
+        """The engine's grid arguments: base vector, the axes' SI values end to end, their
+        starts and sizes, the parameters and axes they set, and the months."""
         si = self.si or [np.empty(0)]
         sizes = np.asarray([len(v) for v in self.si], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -413,6 +424,8 @@ def check_vary(vary: Any, source: str = "vary") -> dict[str, Any]:
 
 
 def check_years(years: Any, source: str = "years") -> int:
+    """``years`` as a whole number from 1 to the horizon's limit; a :class:`StudyError`
+    naming ``source`` otherwise."""
     from rackplan.economics.compare import MAX_YEARS
 
     return whole_number(years, source, 1, MAX_YEARS, StudyError)

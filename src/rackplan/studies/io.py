@@ -134,6 +134,7 @@ def budget_bytes(budget: Any = None, source: str = "memory_budget") -> float:
 
 
 def human_bytes(n: float) -> str:
+    """A byte count for people (``"1.2 GB"``); ``"unbounded"`` when not finite."""
     if not math.isfinite(n):
         return "unbounded"
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
@@ -277,6 +278,7 @@ def local_threads() -> int:
 
 
 def cluster_threads(client) -> int:
+    """The threads of a dask client's workers together (2 where the client cannot say)."""
     try:
         return max(1, sum(client.nthreads().values()))
     except Exception:  # pragma: no cover - a client that cannot say
@@ -882,6 +884,7 @@ def _q(value: float, unit: str):
 
 
 def undefined_why(name: str) -> str:
+    """Why output ``name`` can be undefined at a grid point, for the warning that says so."""
     return _UNDEFINED_WHY.get(name, "the model gives no finite value there")
 
 
