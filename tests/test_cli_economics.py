@@ -309,3 +309,39 @@ def test_compare_prints_how_the_prices_are_read(run_cli):
     assert code == 0 and "How the prices are read:" in out
     assert "  terminal value: zero: nothing after the horizon" in out
     assert "  power price: 33 USD/MWh and 6.03 USD/kW-month of demand charge" in out
+
+
+def test_monthly_cash_flows_to_csv_and_xlsx(run_cli, tmp_path):
+    """``--monthly``: a row per option and month in CSV, a sheet per option in .xlsx, each
+    with its date and every line in USD; the summary still on stdout."""
+    import openpyxl
+
+    out = tmp_path / "cf.csv"
+    code, stdout, err = run_cli("compare", "--years", "2", "--monthly", str(out))
+    assert code == 0 and "NPV" in stdout and f"wrote {out}" in err
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 3 * 24
+    first = rows[0]
+    assert (first["option"], first["month"], first["date"]) == ("mine", "0", "2025-11-13")
+    assert "revenue [USD]" in first and "cash_flow [USD]" in first and "btc_mined [BTC]" in first
+    book = tmp_path / "cf.xlsx"
+    assert run_cli("compare", "--years", "2", "--monthly", str(book))[0] == 0
+    wb = openpyxl.load_workbook(book, read_only=True)
+    assert wb.sheetnames == ["mine", "gpuaas", "colocation"]
+    sheet = list(wb["gpuaas"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("month", "date", "revenue [USD]") and len(sheet) == 25
+    csv_gpu = [r for r in rows if r["option"] == "gpuaas"]
+    assert [round(r[2], 2) for r in sheet[1:]] == pytest.approx(
+        [round(float(r["revenue [USD]"]), 2) for r in csv_gpu], abs=1e-3)
+    assert str(sheet[14][1])[:10] == "2026-12-13"  # month 13, the first GPU month
+
+
+@pytest.mark.parametrize("name, words", [
+    ("cf.txt", "unknown output format '.txt'; use .nc, .csv, .json or .xlsx"),
+    ("missing/cf.csv", "does not exist"),
+])
+def test_a_bad_monthly_file_is_one_line_before_any_work(run_cli, tmp_path, name, words):
+    code, out, err = run_cli("compare", "--monthly", str(tmp_path / name))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "--monthly" in err and words in err
+    assert list(tmp_path.iterdir()) == []

@@ -759,3 +759,45 @@ def test_the_miner_that_keeps_its_site():
         assert usd(kept.options[k].npv) == usd(new.options[k].npv)
     assert kept.breakeven["gpu_hour_price"]["value"] > new.breakeven["gpu_hour_price"]["value"]
     assert kept.conventions["miners"].startswith("the site's own, kept")
+
+
+# --- month by month (issue 11: for the CFO's spreadsheet) ----------------------------------------
+
+
+def test_monthly_cash_flows_add_up_to_the_years():
+    """``monthly()``: every line of every option a month at a time, dated from the market
+    date; the months of each year add up to its yearly row, and the NPV discounts them."""
+    r = compare()
+    ds = r.monthly()
+    assert dict(ds.sizes) == {"option": 3, "month": 60}
+    assert list(ds["option"].values) == ["mine", "gpuaas", "colocation"]
+    dates = [str(d)[:10] for d in ds["date"].values]
+    assert dates[0] == "2025-11-13" and dates[2] == "2026-01-13" and dates[59] == "2030-10-13"
+    for k, o in r.options.items():
+        for var in ("revenue", "opex", "noi", "ebitda", "capex", "income_tax", "cash_flow"):
+            months = ds[var].sel(option=k).values
+            assert ds[var].attrs["units"] == "USD"
+            for y, row in enumerate(o.yearly):
+                assert months[12 * y:12 * y + 12].sum() == pytest.approx(usd(row[var]),
+                                                                        rel=1e-12, abs=1e-3)
+        # the operating costs add up to opex, month by month
+        costs = sum(ds[c].sel(option=k).values for c in o.finance.opex_lines)
+        np.testing.assert_allclose(costs, ds["opex"].sel(option=k).values, rtol=1e-12)
+    # the options' own volumes, with their units; a line an option lacks is 0
+    assert ds["btc_mined"].attrs["units"] == "BTC" and ds["gpu_hours"].attrs["units"] == "hour"
+    assert not ds["btc_mined"].sel(option="gpuaas").values.any()
+    mined = ds["btc_mined"].sel(option="mine").values
+    for y, row in enumerate(r.options["mine"].yearly):
+        assert mined[12 * y:12 * y + 12].sum() == pytest.approx(row["btc_mined"].m_as("BTC"),
+                                                               rel=1e-12)
+
+
+def test_months_are_added_as_calendars_do():
+    from rackplan.economics.results import _add_months
+
+    from datetime import date
+
+    assert _add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert _add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert _add_months(date(2025, 11, 13), 14) == date(2027, 1, 13)
+    assert _add_months(date(2025, 12, 31), 0) == date(2025, 12, 31)

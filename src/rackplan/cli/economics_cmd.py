@@ -7,6 +7,7 @@ Heavy modules load inside the commands.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, List, Optional
 
 import typer
@@ -40,6 +41,11 @@ def compare_command(
         help="Override a site field, else a market field: --set pue=1.3 "
              "--set btc_price='120000 USD/BTC' --set gpu_hour_price='4 USD/hour'. Repeatable."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    monthly: Optional[str] = typer.Option(
+        None, "--monthly", metavar="FILE",
+        help="Also write the cash flows month by month, every line of every option with "
+             "its date and unit: .csv (a row per option and month), .xlsx (a sheet per "
+             "option), .nc or .json."),
 ) -> None:
     """Compare mining, GPU-as-a-service and colocation for the same site: NOI, NPV, IRR,
     payback, the winner under the stated assumptions, and the breakeven prices.
@@ -48,6 +54,7 @@ def compare_command(
     reaches) is n/a in the table, empty in CSV and null in JSON; a warning says why.
 
     Example: rackplan compare --set gpu_hour_price="4.5 USD/hour" --years 7
+    --monthly cash-flows.xlsx
     """
     from rackplan._args import whole_number
     from rackplan.cli.output import print_json, warn, warn_not_finite
@@ -55,8 +62,18 @@ def compare_command(
 
     n_years = whole_number(years, "--years", 1, MAX_YEARS)
     overrides = parse_set(set_)
+    if monthly is not None:
+        from rackplan.studies.io import FORMATS_MONTHLY, check_out
+
+        check_out(monthly, "--monthly", FORMATS_MONTHLY)  # a bad path fails before the work
     result = compare(site, mining_profile, gpu_profile, market, years=n_years,
                      overrides=overrides)
+    if monthly is not None:
+        from rackplan.studies.io import FORMATS_MONTHLY, write
+
+        path = write(result.monthly(), monthly, source="--monthly", formats=FORMATS_MONTHLY)
+        print(f"rackplan: wrote {path} ({len(result.options)} options x {12 * n_years} "
+              "months)", file=sys.stderr)
     if fmt is Format.json:
         # The warnings are in the data ("warnings"); stderr stays quiet.
         warn_not_finite(print_json(result.to_dict()))

@@ -51,6 +51,9 @@ class OptionResult:
     #: and ``min_dscr`` [1] of the option financed so (:mod:`rackplan.economics.debt`);
     #: empty without.
     levered: dict[str, Any] = field(default_factory=dict)
+    #: The option's own monthly series and their units (``btc_mined`` [BTC],
+    #: ``gpu_hours`` [hour], ``power_cost`` [USD]).
+    extra: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the fleet, totals, yearly rows and figures, quantities as
@@ -155,6 +158,73 @@ class ComparisonResult:
         attrs["winner"] = self.winner
         return xr.Dataset(data_vars, coords={"option": names,
                                               "year": np.arange(1, n_years + 1)}, attrs=attrs)
+
+
+    def monthly(self):
+        """The cash flows month by month, as a CFO takes them into a spreadsheet: an
+        ``xarray.Dataset`` with dimensions ``option`` and ``month`` (0 is the market date's
+        month; coordinate ``date``, the first day each month counts from), one variable per
+        line: revenue, each operating cost, opex, NOI, SG&A, EBITDA, capex (IT, facility,
+        total), depreciation, tax depreciation, income tax, terminal value, cash flow, and
+        each option's own series (BTC mined, GPU-hours sold); every one with
+        ``attrs["units"]`` and ``long_name``. A line an option does not have is 0 there.
+        ``rackplan compare --monthly FILE`` writes it (.csv, .xlsx, .nc, .json)."""
+        import xarray as xr
+
+        opts = list(self.options.values())
+        n = len(opts[0].finance.revenue)
+        start = _dt.date.fromisoformat(str(self.inputs["market_date"]))
+        series: dict[str, tuple[str, str, list[np.ndarray]]] = {}
+
+        def put(name, unit, long_name, get):
+            series[name] = (unit, long_name, [np.asarray(get(o), dtype=float) for o in opts])
+
+        put("revenue", "USD", _LONG["revenue"], lambda o: o.finance.revenue)
+        cost_names = list(dict.fromkeys(k for o in opts for k in o.finance.opex_lines))
+        for k in cost_names:
+            put(k, "USD", f"operating cost: {k.replace('_', ' ')}",
+                lambda o, k=k: o.finance.opex_lines.get(k, np.zeros(n)))
+        for name in ("opex", "noi", "sga", "ebitda", "capex_it", "capex_facility", "capex",
+                     "depreciation", "tax_depreciation", "income_tax", "residual",
+                     "cash_flow"):
+            put(name, "USD", _MONTHLY_LONG.get(name) or _LONG[name],
+                lambda o, name=name: getattr(o.finance, name))
+        # the options' own volumes (their money series are lines above already)
+        extras = {k: unit for o in opts for k, (_, unit) in o.extra.items() if unit != "USD"}
+        for k, unit in extras.items():
+            if k not in series:
+                put(k, unit, k.replace("_", " "),
+                    lambda o, k=k: o.extra[k][0] if k in o.extra else np.zeros(n))
+        data_vars = {name: xr.Variable(("option", "month"), np.stack(rows),
+                                       {"units": unit, "long_name": long_name})
+                     for name, (unit, long_name, rows) in series.items()}
+        dates = np.array([_add_months(start, m) for m in range(n)], dtype="datetime64[D]")
+        coords = {"option": list(self.options), "month": np.arange(n),
+                  "date": ("month", dates, {"long_name": "first day of the month"})}
+        attrs = {"market_date": start.isoformat(), "winner": self.winner,
+                 "site": str(self.inputs.get("site")),
+                 "labels": "; ".join(f"{k}: {o.label}" for k, o in self.options.items())}
+        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _add_months(day: _dt.date, months: int) -> _dt.date:
+    """``day`` moved by whole months, on the same day of the month where it exists (else
+    the month's last day)."""
+    import calendar
+
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return day.replace(year=year, month=month + 1,
+                       day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+#: Long names of the monthly lines that have none among the yearly ones.
+_MONTHLY_LONG = {
+    "sga": "SG&A", "capex_it": "capital expenditure: IT (miners, GPU systems, installation)",
+    "capex_facility": "capital expenditure: facility",
+    "tax_depreciation": "depreciation deducted from taxable income",
+    "residual": "terminal value (in the month it counts)",
+}
 
 
 _LONG = {
@@ -287,4 +357,5 @@ def option_result(name: str, label: str, fin: Financials, fleet: dict[str, Any],
         name=name, label=label, fleet=fleet, capex=_musd(fin.capex.sum()),
         yearly=rows, total=total, npv=_musd(fin.npv), irr=Q_(100.0 * fin.irr, "%/year"),
         payback=Q_(fin.payback, "month"), revenue_per_mw_year=Q_(per_mw_year, "USD/MW/year"),
-        details=details, finance=fin, discount_rate=Q_(100.0 * discount_rate, "%/year"))
+        details=details, finance=fin, discount_rate=Q_(100.0 * discount_rate, "%/year"),
+        extra=dict(extra))

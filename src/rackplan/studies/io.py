@@ -43,6 +43,7 @@ from rackplan.errors import RackplanError, StudyError, shown
 __all__ = ["parse_bytes", "budget_bytes", "physical_memory", "available_memory",
            "human_bytes", "progress_bar", "dask_progress", "connect", "use_scheduler",
            "check_out", "check_space", "write", "sweep_summary", "StudyWarning", "FORMATS_OUT",
+           "FORMATS_MONTHLY",
            "OPTIONS", "case_attrs"]
 
 #: The default memory budget, or half the memory available, whichever is less.
@@ -50,6 +51,11 @@ DEFAULT_MEMORY_BUDGET = None
 DEFAULT_BUDGET_BYTES = 2e9
 SCHEDULER_TIMEOUT_S = 5  # connecting to --scheduler: an unreachable address fails this fast
 FORMATS_OUT = ("nc", "csv", "json")
+#: ... and of a comparison's monthly cash flows (``rackplan compare --monthly``), which a
+#: spreadsheet takes too.
+FORMATS_MONTHLY = FORMATS_OUT + ("xlsx",)
+#: Rows of one spreadsheet sheet at most (Excel's 1,048,576, less the header).
+XLSX_MAX_ROWS = 1_048_575
 
 #: Rows of a CSV file, or values of a JSON array, formatted at a time (bounded memory).
 TEXT_BLOCK = 65_536
@@ -386,10 +392,11 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def check_out(out: Any, source: str = "out") -> Path:
+def check_out(out: Any, source: str = "out", formats: tuple[str, ...] = FORMATS_OUT) -> Path:
     """``out`` as a :class:`Path` a result can be written to, or a StudyError naming
-    ``source``: the suffix is ``.nc``, ``.csv`` or ``.json``; it is not a folder or a
-    device; its folder exists, and a file can be made there (tried, then removed)."""
+    ``source``: the suffix is one of ``formats`` (``.nc``, ``.csv`` or ``.json``); it is not
+    a folder or a device; its folder exists, and a file can be made there (tried, then
+    removed)."""
 
     if isinstance(out, bytes) or not isinstance(out, (str, os.PathLike)):
         raise StudyError(f"{shown(out)} is not a file name", source=source)
@@ -404,13 +411,14 @@ def check_out(out: Any, source: str = "out") -> Path:
     try:
         if path.is_dir():
             raise StudyError(f"{path} is a folder; give a file name such as "
-                             f"{path / ('result.' + (fmt if fmt in FORMATS_OUT else 'nc'))}",
+                             f"{path / ('result.' + (fmt if fmt in formats else 'nc'))}",
                              source=source)
     except OSError as exc:
         raise StudyError(f"{path}: {_reason(exc)}", source=source) from None
-    if fmt not in FORMATS_OUT:
-        raise StudyError(f"{path}: unknown output format {path.suffix or '(none)'!r}; use .nc, "
-                         ".csv or .json", source=source)
+    if fmt not in formats:
+        known = ", ".join(f".{f}" for f in formats[:-1]) + f" or .{formats[-1]}"
+        raise StudyError(f"{path}: unknown output format {path.suffix or '(none)'!r}; use "
+                         f"{known}", source=source)
     try:
         if path.exists() and not path.is_file():
             raise StudyError(f"{path} exists and is not a regular file", source=source)
@@ -499,8 +507,10 @@ def case_attrs(title: str, site, mining_profile, gpu_profile, market, years: int
 
 
 def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
-          memory_budget: Any = DEFAULT_MEMORY_BUDGET, blocks=None, source: str = "out") -> Path:
-    """Write a result to ``out`` (``.nc`` netCDF via h5netcdf, ``.csv`` or ``.json``).
+          memory_budget: Any = DEFAULT_MEMORY_BUDGET, blocks=None, source: str = "out",
+          formats: tuple[str, ...] = FORMATS_OUT) -> Path:
+    """Write a result to ``out`` (``.nc`` netCDF via h5netcdf, ``.csv``, ``.json``, or
+    ``.xlsx`` where ``formats`` allow it: :data:`FORMATS_MONTHLY`).
 
     The file appears under its name only when complete: it is written to a temporary name in
     the same folder and renamed. CSV and JSON are written a block of rows at a time; a
@@ -509,7 +519,7 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
     JSON only when it fits the memory budget. Bad paths, a full disk and every I/O error raise
     one StudyError naming ``source``; an interrupt removes the temporary file.
     """
-    path = check_out(out, source)
+    path = check_out(out, source, formats)
     fmt = path.suffix.lower().lstrip(".")
     lazy = _is_lazy(ds)
     if fmt != "nc" and lazy:
@@ -531,6 +541,8 @@ def write(ds, out: str | os.PathLike, *, client=None, progress: bool = False,
                     ds.to_netcdf(tmp, engine="h5netcdf")
                 elif fmt == "csv":
                     _write_csv(ds.compute() if lazy else ds, tmp)
+                elif fmt == "xlsx":
+                    _write_xlsx(ds.compute() if lazy else ds, tmp, source)
                 else:
                     _write_json(ds.compute() if lazy else ds, tmp)
                 check_interrupt()  # a signal whose KeyboardInterrupt was dropped on the way
@@ -718,7 +730,9 @@ def _write_csv(ds, path: Path) -> None:
         if tuple(ds[v].dims) != tuple(dims):
             raise StudyError(f"{path.name}: variables of different dimensions cannot share "
                              f"CSV rows ({v})", source="out")
-    columns = dims + names
+    along = [c for c in ds.coords if c not in dims and ds[c].dims
+             and set(ds[c].dims) <= set(dims)]  # a month's date beside the month
+    columns = dims + along + names
 
     def header(k):
         unit = ds[k].attrs.get("units", "") if k in ds.variables else ""
@@ -736,6 +750,9 @@ def _write_csv(ds, path: Path) -> None:
             cols = {}
             for d, i in zip(dims, idx):
                 cols[header(d)] = _finite_or_nan(coords[d][i])
+            for c in along:
+                at = tuple(idx[dims.index(d)] for d in ds[c].dims)
+                cols[header(c)] = _as_text_if_date(np.asarray(ds[c].values)[at])
             for v in names:
                 cols[header(v)] = _finite_or_nan(data[v][idx] if idx else data[v])
             pd.DataFrame(cols, columns=[header(c) for c in columns]).to_csv(
@@ -755,6 +772,62 @@ def _named(var):
     names = np.asarray(str(meanings).split() + [""], dtype=object)
     codes = np.asarray(var.values).astype(np.int64)
     return names[np.where((codes >= 0) & (codes < len(names) - 1), codes, -1)]
+
+
+def _as_text_if_date(a):
+    """Dates as ``2025-11-13`` text (CSV, JSON); anything else as it is."""
+    a = np.asarray(a)
+    return np.datetime_as_string(a, unit="D") if a.dtype.kind == "M" else a
+
+
+def _write_xlsx(ds, path: Path, source: str) -> None:
+    """A spreadsheet: one sheet per value of the first dimension when there are two (an
+    option's months), else one sheet; a row per point, the coordinates (dates as dates)
+    then the variables, units in the header."""
+    from openpyxl import Workbook
+
+    names = list(ds.data_vars)
+    dims = list(ds[names[0]].dims) if names else list(ds.dims)
+    if len(dims) > 2 or any(tuple(ds[v].dims) != tuple(dims) for v in names):
+        raise StudyError(f"{path.name}: a spreadsheet takes variables of one or two common "
+                         "dimensions; write .nc or .csv", source=source)
+    rows = ds.sizes[dims[-1]] if dims else 1
+    if rows > XLSX_MAX_ROWS:
+        raise StudyError(f"{path.name}: {rows:,} rows are more than a spreadsheet sheet holds "
+                         f"({XLSX_MAX_ROWS:,}); write .nc or .csv", source=source)
+    book = Workbook(write_only=True)
+    sheets = list(ds[dims[0]].values) if len(dims) == 2 else [None]
+    row_dim = dims[-1] if dims else None
+    along = [c for c in ds.coords if row_dim and tuple(ds[c].dims) == (row_dim,)
+             and c != row_dim]
+    for key in sheets:
+        sub = ds if key is None else ds.sel({dims[0]: key})
+        sheet = book.create_sheet(title=str(key if key is not None else "data")[:31])
+        cols = ([row_dim] if row_dim else []) + along + names
+        sheet.append([_header(sub, c) for c in cols])
+        values = [np.asarray(sub[c].values) for c in cols]
+        for i in range(rows):
+            sheet.append([_cell(v[i] if v.ndim else v) for v in values])
+        check_interrupt()
+    book.save(path)
+
+
+def _header(ds, name: str) -> str:
+    unit = ds[name].attrs.get("units", "") if name in ds.variables else ""
+    return f"{name} [{unit}]" if unit else str(name)
+
+
+def _cell(x):
+    """A spreadsheet cell: a date as a date, a number as a float (empty when not finite)."""
+    if isinstance(x, np.datetime64):
+        import datetime as dt
+
+        return dt.date.fromisoformat(str(np.datetime_as_string(x, unit="D")))
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, (np.integer, int)):
+        return int(x)
+    return str(x)
 
 
 def _finite_or_nan(a):
@@ -838,7 +911,7 @@ def _json_vars(fh, variables) -> None:
         fh.write(json.dumps(str(name)) + ': {"dims": ' + json.dumps([str(d) for d in var.dims])
                  + ', "attrs": ' + json.dumps(_jsonable_attrs(var.attrs), allow_nan=False)
                  + ', "data": ')
-        values = np.asarray(var.values)
+        values = _as_text_if_date(var.values)
         if values.dtype.kind in "OUS":
             fh.write(json.dumps([str(x) for x in values.ravel().tolist()]
                                 if values.ndim == 1 else values.tolist()))
