@@ -246,3 +246,31 @@ def test_validate_checks_every_file_of_a_batch(run_cli, tmp_path):
     assert lines[3].startswith(f"{fifo}: not a regular file")
     assert "\x1b" not in err and "a\\x1b[2Jb.toml: file not found" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_list_reads_whole_at_80_columns(monkeypatch, width):
+    """No value cut to "3.…": at 80 columns the two columns `profiles show` repeats (typical
+    power, efficiency) are left out and a line says where they are; at 120 all are there."""
+    import io
+
+    from rich.console import Console
+
+    import rackplan.cli.output as output
+    from rackplan.cli.profiles_cmd import _print_list_table
+    from rackplan.cli.profiles_cmd import profile_summary
+    from rackplan.facility.profiles import list_profiles
+
+    buf = io.StringIO()
+    monkeypatch.setattr(output, "console", lambda stderr=False: Console(
+        file=buf, width=width, highlight=False, emoji=False, markup=False))
+    _print_list_table([profile_summary(p) for p in list_profiles()])
+    text = buf.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "antminer-s21e-xp-hyd-3u" in text and "11.18" in text and "860 TH/s" in text
+    assert "direct liquid" in text
+    if width == 80:
+        assert "J/TH" not in text.splitlines()[2] and "rackplan profiles show ID" in text
+    else:
+        assert "typical kW" in text and "29.5" in text and "profiles show ID" not in text

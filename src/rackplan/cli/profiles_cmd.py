@@ -142,27 +142,54 @@ def _trim(x: float, decimals: int = 3) -> str:
 
 
 def _print_list_table(rows: list[dict[str, Any]]) -> None:
-    from rackplan.cli.output import as_text, console, table as new_table
+    from rackplan.cli.output import console
 
-    table = new_table("Hardware profiles")
-    table.add_column("id", no_wrap=True)
-    table.add_column("kind")
-    table.add_column(f"power max ({POWER_UNIT})", justify="right")
-    table.add_column(f"power typical ({POWER_UNIT})", justify="right")
-    table.add_column(f"hashrate ({HASHRATE_UNIT}) or GPUs per unit", justify="right")
-    table.add_column(f"efficiency ({EFFICIENCY_UNIT})", justify="right")
-    table.add_column("cooling", no_wrap=True)
-    table.add_column("liquid fraction", justify="right")
+    cells = []
     for r in rows:
         if r["hashrate"] is not None:
             output = f"{_trim(r['hashrate'].m, 1)} {HASHRATE_UNIT}"
         else:
             output = f"{r['gpus_per_unit']} GPUs"
         efficiency = "" if r["efficiency"] is None else _trim(r["efficiency"].m, 2)
-        cells = (r["id"], r["kind"], _trim(r["power_max"].m), _trim(r["power_typical"].m),
-                 output, efficiency, r["cooling_method"], f"{r['liquid_fraction']:.2f}")
-        table.add_row(*[as_text(c) for c in cells])
-    console().print(table)
+        cells.append((r["id"], r["kind"], _trim(r["power_max"].m), _trim(r["power_typical"].m),
+                      output, efficiency, r["cooling_method"].replace("_", " "),
+                      f"{r['liquid_fraction']:.2f}"))
+    from rich.measure import Measurement
+
+    out = console()
+    table = _list_table(cells, _LIST_COLUMNS)
+    natural = Measurement.get(out, out.options.update(max_width=10_000), table).maximum
+    if natural > out.width:
+        # a narrow terminal (80 columns): the two columns `profiles show` repeats, left out
+        # and said so, rather than every value cut to "3.…"
+        table = _list_table(cells, _LIST_COLUMNS_NARROW)
+        table.caption = (f"typical power ({POWER_UNIT}) and efficiency ({EFFICIENCY_UNIT}): "
+                         "rackplan profiles show ID, or --format csv")
+        table.caption_justify = "left"
+    out.print(table)
+
+
+#: The list's columns: header, index in a row of cells, justification.
+_LIST_COLUMNS = (("id", 0, "left"), ("kind", 1, "left"), (f"max {POWER_UNIT}", 2, "right"),
+                 (f"typical {POWER_UNIT}", 3, "right"), ("per unit", 4, "right"),
+                 (EFFICIENCY_UNIT, 5, "right"), ("cooling", 6, "left"),
+                 ("liquid", 7, "right"))
+_LIST_COLUMNS_NARROW = tuple(c for c in _LIST_COLUMNS if c[1] not in (3, 5))
+
+
+def _list_table(cells: list[tuple[str, ...]], columns):
+    from rich import box
+
+    from rackplan.cli.output import as_text, table as new_table
+
+    table = new_table("Hardware profiles")
+    table.box = box.SIMPLE_HEAD
+    table.pad_edge = False
+    for header, j, justify in columns:
+        table.add_column(header, justify=justify, no_wrap=j != 0, overflow="fold")
+    for row in cells:
+        table.add_row(*[as_text(row[j]) for _, j, _ in columns])
+    return table
 
 
 def _print_list_csv(rows: list[dict[str, Any]]) -> None:
