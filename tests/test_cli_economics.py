@@ -345,3 +345,23 @@ def test_a_bad_monthly_file_is_one_line_before_any_work(run_cli, tmp_path, name,
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "--monthly" in err and words in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_compare_table_reads_whole_at_80_columns(monkeypatch):
+    """At 80 columns no label or profile is cut to "…": long quantities wrap, a hardware id
+    folds, and every table line fits."""
+    from rich.console import Console
+
+    import rackplan.cli.output as output
+    from rackplan.cli.economics_cmd import _compare_table
+    from rackplan.economics.compare import compare
+
+    buf = io.StringIO()
+    monkeypatch.setattr(output, "console", lambda stderr=False: Console(
+        file=buf, width=80, highlight=False, emoji=False, markup=False))
+    _compare_table(compare())
+    lines = buf.getvalue().splitlines()
+    table = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert len(table) > 20 and max(len(line) for line in table) <= 80
+    assert "…" not in buf.getvalue()
+    assert "GPU-as-a-service" in buf.getvalue() and "antminer-s21-xp-" in buf.getvalue()

@@ -115,7 +115,10 @@ def _compare_table(result) -> None:
     side = table(title)
     side.add_column("quantity")
     for key in names:
-        side.add_column(opts[key].label, justify="right")
+        # at least as wide as the longest word of its label, and a hardware id folds rather
+        # than end in "…": at 80 columns nothing is cut ("GPU-as-a-service" has no space)
+        widest = max(len(word) for word in opts[key].label.split())
+        side.add_column(opts[key].label, justify="right", min_width=widest, overflow="fold")
     side.add_column("unit")
 
     def row(label, cells, unit=""):
@@ -159,6 +162,10 @@ def _compare_table(result) -> None:
     row("payback", [_fmt(opts[k].payback, "month") for k in names], "months")
     row("revenue per MW(IT)-year", [_money(opts[k].revenue_per_mw_year * _q("1 MW*year"))
                                     for k in names], "M USD")
+    from rich.measure import Measurement
+
+    if Measurement.get(out, out.options.update(max_width=10_000), side).maximum > out.width:
+        side.columns[0].max_width = 15  # a narrow terminal: the long quantities wrap
     out.print(side)
 
     n_years = len(opts[names[0]].yearly)
