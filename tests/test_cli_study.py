@@ -631,3 +631,32 @@ def test_breakeven_too_wide_for_a_table_goes_to_its_file_alone(run_cli, tmp_path
     assert code == 0, err
     assert stdout == "" and err.strip() == f"rackplan: wrote {out}"
     assert xr.open_dataset(out).sizes == {"power_price": 150, "gpu_hour_price": 150}
+
+
+def test_a_breakeven_table_reads_whole_at_80_columns(run_cli, monkeypatch):
+    """Ten columns of BTC prices at 80 columns: thousands as "87.9k" (a line says so), no
+    vertical rules, no cell cut to "87,9…"; wide enough, the full numbers."""
+    from rich.console import Console
+
+    import rackplan.cli.output as output
+    import rackplan.cli.study_output as study_output
+
+    buf = io.StringIO()
+    narrow = lambda stderr=False: Console(file=buf, width=80, highlight=False,  # noqa: E731
+                                          emoji=False, markup=False)
+    monkeypatch.setattr(output, "console", narrow)
+    monkeypatch.setattr(study_output, "console", narrow)
+    code, _, err = run_cli("breakeven", "--x", "gpu_hour_price=1.5:6:10", "--y",
+                           "power_price=20:80:7")
+    assert code == 0, err
+    text = buf.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    assert "87.9k" in text and "k: thousand, M: million" in text and "none" in text
+    buf.truncate(0)
+    buf.seek(0)
+    wide = lambda stderr=False: Console(file=buf, width=120, highlight=False,  # noqa: E731
+                                        emoji=False, markup=False)
+    monkeypatch.setattr(study_output, "console", wide)
+    assert run_cli("breakeven", "--x", "gpu_hour_price=1.5:6:10", "--y",
+                   "power_price=20:80:7")[0] == 0
+    assert "87,934" in buf.getvalue() and "87.9k" not in buf.getvalue()

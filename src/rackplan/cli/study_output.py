@@ -167,17 +167,18 @@ def print_surface(da, fmt: str, file=None) -> None:
         raise StudyError(f"{values.size:,} values are too many for a table (at most "
                          f"{MAX_TABLE_CELLS:,}): use --format csv or json, or --out",
                          source="--format")
-    from rich.table import Table
+    from rich.measure import Measurement
 
     what = da.attrs.get("long_name", da.name)
-    table = Table(title=f"{what} [{unit}]; rows {ydim} [{yu}], columns {xdim} [{xu}]",
-                  title_justify="left")
-    table.add_column(f"{ydim} \\ {xdim}", justify="right")
-    for xv in xs:
-        table.add_column(format_number(float(xv)), justify="right")
-    for i, yv in enumerate(ys):
-        table.add_row(format_number(float(yv)), *[_surface_cell(v) for v in values[i]])
+    title = f"{what} [{unit}]; rows {ydim} [{yu}], columns {xdim} [{xu}]"
     out = console()
+    table = _surface_table(title, f"{ydim} \\ {xdim}", xs, ys, values, _surface_cell)
+    if Measurement.get(out, out.options.update(max_width=10_000), table).maximum > out.width:
+        # a narrow terminal: thousands as "87.9k", no vertical rules, rather than "87,9…"
+        table = _surface_table(title, "", xs, ys, values, _compact_cell)
+        table.box, table.pad_edge = _simple_head(), False
+        if (np.abs(values[np.isfinite(values)]) >= 1e4).any():
+            table.caption, table.caption_justify = "k: thousand, M: million", "left"
     out.print(table)
     if (values < 0).any():  # (NaN compares False)
         price = _PRICES.get(da.attrs.get("solve_for"), "price")
@@ -187,6 +188,34 @@ def print_surface(da, fmt: str, file=None) -> None:
 
 _PRICES = {"btc_price": "BTC price", "gpu_hour_price": "GPU-hour price",
            "power_price": "power price"}
+
+
+def _surface_table(title: str, corner: str, xs, ys, values, cell):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column(corner, justify="right")
+    for xv in xs:
+        table.add_column(format_number(float(xv)), justify="right")
+    for i, yv in enumerate(ys):
+        table.add_row(format_number(float(yv)), *[cell(v) for v in values[i]])
+    return table
+
+
+def _simple_head():
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+def _compact_cell(v: float) -> str:
+    """:func:`_surface_cell` in at most five characters: 87,912 is ``87.9k``."""
+    if not math.isfinite(v) or v < 0 or abs(v) < 1e4:
+        return _surface_cell(v)
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    return _surface_cell(v)  # pragma: no cover - |v| >= 1e4 took a branch
 
 
 def _surface_cell(v: float) -> str:
