@@ -689,7 +689,8 @@ def test_the_fleet_never_mines_more_than_the_network(n_months, p, ratio, growth,
     p[COL["miner_shutdown"]] = 0.0  # every month mines (a falling price would stop some)
     p[COL["difficulty_model"]] = engine.DM_TREND  # the trend this test draws
     hashrate = run(p, n_months, slots)[slots.out["hashrate_mine"], 0]
-    d_fleet = hashrate * p[COL["uptime"]] * 600.0 / cf.HASHES_PER_DIFFICULTY
+    d_fleet = (hashrate * p[COL["uptime"]] * p[COL["mining_weather_uptime"]] * 600.0
+               / cf.HASHES_PER_DIFFICULTY)
     note(f"d_fleet={d_fleet}")
     if d_fleet > 0:
         p[COL["difficulty"]] = ratio * d_fleet
@@ -837,7 +838,7 @@ def _hand_case():
     kw_month = 1.0 / (1000.0 * S)  # USD/kW/month -> USD/(W*s)
     values = {
         "utility_power": 18e6, "pue_mine": 1.25, "pue_gpu": 1.25, "white_space": math.nan,
-        "energy_pue_mine": 1.1, "energy_pue_gpu": 1.1,
+        "energy_pue_mine": 1.1, "energy_pue_gpu": 1.1, "mining_weather_uptime": 1.0,
         "floor_load_limit": math.nan, "heat_rejection_capacity": math.nan,
         "miner_power": 5000.0, "miner_hashrate": 400e12,
         "gpu_power_max": 100e3, "gpu_power_typical": 90e3, "gpus_per_unit": 72.0,
@@ -1029,6 +1030,23 @@ def test_mining_by_hand():
     assert row[o["units_mine"]] == 2880
     assert row[o["hashrate_mine"]] == pytest.approx(hashrate, rel=1e-15)
     assert row[o["btc_mined"]] == pytest.approx(btc.sum(), rel=1e-12)
+
+
+def test_the_hours_the_mining_hall_cannot_cool_by_hand():
+    """``mining_weather_uptime`` 0.98 (the mining hall's plant holds the supply in 98 % of the
+    weather year's hours; the miners curtail in the rest): the hand case's BTC and energy are
+    98 % of the full year's, the demand charge (on the peak) and the fixed costs are not."""
+    p = _hand_case()
+    full = monthly(p, HAND_MONTHS, BUILT_IN)[0][0]
+    p[COL["mining_weather_uptime"]] = 0.98
+    x = monthly(p, HAND_MONTHS, BUILT_IN)[0][0]
+    for name in ("volume", "revenue", "energy"):
+        _assert_line(x, name, 0.98 * full[:, LINE[name]])
+    m = np.arange(HAND_MONTHS)
+    demand = np.where(m >= 2, 18e6 * 6 / 1000, 0) * 1.05 ** (m / 12)
+    _assert_line(x, "power", 0.98 * (full[:, LINE["power"]] - demand) + demand)
+    for name in ("staff", "maintenance", "insurance"):
+        _assert_line(x, name, full[:, LINE[name]])
 
 
 def test_an_existing_mining_fleet_by_hand():

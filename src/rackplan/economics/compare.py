@@ -35,7 +35,7 @@ from rackplan.economics.options import Option, OptionContext, never, registered,
 from rackplan.economics.results import ComparisonResult, OptionResult, option_result
 from rackplan.errors import InputError, ProfileError
 from rackplan.facility.capacity import check_reference, energy_pue, hall_for, plant_pue, size
-from rackplan.facility.plant import site_weather
+from rackplan.facility.plant import held_share, site_weather
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
 from rackplan.kernels import engine
@@ -233,6 +233,9 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         else si(st.design_rack_power, "W"),
         "energy_pue_mine": energy_pue(mining_hall, lf_mine, weather),
         "energy_pue_gpu": energy_pue(st, lf_gpu, weather),
+        # a fixed PUE models no hours; else the hours the mining hall's plant cannot cool
+        "mining_weather_uptime": 1.0 if mining_hall.pue is not None
+        else held_share(mining_hall, lf_mine, weather),
     }
 
 
@@ -282,7 +285,7 @@ _USER_UNITS = {
     "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
     "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
     "rack_positions": "1", "design_rack_power": "kW", "energy_pue_mine": "1",
-    "energy_pue_gpu": "1",
+    "energy_pue_gpu": "1", "mining_weather_uptime": "1",
 }
 
 

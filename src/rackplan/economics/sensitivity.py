@@ -25,11 +25,12 @@ __all__ = ["Sensitivity", "sensitivities", "STEP", "SKIPPED"]
 STEP = 0.10
 #: Inputs not moved: identities and counters (a block height, units per rack, GPUs per unit
 #: are facts of the hardware or the chain, not assumptions), and the site's size (moving it
-#: moves every option alike, by design).
+#: moves every option alike, by design), and the weather's uptime of the mining hall (a share
+#: of hours that a 10 % move would take past 1).
 SKIPPED = frozenset({"block_height", "gpus_per_unit", "miner_units_per_rack",
                      "gpu_units_per_rack", "utility_power", "terminal_value",
                      "miner_shutdown", "tax_depreciation", "difficulty_model",
-                     "mining_existing"})
+                     "mining_existing", "mining_weather_uptime"})
 
 
 @dataclass(frozen=True)

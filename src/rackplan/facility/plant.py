@@ -39,6 +39,7 @@ from rackplan.kernels import plant as kernels
 from rackplan.units import Quantity
 
 __all__ = ["plant_params", "PLANT_LAYOUT", "design_condition", "design_pue", "annual_pue",
+           "held_share",
            "site_weather", "needs_wet_bulb", "plant_layout"]
 
 # --- Pumps (ASHRAE 90.1-2019, Appendix G, the baseline plant's pump powers) -------------------
@@ -232,12 +233,29 @@ def design_pue(site: Site, liquid_fraction: float, weather: Weather | None) -> f
 def annual_pue(site: Site, liquid_fraction: float, weather: Weather | None) -> float | None:
     """PUE of the site's plant over its weather year, annual facility energy over IT energy
     (ISO/IEC 30134-2) [1]; None without a ``[cooling_plant]`` or a weather year."""
+    year = _year(site, liquid_fraction, weather)
+    if year is None:
+        return None
+    return float(year[kernels.ANNUAL.index("facility_energy")]
+                 / year[kernels.ANNUAL.index("it_energy")])
+
+
+def held_share(site: Site, liquid_fraction: float, weather: Weather | None) -> float:
+    """Share of the weather year's hours in which the site's plant holds the supply
+    temperature [1]: 1 but for a plant without chillers (a mining hall, whose miners curtail
+    in the other hours); 1 without a ``[cooling_plant]`` or a weather year."""
+    year = _year(site, liquid_fraction, weather)
+    if year is None:
+        return 1.0
+    return 1.0 - float(year[kernels.ANNUAL.index("unmet_hours")]) / HOUR_MONTH.size
+
+
+def _year(site: Site, liquid_fraction: float, weather: Weather | None) -> np.ndarray | None:
+    """The plant's year per watt of IT (a row of :data:`rackplan.kernels.plant.ANNUAL`)."""
     if site.cooling_plant is None or weather is None:
         return None
     params = plant_params(site, 1.0, liquid_fraction)[None, :]
-    year = kernels.plant_years_alloc(params, *_kelvin(weather), HOUR_MONTH)[0]
-    return float(year[kernels.ANNUAL.index("facility_energy")]
-                 / year[kernels.ANNUAL.index("it_energy")])
+    return kernels.plant_years_alloc(params, *_kelvin(weather), HOUR_MONTH)[0]
 
 
 def _kelvin(weather: Weather) -> tuple[np.ndarray, np.ndarray]:

@@ -192,6 +192,9 @@ _PARAM_TABLE = (
     # hour, size the fleets and set the demand charge)
     ("energy_pue_mine", "1", "annual PUE of the mining hall: prices the miners' energy"),
     ("energy_pue_gpu", "1", "annual PUE of the GPU hall: prices the GPU systems' energy"),
+    # the weather's hours the mining hall cannot cool (no trim chiller): the miners curtail
+    ("mining_weather_uptime", "1",
+     "share of the weather year's hours the mining hall's plant holds the coolant supply"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -216,8 +219,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
  GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY, RACK_POSITIONS,
- DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU) = range(len(PARAMS))
-assert len(PARAMS) == ENERGY_PUE_GPU + 1
+ DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU, MINING_WEATHER_UPTIME) = range(len(PARAMS))
+assert len(PARAMS) == MINING_WEATHER_UPTIME + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -771,9 +774,10 @@ def _scales(kind, p, units, fleet):
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
         equipment = p[MINER_PRICE] * hashrate * (1.0 + p[SALES_TAX])
-        volume = hashrate * p[UPTIME] * (1.0 - p[POOL_FEE])  # hashes that earn
+        uptime = p[UPTIME] * p[MINING_WEATHER_UPTIME]  # the fleet's and the weather's
+        volume = hashrate * uptime * (1.0 - p[POOL_FEE])  # hashes that earn
         price = p[BTC_PRICE]
-        energy = it_power * energy_pue * p[UPTIME] * S  # J a month
+        energy = it_power * energy_pue * uptime * S  # J a month
         # the demand charge a month at month 0, on the peak: the design hour's PUE
         demand = it_power * pue * S * p[DEMAND_CHARGE]
         power_price = p[POWER_PRICE]
@@ -1173,7 +1177,8 @@ def _fleet_units(p):
 @njit(error_model="numpy", _nrt=False, inline="always")
 def _fleet_difficulty(p, units_m):
     # the difficulty at which the mining fleet would be the whole network: H x uptime x 600/2^32
-    return (units_m * p[MINER_HASHRATE] * p[UPTIME] * (SECONDS_PER_MONTH / BLOCKS_PER_MONTH)
+    return (units_m * p[MINER_HASHRATE] * p[UPTIME] * p[MINING_WEATHER_UPTIME]
+            * (SECONDS_PER_MONTH / BLOCKS_PER_MONTH)
             / HASHES_PER_DIFFICULTY)
 
 

@@ -337,19 +337,20 @@ def _mine(c, m, units, fleet, n_months, paths, units_m):
         network = _network(c, m, (subsidy + c["fees_per_block"]) * c["btc_price"] * price_f)
         difficulty = np.where(c["difficulty_model"] == DM_EQUILIBRIUM, network, difficulty)
     # the fleet's share of the network is at most 1: never below the fleet's own difficulty
-    own = units_m * c["miner_hashrate"] * c["uptime"] * (S / BLOCKS_PER_MONTH)
+    uptime = c["uptime"] * c["mining_weather_uptime"]  # the fleet's and the weather's
+    own = units_m * c["miner_hashrate"] * uptime * (S / BLOCKS_PER_MONTH)
     difficulty = np.fmax(difficulty, own / HASHES_PER_DIFFICULTY)
-    h_eff = hashrate * c["uptime"] * (1.0 - c["pool_fee"])
+    h_eff = hashrate * uptime * (1.0 - c["pool_fee"])
     per_hash = np.where(on, S * (subsidy + c["fees_per_block"])
                         / (difficulty * HASHES_PER_DIFFICULTY), 0.0)
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     # with miner_shutdown, a month runs if its revenue after SG&A covers its power
     revenue_kept = (1.0 - c["sga_share"]) * h_eff * per_hash * c["btc_price"] * price_f
-    power_cost = it * S * (energy_pue * c["uptime"] * c["power_price"]
+    power_cost = it * S * (energy_pue * uptime * c["power_price"]
                            + pue * c["demand_charge"]) * power_f
     on = on & ~((c["miner_shutdown"] != 0) & (revenue_kept < power_cost))
     btc = np.where(on, h_eff * per_hash, 0.0)
-    energy = np.where(on, it * energy_pue * c["uptime"] * S, 0.0)
+    energy = np.where(on, it * energy_pue * uptime * S, 0.0)
     equipment = c["miner_price"] * hashrate * (1.0 + c["sales_tax"])
     fixed = (c["mining_staff_per_mw"] * it * c["staff_cost"] * S
              + _fixed(c, m, fleet, c["miner_warranty"], equipment, _facility(c, fleet),
