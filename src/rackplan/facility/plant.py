@@ -5,7 +5,7 @@ energy costs).
 >>> import rackplan
 >>> from rackplan.facility.plant import design_pue, annual_pue, site_weather
 >>> st = rackplan.facility.site.load_site("moses-lake")                # doctest: +SKIP
->>> w = site_weather("moses-lake", st)                                 # doctest: +SKIP
+>>> w = site_weather(st)                                               # doctest: +SKIP
 >>> design_pue(st, 0.85, w), annual_pue(st, 0.85, w)                   # doctest: +SKIP
 (1.332..., 1.178...)
 
@@ -39,8 +39,7 @@ from rackplan.kernels import plant as kernels
 from rackplan.units import Quantity
 
 __all__ = ["plant_params", "PLANT_LAYOUT", "design_condition", "design_pue", "annual_pue",
-           "held_share",
-           "site_weather", "needs_wet_bulb", "plant_layout"]
+           "held_share", "site_weather", "needs_wet_bulb", "plant_layout"]
 
 # --- Pumps (ASHRAE 90.1-2019, Appendix G, the baseline plant's pump powers) -------------------
 #: Chilled/facility-water pumps: 9 W/gpm primary + 13 W/gpm secondary = 22 W/gpm [P] ASHRAE
