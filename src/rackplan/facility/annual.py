@@ -29,9 +29,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rackplan._args import overrides_mapping
-from rackplan.errors import InputError, SiteError, shown
-from rackplan.facility.capacity import BASES, check_reference, hall_for, size_in
+from rackplan.errors import SiteError
+from rackplan.facility.capacity import check_arguments, hall_for, size_in
 from rackplan.facility.plant import design_condition, plant_params, site_weather
 from rackplan.facility.profiles import HardwareProfile, load_profile
 from rackplan.facility.site import Site, load_site
@@ -124,12 +123,7 @@ def annual(site: str | Path | Site = "moses-lake",
     InputError
         A bad site, profile, weather file, ``basis`` or ``overrides``.
     """
-    if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max', 'typical' or 'peak', got {shown(basis)}",
-                         source="basis")
-    overrides = overrides_mapping(overrides)
-    check_reference(site, "site", Site)
-    check_reference(profile, "profile", HardwareProfile)
+    overrides = check_arguments(site, profile, basis, overrides)
     st, weather = _site_and_weather(site, overrides)
     hw = load_profile(profile)
     if hall_for(st, hw).cooling_plant is None:

@@ -35,7 +35,7 @@ from rackplan.facility.weather import Weather
 from rackplan.units import Q_, Quantity, finite_or_none, to_json
 
 __all__ = ["size", "size_in", "plant_pue", "energy_pue", "hall_for", "SizingResult", "BASES",
-           "check_reference"]
+           "check_reference", "check_arguments"]
 
 #: What each unit draws when sized: its ``power_max`` (the feed carries every unit at full
 #: power), its ``power_typical``, or its OEM ``power_peak`` (the feed carries the transients).
@@ -294,12 +294,7 @@ def size(site: str | Path | Site = "moses-lake",
         A bad site, profile, ``basis`` or ``overrides`` (not a mapping of field names to single
         values); design shortfalls are warnings in the result instead.
     """
-    if not isinstance(basis, str) or basis not in BASES:
-        raise InputError(f"must be 'max', 'typical' or 'peak', got {shown(basis)}",
-                         source="basis")
-    overrides = overrides_mapping(overrides)
-    check_reference(site, "site", Site)
-    check_reference(profile, "profile", HardwareProfile)
+    overrides = check_arguments(site, profile, basis, overrides)
     hw = load_profile(profile)
     st = load_site(site, overrides)
     try:
@@ -315,6 +310,19 @@ def size(site: str | Path | Site = "moses-lake",
         from_flag = {k.split(".")[0] for k in overrides} & set(_COOLANT_FIELDS)
         source = "--set" if from_flag else (st.id if isinstance(site, Site) else str(site))
         raise SiteError(exc.message, source=source, field=exc.field) from None
+
+
+def check_arguments(site: Any, profile: Any, basis: Any, overrides: Any) -> dict[str, Any]:
+    """The checks :func:`size` and :func:`rackplan.annual` make of their arguments before
+    reading a file: a :class:`InputError` naming a bad ``basis``, ``site``, ``profile`` or
+    ``overrides``; returns the overrides as a dict."""
+    if not isinstance(basis, str) or basis not in BASES:
+        raise InputError(f"must be 'max', 'typical' or 'peak', got {shown(basis)}",
+                         source="basis")
+    overrides = overrides_mapping(overrides)
+    check_reference(site, "site", Site)
+    check_reference(profile, "profile", HardwareProfile)
+    return overrides
 
 
 #: Site fields a coolant's properties come from: an error in them names the site or --set.
