@@ -36,6 +36,10 @@ from rackplan.errors import SiteError, WeatherError
 from rackplan.facility.site import CDU_PUMPING, CRAH_FANS, DRY_COOLER_FANS, EXHAUST_FANS, Site
 from rackplan.facility.weather import HOUR_MONTH, Weather, load_weather
 from rackplan.kernels import plant as kernels
+# One site's design hour and year take the plant's NumPy twin (a few ms, no compiling): a
+# one-site command need not wait for numba; many sites and the hours of `rackplan annual`
+# take the kernels. The two are held equal by tests/test_plant.py.
+from rackplan.kernels.plant_numpy import plant_hours_numpy, plant_years_numpy
 from rackplan.units import Quantity
 
 __all__ = ["plant_params", "PLANT_LAYOUT", "design_condition", "design_pue", "annual_pue",
@@ -224,8 +228,8 @@ def design_pue(site: Site, liquid_fraction: float, weather: Weather | None) -> f
     condition = site.cooling_plant and design_condition(site, weather)
     if not condition:
         return None
-    db, wb = (float(t.m_as("K")) for t in condition)
-    hour = kernels.plant_hour(plant_params(site, 1.0, liquid_fraction), db, wb)
+    db, wb = (np.array([t.m_as("K")], dtype=float) for t in condition)
+    hour = plant_hours_numpy(plant_params(site, 1.0, liquid_fraction), db, wb)[0]
     return float(hour[1] / hour[0])
 
 
@@ -254,7 +258,7 @@ def _year(site: Site, liquid_fraction: float, weather: Weather | None) -> np.nda
     if site.cooling_plant is None or weather is None:
         return None
     params = plant_params(site, 1.0, liquid_fraction)[None, :]
-    return kernels.plant_years_alloc(params, *_kelvin(weather), HOUR_MONTH)[0]
+    return plant_years_numpy(params, *_kelvin(weather), HOUR_MONTH)[0]
 
 
 def _kelvin(weather: Weather) -> tuple[np.ndarray, np.ndarray]:
