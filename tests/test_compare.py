@@ -802,3 +802,16 @@ def test_months_are_added_as_calendars_do():
     assert _add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert _add_months(date(2025, 11, 13), 14) == date(2027, 1, 13)
     assert _add_months(date(2025, 12, 31), 0) == date(2025, 12, 31)
+
+
+def test_a_fixed_pue_set_or_swept_gives_the_same_npvs():
+    """``--set pue=1.2`` and a sweep of ``pue`` through 1.2 set the same four PUEs and leave
+    the weather's curtailed hours of the mining hall as they are: the same NPVs."""
+    from rackplan.studies.sweep import sweep
+
+    r = compare(overrides={"pue": 1.2, "tenant_default_rate": 0})
+    ds = sweep(vary={"pue": [1.1, 1.2, 1.3]}, overrides={"tenant_default_rate": 0})
+    for k, o in r.options.items():
+        assert float(ds[f"npv_{k}"].isel(pue=1)) == pytest.approx(usd(o.npv), rel=1e-9), k
+    base = scenario_base(overrides={"pue": 1.2})
+    assert base["mining_weather_uptime"] == scenario_base()["mining_weather_uptime"] < 1

@@ -233,9 +233,9 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         else si(st.design_rack_power, "W"),
         "energy_pue_mine": energy_pue(mining_hall, lf_mine, weather),
         "energy_pue_gpu": energy_pue(st, lf_gpu, weather),
-        # a fixed PUE models no hours; else the hours the mining hall's plant cannot cool
-        "mining_weather_uptime": 1.0 if mining_hall.pue is not None
-        else held_share(mining_hall, lf_mine, weather),
+        # the hours the mining hall's plant cannot cool, whatever PUE prices them (a fixed
+        # pue, set or swept, leaves them as they are)
+        "mining_weather_uptime": held_share(mining_hall, lf_mine, weather),
     }
 
 
