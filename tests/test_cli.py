@@ -297,3 +297,15 @@ def test_every_help_has_an_example_that_runs(run_cli, command, tmp_path, monkeyp
     code, out, err = run_cli(*args)
     assert code == 0, (example, err)
     assert out.strip() or "rackplan: wrote" in err
+
+
+def test_a_market_file_with_two_bad_values_names_both_whole(run_cli, tmp_path):
+    """Both problems on the one line, each quoted value whole: the text between two quoted
+    values is not itself a value to cut ("(a share…'5 %'" was)."""
+    path = tmp_path / "m.toml"
+    path.write_text('base = "2025-11-13"\nbtc_price = "abc"\npool_fee = 5\n')
+    code, out, err = run_cli("compare", "--market", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "…" not in err and "more problem" not in err
+    assert "btc_price: 'abc' is not a number" in err and "pool_fee: 5 is out of range" in err
+    assert "(e.g. '1 USD/BTC')" in err and "'5 %' or 0.05" in err

@@ -108,7 +108,7 @@ def _reason(exc: BaseException) -> str:
 
 #: Characters of the problems listed in one validation message, at most (then "and N more"):
 #: with the file name, the line stays short enough to read in a terminal.
-MAX_PROBLEM_CHARS = 180
+MAX_PROBLEM_CHARS = 240
 
 
 def format_validation_error(exc: ValidationError) -> tuple[str, str]:

@@ -141,11 +141,18 @@ def _signal_of(exc: BaseException, signals: _Signals) -> int:
 
 
 def _shorten_quoted(text: str) -> str:
+    """Each quoted value in ``text`` cut at :data:`MAX_VALUE` characters. A quote opens a
+    value only after a non-word character and closes it only before one, and the values are
+    taken pairwise from the left: the text between two quoted values (``'abc' is not a
+    number (e.g. '1 USD/BTC')``), or an apostrophe (``the OEM's peak``), is not one."""
     def shorten(match: re.Match) -> str:
         quote, inner = match.group(1), match.group(2)
         return quote + _cut(inner, MAX_VALUE) + quote
 
-    return re.sub(r"(['\"])([^'\"]{%d,})\1" % (MAX_VALUE + 1), shorten, text)
+    return _QUOTED.sub(shorten, text)
+
+
+_QUOTED = re.compile(r"(?<!\w)(['\"])([^'\"]*?)\1(?!\w)")
 
 
 def _cut(text: str, limit: int) -> str:
