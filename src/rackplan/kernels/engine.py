@@ -51,9 +51,7 @@ import math
 
 import numpy as np
 
-from numba.np.unsafe.ndarray import to_fixed_tuple
-
-from rackplan._jit import njit
+from rackplan._jit import fixed_tuple, njit
 from rackplan.kernels.capacity import fit_units
 from rackplan.kernels.cashflow import (
     BLOCKS_PER_MONTH,
@@ -1550,8 +1548,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
         if lines_out is not None:  # a branch numba prunes where the lines are None
             _monthly_lines(kind, fleets[o], s, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
                            b, o, lines_out, disc, total)
-            d = to_fixed_tuple(disc[o], N_LINES)
-            t = to_fixed_tuple(total[o], N_LINES)
+            d = fixed_tuple(disc[o], N_LINES)
+            t = fixed_tuple(total[o], N_LINES)
         else:
             src = shape_sums
             shut = kind == MINE and p[MINER_SHUTDOWN] != 0.0
