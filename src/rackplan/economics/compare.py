@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from rackplan._jit import one_site
 from rackplan._args import overrides_mapping, whole_number
 from rackplan._io import field_hint
 from rackplan.economics.debt import levered
@@ -300,6 +301,7 @@ def user_units() -> dict[str, str]:
 # --- The comparison ---------------------------------------------------------------------------
 
 
+@one_site  # one site: the kernels run as Python, numba is never imported
 def compare(site: str | Path | Site | None = None,
             mining_profile: str | Path | HardwareProfile | None = None,
             gpu_profile: str | Path | HardwareProfile | None = None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from rackplan._jit import one_site
 from rackplan._args import overrides_mapping
 from rackplan._io import resolve
 from rackplan.facility.coolant import air_density, coolant_properties
@@ -333,6 +334,7 @@ _FLOW_TABLE_FIELD = "cooling.flow_table.supply_temperature"
 _PROFILE_FIELDS = (_FLOW_TABLE_FIELD, "power_peak")
 
 
+@one_site  # one site: the kernels run as Python, numba is never imported
 def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
             weather: Weather | None = None) -> SizingResult:
     """:func:`size` of a loaded site and profile, with the site's loaded weather year (None:
