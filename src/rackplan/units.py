@@ -47,7 +47,31 @@ import sys
 import tokenize
 from typing import Annotated, Any
 
-import pint
+
+
+def _import_pint_without_dask():
+    """Import pint without letting it import dask (0.1-0.2 s of every command's start-up).
+
+    ``pint.compat`` imports ``dask.base`` as soon as dask is installed, to give quantities that
+    wrap dask arrays ``.compute()``; rackplan never puts a dask array in a quantity (its studies
+    run dask on float arrays, outside pint). So while pint is first imported, dask is hidden
+    (``sys.modules["dask"] = None`` makes ``find_spec`` report it missing), and shown again
+    right after: ``import dask`` works as before. Where dask is already imported, nothing is
+    hidden.
+    """
+    if "pint" in sys.modules or "dask" in sys.modules:
+        import pint
+        return pint
+    sys.modules["dask"] = None
+    try:
+        import pint
+    finally:
+        del sys.modules["dask"]
+    return pint
+
+
+pint = _import_pint_without_dask()
+
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from rackplan.errors import UnitError, shown
