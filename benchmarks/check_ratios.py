@@ -116,6 +116,29 @@ ALL_GATES = (
 )
 #: The floors of this machine.
 GATES = tuple(g for g in ALL_GATES if MACHINE in g.machines)
+
+
+@dataclass(frozen=True)
+class CliGate:
+    """The ceiling of one command's start-up: its CPU time over ``python -c "import numpy"``'s,
+    both timed in turns in one run (``benchmarks/test_bench_cli.py``)."""
+
+    command: str
+    ceiling: float  #: the gate fails above this ratio
+    measured: tuple[float, ...]  #: ratios measured (benchmarks/README.md)
+    note: str
+
+
+#: Warm one-site commands (issue 11: within 0.5 s, gated as a ratio). Measured on the 2-vCPU
+#: AMD EPYC on 2026-12-03 with two other jobs on the machine, after the one-site commands
+#: stopped importing numba and pint stopped importing dask. Each ceiling is at least MARGIN
+#: times the highest ratio measured, and a command REGRESSION times slower than its lowest
+#: ratio fails it.
+CLI_GATES = (
+    CliGate("rackplan size", 9.0, (4.51, 4.12, 4.17), "0.43-0.49 s wall; was 1.3-1.6 s"),
+    CliGate("rackplan compare", 10.0, (5.46, 5.58, 4.85), "0.50-0.58 s wall; was 1.5-1.8 s"),
+    CliGate("rackplan hashprice", 8.0, (3.82, 4.16, 3.68), "0.40-0.45 s wall; was 1.0-1.2 s"),
+)
 #: Any other numpy/numba group: numba must not be slower than NumPy.
 DEFAULT_GATE = Gate("*", 1.0, (), "default: numba must not be slower than NumPy")
 SHORT_MAX_TIME = "0.5"  # seconds per auto-calibrated (unpaired) benchmark
@@ -143,6 +166,39 @@ def table_problems(gates=ALL_GATES) -> list[str]:
             problems.append(f"{name}: floor {g.floor:g}x would pass a {REGRESSION:g}x "
                             f"regression of the highest measured ratio {max(g.measured):g}x")
     return problems
+
+
+def cli_table_problems(gates=CLI_GATES) -> list[str]:
+    """What is wrong with the CLI ceilings given the ratios measured (empty: nothing)."""
+    problems = []
+    for g in gates:
+        if max(g.measured) * MARGIN > g.ceiling:
+            problems.append(f"{g.command}: ceiling {g.ceiling:g}x leaves less than {MARGIN:g}x"
+                            f" margin over the highest measured ratio {max(g.measured):g}x")
+        if min(g.measured) * REGRESSION <= g.ceiling:
+            problems.append(f"{g.command}: ceiling {g.ceiling:g}x would pass a {REGRESSION:g}x"
+                            f" regression of the lowest measured ratio {min(g.measured):g}x")
+    return problems
+
+
+def check_cli(others: list[dict], require_all: bool = True) -> tuple[list[list[str]], bool]:
+    """One row per gated command, and whether each start-up ratio is within its ceiling."""
+    ratios = {b["extra"]["command"]: b["extra"]["ratio_to_import_numpy"] for b in others
+              if "ratio_to_import_numpy" in b["extra"]}
+    rows, ok = [], True
+    for g in CLI_GATES:
+        ratio = ratios.get(g.command)
+        if ratio is None:
+            status = "FAIL: not measured" if require_all else "not run"
+            ok &= not require_all
+            rows.append([g.command, "-", f"{g.ceiling:g}x", "-", status, g.note])
+            continue
+        passed = ratio <= g.ceiling
+        ok &= passed
+        rows.append([g.command, f"{ratio:.1f}x", f"{g.ceiling:g}x",
+                     f"{ratio * REGRESSION:.1f}x", "ok" if passed else "FAIL: above the ceiling",
+                     g.note])
+    return rows, ok
 
 
 def run_benchmarks(out: Path, short: bool, extra: list[str]) -> int:
@@ -266,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                         "with them, a gated group not run is not a failure")
     args = parser.parse_args(argv)
 
-    problems = table_problems()
+    problems = table_problems() + cli_table_problems()
     if problems:
         print("check_ratios: FAILED: the floors do not follow from the measured ratios "
               f"(margin {MARGIN:g}x, {REGRESSION:g}x regression must fail):", file=sys.stderr)
@@ -298,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{REGRESSION:g} times slower would give")
     print(_table(["group", "numpy", "numba", "ratio", "floor", "margin", "3x slower",
                   "status", "from"], rows))
+    cli_rows, cli_ok = check_cli(others, require_all=not args.pytest_args)
+    ok &= cli_ok
+    print()
+    print("start-up of the one-site commands: CPU time over `python -c \"import numpy\"`'s, "
+          "minimum of the rounds, in turns in the same run")
+    print(_table(["command", "ratio", "ceiling", "3x slower", "status", "from"], cli_rows))
     threads = all_threads_rows(path)
     if threads:
         print()
@@ -316,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{pytest_failed}); see above")
         return pytest_failed
     ok &= not unlike
-    print("check_ratios: " + ("every ratio at or above its floor" if ok else "FAILED"))
+    print("check_ratios: " + ("every ratio at or above its floor, every start-up within its "
+                              "ceiling" if ok else "FAILED"))
     return 0 if ok else 1
 
 

@@ -103,7 +103,50 @@ def test_the_gate_passes_only_pairs_timed_like_with_like(tmp_path, timer, capsys
     for g in cr.GATES:
         benches += [_bench(g.group, "numpy", min(g.measured) * 1e-3),
                     _bench(g.group, "numba", 1e-3, timer=timer)]
+    benches += [{"group": "cli", "name": f"test_cli_response[{g.command}]",
+                 "params": {"command": g.command}, "stats": {"min": 0.4, "median": 0.4},
+                 "extra_info": {"command": g.command,
+                                "ratio_to_import_numpy": min(g.measured)}}
+                for g in cr.CLI_GATES]
     path = tmp_path / "b.json"
     path.write_text(json.dumps({"benchmarks": benches}))
     assert cr.main(["--json", str(path)]) == (0 if timer == "process_time" else 1)
     assert ("not like with like" in capsys.readouterr().out) == (timer != "process_time")
+
+
+# --- the start-up ceilings of the one-site commands ---------------------------------------------
+
+
+def _cli(ratio_of):
+    """A benchmark record per gated command at the start-up ratio ``ratio_of(gate)``."""
+    return [{"group": "cli", "name": g.command, "median": 0.4,
+             "extra": {"command": g.command, "ratio_to_import_numpy": ratio_of(g)}}
+            for g in cr.CLI_GATES]
+
+
+def test_every_ceiling_follows_from_its_measured_ratios():
+    assert cr.cli_table_problems() == []
+    loose = cr.CliGate("rackplan x", 30.0, (5.0, 6.0), "")
+    tight = cr.CliGate("rackplan y", 7.0, (5.0, 6.0), "")
+    problems = cr.cli_table_problems((loose, tight))
+    assert len(problems) == 2
+    assert "regression" in problems[0] and "margin" in problems[1]
+
+
+def test_the_highest_measured_start_ups_pass():
+    rows, ok = cr.check_cli(_cli(lambda g: max(g.measured)))
+    assert ok, rows
+
+
+@pytest.mark.parametrize("gate", cr.CLI_GATES, ids=lambda g: g.command)
+def test_a_command_three_times_slower_to_start_fails(gate):
+    rows, ok = cr.check_cli(_cli(lambda g: cr.REGRESSION * min(g.measured)
+                                 if g is gate else min(g.measured)))
+    assert not ok
+    assert [r[4] for r in rows if r[0] == gate.command] == ["FAIL: above the ceiling"]
+
+
+def test_a_command_not_measured_fails_unless_benchmarks_were_chosen():
+    records = _cli(lambda g: min(g.measured))[1:]
+    assert not cr.check_cli(records)[1]
+    assert cr.check_cli(records, require_all=False)[1]
