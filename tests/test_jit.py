@@ -153,3 +153,49 @@ def test_a_one_site_function_is_silent_where_numpy_would_warn(recwarn):
 
     assert site(np.float64(1.0)) == np.inf
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"miner_shutdown": True},
+                                       {"difficulty_model": "equilibrium"}],
+                         ids=["trend", "shutdown", "equilibrium"])
+def test_a_small_sweep_runs_as_python_and_equals_the_compiled_sweep(monkeypatch, overrides):
+    import rackplan
+    from rackplan.studies import sweep as study
+
+    vary = {"btc_price": [60_000.0, 90_000.0, 140_000.0], "build_period": ["9 month",
+                                                                          "14 month"]}
+    assert 6 <= study.INTERPRETED_MAX_POINTS
+    small = rackplan.sweep(vary=vary, overrides=overrides)
+    monkeypatch.setattr(study, "INTERPRETED_MAX_POINTS", 0)  # the same grid, compiled
+    compiled = rackplan.sweep(vary=vary, overrides=overrides)
+    for name in small.data_vars:
+        a, b = small[name].values, compiled[name].values
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_a_sweep_runs_compiled_above_the_threshold(monkeypatch):
+    import rackplan
+    from rackplan.studies import sweep as study
+
+    seen = []
+    real = _jit.run_interpreted
+    monkeypatch.setattr(_jit, "run_interpreted", lambda *a, **k: seen.append(1) or real(*a, **k))
+    rackplan.sweep(vary={"btc_price": np.linspace(5e4, 1.5e5, study.INTERPRETED_MAX_POINTS)})
+    assert seen == [1]
+    rackplan.sweep(vary={"btc_price": np.linspace(5e4, 1.5e5,
+                                                  study.INTERPRETED_MAX_POINTS + 1)})
+    assert seen == [1]
+
+
+@pytest.mark.parametrize("argv", [["sweep", "--vary", "btc_price=50000:150000:21",
+                                   "--vary", "gpu_hour_price=1.5:6:10"],
+                                  ["breakeven", "--x", "gpu_hour_price=1.5:6:10",
+                                   "--y", "power_price=20:80:7"]], ids=lambda a: a[0])
+def test_a_small_study_from_the_cli_imports_no_numba(argv):
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stderr.strip().splitlines()[-1])["numba"] is False

@@ -30,7 +30,8 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["njit", "prange", "fixed_tuple", "interpreted", "one_site", "Kernel"]
+__all__ = ["njit", "prange", "fixed_tuple", "interpreted", "is_interpreted", "run_interpreted",
+           "one_site", "thread_count", "Kernel"]
 
 _CACHE = os.environ.get("RACKPLAN_NUMBA_CACHE", "1") != "0"
 _KERNELS = Path(__file__).resolve().parent / "kernels"
@@ -65,26 +66,44 @@ def interpreted():
         _STATE.python = before
 
 
-def one_site(func):
-    """Decorate a one-site model function: every kernel it calls runs :func:`interpreted`.
+def is_interpreted() -> bool:
+    """Whether kernels called now, in this thread, run as Python (:func:`interpreted`)."""
+    return getattr(_STATE, "python", False)
+
+
+def thread_count() -> int:
+    """The threads a parallel run may use: numba's thread count, or 1 while kernels run as
+    Python (which does not import numba for it)."""
+    if is_interpreted():
+        return 1
+    return _load_numba().get_num_threads()
+
+
+def run_interpreted(func, *args, **kwargs):
+    """``func(*args, **kwargs)`` with every kernel it calls run as Python.
 
     Compiled with ``error_model="numpy"``, a kernel's float division by zero gives inf or NaN
     silently; NumPy scalars do the same here (warnings off, as compiled). Plain Python floats
     raise instead (``1.0 / 0.0``, ``math.exp(1000.0)``): then the call runs again compiled, so
     the answer is the kernel's, and the same inputs always take the same way.
     """
+    import numpy as np
+
+    try:
+        with interpreted(), np.errstate(all="ignore"):
+            return func(*args, **kwargs)
+    except ArithmeticError:
+        return func(*args, **kwargs)
+
+
+def one_site(func):
+    """Decorate a one-site model function: it runs :func:`run_interpreted`."""
 
     @functools.wraps(func)
-    def run_interpreted(*args, **kwargs):
-        import numpy as np
+    def one_site_run(*args, **kwargs):
+        return run_interpreted(func, *args, **kwargs)
 
-        try:
-            with interpreted(), np.errstate(all="ignore"):
-                return func(*args, **kwargs)
-        except ArithmeticError:
-            return func(*args, **kwargs)
-
-    return run_interpreted
+    return one_site_run
 
 
 class Kernel:
@@ -115,7 +134,7 @@ class Kernel:
         return self.dispatcher()._numba_type_
 
     def __call__(self, *args):
-        if getattr(_STATE, "python", False):
+        if is_interpreted():
             return self.py_func(*args)
         return self.dispatcher()(*args)
 

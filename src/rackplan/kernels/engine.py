@@ -1881,9 +1881,9 @@ def run_blocks(n: int, setup, block, threads=None) -> None:
     """Run ``block(work, lo, hi)`` over ``[0, n)`` in blocks, on ``threads`` threads (default:
     numba's thread count), each with its own ``work = setup()``; blocks are handed out as
     threads free up. ``block`` must release the GIL (a ``nogil`` kernel)."""
-    import numba
+    from rackplan._jit import thread_count
 
-    threads = numba.get_num_threads() if threads is None else int(threads)
+    threads = thread_count() if threads is None else int(threads)
     threads = max(1, min(threads, n // MIN_PARALLEL))
     if threads == 1:
         if n:

@@ -67,6 +67,10 @@ AXIS_VALUE_BYTES = 24
 GRAPH_BYTES_PER_CHUNK = 250e3
 
 PROGRESS_MIN_POINTS = 2_000_000  # below this, a sweep is over before a bar is worth drawing
+#: Grids of at most this many points run the engine's source as Python (about 5 ms a point,
+#: :func:`rackplan._jit.interpreted`): numba's import and cache take 0.8 s and a first compile
+#: 6-9 s, more than such a grid takes interpreted.
+INTERPRETED_MAX_POINTS = 256
 
 
 def _kernel():
@@ -423,10 +427,13 @@ def _block(*axes, grid_args, n_out):
 
 def _run_numba(grid: Grid, eng: _Engine, progress: bool) -> np.ndarray:
     """All grid points on all numba threads: ``float64[K, N]`` (in slabs, with a bar)."""
+    from rackplan._jit import run_interpreted
     from rackplan.kernels.sweep import sweep_grid
 
     args = (*grid.kernel_args(), eng.slots, eng.want)
     n = grid.size
+    if n <= INTERPRETED_MAX_POINTS:
+        return run_interpreted(sweep_grid, *args)
     if not progress:
         return sweep_grid(*args)
     slabs = np.linspace(0, n, min(100, max(2, n // 100_000)) + 1).astype(np.int64)
