@@ -232,9 +232,11 @@ def montecarlo(site=None, mining_profile=None, gpu_profile=None, market=None, *,
         Non-negative seed; the same seed gives the same bytes.
     btc_drift : float or str, optional
         Expected BTC price growth per year [1]; default the market's ``btc_price_growth``.
-    btc_volatility, difficulty_volatility, gpu_price_volatility, utilization_volatility,
-    utilization_persistence, correlation, gpu_price_persistence, btc_trend_uncertainty,
-    difficulty_trend_uncertainty, gpu_trend_uncertainty
+    btc_volatility, difficulty_volatility, gpu_price_volatility, utilization_volatility
+        See the module constants for units and sources.
+    utilization_persistence, correlation, gpu_price_persistence
+        See the module constants for units and sources.
+    btc_trend_uncertainty, difficulty_trend_uncertainty, gpu_trend_uncertainty
         See the module constants for units and sources; a trend uncertainty of 0 gives every
         path the market's trend.
     keep_paths : bool
