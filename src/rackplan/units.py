@@ -47,6 +47,9 @@ import sys
 import tokenize
 from typing import Annotated, Any
 
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+from rackplan.errors import UnitError, shown
 
 
 def _import_pint_without_dask():
@@ -71,10 +74,6 @@ def _import_pint_without_dask():
 
 
 pint = _import_pint_without_dask()
-
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
-
-from rackplan.errors import UnitError, shown
 
 __all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "FractionField",
            "CountField",
