@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rackplan._io import apply_overrides, load_toml, parse_override, resolve, validate
 from rackplan.errors import InputError, SiteError
-from rackplan.units import QuantityField
+from rackplan.units import FractionField, QuantityField
 
 
 class _Inner(BaseModel):
@@ -380,3 +380,24 @@ def test_a_file_named_like_a_builtin_id_does_not_shadow_it(run_cli, tmp_path, mo
     code, out, err = run_cli(*args[:-1], f"./{name}")
     shown_as = f"./{name}" if f"./{name}" in err else str(tmp_path / name)  # profiles: resolved
     _one_line(code, out, err, shown_as, "malformed TOML")
+
+
+def test_a_validation_message_names_every_field_whose_reason_does_not_fit():
+    class Market(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        btc_price: QuantityField("USD/BTC", gt=0)
+        pool_fee: FractionField()
+        power_price: QuantityField("USD/MWh")
+        utilization: FractionField()
+        discount_rate: FractionField()
+
+    data = {"btc_price": "-5 USD/BTC", "pool_fee": "5 kg", "power_price": "abc",
+            "utilization": 7, "discount_rate": "x"}
+    with pytest.raises(InputError) as info:
+        validate(Market, data, source="market.toml")
+    message = str(info.value)
+    assert message.startswith("market.toml: btc_price: ")
+    assert "more problem" not in message and len(message) < 300
+    for field in data:  # each field with a problem is named, with its reason or without
+        assert field in message, field
+    assert "; also wrong: " in message

@@ -242,7 +242,7 @@ _BAD_OVERRIDES = [
     ("cdu_flow_capacity", "1200 kW", "is not a volume flow"),
     ("heat_rejection_capacity", "1e300 W", "must be at most"),
     ("pue", float("inf"), "not a finite number"),
-    ("pue", "NaN", "not a number followed by a unit"),
+    ("pue", "NaN", "is not a number"),
     ("pue", 1e9, "must be at most 10"),
     ("aisle_factor", 1e300, "must be at most 100"),
     ("house_load", float("nan"), "not a finite number"),

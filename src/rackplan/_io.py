@@ -117,7 +117,9 @@ def format_validation_error(exc: ValidationError) -> tuple[str, str]:
     ``field`` and the start of ``message`` are the first problem's. Fields with the same
     problem are named together: the first problem's others as ``"(also vendor, kind)"``,
     any further problem as ``"; power_max, power_typical: <message>"``. Past
-    :data:`MAX_PROBLEM_CHARS` characters the rest are counted (``"; and 12 more problems"``).
+    :data:`MAX_PROBLEM_CHARS` characters the fields whose reasons no longer fit are still
+    named (``"; also wrong: pue, utilization"``), so that one run shows every field to fix;
+    only past that are the rest counted (``"; and 12 more problems"``).
 
     Order: unknown fields first (often a misspelt one, which also shows up as "missing", and
     only the unknown one can carry the "did you mean" hint), then bad values, then missing
@@ -132,27 +134,40 @@ def format_validation_error(exc: ValidationError) -> tuple[str, str]:
         if loc not in fields:
             fields.append(loc)
     (message, fields), *others = groups.items()
-    field = fields[0]
-    left = sum(len(f) for _, f in groups.items()) - 1  # problems not yet shown
+    unshown = [f for names in groups.values() for f in names][1:]  # in the order listed
     budget = MAX_PROBLEM_CHARS - len(message)
     if len(fields) > 1:
         also, n = _names(fields[1:], budget - len(" (also )"))
         if n:
             message += f" (also {also})"
             budget -= len(also) + len(" (also )")
-            left -= n
+            del unshown[:n]
     for text, names in others:
-        if left <= 0 or _no_room(names, text, budget):
+        after = [f for f in unshown if f not in names]  # still unnamed once these are listed
+        if not unshown or _no_room(names, text, budget - _named_length(after)):
             break
         listed, n = _names(names, budget - len(text) - len("; : "))
         message += f"; {listed}: {text}"
         budget -= len(listed) + len(text) + len("; : ")
-        left -= n
+        unshown = [f for f in unshown if f not in names[:n]]
         if n < len(names):
             break
-    if left > 0:
-        message += f"; and {left} more problem{'s' if left > 1 else ''}"
-    return field, message
+    if unshown:
+        if _named_length(unshown) <= budget:  # all of them
+            listed, n = ", ".join(unshown), len(unshown)
+        else:  # as many as leave room to count the rest
+            listed, n = _names(unshown, budget - len("; also wrong: ; and 99 more problems"))
+        if n:
+            message += f"; also wrong: {listed}"
+        left = len(unshown) - n
+        if left:
+            message += f"; and {left} more problem{'s' if left > 1 else ''}"
+    return fields[0], message
+
+
+def _named_length(names: list[str]) -> int:
+    """Characters that ``"; also wrong: a, b"`` takes for ``names`` (0 for none)."""
+    return len("; also wrong: ") + len(", ".join(names)) if names else 0
 
 
 def _no_room(names: list[str], text: str, budget: int) -> bool:

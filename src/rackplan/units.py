@@ -434,6 +434,8 @@ def _from_text(value: str, unit: str, dimensionless: bool) -> pint.Quantity:
                         f"quantity: write a number and a unit, e.g. '1 {format_unit(unit)}'")
     match = _NUMBER_UNIT.match(value)
     if match is None:
+        if dimensionless:  # a share or a ratio: a plain number or a percentage
+            raise UnitError(f"{shown(value)} is not a number")
         raise UnitError(f"{shown(value)} is not a number followed by a unit "
                         f"(e.g. '1 {format_unit(unit)}')")
     magnitude_text, unit_text = match.groups()
