@@ -53,10 +53,25 @@ def number_text(x: Any) -> str:
 def _unit_text(units: Any) -> str:
     from rackplan.units import format_unit
 
-    unit = format_unit(units)
+    unit = format_unit(units).replace("**", "^")
     # the spellings a CFO reads without a pint manual
     return {"percent": "%", "%/a": "%/year", "a": "year", "h": "hour", "MUSD": "M USD",
             "USD/h": "USD/hour"}.get(unit, unit)
+
+
+#: Units models hold in SI that people read with a prefix (18 MW, not 18,000,000 W).
+_COMPACT = ("W", "hash/s", "H/s", "J", "Wh")
+
+
+def _for_people(q):
+    from rackplan.units import format_unit
+
+    if format_unit(q.units) in _COMPACT and getattr(q.magnitude, "ndim", 0) == 0:
+        try:
+            return q.to_compact()
+        except Exception:  # pragma: no cover - a magnitude to_compact cannot scale (0, NaN)
+            return q
+    return q
 
 
 def value_and_unit(value: Any) -> tuple[str, str]:
@@ -66,6 +81,7 @@ def value_and_unit(value: Any) -> tuple[str, str]:
     from rackplan.units import Quantity
 
     if isinstance(value, Quantity):
+        value = _for_people(value)
         magnitude = value.magnitude
         if getattr(magnitude, "ndim", 0):
             return ", ".join(number_text(v) for v in magnitude.ravel()), _unit_text(value.units)
