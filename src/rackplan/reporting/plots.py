@@ -8,6 +8,7 @@ axis is labelled with its unit. No physics and no economics here: the numbers ar
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import Any, Callable, Mapping, Sequence
@@ -27,6 +28,19 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def colour(key: str, k: int = 0) -> str:
     """The colour of option ``key`` (an option added as a plug-in takes the next free one)."""
     return COLOURS.get(key, _OTHER[k % len(_OTHER)])
+
+
+def _plain_text(draw):
+    """Draw with ``text.parse_math`` off: labels hold user text (a profile id, an option's
+    label), and a ``$`` in it is a dollar sign, not the start of TeX math."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 def _figure(width: float = 7.0, height: float = 3.4, ncols: int = 1):
@@ -76,6 +90,7 @@ def _number(x: float) -> str:
 
 # --- the year of weather ----------------------------------------------------------------------
 
+@_plain_text
 def monthly_pue(series: Mapping[str, Sequence[float]]) -> str:
     """PUE month by month, one line per hall (``{label: 12 values}``)."""
     fig, (ax,) = _figure()
@@ -91,6 +106,7 @@ def monthly_pue(series: Mapping[str, Sequence[float]]) -> str:
     return svg(fig, "plot-monthly-pue")
 
 
+@_plain_text
 def hourly_weather(day: np.ndarray, dry_bulb: np.ndarray, pue: np.ndarray,
                    label: str) -> str:
     """The weather year's dry bulb and the plant's PUE, hour by hour."""
@@ -110,6 +126,7 @@ def hourly_weather(day: np.ndarray, dry_bulb: np.ndarray, pue: np.ndarray,
 
 # --- sizing ---------------------------------------------------------------------------------
 
+@_plain_text
 def power_chain(rows: Mapping[str, Mapping[str, float]]) -> str:
     """From the utility feed to the IT, per hall: ``{label: {"IT": MW, "facility overhead
     (cooling, losses, house)": MW, "stranded": MW}}``, stacked."""
@@ -129,6 +146,7 @@ def power_chain(rows: Mapping[str, Mapping[str, float]]) -> str:
     return svg(fig, "plot-power-chain")
 
 
+@_plain_text
 def heat_split(rows: Mapping[str, tuple[float, float]]) -> str:
     """Heat to liquid and to air per hall [MW]: ``{label: (liquid, air)}``."""
     fig, (ax,) = _figure(7.0, 2.6)
@@ -144,9 +162,10 @@ def heat_split(rows: Mapping[str, tuple[float, float]]) -> str:
     return svg(fig, "plot-heat-split")
 
 
+@_plain_text
 def units_by_constraint(rows: Mapping[str, Mapping[str, int]]) -> str:
     """Units each constraint alone allows, per hall (log scale: they differ by orders)."""
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     fig, axes = _figure(7.0, 3.0, ncols=len(rows))
     for ax, (label, counts) in zip(axes, rows.items()):
@@ -154,6 +173,7 @@ def units_by_constraint(rows: Mapping[str, Mapping[str, int]]) -> str:
         ax.barh(names, [counts[n] for n in names], color="#999999")
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())  # the decades only: no crowded labels
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))  # no TeX
         ax.set_xlabel("units allowed [count]")
         ax.set_title(label, fontsize="medium")
         ax.grid(axis="x", alpha=0.3)
@@ -162,6 +182,7 @@ def units_by_constraint(rows: Mapping[str, Mapping[str, int]]) -> str:
 
 # --- the economics --------------------------------------------------------------------------
 
+@_plain_text
 def yearly_cash_flows(years: Sequence[int], flows: Mapping[str, Sequence[float]],
                       labels: Mapping[str, str]) -> str:
     """Each option's cash flow after tax, year by year, side by side [M USD]."""
@@ -181,6 +202,7 @@ def yearly_cash_flows(years: Sequence[int], flows: Mapping[str, Sequence[float]]
     return svg(fig, "plot-yearly-cash-flows")
 
 
+@_plain_text
 def cumulative_cash_flows(months: np.ndarray, running: Mapping[str, np.ndarray],
                           labels: Mapping[str, str]) -> str:
     """Each option's running cash flow month by month [M USD]: payback where it crosses 0."""
@@ -196,6 +218,7 @@ def cumulative_cash_flows(months: np.ndarray, running: Mapping[str, np.ndarray],
     return svg(fig, "plot-cumulative-cash-flows")
 
 
+@_plain_text
 def npv_lines(name: str, label: str, unit: str, x: np.ndarray,
               npvs: Mapping[str, np.ndarray], labels: Mapping[str, str], assumed: float,
               breakeven: float | None) -> str:
@@ -217,6 +240,7 @@ def npv_lines(name: str, label: str, unit: str, x: np.ndarray,
     return svg(fig, f"plot-npv-{name.replace('_', '-')}")
 
 
+@_plain_text
 def breakeven_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, *, x_label: str,
                       y_label: str, z_label: str, assumed: tuple[float, float],
                       assumed_z: float) -> str:
@@ -244,6 +268,7 @@ def breakeven_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, *, x_label: s
 HISTOGRAM_TAIL = 0.5
 
 
+@_plain_text
 def npv_histograms(npvs: Mapping[str, np.ndarray], labels: Mapping[str, str]) -> str:
     """The distribution of each option's NPV over the Monte Carlo paths [M USD], the outer
     :data:`HISTOGRAM_TAIL` % of all paths at each end left out."""
@@ -256,8 +281,9 @@ def npv_histograms(npvs: Mapping[str, np.ndarray], labels: Mapping[str, str]) ->
     else:
         bins = 10
     for k, (key, v) in enumerate(npvs.items()):
+        # one filled outline per option, not a bar per bin: a lighter page
         ax.hist(v[np.isfinite(v)], bins=bins, alpha=0.55, label=labels[key],
-                color=colour(key, k))
+                histtype="stepfilled", color=colour(key, k))
     ax.axvline(0.0, color="black", lw=0.6)
     ax.set_xlabel("NPV [M USD]")
     ax.set_ylabel("paths [count]")
@@ -267,6 +293,7 @@ def npv_histograms(npvs: Mapping[str, np.ndarray], labels: Mapping[str, str]) ->
     return svg(fig, "plot-npv-histograms")
 
 
+@_plain_text
 def win_probability(shares: Mapping[str, float], positive: Mapping[str, float],
                     labels: Mapping[str, str]) -> str:
     """Share of the paths on which each option has the highest NPV, and on which its NPV

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rackplan._html import MISSING, number_text, rows_table, table, text, value_and_unit
+from rackplan._html import MISSING, number_text, table, text, value_and_unit
 from rackplan.reporting import plots
 
 __all__ = ["SECTIONS", "Section"]
@@ -217,6 +217,12 @@ def _profile_table(profile) -> str:
             continue
         cited = _cited(name.split(".")[-1], profile.sources)
         rows.append((name, *value_and_unit(value), ", ".join(cited) or "profile file"))
+    flow = profile.cooling.flow_table
+    if flow is not None:  # the OEM's flow per rack, the table sizing interpolates in
+        points = ", ".join(f"{number_text(float(t.m_as('degC')))} degC: "
+                           f"{number_text(float(f.m_as('L/min')))} L/min"
+                           for t, f in zip(flow.supply_temperature, flow.rack_flow))
+        rows.append(("cooling.flow_table", points, "", flow.source))
     out = table(("field", "value", "unit", "source"), rows,
                 caption=f"{profile.name} ({profile.id}, {profile.kind})")
     if profile.assumptions:
