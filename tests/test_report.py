@@ -430,3 +430,22 @@ def test_report_renders_in_a_headless_browser(built, tmp_path):
     for section in SECTION_IDS:
         assert f'<section id="{section}">' in rendered
     assert "NPV [M USD]" in rendered
+
+
+def test_arrows_point_down():
+    """The wings below never import the report or the command line, not even inside a
+    function (``_repr_html_`` uses the ground floor's rackplan._html); rackplan._html imports
+    only the ground."""
+    import ast
+
+    src = Path(rackplan.__file__).parent
+    for wing in ("kernels", "facility", "economics", "studies"):
+        for path in (src / wing).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                         [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                for name in names:
+                    assert not name.startswith(("rackplan.reporting", "rackplan.cli")), path
+    ground = ast.parse((src / "_html.py").read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(ground) if isinstance(n, ast.ImportFrom)}
+    assert {m for m in modules if m.startswith("rackplan")} == {"rackplan.units"}
