@@ -449,3 +449,19 @@ def test_arrows_point_down():
     ground = ast.parse((src / "_html.py").read_text(encoding="utf-8"))
     modules = {n.module for n in ast.walk(ground) if isinstance(n, ast.ImportFrom)}
     assert {m for m in modules if m.startswith("rackplan")} == {"rackplan.units"}
+
+
+@pytest.mark.parametrize("z", [float("nan"), 4.2])
+def test_a_surface_with_nothing_to_contour_still_draws_its_axes(z):
+    import numpy as np
+
+    from rackplan.reporting.plots import breakeven_surface
+
+    svg = breakeven_surface(np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.full((2, 2), z),
+                            x_label="BTC price [USD/BTC]", y_label="power price [USD/MWh]",
+                            z_label="breakeven GPU-hour price [USD/hour]", assumed=(1.5, 15.0),
+                            assumed_z=3.0)
+    texts = _texts(svg)
+    assert "BTC price [USD/BTC]" in texts and "power price [USD/MWh]" in texts
+    assert any(("undefined on this grid" if z != z else "4.2 on the whole grid") in t
+               for t in texts)

@@ -20,6 +20,7 @@ table.rackplan caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
 table.rackplan th, table.rackplan td { border: 1px solid #ccc; padding: 0.25em 0.6em;
                                        vertical-align: top; }
 table.rackplan th { background: #f0f4f8; text-align: left; }
+table.rackplan td { overflow-wrap: anywhere; }
 table.rackplan td.num { text-align: right; font-variant-numeric: tabular-nums;
                         white-space: nowrap; }
 figure.plot { margin: 1em 0; }

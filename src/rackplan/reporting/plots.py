@@ -247,13 +247,15 @@ def breakeven_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, *, x_label: s
     """The breakeven over a grid of two inputs, filled contours, with the assumed point and
     the contour at the assumed value of the solved-for price."""
     fig, (ax,) = _figure(7.0, 4.0)
-    masked = np.ma.masked_invalid(z)
-    filled = ax.contourf(x, y, masked, levels=12, cmap="viridis")
-    bar = fig.colorbar(filled, ax=ax)
-    bar.set_label(z_label)
-    if np.nanmin(z) < assumed_z < np.nanmax(z):
-        lines = ax.contour(x, y, masked, levels=[assumed_z], colors="white", linewidths=1.5)
-        ax.clabel(lines, fmt=lambda v: f"assumed {v:,.3g}", fontsize="small")
+    finite = z[np.isfinite(z)]
+    if finite.size < 2 or finite.min() == finite.max():  # nothing to draw contours of
+        ax.text(0.5, 0.5, f"{z_label}: " + ("undefined on this grid" if not finite.size
+                                           else f"{_number(finite[0])} on the whole grid"),
+                transform=ax.transAxes, ha="center")
+        ax.set_xlim(x[0], x[-1])
+        ax.set_ylim(y[0], y[-1])
+    else:
+        _contours(fig, ax, x, y, np.ma.masked_invalid(z), z_label, assumed_z)
     ax.plot(*assumed, marker="*", markersize=14, color="#CC0000", markeredgecolor="white",
             linestyle="none", label="the case's inputs")
     ax.set_xlabel(x_label)
@@ -261,6 +263,15 @@ def breakeven_surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, *, x_label: s
     ax.set_title("Breakeven surface")
     _legend(ax)
     return svg(fig, "plot-breakeven-surface")
+
+
+def _contours(fig, ax, x, y, masked, z_label: str, assumed_z: float) -> None:
+    filled = ax.contourf(x, y, masked, levels=12, cmap="viridis")
+    bar = fig.colorbar(filled, ax=ax)
+    bar.set_label(z_label)
+    if masked.min() < assumed_z < masked.max():
+        lines = ax.contour(x, y, masked, levels=[assumed_z], colors="white", linewidths=1.5)
+        ax.clabel(lines, fmt=lambda v: f"assumed {_number(v)}", fontsize="small")
 
 
 #: The share of the paths the histograms leave out at each end [%]: a long tail would squeeze

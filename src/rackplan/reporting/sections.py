@@ -435,7 +435,8 @@ def breakevens(data) -> str:
     for name, item in c.breakeven.items():
         unit = units.get(name) or value_and_unit(item["value"])[1]
         rows.append((item.get("meaning", name), _in(item["value"], unit),
-                     _in(item["assumed"], unit), unit, item.get("note", "")))
+                     _in(item["assumed"], unit), unit,
+                     item.get("note", "") or _below_zero(float(item["value"].m_as(unit)))))
     out = [table(("breakeven", "value", "assumed", "unit", "note"), rows,
                  caption="Breakeven prices: where mining's NPV equals GPU-as-a-service's")]
     labels = _labels(data)
@@ -450,6 +451,14 @@ def breakevens(data) -> str:
                            f"[{line.unit}], all else as assumed.{note}"))
     out.append(_surface(data))
     return "".join(out)
+
+
+def _below_zero(value: float) -> str:
+    # The NPVs are linear in each price: a crossing below zero means none at a real price.
+    if np.isfinite(value) and value <= 0:
+        return ("below zero: at every positive price the two NPVs keep the order they have "
+                "at the assumed price")
+    return ""
 
 
 def _drawn(line) -> bool:
@@ -478,9 +487,13 @@ def _surface(data) -> str:
     grid = table((f"{names[y_name][0]} [{names[y_name][1]}] \\ {names[x_name][0]} "
                   f"[{names[x_name][1]}]", *(number_text(v) for v in x)), rows,
                  caption=f"Breakeven {z_label} [{z_unit}] over the grid")
+    finite = z[np.isfinite(z)]
+    line = (f", the white line the assumed {z_label}" if finite.size
+            and finite.min() < assumed_z < finite.max() else
+            f"; the assumed {z_label}, {number_text(assumed_z)} {z_unit}, is off this surface")
     return (_figure(svg, f"The {z_label} [{z_unit}] at which GPU-as-a-service's NPV equals "
                          f"mining's, over the {names[x_name][0]} and the {names[y_name][0]}; "
-                         f"the star is the case, the white line the assumed {z_label}.")
+                         f"the star is the case{line}.")
             + grid)
 
 
