@@ -170,7 +170,7 @@ def test_the_same_inputs_give_the_same_page_but_its_date(tmp_path):
 def test_a_site_without_weather_says_so(tmp_path):
     page = rackplan.report(**TOY, years=1, paths=100).html
     weather = re.search(r'<section id="weather">.*?</section>', page, flags=re.S).group()
-    assert "no year of weather" in weather
+    assert "not modelled hour by hour: no weather year" in weather
     assert "plot-monthly-pue" not in page
 
 
@@ -465,3 +465,14 @@ def test_a_surface_with_nothing_to_contour_still_draws_its_axes(z):
     assert "BTC price [USD/BTC]" in texts and "power price [USD/MWh]" in texts
     assert any(("undefined on this grid" if z != z else "4.2 on the whole grid") in t
                for t in texts)
+
+
+def test_save_writes_the_page_and_names_a_bad_path(built, tmp_path):
+    import dataclasses
+
+    copy = dataclasses.replace(built[0])
+    assert copy.save(tmp_path / "copy.htm") == tmp_path / "copy.htm"
+    assert (tmp_path / "copy.htm").read_text(encoding="utf-8") == copy.html
+    with pytest.raises(RackplanError) as info:
+        copy.save(tmp_path / "copy.txt")
+    assert info.value.source == "out"

@@ -311,7 +311,7 @@ def sizing(data) -> str:
 
 def weather(data) -> str:
     years = {k: v for k, v in data.annual.items() if not isinstance(v, str)}
-    missing = [f"<p>{text(k)}: no year of weather: {text(v)}</p>"
+    missing = [f"<p>{text(k)}: not modelled hour by hour: {text(v)}</p>"
                for k, v in data.annual.items() if isinstance(v, str)]
     if not years:
         return "".join(missing)
@@ -556,7 +556,7 @@ def findings(data) -> str:
     items = list(data.comparison.warnings)
     halls_of: dict[str, list[str]] = {}  # a finding both halls share is said once
     for hall, year in data.annual.items():
-        for finding in ([f"no year of weather: {year}"] if isinstance(year, str)
+        for finding in ([f"not modelled hour by hour: {year}"] if isinstance(year, str)
                         else year.warnings):
             halls_of.setdefault(finding, []).append(hall)
     items += [f"{' and '.join(halls)}: {finding}" for finding, halls in halls_of.items()]
