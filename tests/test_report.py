@@ -476,3 +476,16 @@ def test_save_writes_the_page_and_names_a_bad_path(built, tmp_path):
     with pytest.raises(RackplanError) as info:
         copy.save(tmp_path / "copy.txt")
     assert info.value.source == "out"
+
+
+def test_values_are_shown_in_units_people_read():
+    from rackplan._html import value_and_unit
+    from rackplan.units import Q_
+
+    assert value_and_unit(Q_(18e6, "W")) == ("18", "MW")
+    assert value_and_unit(Q_(473e12, "hash/s")) == ("473", "TH/s")
+    assert value_and_unit(Q_(150_000, "USD/a")) == ("150,000", "USD/year")
+    assert value_and_unit(Q_(4645, "m**2")) == ("4,645", "m^2")
+    assert value_and_unit(Q_(2.5e6, "USD").to("MUSD")) == ("2.5", "M USD")
+    assert value_and_unit(95) == ("95", "count") and value_and_unit(1.25) == ("1.25", "1")
+    assert value_and_unit(float("nan")) == ("n/a", "1") and value_and_unit(None) == ("n/a", "")

@@ -54,6 +54,8 @@ def _unit_text(units: Any) -> str:
     from rackplan.units import format_unit
 
     unit = format_unit(units).replace("**", "^")
+    if unit.endswith("/a"):  # pint's annum: a year to a reader
+        unit = unit[:-2] + "/year"
     # the spellings a CFO reads without a pint manual
     return {"percent": "%", "%/a": "%/year", "a": "year", "h": "hour", "MUSD": "M USD",
             "USD/h": "USD/hour"}.get(unit, unit)
