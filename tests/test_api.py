@@ -12,8 +12,8 @@ import pytest
 
 import rackplan
 
-FUNCTIONS = ("size", "compare", "sweep", "montecarlo", "breakeven_surface", "load_profile",
-             "list_profiles", "load_site", "load_market")
+FUNCTIONS = ("size", "compare", "sweep", "montecarlo", "breakeven_surface", "report",
+             "load_profile", "list_profiles", "load_site", "load_market")
 
 # Small, fast calls of each public function (the built-in case).
 CALLS = {

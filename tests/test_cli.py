@@ -26,8 +26,8 @@ def test_unknown_command_is_a_usage_error(run_cli):
     code, _, err = run_cli("no-such-command")
     assert code == 2
     assert err == ("rackplan: error: no such command 'no-such-command' (commands: annual, "
-                   "breakeven, compare, hashprice, markets, montecarlo, profiles, sites, size, "
-                   "sweep)\n")
+                   "breakeven, compare, hashprice, markets, montecarlo, profiles, report, sites, "
+                   "size, sweep)\n")
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ The public functions are imported lazily, so ``import rackplan`` stays cheap:
 - :func:`rackplan.annual` (a year of the cooling plant, hour by hour: annual PUE, WUE),
 - :func:`rackplan.compare` (mining vs GPU-as-a-service vs colocation for the same site),
 - :func:`rackplan.sweep` and :func:`rackplan.montecarlo` (many scenarios at once, on xarray),
+- :func:`rackplan.report` (one self-contained HTML page a person reads: the case, its inputs
+  and sources, sizing, weather, cash flows, breakevens, Monte Carlo, warnings),
 - :func:`rackplan.load_profile`, :func:`rackplan.load_site`, :func:`rackplan.load_market`.
 
 The package is laid out in wings, so the folders show the architecture (arrows point down):
@@ -35,6 +37,7 @@ _LAZY = {
     "sweep": "rackplan.studies.sweep",
     "montecarlo": "rackplan.studies.montecarlo",
     "breakeven_surface": "rackplan.studies.sweep",
+    "report": "rackplan.reporting.build",
     "load_profile": "rackplan.facility.profiles",
     "list_profiles": "rackplan.facility.profiles",
     "load_site": "rackplan.facility.site",

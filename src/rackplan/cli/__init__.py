@@ -1,5 +1,5 @@
 """Command line: ``rackplan size``, ``compare``, ``hashprice``, ``sweep``, ``montecarlo``,
-``profiles``. Data goes to stdout, messages to stderr; bad input exits with code 2.
+``profiles``, ``report``. Data goes to stdout, messages to stderr; bad input exits with code 2.
 
 Every way a run can end is one line on stderr at most:
 
@@ -352,7 +352,7 @@ def _run(args: list[str], debug: bool, signals: _Signals) -> int:
 
     from rackplan.cli.app import app
     from rackplan.cli import (annual_cmd, catalog_cmd, economics_cmd,  # noqa: F401
-                              profiles_cmd, size_cmd, study_cmd)
+                              profiles_cmd, report_cmd, size_cmd, study_cmd)
     from rackplan.errors import RackplanError
 
     e = _click_exceptions()

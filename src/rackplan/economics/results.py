@@ -115,6 +115,26 @@ class ComparisonResult:
             "warnings": list(self.warnings),
         }
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the options side by side, a unit on every row; then the winner,
+        the breakevens and the warnings."""
+        from rackplan._html import table, text, value_and_unit, warnings_list
+
+        opts = list(self.options.values())
+        header = ("quantity", *(o.label for o in opts), "unit")
+        rows = [_side_row(label, [get(o) for o in opts]) for label, get in _SIDE_ROWS]
+        inp = self.inputs
+        title = (f"{inp.get('site_name', '')}: {inp.get('mining_profile', '')} vs "
+                 f"{inp.get('gpu_profile', '')}, {inp.get('years', '')} years from "
+                 f"{inp.get('market_date', '')}")
+        breakevens = [(item.get("meaning", key), *value_and_unit(item["value"]))
+                      for key, item in self.breakeven.items()]
+        return (f"<div><strong>{text(title)}</strong>"
+                + table(header, [r for r in rows if r is not None])
+                + f"<p>Highest NPV: {text(self.options[self.winner].label)}</p>"
+                + table(("breakeven", "value", "unit"), breakevens)
+                + warnings_list(self.warnings) + "</div>")
+
     def to_xarray(self):
         """An ``xarray.Dataset`` with dimensions ``option`` and ``year``: yearly variables
         (revenue, opex, noi, noi_margin, ebitda, capex, depreciation, income_tax, cash_flow)
@@ -205,6 +225,29 @@ class ComparisonResult:
                  "site": str(self.inputs.get("site")),
                  "labels": "; ".join(f"{k}: {o.label}" for k, o in self.options.items())}
         return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+#: The rows of the notebook table: a label and how each option gives the value.
+_SIDE_ROWS = (
+    ("units", lambda o: o.fleet.get("units")),
+    ("racks", lambda o: o.fleet.get("racks")),
+    ("IT power", lambda o: o.fleet.get("it_power")),
+    ("capex", lambda o: o.capex.to("MUSD")),
+    ("revenue over the horizon", lambda o: o.total["revenue"].to("MUSD")),
+    ("NOI over the horizon", lambda o: o.total["noi"].to("MUSD")),
+    ("NPV", lambda o: o.npv.to("MUSD")),
+    ("IRR", lambda o: o.irr),
+    ("payback", lambda o: o.payback),
+)
+
+
+def _side_row(label: str, values: list) -> tuple | None:
+    """One row of the side-by-side table; the unit is the first option's (they share it)."""
+    from rackplan._html import value_and_unit
+
+    shown = [value_and_unit(v) for v in values]
+    unit = next((u for _, u in shown if u), "")
+    return (label, *(t for t, _ in shown), unit)
 
 
 def _add_months(day: _dt.date, months: int) -> _dt.date:

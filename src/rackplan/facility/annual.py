@@ -92,6 +92,44 @@ class AnnualResult:
         return {name: getattr(self, name) for name in self.__dataclass_fields__
                 if name != "hourly"}
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the result as a table, a unit beside every number."""
+        import calendar
+
+        from rackplan._html import rows_table, text, warnings_list
+        from rackplan.units import Q_
+
+        rows = []
+        for name, value in self.as_quantities().items():
+            if name in ("warnings", "inputs", "monthly_pue"):
+                continue
+            if name.endswith("_hours"):  # a count of hours of the year: its unit is the hour
+                value = Q_(value, "hour")
+            rows.append((_LABELS.get(name, name.replace("_", " ")), value))
+        rows += [(f"PUE, {calendar.month_name[m + 1]}", pue)
+                 for m, pue in enumerate(self.monthly_pue)]
+        title = (f"{self.inputs.get('site_name') or self.inputs.get('site', '')}: "
+                 f"{self.inputs.get('profile', '')}, {self.inputs.get('plant', '')} plant, "
+                 f"weather {self.inputs.get('weather', '')}")
+        return (f"<div><strong>{text(title)}</strong>" + rows_table(rows)
+                + warnings_list(self.warnings) + "</div>")
+
+
+#: How the notebook table names the fields (PUE and its kin are ratios: unit 1).
+_LABELS = {
+    "annual_pue": "annual PUE (ISO/IEC 30134-2)", "peak_pue": "PUE at the design condition",
+    "wue": "WUE (ISO/IEC 30134-9)", "water_use": "site water over the year",
+    "free_cooling_hours": "hours with no chiller running",
+    "chiller_hours": "hours with a chiller running",
+    "liquid_chiller_hours": "hours with a chiller on the liquid loop",
+    "economizer_hours": "hours the air side runs without a chiller",
+    "unmet_hours": "hours the plant cannot hold the supply temperature",
+    "it_energy": "IT energy over the year", "facility_energy": "facility energy over the year",
+    "cooling_energy": "cooling energy over the year",
+    "peak_facility_power": "facility power at the design condition",
+    "rack_count": "racks", "it_power": "IT power",
+}
+
 
 def _site_and_weather(site, overrides) -> tuple[Site, Weather]:
     st = load_site(site, overrides)

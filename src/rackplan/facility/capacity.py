@@ -162,6 +162,25 @@ class SizingResult:
         value that is not a finite number (never expected) is ``None`` too."""
         return _jsonable(self.as_quantities())
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the result as a table, a unit beside every number."""
+        from rackplan._html import rows_table, text, warnings_list
+
+        rows = []
+        for name, value in self.as_quantities().items():
+            if name in ("warnings", "inputs"):
+                continue
+            if name == "units_by":
+                rows += [(f"units the {key.replace('_', ' ')} constraint allows", count)
+                         for key, count in value.items() if count is not None]
+                continue
+            label = _LONG_NAMES.get(name, name.replace("_", " "))
+            rows.append((label, value))
+        title = (f"{self.inputs.get('site_name') or self.inputs.get('site', '')}: "
+                 f"{self.inputs.get('profile', '')}, sized on {self.inputs.get('basis', '')}")
+        return (f"<div><strong>{text(title)}</strong>" + rows_table(rows)
+                + warnings_list(self.warnings) + "</div>")
+
     def to_xarray(self):
         """An ``xarray.Dataset`` of scalars, units in ``attrs["units"]`` (UDUNITS-like)."""
         import numpy as np

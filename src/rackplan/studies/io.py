@@ -411,7 +411,7 @@ def check_out(out: Any, source: str = "out", formats: tuple[str, ...] = FORMATS_
     try:
         if path.is_dir():
             raise StudyError(f"{path} is a folder; give a file name such as "
-                             f"{path / ('result.' + (fmt if fmt in formats else 'nc'))}",
+                             f"{path / ('result.' + (fmt if fmt in formats else formats[0]))}",
                              source=source)
     except OSError as exc:
         raise StudyError(f"{path}: {_reason(exc)}", source=source) from None
