@@ -235,8 +235,8 @@ def _warnings(st: Site, hw: HardwareProfile, weather: Weather, year: dict,
     if year["unmet_hours"] > 0:
         out.append(f"the {st.cooling_plant.type} plant has no chiller and cannot hold the "
                    f"supply temperature in {int(year['unmet_hours']):,} hours of the year"
-                   + (": the miners curtail in them (the economics count the market's "
-                      "uptime, not these hours)" if hw.kind == "asic" else ""))
+                   + (": the miners curtail in them (compare takes them off the miners' "
+                      "uptime)" if hw.kind == "asic" else ""))
     feed = float(st.utility_power.m_as("W"))
     if peak["facility_power"] > feed * (1 + 1e-9):
         out.append(f"at the design condition the facility draws "
