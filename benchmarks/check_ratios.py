@@ -129,15 +129,19 @@ class CliGate:
     note: str
 
 
-#: Warm one-site commands (issue 11: within 0.5 s, gated as a ratio). Measured on the 2-vCPU
-#: AMD EPYC on 2026-12-03 with two other jobs on the machine, after the one-site commands
-#: stopped importing numba and pint stopped importing dask. Each ceiling is at least MARGIN
-#: times the highest ratio measured, and a command REGRESSION times slower than its lowest
-#: ratio fails it.
+#: Warm one-site commands (issue 11: within 0.5 s, gated as a ratio). Measured on 2026-12-03 on
+#: a 2-vCPU Intel Xeon, after the one-site commands stopped importing numba and pint stopped
+#: importing dask: three runs beside two other jobs, then one in `.ci/run` on a clean clone
+#: (the highest). The work is Python's and the baseline's too (imports, no vector code), so
+#: one ceiling serves both kinds of machine. Each ceiling is at least MARGIN times the highest
+#: ratio measured, and a command REGRESSION times slower than its lowest ratio fails it.
 CLI_GATES = (
-    CliGate("rackplan size", 9.0, (4.51, 4.12, 4.17), "0.43-0.49 s wall; was 1.3-1.6 s"),
-    CliGate("rackplan compare", 10.0, (5.46, 5.58, 4.85), "0.50-0.58 s wall; was 1.5-1.8 s"),
-    CliGate("rackplan hashprice", 8.0, (3.82, 4.16, 3.68), "0.40-0.45 s wall; was 1.0-1.2 s"),
+    CliGate("rackplan size", 10.0, (4.51, 4.12, 4.17, 5.7),
+            "0.43 s wall on a quiet machine; was 1.3-1.6 s"),
+    CliGate("rackplan compare", 12.0, (5.46, 5.58, 4.85, 6.8),
+            "0.50-0.52 s wall on a quiet machine; was 1.5-1.8 s"),
+    CliGate("rackplan hashprice", 9.5, (3.82, 4.16, 3.68, 5.3),
+            "0.39 s wall on a quiet machine; was 1.0-1.2 s"),
 )
 #: Any other numpy/numba group: numba must not be slower than NumPy.
 DEFAULT_GATE = Gate("*", 1.0, (), "default: numba must not be slower than NumPy")

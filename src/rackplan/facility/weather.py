@@ -235,7 +235,23 @@ def _check_year(dry_bulb: np.ndarray, source: str) -> None:
 
 def _floats(rows: list[list[str]], index: int, first_line: int, source: str, column: str,
             key: str, scale: float = 1.0) -> np.ndarray:
-    """Column ``index`` of ``rows`` as floats, each checked against its range in ``key``."""
+    """Column ``index`` of ``rows`` as floats, each checked against its range in ``key``.
+
+    All at once where every value is a number within its range (a year of 8,760 rows in about
+    a millisecond); otherwise row by row, to name the first bad line."""
+    lo, hi, _ = _RANGES[key]
+    try:
+        out = np.array([row[index] for row in rows], dtype=float) * scale
+    except (IndexError, ValueError):
+        return _floats_by_row(rows, index, first_line, source, column, key, scale)
+    if not np.all((out >= lo) & (out <= hi)):  # NaN fails too
+        return _floats_by_row(rows, index, first_line, source, column, key, scale)
+    return out
+
+
+def _floats_by_row(rows: list[list[str]], index: int, first_line: int, source: str,
+                   column: str, key: str, scale: float) -> np.ndarray:
+    """:func:`_floats` one row at a time: the first bad value is an error naming its line."""
     lo, hi, unit = _RANGES[key]
     out = np.empty(len(rows))
     for i, row in enumerate(rows):
