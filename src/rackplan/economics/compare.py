@@ -26,8 +26,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rackplan._jit import one_site
 from rackplan._args import overrides_mapping, whole_number
+from rackplan._jit import one_site
 from rackplan._io import field_hint
 from rackplan.economics.debt import levered
 from rackplan.economics.finance import Financials, irr, payback_month

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from rackplan._jit import one_site
 from rackplan._args import overrides_mapping
+from rackplan._jit import one_site
 from rackplan._io import resolve
 from rackplan.facility.coolant import air_density, coolant_properties
 from rackplan.errors import InputError, ProfileError, SiteError, shown

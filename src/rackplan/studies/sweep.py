@@ -67,9 +67,10 @@ AXIS_VALUE_BYTES = 24
 GRAPH_BYTES_PER_CHUNK = 250e3
 
 PROGRESS_MIN_POINTS = 2_000_000  # below this, a sweep is over before a bar is worth drawing
-#: Grids of at most this many points run the engine's source as Python (about 5 ms a point,
-#: :func:`rackplan._jit.interpreted`): numba's import and cache take 0.8 s and a first compile
-#: 6-9 s, more than such a grid takes interpreted.
+#: Grids of at most this many points run the engine's source as Python
+#: (:func:`rackplan._jit.interpreted`; 0.1 to 3 ms a point, the most with the network or the
+#: miners' shutdown on, so 256 points within a second): numba's import and cache take 0.8 s
+#: and a first compile 7-9 s.
 INTERPRETED_MAX_POINTS = 256
 
 
