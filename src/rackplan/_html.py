@@ -29,9 +29,8 @@ def text(value: Any) -> str:
 
 def number_text(x: Any) -> str:
     """A number for people: thousands separators, about four significant digits; ``n/a``
-    for anything that is not a finite number. The same rule as
-    :func:`rackplan.cli.output.format_number` (a test holds them equal), kept here because
-    the ground floor must not import the command line."""
+    for anything that is not a finite number. The command line's tables use it too
+    (:func:`rackplan.cli.output.format_number`)."""
     if isinstance(x, numbers.Integral) and not isinstance(x, bool):
         return f"{int(x):,}"
     try:

@@ -115,22 +115,12 @@ def jsonable(value: Any, bad: list[str] | None = None, where: str = "") -> Any:
 
 
 def format_number(x: Any) -> str:
-    """A number for people: thousands separators, about four significant digits; ``n/a`` for
-    anything that is not a finite number."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
-        return f"{int(x):,}"
-    f = finite(x)
-    if f is None:
-        return "n/a"
-    ax = abs(f)
-    if ax == 0:
-        return "0"
-    if ax >= 1e9 or ax < 1e-3:
-        return f"{f:.4g}"
-    if ax >= 1000:
-        return f"{f:,.0f}"
-    # Four significant digits, no padding zeros: 3.125, 14.77, 1.209, 0.0004077.
-    return f"{f:.4g}"
+    """A number for people: thousands separators, about four significant digits (3.125,
+    14.77, 1.209, 0.0004077); ``n/a`` for anything that is not a finite number. The report's
+    rule too (:func:`rackplan._html.number_text`, on the ground floor)."""
+    from rackplan._html import number_text
+
+    return number_text(x)
 
 
 def _csv_number(x: Any) -> str:
