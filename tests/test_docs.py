@@ -187,3 +187,32 @@ def test_the_worked_example_runs_each_step_of_the_case():
     # every plot labels both axes
     assert code.count("plt.subplots(") == code.count("set_xlabel(") == code.count("set_ylabel(")
     assert "https://pulse2.com/" in text  # the case's public source
+
+
+def _undocumented(path: Path) -> list[str]:
+    """Public module-level functions and classes (and their public methods) of one source
+    file that have no docstring, as ``file:name``."""
+    import ast
+
+    missing = []
+    for node in ast.parse(path.read_text()).body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_"):
+            continue
+        members = [node] + [m for m in getattr(node, "body", [])
+                            if isinstance(node, ast.ClassDef)
+                            and isinstance(m, ast.FunctionDef) and not m.name.startswith("_")]
+        missing += [f"{path.name}:{m.name}" for m in members if not ast.get_docstring(m)]
+    return missing
+
+
+def test_every_public_definition_has_a_docstring():
+    sources = sorted((ROOT / "src" / "rackplan").rglob("*.py"))
+    missing = [name for path in sources for name in _undocumented(path)]
+    assert not missing, f"public definitions without a docstring: {missing}"
+
+
+def test_the_docstring_check_finds_a_missing_one(tmp_path):
+    source = tmp_path / "mod.py"
+    source.write_text('def shown():\n    return 1\n\n\ndef _hidden():\n    return 2\n\n\n'
+                      'class Box:\n    """A box."""\n\n    def open(self):\n        pass\n')
+    assert _undocumented(source) == ["mod.py:shown", "mod.py:open"]

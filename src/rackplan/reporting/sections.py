@@ -50,6 +50,7 @@ def _given(value: Any, model: Any, default_note: str = "built-in default") -> st
 # --- 1. the case and the verdict ------------------------------------------------------------
 
 def summary(data) -> str:
+    """The answer first: the winning option, its NPV and IRR, and the claim checked."""
     c = data.comparison
     opts = c.options
     win = opts[c.winner]
@@ -151,6 +152,7 @@ def _source_of(name: str, data) -> str:
 
 
 def inputs(data) -> str:
+    """The files the case was read from and every input with its value, unit and source."""
     c = data.comparison
     site, mining, gpu, market = data.models
     files = [("site", _given(data.case["site"], site)),
@@ -282,6 +284,7 @@ def _halls(data) -> dict[str, Any]:
 
 
 def sizing(data) -> str:
+    """Each hall's sizing side by side: units, racks, what binds, power, heat and CDUs."""
     halls = _halls(data)
     labels = list(halls)
     rows = []
@@ -310,6 +313,7 @@ def sizing(data) -> str:
 # --- 4. the year of weather ------------------------------------------------------------------
 
 def weather(data) -> str:
+    """The year of weather per hall: annual and monthly PUE, free-cooling hours, water."""
     years = {k: v for k, v in data.annual.items() if not isinstance(v, str)}
     missing = [f"<p>{text(k)}: not modelled hour by hour: {text(v)}</p>"
                for k, v in data.annual.items() if isinstance(v, str)]
@@ -361,6 +365,7 @@ _YEARLY = (("revenue", "revenue"), ("opex", "site operating costs"), ("noi", "NO
 
 
 def economics(data) -> str:
+    """Yearly cash flows per option and NPV, IRR and payback side by side, with plots."""
     c = data.comparison
     opts = c.options
     labels = _labels(data)
@@ -429,6 +434,7 @@ def _mining_details(opts) -> str:
 # --- 6. breakevens ---------------------------------------------------------------------------
 
 def breakevens(data) -> str:
+    """Each breakeven line (input, value, unit) and the breakeven surface where one was run."""
     c = data.comparison
     units = {line.name: line.unit for line in data.lines}
     rows = []
@@ -509,6 +515,7 @@ _MC_UNITS = {"btc_drift": "1/year", "btc_volatility": "1/sqrt(year)",
 
 
 def montecarlo(data) -> str:
+    """The Monte Carlo distributions per option and each option's probability of winning."""
     from rackplan.studies.montecarlo import summary as mc_summary
 
     ds = data.montecarlo
@@ -553,6 +560,7 @@ def montecarlo(data) -> str:
 # --- 8. warnings and the run -----------------------------------------------------------------
 
 def findings(data) -> str:
+    """The warnings of the comparison and of each hall's year, each said once."""
     items = list(data.comparison.warnings)
     halls_of: dict[str, list[str]] = {}  # a finding both halls share is said once
     for hall, year in data.annual.items():
@@ -567,6 +575,7 @@ def findings(data) -> str:
 
 
 def about(data) -> str:
+    """How the report was made: the command that rebuilds it, the version and the date."""
     case = data.case
     words = ["rackplan", "report"]
     for flag, key in (("--site", "site"), ("--mining-profile", "mining_profile"),
