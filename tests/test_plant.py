@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import rackplan
 from rackplan.errors import SiteError, WeatherError
 from rackplan.facility.annual import annual
-from rackplan.facility.plant import PLANT_LAYOUT, plant_params
+from rackplan.facility.plant import PLANT_LAYOUT, annual_pue, plant_params, site_weather
 from rackplan.facility.site import load_site
 from rackplan.facility.weather import HOUR_MONTH, load_weather
 from rackplan.kernels import plant as k
@@ -184,6 +184,29 @@ def test_annual_api_and_hourly_dataset():
     fixed = rackplan.annual("moses-lake", "gb300-nvl72", overrides={"pue": 1.2})
     assert any("sized on the site's fixed pue, not on the design hour" in w
                for w in fixed.warnings)
+
+
+def test_the_plants_year_is_remembered_per_plant_and_weather_never_stale():
+    # annual_pue remembers each (plant, weather year) pair's year: asked in any order, for
+    # other plants and liquid fractions on the same weather object, each answer is the one
+    # the NumPy twin gives from scratch
+    site = load_site("moses-lake")
+    weather = site_weather(site)
+    db, wb = (np.ascontiguousarray(q.m_as("K")) for q in (weather.dry_bulb, weather.wet_bulb))
+    towers = site.model_copy(update={"cooling_plant": site.cooling_plant.model_copy(
+        update={"type": "cooling_tower"})})
+
+    def fresh(st, lf):
+        year = plant_years_numpy(plant_params(st, 1.0, lf)[None, :], db, wb, HOUR_MONTH)[0]
+        return year[k.ANNUAL.index("facility_energy")] / year[k.ANNUAL.index("it_energy")]
+
+    cases = [(site, 0.85), (towers, 0.85), (site, 0.5), (site, 0.85), (towers, 0.5)]
+    answers = [annual_pue(st, lf, weather) for st, lf in cases]
+    assert answers == [pytest.approx(fresh(st, lf), rel=1e-15) for st, lf in cases]
+    assert answers[0] == answers[3] and len(set(answers)) == 4
+    # another weather year on the same plant is another answer
+    other = load_weather("houston-tx")
+    assert annual_pue(site, 0.85, other) > answers[0]
 
 
 def test_houston_above_chicago_and_annual_below_peak():

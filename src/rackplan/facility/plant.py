@@ -28,6 +28,7 @@ hourly plant", shows the model.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Mapping
 
 import numpy as np
@@ -253,12 +254,31 @@ def held_share(site: Site, liquid_fraction: float, weather: Weather | None) -> f
     return 1.0 - float(year[kernels.ANNUAL.index("unmet_hours")]) / HOUR_MONTH.size
 
 
+# The plant's years already worked out, per weather year (kept while it lives: the weather
+# files' loader caches them) and per parameter set. A sweep builds its case once per range
+# check, and the year (8,760 hours through the NumPy twin) was 60 % of each build.
+_YEARS: weakref.WeakKeyDictionary[Weather, dict[bytes, np.ndarray]] = \
+    weakref.WeakKeyDictionary()
+_YEARS_PER_WEATHER = 64  # parameter sets kept per weather year (then the memo starts over)
+
+
 def _year(site: Site, liquid_fraction: float, weather: Weather | None) -> np.ndarray | None:
-    """The plant's year per watt of IT (a row of :data:`rackplan.kernels.plant.ANNUAL`)."""
+    """The plant's year per watt of IT (a row of :data:`rackplan.kernels.plant.ANNUAL`,
+    read-only): a function of the plant's parameters and the weather year alone, so it is
+    worked out once for each pair."""
     if site.cooling_plant is None or weather is None:
         return None
-    params = plant_params(site, 1.0, liquid_fraction)[None, :]
-    return plant_years_numpy(params, *_kelvin(weather), HOUR_MONTH)[0]
+    params = plant_params(site, 1.0, liquid_fraction)
+    years = _YEARS.setdefault(weather, {})
+    key = params.tobytes()
+    row = years.get(key)
+    if row is None:
+        if len(years) >= _YEARS_PER_WEATHER:
+            years.clear()
+        row = plant_years_numpy(params[None, :], *_kelvin(weather), HOUR_MONTH)[0]
+        row.setflags(write=False)
+        years[key] = row
+    return row
 
 
 def _kelvin(weather: Weather) -> tuple[np.ndarray, np.ndarray]:
