@@ -567,7 +567,9 @@ def _targets(axes: list[Axis]) -> list[_Target]:
 
 
 def check_ranges(axes: list[Axis], case: tuple, overrides: Mapping[str, Any] | None) -> None:
-    """Check every axis with the model its field belongs to (see the module's docstring);
+    """Check every axis with the model its field belongs to (see the module's docstring), on
+    ``case``, the models :func:`~rackplan.economics.compare.load_case` gave (no file is read
+    again);
     a value out of range raises :class:`StudyError` naming ``vary <input>``, with the model's
     message."""
     targets = _targets(axes)
@@ -604,7 +606,6 @@ class _Checker:
         self.case = case
         self.overrides = dict(overrides)
         self._profiles: dict[str, Any] = {}
-        self._models: tuple | None = None
 
     def check(self, model: str, items: list[tuple[_Target, float]]) -> None:
         if model == "case":
@@ -618,7 +619,7 @@ class _Checker:
         raise StudyError(message, source=_source(name)) from None
 
     def _check_case(self, items) -> None:
-        from rackplan.economics.compare import load_case, scenario_base
+        from rackplan.economics.compare import scenario_base
         from rackplan.economics.market import Market
         from rackplan.facility.site import Site
 
@@ -627,9 +628,7 @@ class _Checker:
             model = Site if t.field in Site.model_fields else Market
             trial[t.field] = _trial_value(model, t.field, v, t.axis.unit)
         try:
-            if self._models is None:  # the case's files read once, each trial validated
-                self._models = load_case(*self.case)
-            scenario_base(*self._models, overrides=trial)
+            scenario_base(*self.case, overrides=trial)  # each trial validated
         except InputError as exc:
             field_name = exc.field or (exc.source or "").removeprefix("--set").strip()
             self._fail(items, field_name, exc.message)
