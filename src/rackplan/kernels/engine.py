@@ -1112,8 +1112,8 @@ def _switching_breakeven(power, kind, s, npv0, bp0, bw0, gpu, a, n, start, p, tf
     return math.nan
 
 
-# Called, not inlined, from the scenario (compiled in three versions of it, and inlined in the
-# sweep's loop): inlined, the switching code made a cold sweep compile seconds longer.
+# Called, not inlined, from the scenario (compiled in three versions of it): inlined, the
+# switching code made a cold sweep compile seconds longer.
 @njit(error_model="numpy", _nrt=False)
 def _switched_sums(s, o, tab, shape_sums, sums):
     """Whether some of mining slot ``o``'s months switch off at its scales ``s``; if so, its
