@@ -196,13 +196,15 @@ def test_the_plants_year_is_remembered_per_plant_and_weather_never_stale():
     towers = site.model_copy(update={"cooling_plant": site.cooling_plant.model_copy(
         update={"type": "cooling_tower"})})
 
-    def fresh(st, lf):
-        year = plant_years_numpy(plant_params(st, 1.0, lf)[None, :], db, wb, HOUR_MONTH)[0]
+    def fresh(plant_site, lf):
+        params = plant_params(plant_site, 1.0, lf)[None, :]
+        year = plant_years_numpy(params, db, wb, HOUR_MONTH)[0]
         return year[k.ANNUAL.index("facility_energy")] / year[k.ANNUAL.index("it_energy")]
 
     cases = [(site, 0.85), (towers, 0.85), (site, 0.5), (site, 0.85), (towers, 0.5)]
-    answers = [annual_pue(st, lf, weather) for st, lf in cases]
-    assert answers == [pytest.approx(fresh(st, lf), rel=1e-15) for st, lf in cases]
+    answers = [annual_pue(plant_site, lf, weather) for plant_site, lf in cases]
+    assert answers == [pytest.approx(fresh(plant_site, lf), rel=1e-15)
+                       for plant_site, lf in cases]
     assert answers[0] == answers[3] and len(set(answers)) == 4
     # another weather year on the same plant is another answer
     other = load_weather("houston-tx")

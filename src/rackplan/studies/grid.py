@@ -567,11 +567,10 @@ def _targets(axes: list[Axis]) -> list[_Target]:
 
 
 def check_ranges(axes: list[Axis], case: tuple, overrides: Mapping[str, Any] | None) -> None:
-    """Check every axis with the model its field belongs to (see the module's docstring), on
+    """Check every axis with the model its field belongs to (see the module's docstring) on
     ``case``, the models :func:`~rackplan.economics.compare.load_case` gave (no file is read
-    again);
-    a value out of range raises :class:`StudyError` naming ``vary <input>``, with the model's
-    message."""
+    again); a value out of range raises :class:`StudyError` naming ``vary <input>``, with the
+    model's message."""
     targets = _targets(axes)
     if not targets:
         return
