@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from rackplan.errors import UnitError
-from rackplan.units import Q_, FractionField, QuantityField, format_unit, parse_quantity, to_json
+from rackplan.units import (Q_, FractionField, QuantityField, format_unit, magnitude_in,
+                            parse_quantity, to_json)
 
 
 # --- worked examples ----------------------------------------------------------------------------
@@ -77,6 +78,25 @@ def test_a_delta_field_refuses_an_offset_temperature(text):
     # 10 degC would silently become 283.15 K, a 28-fold error in a coolant flow.
     with pytest.raises(UnitError, match="is a temperature, not a temperature difference"):
         parse_quantity(text, "K", delta=True)
+
+
+def test_magnitude_in_converts_and_names_what_it_cannot():
+    assert magnitude_in(Q_(0.033, "USD/kWh"), "USD/MWh") == pytest.approx(33.0, rel=1e-15)
+    assert magnitude_in(Q_(18, "MW"), "W") == 18e6
+    assert magnitude_in(Q_(35, "degC"), "K") == pytest.approx(308.15, rel=1e-15)
+    # a second call reads the parsed unit back: the same answer
+    assert magnitude_in(Q_(0.033, "USD/kWh"), "USD/MWh") == pytest.approx(33.0, rel=1e-15)
+    with pytest.raises(UnitError, match="'18 MW' cannot be converted to 'USD/MWh'"):
+        magnitude_in(Q_(18, "MW"), "USD/MWh")
+    with pytest.raises(UnitError, match="cannot be converted to 'parsec_per_fortnight'"):
+        magnitude_in(Q_(18, "MW"), "parsec_per_fortnight")
+    with pytest.raises(UnitError):
+        magnitude_in(18.0, "W")
+
+
+def test_format_unit_is_the_same_from_a_string_or_a_unit_and_read_twice():
+    for text in ("kW", "USD/MWh", "J/(kg*K)", "m**3/s", "degC"):
+        assert format_unit(text) == format_unit(Q_(1.0, text).units) == format_unit(text)
 
 
 def test_format_unit_and_to_json():

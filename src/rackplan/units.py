@@ -75,7 +75,7 @@ def _import_pint_without_dask():
 
 pint = _import_pint_without_dask()
 
-__all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "QuantityField", "FractionField",
+__all__ = ["ureg", "Q_", "Quantity", "parse_quantity", "magnitude_in", "QuantityField", "FractionField",
            "CountField",
            "format_unit", "to_json", "finite_or_none", "DEFINITIONS", "MAX_TEXT_CHARS", "MAX_UNIT_CHARS",
            "MAX_UNIT_FACTORS", "MAX_UNIT_EXPONENT", "MAX_MAGNITUDE", "MIN_MAGNITUDE"]
@@ -344,6 +344,21 @@ def _target(unit: str) -> tuple[pint.Unit, bool]:
         return _TARGETS[unit]
 
 
+def magnitude_in(q: pint.Quantity, unit: str) -> float:
+    """The magnitude of the quantity ``q`` in ``unit`` (a unit string parsed once, not at
+    every call: pint caches only the names it defines, not compounds such as ``USD/MWh``).
+
+    Raises
+    ------
+    UnitError
+        Where ``q`` is not a quantity of the dimension of ``unit``, or ``unit`` is not a unit.
+    """
+    try:
+        return float(q.m_as(_target(unit)[0]))
+    except _PINT_FAILURES:
+        raise UnitError(f"{_show(q)} cannot be converted to {unit!r}") from None
+
+
 def parse_quantity(value: Any, unit: str, *, delta: bool = False) -> pint.Quantity:
     """Parse ``value`` as a quantity of the dimension of ``unit`` and convert it to ``unit``.
 
@@ -548,7 +563,15 @@ _PREFERRED = ("USD/PH/day", "BTC/PH/day", "USD/TH/day", "L/min/kW", "USD/kW/mont
 
 def format_unit(unit: Any) -> str:
     """A short unit string that pint parses back (``"kW"``, ``"L/min"``, ``"degC"``, ``"TR"``)."""
-    return _format_unit(format(ureg.Unit(unit) if isinstance(unit, str) else unit, "~C"))
+    if isinstance(unit, str):
+        return _format_unit_text(unit)
+    return _format_unit(format(unit, "~C"))
+
+
+@functools.lru_cache(maxsize=512)
+def _format_unit_text(unit: str) -> str:
+    # a unit string, parsed once: the models format their fields' units at every validation
+    return _format_unit(format(ureg.Unit(unit), "~C"))
 
 
 @functools.lru_cache(maxsize=512)

@@ -43,7 +43,7 @@ from rackplan.kernels import engine
 from rackplan.kernels.cashflow import SECONDS_PER_MONTH
 from rackplan.kernels.engine import (DIFFICULTY_MODELS, KINDS, PARAMS, TAX_DEPRECIATIONS,
                                      TERMINAL_VALUES)
-from rackplan.units import Q_
+from rackplan.units import Q_, magnitude_in
 
 __all__ = [
     "compare",
@@ -144,8 +144,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
     mining_hall, lf_mine, lf_gpu = hall_for(st, mp), mp.cooling.liquid_fraction, \
         gp.cooling.liquid_fraction
 
-    def si(q, unit):
-        return float(q.m_as(unit))
+    si = magnitude_in
 
     return {
         "utility_power": si(st.utility_power, "W"),
