@@ -43,6 +43,7 @@ def site_variants(n: int, seed: int = 2026):
         maybe(rng.uniform(1e5, 5e8, n)),          # heat_rejection_w
         maybe(rng.integers(1, 5000, n).astype(float)),  # rack_positions
         maybe(rng.uniform(1e3, 3e5, n)),          # design_rack_power_w
+        np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 2e4, n)),  # outside_power_w
         rng.uniform(0.0, 1.0, n),                 # liquid_fraction
         rng.uniform(990, 1070, n),                # coolant_density [kg/m^3]
         rng.uniform(3500, 4200, n),               # coolant_cp [J/(kg K)]

@@ -20,6 +20,7 @@ from rackplan.facility.capacity import plant_pue, size
 from rackplan.errors import InputError, ProfileError
 from rackplan.kernels import capacity as k
 from rackplan.facility.profiles import Cooling, load_profile
+from rackplan.facility.plant import site_weather
 from rackplan.facility.site import CRAH_FANS, EXHAUST_FANS, load_site
 from rackplan.units import Q_
 
@@ -95,6 +96,48 @@ def test_a_peak_below_power_max_is_refused(tmp_path):
     with pytest.raises(ProfileError) as info:
         load_profile(path)
     assert info.value.field == "power_peak" and "smaller than power_max" in info.value.message
+
+
+def test_power_outside_the_racks():
+    """A GB300 NVL72 that draws 7.2 kW outside its rack (100 W a GPU for its share of the
+    scale-out network and storage: a test figure, not a sourced one). At PUE 1.25 the feed
+    holds floor(14.4 MW / 149.2 kW) = 96 systems, not 101; IT 96 x 149.2 = 14,323.2 kW; to
+    liquid 0.85 x 96 x 142 = 11,587.2 kW, to air the rest, 2,736 kW (15 % of 13,632 kW plus
+    691.2 kW outside). Rack positions designed for 145 kW still take a 142 kW system each:
+    what a system draws outside its rack is not on a rack position."""
+    fabric = load_profile("gb300-nvl72").model_copy(
+        update={"power_outside_rack": Q_(7.2e3, "W")})
+    r = size(FIXED, fabric)
+    assert (r.unit_count, r.rack_count, r.binding_constraint) == (96, 96, "power")
+    assert r.it_power.m_as("kW") == pytest.approx(14323.2, rel=1e-12)
+    assert r.heat_to_liquid.m_as("kW") == pytest.approx(11587.2, rel=1e-12)
+    assert r.heat_to_air.m_as("kW") == pytest.approx(2736.0, rel=1e-12)
+    assert r.inputs["power_outside_rack"].m_as("kW") == pytest.approx(7.2)
+    assert r.power_density_rack.m_as("kW") == pytest.approx(142.0)
+    tight = size(FIXED, fabric, overrides={"design_rack_power": "145 kW"})
+    assert (tight.unit_count, tight.rack_count) == (96, 96)
+    # the plant sees the hall's IT heat: 0.85 x 142 / 149.2 of it to liquid
+    site = load_site("moses-lake")
+    plain = size(site, "gb300-nvl72")
+    assert size(site, fabric).pue == pytest.approx(
+        plant_pue(site, 0.85 * 142 / 149.2, site_weather(site)), rel=1e-12)
+    assert plain.pue == pytest.approx(plant_pue(site, 0.85, site_weather(site)), rel=1e-12)
+
+
+@pytest.mark.parametrize("value, message", [
+    ('"-1 kW"', "must be at least 0"),
+    ('"150 kW"', "larger than power_max (142 kW): it is per unit, not for the whole site"),
+    ('"7.2 kg"', "kg"),
+])
+def test_a_bad_power_outside_the_rack_is_refused(tmp_path, value, message):
+    text = (PROFILES / "gpu" / "gb300-nvl72.toml").read_text()
+    text = text.replace('power_typical =', f'power_outside_rack = {value}\npower_typical =', 1)
+    path = tmp_path / "fabric.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert info.value.field == "power_outside_rack" and message in info.value.message
+    assert str(path) in str(info.value)
 
 
 def test_s21_xp_hyd_at_pue_1_05():
@@ -500,6 +543,7 @@ def random_sites(n: int, seed: int):
         maybe(rng.uniform(1e5, 5e8, n)),          # heat_rejection_w
         maybe(rng.integers(1, 5000, n).astype(float)),  # rack_positions
         maybe(rng.uniform(1e3, 3e5, n)),          # design_rack_power_w (0 to 20 units a rack)
+        np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 2e4, n)),  # outside_power_w
         rng.uniform(0.0, 1.0, n),                 # liquid_fraction
         rng.uniform(990, 1070, n),                # coolant_density
         rng.uniform(3500, 4200, n),               # coolant_cp
@@ -559,21 +603,21 @@ def test_size_sites_rejects_arrays_of_another_length():
     short_out[12] = np.empty(49)  # cdus_by_flow
     with pytest.raises(ValueError, match="output"):
         k.size_sites(*args, *short_out)
-    for i in (16, 21):  # rack_flow_m3_s, cdu_flow_m3_s
+    for i in (12, 17, 22):  # outside_power_w, rack_flow_m3_s, cdu_flow_m3_s
         short_in = list(args)
         short_in[i] = args[i][:49]
         with pytest.raises(ValueError, match="input"):
             k.size_sites(*short_in, *out)
     with pytest.raises(TypeError):
-        k.size_sites_alloc(*args[:22])
+        k.size_sites_alloc(*args[:23])
     assert [len(a) for a in k.size_sites_alloc(*(a[:0] for a in args))] == [0] * 13
 
 
 def test_fit_units_equals_its_twin_and_the_scalar_sizing():
     args = random_sites(200, 7)
-    units, binding = k.fit_units_numpy(*args[:12])
+    units, binding = k.fit_units_numpy(*args[:13])
     for i in range(200):
-        u, b = k.fit_units(*(float(a[i]) for a in args[:12]))
+        u, b = k.fit_units(*(float(a[i]) for a in args[:13]))
         assert (u, b) == (units[i], binding[i])
         assert k.size_site(*(a[i] for a in args))[0] == u
 
@@ -581,7 +625,7 @@ def test_fit_units_equals_its_twin_and_the_scalar_sizing():
 def test_fit_units_ignores_constraints_not_given_and_breaks_ties_in_order():
     nan = math.nan
     # only power: 14.4 MW / 142 kW -> 101
-    free = (nan, nan)  # no rack positions, no design rack power
+    free = (nan, nan, 0.0)  # no rack positions, no design rack power, nothing outside
     assert k.fit_units(18e6, 1.25, 142e3, 1.0, 0.72, 2.0, nan, 1360.0, nan, nan, *free) \
         == (101.0, 0)
     # floor area gives exactly 101 racks too (101 x 1.44 m^2): the tie goes to power

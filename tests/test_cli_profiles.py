@@ -143,6 +143,20 @@ def test_show_takes_a_users_file(run_cli, tmp_path):
     assert data["file"] == str(own)
 
 
+def test_show_gives_the_optional_powers_where_a_profile_has_them(run_cli, tmp_path):
+    own = tmp_path / "gb300-fabric.toml"
+    own.write_text((profiles_dir() / "gpu" / "gb300-nvl72.toml").read_text().replace(
+        "power_typical =", 'power_outside_rack = "7.2 kW"\npower_peak = "155 kW"\n'
+        "power_typical =", 1))
+    code, out, _ = run_cli("profiles", "show", str(own), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["power_outside_rack"] == {"value": 7.2, "unit": "kW"}
+    assert data["power_peak"] == {"value": 155.0, "unit": "kW"}
+    code, out, _ = run_cli("profiles", "show", "gb300-nvl72", "--format", "json")
+    assert "power_outside_rack" not in json.loads(out)
+
+
 def test_show_an_unknown_id_suggests_close_matches_in_one_line(run_cli):
     code, out, err = run_cli("profiles", "show", "gb300-nvl27")
     assert code == 2

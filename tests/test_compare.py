@@ -17,6 +17,7 @@ from rackplan.economics.compare import (compare, route_overrides, run_options, s
                                        user_units)
 from rackplan.economics.options import engine_table
 from rackplan.errors import InputError, MarketError, ProfileError
+from rackplan.facility.profiles import load_profile
 from rackplan.kernels.engine import PARAMS, evaluate, evaluate_serial
 from rackplan.kernels.engine_numpy import evaluate_numpy
 from rackplan.units import Q_
@@ -611,6 +612,10 @@ CONSISTENCY_CASES = [
                       overrides={"btc_price": "150000 USD/BTC", "difficulty_growth": 0.01,
                                  "btc_price_growth": 0.1, "mining_build_period": "2 month"}),
                  5, "btc_price_growth", "1", id="mining-wins"),
+    # a GPU system that draws 7.2 kW outside its rack (a test figure), swept around it
+    pytest.param(dict(gpu_profile=load_profile("gb300-nvl72").model_copy(
+        update={"power_outside_rack": Q_(7.2e3, "W")})),
+                 5, "gpu_power_outside", "kW", id="power-outside-the-racks"),
 ]
 
 
@@ -632,7 +637,8 @@ def test_compare_sweep_and_montecarlo_without_volatility_agree(case, years, axis
     assert not math.isnan(be["gpu_hour_price"])  # every case has a breakeven to compare
 
     # the sweep: three values of one input around the compare() point, in user units
-    point = r.inputs[axis]
+    # (a profile figure is not among the case's inputs: its value is the profile's)
+    point = r.inputs[axis] if axis in r.inputs else case["gpu_profile"].power_outside_rack
     point = float(point.m_as(unit)) if hasattr(point, "m_as") else float(point)
     values = [point - 1, point, point + 1] if axis == "build_period" else \
         [0.9 * point, point, 1.1 * point]

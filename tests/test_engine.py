@@ -245,6 +245,7 @@ def scenarios(draw, n_months):
     put("tenant_recovery", _f(0.0, 1.0))
     put("rack_positions", st.one_of(st.just(math.nan), st.integers(1, 300).map(float)))
     put("design_rack_power", st.one_of(st.just(math.nan), _log(1e4, 1e6)))
+    put("gpu_power_outside", st.one_of(st.just(0.0), _f(0.0, 2e4)))  # 0 to 20 kW a unit
     return p
 
 
@@ -315,6 +316,7 @@ def random_scenarios(n, n_months, seed):
     put("rack_positions", np.where(rng.random(n) < 0.6, np.nan,
                                    rng.integers(1, 300, n).astype(float)))
     put("design_rack_power", np.where(rng.random(n) < 0.6, np.nan, 10.0 ** rng.uniform(4, 6, n)))
+    put("gpu_power_outside", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 2e4, n)))
     return R
 
 
@@ -437,7 +439,7 @@ _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_peri
           "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
           "difficulty_model": float(engine.DM_EQUILIBRIUM), "miner_warranty": 6 * S,
           "gpu_warranty": 24 * S, "tenant_recovery": 0.2, "rack_positions": 50.0,
-          "design_rack_power": 100e3}
+          "design_rack_power": 100e3, "gpu_power_outside": 7.2e3}
 #: Where the built-in case's power binds, a small white space makes the floor bind, and a low
 #: floor load limit the weight: each of their inputs then moves the units.
 _FLOOR = {"white_space": 100.0}
@@ -1209,6 +1211,27 @@ def test_gpuaas_by_hand():
     _assert_line(x, "capex_it", np.where(m == 3, equipment, 0.0))
     _assert_line(x, "capex_facility", np.where(m < 3, 30e6, 0.0))
     assert row[BUILT_IN.out["capex_gpuaas"]] == pytest.approx(equipment + 90e6, rel=1e-12)
+
+
+def test_power_outside_the_racks_by_hand():
+    """The same case with 10 kW a system drawn outside the racks (network, storage): 110 kW of
+    IT a system, so 18 MW / 1.25 / 110 kW = 130 fit (not 144). Those 10 kW run whatever the
+    load: energy 130 x (90 kW x (0.3 + 0.7 x 0.8) + 10 kW) x 1.1; the demand charge on 130 x
+    110 kW x 1.25; a colocation tenant leases the 14.3 MW, 1.43 M USD a month."""
+    p = _hand_case()
+    p[COL["gpu_power_outside"]] = 10e3
+    lines, row = monthly(p, HAND_MONTHS, BUILT_IN)
+    assert row[BUILT_IN.out["units_gpu"]] == 130
+    assert row[BUILT_IN.out["it_power_gpu"]] == pytest.approx(130 * 110e3, rel=1e-15)
+    m = np.arange(HAND_MONTHS)
+    on = m >= 3
+    energy = np.where(on, 130 * (90e3 * (0.3 + 0.7 * 0.8) + 10e3) * 1.1 * S, 0.0)
+    _assert_line(lines[1], "energy", energy)
+    demand = np.where(on, 130 * 110e3 * 1.25 * 6 / 1000, 0.0)
+    _assert_line(lines[1], "power", (energy * 40 / 3.6e9 + demand) * 1.05 ** (m / 12))
+    _assert_line(lines[1], "volume", np.where(on, 130 * 72 * S * 0.8, 0.0))
+    step = np.where(m >= 27, 1.03 ** 2, np.where(m >= 15, 1.03, 1.0))
+    _assert_line(lines[2], "revenue", np.where(on, 1.43e6 * step, 0.0))
 
 
 def test_gpuaas_utilization_ramp_by_hand():

@@ -79,6 +79,9 @@ def profile_details(p, path: str | None = None) -> dict[str, Any]:
         "power_max": _to(p.power_max, unit),
         "power_typical": _to(p.power_typical, unit),
     }
+    for name in ("power_peak", "power_outside_rack"):  # optional: shown where given
+        if getattr(p, name) is not None:
+            data[name] = _to(getattr(p, name), unit)
     if p.kind == "asic":
         data["hashrate"] = _to(p.hashrate, HASHRATE_UNIT)
         data["efficiency"] = _to(p.efficiency, EFFICIENCY_UNIT)

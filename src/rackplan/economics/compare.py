@@ -141,8 +141,10 @@ def _years(years, source: str = "years") -> int:
 def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dict[str, float]:
     nan = math.nan
     weather = site_weather(st)
-    mining_hall, lf_mine, lf_gpu = hall_for(st, mp), mp.cooling.liquid_fraction, \
-        gp.cooling.liquid_fraction
+    # the share of each hall's IT heat that leaves in liquid (a GPU system's gear outside its
+    # racks is air-cooled), at the power the units are sized on
+    mining_hall, lf_mine = hall_for(st, mp), mp.cooling.liquid_fraction
+    lf_gpu = gp.it_liquid_fraction(magnitude_in(gp.power_max, "W"))
 
     si = magnitude_in
 
@@ -236,6 +238,7 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         # the hours the mining hall's plant cannot cool, whatever PUE prices them (a fixed
         # pue, set or swept, leaves them as they are)
         "mining_weather_uptime": held_share(mining_hall, lf_mine, weather),
+        "gpu_power_outside": gp.outside_rack_w,
     }
 
 
@@ -285,7 +288,7 @@ _USER_UNITS = {
     "difficulty_adjustment": "1", "mining_existing": "1", "miner_warranty": "month",
     "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
     "rack_positions": "1", "design_rack_power": "kW", "energy_pue_mine": "1",
-    "energy_pue_gpu": "1", "mining_weather_uptime": "1",
+    "energy_pue_gpu": "1", "mining_weather_uptime": "1", "gpu_power_outside": "kW",
 }
 
 

@@ -170,7 +170,8 @@ def annual(site: str | Path | Site = "moses-lake",
     sized = size_in(st, hw, basis=basis, weather=weather)
     st = hall_for(st, hw)
     it_w = float(sized.it_power.m_as("W"))
-    params = plant_params(st, it_w, float(hw.cooling.liquid_fraction))
+    params = plant_params(st, it_w, hw.it_liquid_fraction(
+        float(sized.inputs["unit_power"].m_as("W"))))
     t_db = np.ascontiguousarray(weather.dry_bulb.m_as("K"))
     t_wb = np.ascontiguousarray(weather.wet_bulb.m_as("K"))
     hours = kernels.plant_hours(params, t_db, t_wb, np.empty((t_db.size, len(kernels.HOURLY))))

@@ -361,8 +361,8 @@ def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
     st = hall_for(site, hw)
     unit_power = _unit_power(hw, basis)
     unit_w = float(unit_power.m_as("W"))
-    lf = float(hw.cooling.liquid_fraction)
-    pue = plant_pue(st, lf, weather)
+    lf = float(hw.cooling.liquid_fraction)  # of the power in the rack
+    pue = plant_pue(st, hw.it_liquid_fraction(unit_w), weather)
 
     supply = st.coolant_supply_temperature
     coolant = None
@@ -385,6 +385,7 @@ def size_in(site: Site, hw: HardwareProfile, *, basis: str = "max",
         else float(st.heat_rejection_capacity.m_as("W")),
         nan if st.rack_positions is None else float(st.rack_positions),
         nan if st.design_rack_power is None else float(st.design_rack_power.m_as("W")),
+        hw.outside_rack_w,
     )
     inlet_k = float(st.air_inlet_temperature.to("K").magnitude)
     (units, racks, binding, it_w, facility_w, liquid_w, air_w, mass_flow, volume_flow,
@@ -522,7 +523,7 @@ def _over_the_feed(site: Site, hw: HardwareProfile, basis: str, unit_count: int,
              "--basis peak")):
         if power is None or power.m_as("W") <= _unit_power(hw, basis).m_as("W"):
             continue
-        at_w = unit_count * float(power.m_as("W")) * pue
+        at_w = unit_count * (float(power.m_as("W")) + hw.outside_rack_w) * pue
         if at_w > feed_w * (1.0 + 1e-12):
             out.append(f"sized on {'power_' + basis}, the {unit_count:,} units would draw "
                        f"{at_w / 1e6:,.2f} MW from the feed at their {power.m_as('kW'):g} kW "
@@ -631,6 +632,7 @@ def _inputs(site: Site, hw: HardwareProfile, basis: str, unit_power: Quantity, l
         "profile_name": hw.name,
         "basis": basis,
         "unit_power": unit_power.to("kW"),
+        "power_outside_rack": Q_(hw.outside_rack_w, "W").to("kW"),
         "units_per_rack": hw.units_per_rack,
         "liquid_fraction": lf,
         "pue_from": _pue_from(site, hw, weather),

@@ -129,7 +129,8 @@ class HardwareProfile(BaseModel):
     """A device, per unit: a miner, a server, or a rack-scale system (``units_per_rack = 1``).
 
     Quantities are stored in SI-friendly canonical units (W, kg, m^2, hash/s). Bounds:
-    ``power_max`` and ``power_typical`` 1 W to 100 MW, ``hashrate`` 1 MH/s to 1 EH/s,
+    ``power_max`` and ``power_typical`` 1 W to 100 MW, ``power_outside_rack`` 0 to
+    ``power_max``, ``hashrate`` 1 MH/s to 1 EH/s,
     ``rack_weight`` 1 kg to 100 t, ``rack_footprint`` 0.01 to 1,000 m^2, ``units_per_rack`` 1
     to 10,000, ``gpus_per_unit`` 1 to 100,000, ``rack_units`` 1 to 100.
     """
@@ -147,6 +148,10 @@ class HardwareProfile(BaseModel):
     # the OEM's peak above power_max (load transients), where it publishes one: --basis peak
     # sizes on it, and the other bases warn when the units at their peak overrun the feed
     power_peak: QuantityField("W", gt=0, ge=1, le=1e8) | None = None
+    # what a unit draws outside its rack: its share of the scale-out network, storage and
+    # management, which a rack-scale system's power_max leaves out. The feed, the heat
+    # rejection and the power bill carry it, its heat goes to air; a rack position does not.
+    power_outside_rack: QuantityField("W", ge=0, le=1e8) | None = None
     units_per_rack: CountField(gt=0, le=10_000)
     # validate_default: the kind checks below must run when the field is left out.
     gpus_per_unit: CountField(gt=0, le=100_000) | None = Field(default=None,
@@ -179,6 +184,16 @@ class HardwareProfile(BaseModel):
                              f"({power_max:~g})")
         return value
 
+    @field_validator("power_outside_rack")
+    @classmethod
+    def _outside_within_max(cls, value, info: ValidationInfo):
+        power_max = info.data.get("power_max")
+        if value is not None and power_max is not None and value > power_max:
+            raise ValueError(f"power_outside_rack ({value.to('kW'):~g}) is larger than "
+                             f"power_max ({power_max.to('kW'):~g}): it is per unit, not for "
+                             "the whole site")
+        return value
+
     @field_validator("gpus_per_unit")
     @classmethod
     def _gpus_for_gpu_kind(cls, value, info: ValidationInfo):
@@ -198,6 +213,21 @@ class HardwareProfile(BaseModel):
         if kind == "gpu" and value is not None:
             raise ValueError("a gpu profile has no hashrate")
         return value
+
+    @property
+    def outside_rack_w(self) -> float:
+        """What one unit draws outside its rack [W]: ``power_outside_rack``, 0 if not given."""
+        return 0.0 if self.power_outside_rack is None else float(
+            self.power_outside_rack.m_as("W"))
+
+    def it_liquid_fraction(self, unit_power_w: float) -> float:
+        """The share of a unit's IT power that leaves in liquid [1] when it draws
+        ``unit_power_w`` [W] in its rack: ``liquid_fraction`` of that, none of what it draws
+        outside the rack (:attr:`outside_rack_w`, air-cooled network and storage gear). What
+        the plant that cools the hall sees."""
+        lf = float(self.cooling.liquid_fraction)
+        outside = self.outside_rack_w
+        return lf if outside == 0.0 else lf * unit_power_w / (unit_power_w + outside)
 
     @property
     def efficiency(self):

@@ -138,32 +138,37 @@ def rack_units(units_per_rack, unit_power_w, design_rack_power_w):
 @njit(**_KERNEL)
 def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                         aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                        heat_rejection_w, rack_positions, design_rack_power_w):
+                        heat_rejection_w, rack_positions, design_rack_power_w,
+                        outside_power_w):
     """Units each constraint alone allows, NaN for a constraint the site does not give.
 
     Returns ``(by_power, by_floor_area, by_floor_loading, by_heat_rejection,
     by_rack_positions, by_rack_power)``, with a rack holding :func:`rack_units` units:
 
-    - power: ``floor(utility / pue / unit_power)``;
+    - power: ``floor(utility / pue / (unit_power + outside_power))``;
     - floor area: ``floor(white_space / (rack_footprint * aisle_factor))`` racks, times
       the units a rack holds;
     - floor loading: ``floor(floor_load * white_space / rack_weight)`` racks (the white space's
       total allowed mass), times the units a rack holds; needs floor_load and white_space;
-    - heat rejection: ``floor(heat_rejection / unit_power)``;
+    - heat rejection: ``floor(heat_rejection / (unit_power + outside_power))``;
     - rack positions: ``rack_positions`` racks, times the units a rack holds;
     - rack power: 0 where one unit draws more than a position is designed for, else NaN
       (it binds through the units a rack holds, in the constraints above).
 
-    Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack``, ``aisle_factor`` and
+    ``unit_power_w`` is what a unit draws in its rack, ``outside_power_w`` what it draws
+    outside the rack (its share of the scale-out network, storage and management; 0 when the
+    profile gives none): the feed and the heat rejection carry both, a rack position only the
+    first. Arguments in W, m^2, kg, kg/m^2; ``pue``, ``units_per_rack``, ``aisle_factor`` and
     ``rack_positions`` are plain numbers.
     """
     # No branches: NaN (not given) propagates through the arithmetic, which keeps the loop
     # free of hard-to-predict jumps when many sites mix given and missing constraints.
     per_rack = rack_units(units_per_rack, unit_power_w, design_rack_power_w)
-    by_power = _floor(utility_power_w / pue / unit_power_w)
+    it_power_w = unit_power_w + outside_power_w  # a unit's IT power, in the rack and out
+    by_power = _floor(utility_power_w / pue / it_power_w)
     by_area = _floor(white_space_m2 / (rack_footprint_m2 * aisle_factor)) * per_rack
     by_load = _floor(floor_load_kg_m2 * white_space_m2 / rack_weight_kg) * per_rack
-    by_heat = _floor(heat_rejection_w / unit_power_w)
+    by_heat = _floor(heat_rejection_w / it_power_w)
     by_positions = _floor(rack_positions) * per_rack
     by_rack_power = 0.0 if per_rack == 0.0 else math.nan
     return by_power, by_area, by_load, by_heat, by_positions, by_rack_power
@@ -172,7 +177,7 @@ def units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack, rack
 @njit(**_KERNEL)
 def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-              rack_positions, design_rack_power_w):
+              rack_positions, design_rack_power_w, outside_power_w):
     """Units that fit [1] and the binding constraint (an index into :data:`BINDING`).
 
     The fewest of :func:`units_by_constraint`, NaN constraints ignored; on a tie the first in
@@ -182,7 +187,7 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     by = units_by_constraint(utility_power_w, pue, unit_power_w, units_per_rack,
                              rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
                              floor_load_kg_m2, heat_rejection_w, rack_positions,
-                             design_rack_power_w)
+                             design_rack_power_w, outside_power_w)
     if math.isnan(by[0]):
         return math.nan, -1
     if by[_RACK_POWER] == 0.0:
@@ -199,12 +204,14 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
 @njit(**_KERNEL)
 def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-              rack_positions, design_rack_power_w, liquid_fraction, coolant_density,
+              rack_positions, design_rack_power_w, outside_power_w, liquid_fraction,
+              coolant_density,
               coolant_cp, coolant_delta_t_k, rack_flow_m3_s, altitude_m, air_inlet_k,
               air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s, redundancy):
-    """Size one site. Arguments after :func:`fit_units`'s twelve:
+    """Size one site. Arguments after :func:`fit_units`'s thirteen:
 
-    ``liquid_fraction`` [0..1]; the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
+    ``liquid_fraction`` [0..1], the share of the power in the rack that leaves in liquid (what
+    a unit draws outside its rack goes to air); the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
     [J/(kg K)] at its mean temperature (NaN is fine when no heat goes to liquid);
     ``coolant_delta_t_k`` [K]; ``rack_flow_m3_s``, the coolant flow a full rack asks for
     [m^3/s] (the OEM's figure at the supply temperature; NaN: from ``coolant_delta_t_k``);
@@ -221,12 +228,12 @@ def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
     units, binding = fit_units(utility_power_w, pue, unit_power_w, units_per_rack,
                                rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
                                floor_load_kg_m2, heat_rejection_w, rack_positions,
-                               design_rack_power_w)
+                               design_rack_power_w, outside_power_w)
     per_rack = rack_units(units_per_rack, unit_power_w, design_rack_power_w)
     racks = _ceil(units / per_rack) if per_rack > 0.0 else 0.0
-    it_power = units * unit_power_w
+    it_power = units * (unit_power_w + outside_power_w)
     facility = it_power * pue
-    to_liquid = it_power * liquid_fraction
+    to_liquid = units * unit_power_w * liquid_fraction
     to_air = it_power - to_liquid
     # Written as selects, not branches (see units_by_constraint). With no liquid heat the
     # coolant properties may be NaN; the select drops them.
@@ -268,7 +275,7 @@ def empty_site_outputs(n):
 @njit(parallel=True, **_KERNEL)
 def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-               rack_positions, design_rack_power_w,
+               rack_positions, design_rack_power_w, outside_power_w,
                liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k,
                rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
                cdu_flow_m3_s, redundancy,
@@ -277,7 +284,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
     """:func:`size_site` over 1-D float64 arrays of one length (``redundancy`` int64), written
     into the caller's arrays.
 
-    The 23 inputs are :func:`size_site`'s arguments; the 13 outputs after them are
+    The 24 inputs are :func:`size_site`'s arguments; the 13 outputs after them are
     its results in order (:data:`SITE_OUTPUTS`), 1-D arrays of the inputs' length, ``binding``
     int64 and the rest float64, overwritten. Allocate them with :func:`empty_site_outputs`
     (NumPy's large allocations get transparent huge pages where the system offers them; the
@@ -292,7 +299,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
             or white_space_m2.shape[0] != n or rack_weight_kg.shape[0] != n
             or floor_load_kg_m2.shape[0] != n or heat_rejection_w.shape[0] != n
             or rack_positions.shape[0] != n or design_rack_power_w.shape[0] != n
-            or liquid_fraction.shape[0] != n or coolant_density.shape[0] != n
+            or outside_power_w.shape[0] != n or liquid_fraction.shape[0] != n or coolant_density.shape[0] != n
             or coolant_cp.shape[0] != n or coolant_delta_t_k.shape[0] != n
             or rack_flow_m3_s.shape[0] != n
             or altitude_m.shape[0] != n or air_inlet_k.shape[0] != n
@@ -309,7 +316,7 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
         r = size_site(utility_power_w[i], pue[i], unit_power_w[i], units_per_rack[i],
                       rack_footprint_m2[i], aisle_factor[i], white_space_m2[i],
                       rack_weight_kg[i], floor_load_kg_m2[i], heat_rejection_w[i],
-                      rack_positions[i], design_rack_power_w[i],
+                      rack_positions[i], design_rack_power_w[i], outside_power_w[i],
                       liquid_fraction[i], coolant_density[i], coolant_cp[i],
                       coolant_delta_t_k[i], rack_flow_m3_s[i], altitude_m[i], air_inlet_k[i],
                       air_delta_t_k[i], cdu_capacity_w[i], cdu_flow_m3_s[i], redundancy[i])
@@ -330,9 +337,9 @@ def size_sites(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprin
 
 def size_sites_alloc(*inputs):
     """:func:`size_sites` with its outputs allocated here (:func:`empty_site_outputs`):
-    the 23 input arrays in, the 13 output arrays out, as :func:`size_sites_numpy`."""
-    if len(inputs) != 23:
-        raise TypeError(f"size_sites_alloc takes 23 input arrays, got {len(inputs)}")
+    the 24 input arrays in, the 13 output arrays out, as :func:`size_sites_numpy`."""
+    if len(inputs) != 24:
+        raise TypeError(f"size_sites_alloc takes 24 input arrays, got {len(inputs)}")
     out = empty_site_outputs(np.shape(inputs[0])[0])
     size_sites(*inputs, *out)
     return out
@@ -361,16 +368,17 @@ def rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w):
 def units_by_constraint_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                               rack_footprint_m2, aisle_factor, white_space_m2, rack_weight_kg,
                               floor_load_kg_m2, heat_rejection_w, rack_positions,
-                              design_rack_power_w):
+                              design_rack_power_w, outside_power_w):
     """NumPy twin of :func:`units_by_constraint` (arrays broadcast; NaN propagates)."""
     per_rack = rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w)
+    it_power_w = np.add(unit_power_w, outside_power_w)
     with np.errstate(invalid="ignore"):
-        by_power = _floor_np(np.asarray(utility_power_w, float) / pue / unit_power_w)
+        by_power = _floor_np(np.asarray(utility_power_w, float) / pue / it_power_w)
         by_area = _floor_np(white_space_m2 / (np.multiply(rack_footprint_m2, aisle_factor))) \
             * per_rack
         by_load = _floor_np(np.multiply(floor_load_kg_m2, white_space_m2) / rack_weight_kg) \
             * per_rack
-        by_heat = _floor_np(np.asarray(heat_rejection_w, float) / unit_power_w)
+        by_heat = _floor_np(np.asarray(heat_rejection_w, float) / it_power_w)
         by_positions = _floor_np(np.asarray(rack_positions, float)) * per_rack
     by_rack_power = np.where(per_rack == 0.0, 0.0, np.nan)
     return by_power, by_area, by_load, by_heat, by_positions, by_rack_power
@@ -378,12 +386,12 @@ def units_by_constraint_numpy(utility_power_w, pue, unit_power_w, units_per_rack
 
 def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                     aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                    heat_rejection_w, rack_positions, design_rack_power_w):
+                    heat_rejection_w, rack_positions, design_rack_power_w, outside_power_w):
     """NumPy twin of :func:`fit_units`: ``(unit_count, binding)`` arrays."""
     by = np.broadcast_arrays(*units_by_constraint_numpy(
         utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2, aisle_factor,
         white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w, rack_positions,
-        design_rack_power_w))
+        design_rack_power_w, outside_power_w))
     counts = np.stack(by[:_RACK_POWER])
     stacked = np.where(np.isnan(counts), np.inf, counts)
     binding = np.argmin(stacked, axis=0)  # first minimum: ties go to the earlier constraint
@@ -399,21 +407,21 @@ def fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_foo
 
 def size_sites_numpy(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
                      aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2,
-                     heat_rejection_w, rack_positions, design_rack_power_w, liquid_fraction,
-                     coolant_density, coolant_cp, coolant_delta_t_k, rack_flow_m3_s,
-                     altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s,
-                     redundancy):
+                     heat_rejection_w, rack_positions, design_rack_power_w, outside_power_w,
+                     liquid_fraction, coolant_density, coolant_cp, coolant_delta_t_k,
+                     rack_flow_m3_s, altitude_m, air_inlet_k, air_delta_t_k, cdu_capacity_w,
+                     cdu_flow_m3_s, redundancy):
     """NumPy twin of :func:`size_sites_alloc` (the same inputs; returns the 13 outputs)."""
     units, binding = fit_units_numpy(utility_power_w, pue, unit_power_w, units_per_rack,
                                      rack_footprint_m2, aisle_factor, white_space_m2,
                                      rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
-                                     rack_positions, design_rack_power_w)
+                                     rack_positions, design_rack_power_w, outside_power_w)
     per_rack = rack_units_numpy(units_per_rack, unit_power_w, design_rack_power_w)
     with np.errstate(invalid="ignore", divide="ignore"):
         racks = np.where(per_rack > 0.0, _ceil_np(units / per_rack), 0.0)
-    it_power = units * unit_power_w
+    it_power = units * (unit_power_w + outside_power_w)
     facility = it_power * pue
-    to_liquid = it_power * liquid_fraction
+    to_liquid = units * unit_power_w * liquid_fraction
     to_air = it_power - to_liquid
     has_liquid = to_liquid > 0.0
     from_table = ~np.isnan(rack_flow_m3_s)

@@ -193,6 +193,9 @@ _PARAM_TABLE = (
     # the weather's hours the mining hall cannot cool (no trim chiller): the miners curtail
     ("mining_weather_uptime", "1",
      "share of the weather year's hours the mining hall's plant holds the coolant supply"),
+    # the scale-out network, storage and management a GPU system unit needs, outside its rack
+    # (0: the profile gives none): on the feed and the bill, not on a rack position
+    ("gpu_power_outside", "W", "power one GPU system unit draws outside its rack"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -217,8 +220,9 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  BONUS_DEPRECIATION, SALES_TAX, PROPERTY_TAX, DIFFICULTY_MODEL, NETWORK_COST,
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
  GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY, RACK_POSITIONS,
- DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU, MINING_WEATHER_UPTIME) = range(len(PARAMS))
-assert len(PARAMS) == MINING_WEATHER_UPTIME + 1
+ DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU, MINING_WEATHER_UPTIME,
+ GPU_POWER_OUTSIDE) = range(len(PARAMS))
+assert len(PARAMS) == GPU_POWER_OUTSIDE + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -748,7 +752,7 @@ def _uses_paths(kind, p):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 24
+N_SCALES = 25
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -761,14 +765,14 @@ def _scales(kind, p, units, fleet):
         unit_power = p[MINER_POWER]
         pue, energy_pue = p[PUE_MINE], p[ENERGY_PUE_MINE]
         facility = p[MINING_FACILITY_CAPEX] * p[UTILITY_POWER]
-    else:
-        unit_power = p[GPU_POWER_MAX]
+    else:  # a unit's IT power: in its rack and outside it
+        unit_power = p[GPU_POWER_MAX] + p[GPU_POWER_OUTSIDE]
         pue, energy_pue = p[PUE_GPU], p[ENERGY_PUE_GPU]
         facility = p[FACILITY_CAPEX] * p[UTILITY_POWER]
     it_power = units * unit_power
     equipment = volume = price = energy = demand = power_price = 0.0
     staff = maintenance_facility = maintenance_it = insurance = network = idle = utilization = 0.0
-    contract_share = contract_price = gpu_seconds = prepaid = term_months = 0.0
+    contract_share = contract_price = gpu_seconds = prepaid = term_months = outside = 0.0
     if kind == MINE:
         hashrate = units * p[MINER_HASHRATE]
         equipment = p[MINER_PRICE] * hashrate * (1.0 + p[SALES_TAX])
@@ -790,6 +794,7 @@ def _scales(kind, p, units, fleet):
         volume = gpus * S * p[UTILIZATION]  # GPU-seconds sold a month
         price = p[GPU_HOUR_PRICE]
         energy = units * p[GPU_POWER_TYPICAL] * energy_pue * S  # J a month at full load
+        outside = units * p[GPU_POWER_OUTSIDE] * energy_pue * S  # J a month, whatever the load
         demand = it_power * pue * S * p[DEMAND_CHARGE]
         power_price = p[POWER_PRICE]
         staff = p[STAFF_PER_1000_GPUS] * gpus / 1000.0 * p[STAFF_COST] * S
@@ -817,7 +822,7 @@ def _scales(kind, p, units, fleet):
     return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
             demand, power_price, staff, maintenance_facility, insurance, network, idle,
             utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-            p[TAX_RATE], property_tax, bought, maintenance_it)
+            p[TAX_RATE], property_tax, bought, maintenance_it, outside)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -829,7 +834,7 @@ def _lines(kind, s, b, jb):
     (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
      demand, power_price, staff_scale, maintenance_facility, insurance_scale, network_scale,
      share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-     tax_rate, property_tax_rate, bought, maintenance_it) = s
+     tax_rate, property_tax_rate, bought, maintenance_it, outside_energy) = s
     volume = price_volume = energy = energy_weight = power = 0.0
     staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
@@ -859,8 +864,10 @@ def _lines(kind, s, b, jb):
             at_work_power += busy * c * b[jb, B_AFTER_POWER] + full * c * b[jb, B_TERM_POWER]
             prepayment = prepaid * contract_price * gpu_seconds * c * (
                 term_months * b[jb, B_SIGN] - b[jb, B_TERM])
-        energy = energy_scale * (share * b[jb, B_ON] + at_work)
-        energy_weight = energy_scale * (share * b[jb, B_POWER] + at_work_power)
+        # the GPUs' draw (idle share, plus the busy rest), then the gear outside the racks
+        energy = energy_scale * (share * b[jb, B_ON] + at_work) + outside_energy * b[jb, B_ON]
+        energy_weight = (energy_scale * (share * b[jb, B_POWER] + at_work_power)
+                         + outside_energy * b[jb, B_POWER])
         power = power_price * energy_weight + demand * b[jb, B_POWER]
         network = network_scale * b[jb, B_ON]
     elif kind == COLOCATION:
@@ -1164,11 +1171,11 @@ def _fleet_units(p):
     units_m, _ = fit_units(utility, p[PUE_MINE], p[MINER_POWER], p[MINER_UNITS_PER_RACK],
                            p[MINER_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
                            p[MINER_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY],
-                           math.nan, math.nan)
+                           math.nan, math.nan, 0.0)
     units_g, _ = fit_units(utility, p[PUE_GPU], p[GPU_POWER_MAX], p[GPU_UNITS_PER_RACK],
                            p[GPU_RACK_FOOTPRINT], p[AISLE_FACTOR], p[WHITE_SPACE],
                            p[GPU_RACK_WEIGHT], p[FLOOR_LOAD_LIMIT], p[HEAT_REJECTION_CAPACITY],
-                           p[RACK_POSITIONS], p[DESIGN_RACK_POWER])
+                           p[RACK_POSITIONS], p[DESIGN_RACK_POWER], p[GPU_POWER_OUTSIDE])
     return units_m, units_g
 
 
@@ -1186,7 +1193,8 @@ SIZING_PARAMS = ("utility_power", "pue_mine", "miner_power", "miner_units_per_ra
                  "miner_rack_footprint", "aisle_factor", "white_space", "miner_rack_weight",
                  "floor_load_limit", "heat_rejection_capacity", "pue_gpu", "gpu_power_max",
                  "gpu_units_per_rack", "gpu_rack_footprint", "gpu_rack_weight",
-                 "miner_hashrate", "uptime", "rack_positions", "design_rack_power")
+                 "miner_hashrate", "uptime", "rack_positions", "design_rack_power",
+                 "gpu_power_outside")
 _SIZING_IDX = np.array([PARAMS.index(name) for name in SIZING_PARAMS], dtype=np.int64)
 N_FLEET = 3  # miners, GPU system units, the mining fleet's difficulty
 
@@ -1334,7 +1342,7 @@ def _fleet_outputs(p, units_m, units_g, row):
     row[2] = units_g * p[GPUS_PER_UNIT]
     row[3] = units_m * p[MINER_HASHRATE]
     row[4] = units_m * p[MINER_POWER]
-    row[5] = units_g * p[GPU_POWER_MAX]
+    row[5] = units_g * (p[GPU_POWER_MAX] + p[GPU_POWER_OUTSIDE])
     row[6] = 0.0
 
 

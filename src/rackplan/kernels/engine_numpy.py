@@ -76,12 +76,13 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
                                  c["miner_units_per_rack"], c["miner_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["miner_rack_weight"],
                                  c["floor_load_limit"], c["heat_rejection_capacity"], np.nan,
-                                 np.nan)
+                                 np.nan, 0.0)
     units_g, _ = fit_units_numpy(c["utility_power"], c["pue_gpu"], c["gpu_power_max"],
                                  c["gpu_units_per_rack"], c["gpu_rack_footprint"],
                                  c["aisle_factor"], c["white_space"], c["gpu_rack_weight"],
                                  c["floor_load_limit"], c["heat_rejection_capacity"],
-                                 c["rack_positions"], c["design_rack_power"])
+                                 c["rack_positions"], c["design_rack_power"],
+                                 c["gpu_power_outside"])
     options, discs = [], []
 
     def option(c, o, rows=slice(None)):
@@ -296,11 +297,11 @@ def _start(c, fleet):
 
 
 def _plant(c, fleet):
-    """PUE in the design hour (sizing, demand charge), annual PUE (energy) and unit power
-    (power_max) of a fleet."""
+    """PUE in the design hour (sizing, demand charge), annual PUE (energy) and unit IT power
+    (power_max, and a GPU system's power outside its rack) of a fleet."""
     if fleet == FLEET_MINING:
         return c["pue_mine"], c["energy_pue_mine"], c["miner_power"]
-    return c["pue_gpu"], c["energy_pue_gpu"], c["gpu_power_max"]
+    return c["pue_gpu"], c["energy_pue_gpu"], c["gpu_power_max"] + c["gpu_power_outside"]
 
 
 def _facility(c, fleet):
@@ -414,7 +415,7 @@ def _gpuaas(c, m, units, fleet, n_months, paths, units_m):
     power_f = (1.0 + c["power_price_growth"]) ** (m / 12.0)
     idle = c["gpu_idle_power_share"]
     energy = np.where(on, units * c["gpu_power_typical"] * (idle + (1.0 - idle) * busy)
-                      * energy_pue * S, 0.0)
+                      * energy_pue * S + units * c["gpu_power_outside"] * energy_pue * S, 0.0)
     # cash ahead: the prepaid share of the whole term's billing at signing (month 0), less
     # that share of each term month's billing
     billing = gpus * S * share * c["gpu_contract_price"]
@@ -547,7 +548,8 @@ def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):
         return (x * discs[o]).sum(axis=1)
 
     fleet = (units_m, units_g, units_g * c["gpus_per_unit"], units_m * c["miner_hashrate"],
-             units_m * c["miner_power"], units_g * c["gpu_power_max"])
+             units_m * c["miner_power"],
+             units_g * (c["gpu_power_max"] + c["gpu_power_outside"]))
     for k, value in enumerate(fleet):
         rows[k] = value[:, 0]
     mining = [i for i, kind in enumerate(kinds) if kind == MINE]

@@ -203,7 +203,8 @@ def _site_table(data) -> str:
                          "or takes its plant type's value)")
 
 
-_PROFILE_FIELDS = ("power_max", "power_typical", "power_peak", "units_per_rack",
+_PROFILE_FIELDS = ("power_max", "power_typical", "power_peak", "power_outside_rack",
+                   "units_per_rack",
                    "gpus_per_unit", "hashrate", "rack_weight", "rack_footprint",
                    "cooling.method", "cooling.liquid_fraction", "cooling.coolant_supply_max",
                    "cooling.air_inlet_max")

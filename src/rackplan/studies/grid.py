@@ -62,6 +62,7 @@ PROFILE_FIELDS = {
     "gpu_units_per_rack": ("gpu", "units_per_rack"),
     "gpu_rack_footprint": ("gpu", "rack_footprint"),
     "gpu_rack_weight": ("gpu", "rack_weight"),
+    "gpu_power_outside": ("gpu", "power_outside_rack"),
 }
 
 #: Profile fields that are no kernel input for that profile, and the field whose value they may
