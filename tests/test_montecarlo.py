@@ -443,7 +443,12 @@ def test_mining_earns_more_on_paths_where_btc_ends_higher(result):
     assert r > 0.5
 
 
-def test_simulate_matches_the_numpy_twin(base, base_d, table):
+@pytest.mark.parametrize("contract_share", [0.0, 0.4], ids=["merchant", "contract-tranche"])
+def test_simulate_matches_the_numpy_twin(base, base_d, table, contract_share):
+    # (a path without a contract tranche sums only its merchant entries: both ways checked)
+    base = base.copy()
+    base[engine.GPU_CONTRACT_SHARE] = contract_share
+    base[engine.GPU_CONTRACT_TERM] = 36 * engine.SECONDS_PER_MONTH
     shock = shock_vector(base_d, correlation=0.3)
     slots = (table.kinds, table.fleets, table.pair)
     want = np.arange(len(table.names), dtype=np.int64)

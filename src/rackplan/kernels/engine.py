@@ -1298,6 +1298,24 @@ def _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, decide)
             d0, d1, d2, d3
         sums[r + 1, B_BTC], sums[r + 1, B_BTC_PRICED], sums[r + 1, B_RUN], \
             sums[r + 1, B_RUN_POWER] = t0, t1, t2, t3
+    elif kind == GPUAAS and paths.shape[1] > 0 and p[GPU_CONTRACT_SHARE] == 0.0:
+        # a path's sums without a contract tranche: only the merchant entries (B_SOLD,
+        # B_SOLD_PRICED, B_SOLD_POWER) are read (:func:`_lines`); summing the other six was
+        # half a Monte Carlo path's GPU-as-a-service time. (Not a block's shape sums: the
+        # scenarios that share them may differ in their contract share.)
+        d0 = d1 = d2 = t0 = t1 = t2 = 0.0
+        for m in range(start, stop):
+            x = _kind_basis(kind, m, start, end, p, tf, paths, d_fleet, 0.0, 0.0, m < 0)
+            w = 1.0 if m < n else 0.0
+            d0 += v[m] * x[0]
+            d1 += v[m] * x[1]
+            d2 += v[m] * x[2]
+            t0 += w * x[0]
+            t1 += w * x[1]
+            t2 += w * x[2]
+        sums[r, B_SOLD], sums[r, B_SOLD_PRICED], sums[r, B_SOLD_POWER] = d0, d1, d2
+        sums[r + 1, B_SOLD], sums[r + 1, B_SOLD_PRICED], sums[r + 1, B_SOLD_POWER] = \
+            t0, t1, t2
     elif kind == GPUAAS:  # B_SOLD ... B_TERM_PAID: the nine own entries, in order
         d = t = _ZEROS8
         d8 = t8 = 0.0
