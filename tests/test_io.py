@@ -401,3 +401,46 @@ def test_a_validation_message_names_every_field_whose_reason_does_not_fit():
     for field in data:  # each field with a problem is named, with its reason or without
         assert field in message, field
     assert "; also wrong: " in message
+
+
+# --- files remembered while unchanged ------------------------------------------------------------
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    stamp = path.stat().st_mtime_ns + 1_000_000_000  # a second later, whatever the clock's grain
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_site_file_is_remembered_until_it_changes(tmp_path):
+    from rackplan.facility.site import load_site, sites_dir
+
+    path = tmp_path / "mine.toml"
+    path.write_text((sites_dir() / "moses-lake.toml").read_text())
+    first = load_site(path)
+    assert load_site(path) is first and load_site(str(path)).id == "mine"
+    # overrides build a new site and leave the remembered one as it was
+    assert load_site(path, {"utility_power": "20 MW"}).utility_power.m_as("MW") == 20
+    assert load_site(path) is first and first.utility_power.m_as("MW") == 18
+    _rewrite(path, 'utility_power = "18 MW"', 'utility_power = "24.5 MW"')
+    assert load_site(path).utility_power.m_as("MW") == 24.5
+    _rewrite(path, 'utility_power = "24.5 MW"', 'utility_power = "-1 MW"')
+    with pytest.raises(SiteError) as info:  # a broken edit is reported, not the old file
+        load_site(path)
+    assert info.value.field == "utility_power" and str(path) in str(info.value)
+
+
+def test_a_market_file_is_remembered_until_it_changes(tmp_path):
+    from rackplan.economics.market import load_market, markets_dir
+
+    path = tmp_path / "today.toml"
+    path.write_text((markets_dir() / "2025-11-13.toml").read_text())
+    first = load_market(path)
+    assert load_market(path) is first and first.btc_price.m_as("USD/BTC") == 98076
+    assert load_market(path, {"btc_price": "90000 USD/BTC"}).btc_price.m_as("USD/BTC") == 90000
+    assert load_market(path) is first
+    _rewrite(path, 'btc_price = "98076 USD/BTC"', 'btc_price = "101234.5 USD/BTC"')
+    assert load_market(path).btc_price.m_as("USD/BTC") == 101234.5
+    assert load_market("2025-11-13") is load_market(None)  # the built-in, by id or default

@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal, Mapping
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       field_validator, model_validator)
 
-from rackplan._io import (DATA_DIR, check_overrides, close_matches, looks_like_path,
-                         model_input, read_reference, validate)
+from rackplan._io import (DATA_DIR, FileMemo, check_overrides, close_matches, looks_like_path,
+                         model_input, read_reference, resolve, validate)
 from rackplan.errors import MarketError, UnitError, shown
 from rackplan.facility.profiles import Source
 from rackplan.units import Q_, CountField, QuantityField, parse_quantity
@@ -377,6 +377,15 @@ def load_market(ref: str | Path | Market | None = None,
     overrides = check_overrides(overrides, MarketError)
     if ref is None:
         ref = DEFAULT_MARKET
+    if not overrides and not isinstance(ref, Market):
+        # (a built-in base the file names is read with it; built-ins do not change)
+        return _MARKET_FILES(ref, resolve(ref, markets_dir(), "market", MarketError))
+    return _load_market(ref, overrides, gpu_system)
+
+
+def _load_market(ref: str | Path | Market, overrides: dict[str, Any],
+                 gpu_system: str | None) -> Market:
+    """:func:`load_market` with its overrides checked."""
     if isinstance(ref, Market):
         if not overrides:
             return ref
@@ -399,6 +408,9 @@ def load_market(ref: str | Path | Market | None = None,
     market = market.model_copy(update={"id": market_id})
     market._source = source
     return market
+
+
+_MARKET_FILES: FileMemo[Market] = FileMemo(lambda ref: _load_market(ref, {}, None))
 
 
 #: The fields a market file names together or not at all: setting one drops the other's value

@@ -26,8 +26,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rackplan._io import (DATA_DIR, apply_overrides, check_overrides, field_hint, model_input,
-                         read_reference, validate)
+from rackplan._io import (DATA_DIR, FileMemo, apply_overrides, check_overrides, field_hint,
+                         model_input, read_reference, resolve, validate)
 from rackplan.errors import SiteError
 from rackplan.facility.weather import looks_like_weather_path
 from rackplan.units import CountField, FractionField, QuantityField
@@ -347,6 +347,13 @@ def load_site(ref: str | Path | Site = "moses-lake",
         range; the message names the file (or ``--set``) and the field.
     """
     overrides = check_overrides(overrides, SiteError)
+    if not overrides and not isinstance(ref, Site):
+        return _SITE_FILES(ref, resolve(ref, sites_dir(), "site", SiteError))
+    return _load_site(ref, overrides)
+
+
+def _load_site(ref: str | Path | Site, overrides: dict[str, Any]) -> Site:
+    """:func:`load_site` with its overrides checked."""
     if isinstance(ref, Site):
         if not overrides:
             return ref
@@ -371,6 +378,9 @@ def load_site(ref: str | Path | Site = "moses-lake",
     if not isinstance(ref, Site) and "weather" not in overridden:
         site = _weather_from_folder(site, Path(source).expanduser().parent)
     return site.model_copy(update={"id": site_id})
+
+
+_SITE_FILES: FileMemo[Site] = FileMemo(lambda ref: _load_site(ref, {}))
 
 
 def _weather_from_folder(site: Site, folder: Path) -> Site:
