@@ -186,6 +186,30 @@ def test_annual_api_and_hourly_dataset():
                for w in fixed.warnings)
 
 
+def test_the_hourly_plant_sees_the_power_outside_the_racks():
+    """A GB300 NVL72 that draws 7.2 kW outside its rack (a test figure): 90 fit Moses Lake's
+    design hour (`size`), 90 x 149.2 kW = 13,428 kW of IT every hour; its plant cools
+    0.85 x 142 / 149.2 of that in liquid, as `compare` prices the energy."""
+    from rackplan.economics.compare import scenario_base
+    from rackplan.facility.profiles import load_profile
+    from rackplan.units import Q_
+
+    fabric = load_profile("gb300-nvl72").model_copy(
+        update={"power_outside_rack": Q_(7.2e3, "W")})
+    r = rackplan.annual("moses-lake", fabric)
+    sized = rackplan.size("moses-lake", fabric)
+    assert sized.unit_count == 90
+    assert float(r.hourly.it_power.max()) == pytest.approx(90 * 149.2e3, rel=1e-12)
+    assert float(r.hourly.it_power.min()) == pytest.approx(90 * 149.2e3, rel=1e-12)
+    assert r.peak_pue == pytest.approx(sized.pue, rel=1e-12)
+    site = load_site("moses-lake")
+    hall = annual_pue(site, 0.85 * 142 / 149.2, site_weather(site))
+    assert r.annual_pue == pytest.approx(hall, rel=1e-12)
+    assert scenario_base(gpu_profile=fabric)["energy_pue_gpu"] == pytest.approx(hall, rel=1e-12)
+    assert r.annual_pue != pytest.approx(rackplan.annual("moses-lake", "gb300-nvl72").annual_pue,
+                                         rel=1e-6)
+
+
 def test_the_plants_year_is_remembered_per_plant_and_weather_never_stale():
     # annual_pue remembers each (plant, weather year) pair's year: asked in any order, for
     # other plants and liquid fractions on the same weather object, each answer is the one
