@@ -205,14 +205,14 @@ def fit_units(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint
 def size_site(utility_power_w, pue, unit_power_w, units_per_rack, rack_footprint_m2,
               aisle_factor, white_space_m2, rack_weight_kg, floor_load_kg_m2, heat_rejection_w,
               rack_positions, design_rack_power_w, outside_power_w, liquid_fraction,
-              coolant_density,
-              coolant_cp, coolant_delta_t_k, rack_flow_m3_s, altitude_m, air_inlet_k,
-              air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s, redundancy):
+              coolant_density, coolant_cp, coolant_delta_t_k, rack_flow_m3_s, altitude_m,
+              air_inlet_k, air_delta_t_k, cdu_capacity_w, cdu_flow_m3_s, redundancy):
     """Size one site. Arguments after :func:`fit_units`'s thirteen:
 
-    ``liquid_fraction`` [0..1], the share of the power in the rack that leaves in liquid (what
-    a unit draws outside its rack goes to air); the coolant's ``coolant_density`` [kg/m^3] and ``coolant_cp``
-    [J/(kg K)] at its mean temperature (NaN is fine when no heat goes to liquid);
+    ``liquid_fraction`` [0..1], the share of the power in the rack that leaves in liquid
+    (what a unit draws outside its rack goes to air); the coolant's ``coolant_density``
+    [kg/m^3] and ``coolant_cp`` [J/(kg K)] at its mean temperature (NaN is fine when no heat
+    goes to liquid);
     ``coolant_delta_t_k`` [K]; ``rack_flow_m3_s``, the coolant flow a full rack asks for
     [m^3/s] (the OEM's figure at the supply temperature; NaN: from ``coolant_delta_t_k``);
     ``altitude_m`` [m]; ``air_inlet_k`` [K]; ``air_delta_t_k`` [K]; one CDU's heat

@@ -204,10 +204,9 @@ def _site_table(data) -> str:
 
 
 _PROFILE_FIELDS = ("power_max", "power_typical", "power_peak", "power_outside_rack",
-                   "units_per_rack",
-                   "gpus_per_unit", "hashrate", "rack_weight", "rack_footprint",
-                   "cooling.method", "cooling.liquid_fraction", "cooling.coolant_supply_max",
-                   "cooling.air_inlet_max")
+                   "units_per_rack", "gpus_per_unit", "hashrate", "rack_weight",
+                   "rack_footprint", "cooling.method", "cooling.liquid_fraction",
+                   "cooling.coolant_supply_max", "cooling.air_inlet_max")
 
 
 def _profile_table(profile) -> str:
