@@ -67,7 +67,7 @@ def sensitivities(base: Mapping[str, float], n_months: int, top: int = 3) -> lis
 
     ``base`` is the case's parameter vector (:func:`rackplan.economics.compare.scenario_base`),
     ``n_months`` the horizon."""
-    from rackplan.economics.compare import user_units
+    from rackplan.economics.inputs import user_units
     from rackplan.economics.options import engine_table
     from rackplan.kernels.engine import PARAMS, PARAM_UNITS
     from rackplan.kernels.engine_numpy import evaluate_numpy

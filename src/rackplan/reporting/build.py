@@ -22,6 +22,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from rackplan.reporting.sections import PRICES
+
 __all__ = ["report", "Report", "ReportData", "DEFAULT_PATHS", "DEFAULT_SEED", "MAX_PATHS"]
 
 #: Monte Carlo paths of a report by default: the P5/P50/P95 and win probabilities settle to
@@ -36,10 +38,6 @@ MAX_PATHS = 1_000_000
 SURFACE_SHAPE = (9, 7)
 #: Points of each NPV line against a price.
 LINE_POINTS = 41
-#: The prices the report draws NPV lines against: name, label, the unit people write it in.
-PRICES = (("btc_price", "BTC price", "USD/BTC"),
-          ("gpu_hour_price", "GPU-hour price", "USD/hour"),
-          ("power_price", "power price", "USD/MWh"))
 #: The breakeven surface: solve for the GPU-hour price GPU-as-a-service needs to match mining
 #: over the two prices a miner's NPV moves with.
 SURFACE = ("gpu_hour_price", "btc_price", "power_price")

@@ -16,7 +16,13 @@ import numpy as np
 from rackplan._html import MISSING, number_text, table, text, value_and_unit
 from rackplan.reporting import plots
 
-__all__ = ["SECTIONS", "Section"]
+__all__ = ["SECTIONS", "Section", "PRICES"]
+
+#: The prices the report draws NPV lines against (:mod:`rackplan.reporting.build` computes
+#: them): name, label, the unit people write it in.
+PRICES = (("btc_price", "BTC price", "USD/BTC"),
+          ("gpu_hour_price", "GPU-hour price", "USD/hour"),
+          ("power_price", "power price", "USD/MWh"))
 
 Section = tuple[str, str, Callable[[Any], str]]  # (anchor id, title, builder)
 
@@ -472,8 +478,6 @@ def _drawn(line) -> bool:
 
 
 def _surface(data) -> str:
-    from rackplan.reporting.build import PRICES
-
     da = data.surface
     y_name, x_name = da.dims
     names = {n: (label, unit) for n, label, unit in PRICES}

@@ -441,7 +441,7 @@ def check_years(years: Any, source: str = "years") -> int:
 
 def parse_grid(vary: Any) -> tuple[list[Axis], list[list[int]]]:
     """The axes of ``vary`` and the kernel parameters each sets; nothing materialized."""
-    from rackplan.economics.compare import user_units
+    from rackplan.economics.inputs import user_units
 
     sc = _kernel()
     params = tuple(sc.PARAMS)
@@ -501,7 +501,7 @@ def make_grid(site=None, mining_profile=None, gpu_profile=None, market=None, *,
 def case_inputs(base: Mapping[str, float]) -> dict[str, dict[str, Any]]:
     """Every input of a case (``scenario_base``, SI) in the unit users write it in:
     ``{"btc_price": {"value": 98076.0, "unit": "USD/BTC"}, ...}``, as a study records it."""
-    from rackplan.economics.compare import user_units
+    from rackplan.economics.inputs import user_units
     from rackplan.kernels import engine as sc
 
     return {name: {"value": float(_from_si(float(base[name]), sc.PARAM_UNITS[name], unit)),
@@ -513,7 +513,7 @@ def output_unit(name: str, kernel_unit: str) -> tuple[float, str | None]:
     """A study output's factor and unit: a breakeven in the unit users write its price in
     (USD/BTC, USD/hour, USD/MWh, not the kernel's USD/s or USD/J), anything else as the
     kernel gives it (factor 1, ``None``)."""
-    from rackplan.economics.compare import user_units
+    from rackplan.economics.inputs import user_units
     from rackplan.units import Q_
 
     price = name[len("breakeven_"):] if name.startswith("breakeven_") else None
