@@ -170,6 +170,8 @@ def test_broken_markets_give_one_line_and_exit_2(run_cli, name):
     (["hashprice", "--difficulty", "1e14", "--network-hashrate", "1 ZH/s"], "not both"),
     (["hashprice", "--network-hashrate", "900"], "needs a unit"),
     (["hashprice", "--market", str(BROKEN / "market_bad_date.toml")], "date"),
+    (["compare", "--set", "loss_carryforward_limit=1.5"], "loss_carryforward_limit"),
+    (["compare", "--set", "stand_alone_tax=maybe"], "stand_alone_tax"),
 ])
 def test_bad_input_is_one_line_exit_2(run_cli, args, words):
     code, out, err = run_cli(*args)
@@ -365,3 +367,12 @@ def test_the_compare_table_reads_whole_at_80_columns(monkeypatch):
     assert len(table) > 20 and max(len(line) for line in table) <= 80
     assert "…" not in buf.getvalue()
     assert "GPU-as-a-service" in buf.getvalue() and "antminer-s21-xp-" in buf.getvalue()
+
+
+def test_compare_shows_the_stand_alone_taxpayer_when_asked(run_cli):
+    code, out, _ = run_cli("compare", "--set", "stand_alone_tax=true")
+    assert code == 0
+    for label in ("NPV, stand-alone taxpayer", "IRR, stand-alone taxpayer",
+                  "tax losses left at the horizon"):
+        assert label in out
+    assert "stand-alone" not in run_cli("compare")[1]

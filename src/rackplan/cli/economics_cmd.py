@@ -159,6 +159,15 @@ def _compare_table(result) -> None:
         row("IRR levered", [_fmt(opts[k].levered["irr"], "%/year") for k in names], "%/year")
         row("minimum DSCR", [_fmt_plain(opts[k].levered["min_dscr"].m_as(""), 2)
                              for k in names])
+    if all(opts[k].stand_alone for k in names):  # stand_alone_tax: losses carried forward
+        row("NPV, stand-alone taxpayer", [_money(opts[k].stand_alone["npv"]) for k in names],
+            "M USD")
+        row("IRR, stand-alone taxpayer", [_fmt(opts[k].stand_alone["irr"], "%/year")
+                                          for k in names], "%/year")
+        row("income tax, stand-alone", [_money(opts[k].stand_alone["income_tax"])
+                                        for k in names], "M USD")
+        row("tax losses left at the horizon", [_money(opts[k].stand_alone["losses_left"])
+                                               for k in names], "M USD")
     row("payback", [_fmt(opts[k].payback, "month") for k in names], "months")
     row("revenue per MW(IT)-year", [_money(opts[k].revenue_per_mw_year * _q("1 MW*year"))
                                     for k in names], "M USD")

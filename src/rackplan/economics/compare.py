@@ -31,10 +31,11 @@ from rackplan._jit import one_site
 from rackplan._io import field_hint
 from rackplan.economics.debt import levered
 from rackplan.economics.inputs import user_units
-from rackplan.economics.finance import Financials, irr, payback_month
+from rackplan.economics.finance import Financials, fold_after, irr, npv, payback_month
 from rackplan.economics.market import PER_GPU_SYSTEM, Market, load_market
 from rackplan.economics.options import Option, OptionContext, never, registered, slots
 from rackplan.economics.results import ComparisonResult, OptionResult, option_result
+from rackplan.economics.taxes import carry_losses_forward
 from rackplan.errors import InputError, ProfileError
 from rackplan.facility.capacity import check_reference, energy_pue, hall_for, plant_pue, size
 from rackplan.facility.plant import held_share, site_weather
@@ -333,6 +334,9 @@ def compare(site: str | Path | Site | None = None,
             discount_rate=_discount_rate(base, o.kind), means=o.means(ctx))
         if mk.debt_share > 0:
             options[o.name].levered = _levered(fins[o.name], base, mk, o.kind)
+    if mk.stand_alone_tax:
+        for name, figures in _stand_alone(run, base, mk, n).items():
+            options[name].stand_alone = figures
     winner = run.options[int(run.outputs["winner"])].name
     warnings = tuple(f"{mp.id}: {w}" for w in sizing["mining"].warnings) + tuple(
         f"{gp.id}: {w}" for w in sizing["gpu"].warnings)
@@ -416,6 +420,33 @@ def _levered(fin: Financials, base: Mapping[str, float], mk: Market,
                   discount_rate=_discount_rate(base, kind), terminal_value=mk.terminal_value)
     return {"borrowed": Q_(float(lev.loan.draw.sum()), "USD"), "npv": Q_(lev.npv, "USD"),
             "irr": Q_(100.0 * lev.irr, "%/year"), "min_dscr": Q_(lev.min_dscr, "")}
+
+
+def _stand_alone(run: EngineRun, base: Mapping[str, float], mk: Market,
+                 n: int) -> dict[str, dict[str, Any]]:
+    """Each option's figures as a stand-alone taxpayer, its losses carried forward
+    (:mod:`rackplan.economics.taxes`). Under ``dcf`` the taxes after the horizon count too:
+    the engine runs on until every fleet retires (the NPV does not depend on the horizon),
+    and what comes after the horizon is valued at it."""
+    if mk.terminal_value == "dcf":
+        life = math.ceil(base["useful_life_it"] / SECONDS_PER_MONTH - 1e-9)
+        n_life = max(run.starts.values()) + life + 1
+        if n_life > n:
+            run = run_options(base, n_life, run.options)
+    figures = {}
+    for o in run.options:
+        lines = run.lines[o.name]
+        ebitda = _financials(o, lines, 0, math.nan).ebitda
+        taxable = ebitda - lines["tax_depreciation"] + lines["residual"]
+        own = carry_losses_forward(taxable, base["tax_rate"], mk.loss_carryforward_limit)
+        rate = _discount_rate(base, o.kind)
+        cash = fold_after(lines["cash_flow"] + lines["income_tax"] - own.income_tax, n, rate)
+        left = carry_losses_forward(taxable[:n], base["tax_rate"], mk.loss_carryforward_limit)
+        figures[o.name] = {
+            "npv": Q_(npv(cash, rate), "USD"), "irr": Q_(100.0 * irr(cash), "%/year"),
+            "income_tax": Q_(float(own.income_tax[:n].sum()), "USD"),
+            "losses_left": Q_(left.losses_left, "USD")}
+    return figures
 
 
 def _check_finite(options: tuple[Option, ...], fins: dict[str, Financials]) -> None:

@@ -104,8 +104,11 @@ def _taxes(mk: Market) -> str:
                   "macrs": "MACRS tax depreciation",
                   "bonus": f"{_pct(mk.bonus_depreciation)} bonus depreciation, MACRS on the "
                            "rest"}[mk.tax_depreciation]
+        carried = (f"; the stand-alone figures carry it forward against up to "
+                   f"{_pct(mk.loss_carryforward_limit)} of a later year's income"
+                   if mk.stand_alone_tax else " (no carry-forward)")
         income = (f"after {_pct(mk.tax_rate)} income tax with {method}; a loss offsets other "
-                  "income at once (no carry-forward)")
+                  f"income at once{carried}")
     sales = ("exempt from sales tax" if mk.sales_tax_exempt or mk.sales_tax == 0 else
              f"{_pct(mk.sales_tax)} sales tax on IT equipment")
     return (f"{income}; {sales}; property tax {_pct(mk.property_tax)} a year of book value; "

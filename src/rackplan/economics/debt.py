@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rackplan.economics.finance import irr, npv
+from rackplan.economics.finance import fold_after, irr, npv
 
 __all__ = ["Loan", "loan", "Levered", "levered"]
 
@@ -99,15 +99,13 @@ def levered(cash_flow: np.ndarray, ebitda: np.ndarray, income_tax: np.ndarray,
     # what the loan adds to the owner's cash: borrowed, less paid, plus the interest's tax
     flow = debt.draw - debt.payment + tax_rate * debt.interest
     levered_cf = np.array(cash_flow, dtype=float)
-    within = min(n, flow.shape[0])
-    levered_cf[:within] += flow[:within]
-    if flow.shape[0] > n and n > 0:
-        if terminal_value == "dcf":  # the service after the horizon, valued at the horizon
-            m = np.arange(n, flow.shape[0])
-            levered_cf[n - 1] += float(np.sum(flow[n:] * (1.0 + discount_rate)
-                                              ** (-(m - (n - 1)) / 12.0)))
-        else:  # repaid with the horizon's last month
-            levered_cf[n - 1] -= debt.balance[n - 1]
+    if terminal_value == "dcf":  # the service after the horizon, valued at the horizon
+        within = fold_after(flow, n, discount_rate)
+    else:  # the balance left repaid with the horizon's last month
+        within = np.array(flow[:n])
+        if flow.shape[0] > n > 0:
+            within[-1] -= debt.balance[n - 1]
+    levered_cf[: within.shape[0]] += within
     service = debt.payment[:n]
     cfads = ebitda - (income_tax - tax_rate * debt.interest[:n])
     paid = service > 0

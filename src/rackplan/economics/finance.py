@@ -39,6 +39,7 @@ __all__ = [
     "irr",
     "payback_month",
     "yearly",
+    "fold_after",
     "Financials",
 ]
 
@@ -67,6 +68,19 @@ def yearly(monthly: np.ndarray, months_per_year: int = 12) -> np.ndarray:
     padded = np.zeros(n_years * months_per_year)
     padded[: monthly.shape[0]] = monthly
     return padded.reshape(n_years, months_per_year).sum(axis=1)
+
+
+def fold_after(flow: np.ndarray, n_months: int, discount_rate: float) -> np.ndarray:
+    """Monthly ``flow`` [USD] cut to ``n_months``, what comes after valued at the horizon:
+    their sum discounted at the effective yearly ``discount_rate`` [1] to the last month, and
+    added to it (as the ``dcf`` terminal value is), so that the NPV is unchanged."""
+    flow = np.asarray(flow, dtype=float)
+    folded = np.array(flow[:n_months])
+    if flow.shape[0] > n_months > 0:
+        m = np.arange(n_months, flow.shape[0])
+        folded[-1] += float(np.sum(flow[n_months:] * (1.0 + discount_rate)
+                                   ** (-(m - (n_months - 1)) / 12.0)))
+    return folded
 
 
 @dataclass

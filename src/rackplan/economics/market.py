@@ -252,6 +252,12 @@ class Market(BaseModel):
     # per year, of the owned assets' book value (the colocation tenant pays its own); not
     # given, none
     property_tax: Share(ge=0.0, le=0.2) = 0.0
+    # true: compare also values each option as a stand-alone taxpayer, its losses carried
+    # forward and deducted from later years' income up to loss_carryforward_limit of it (80 %,
+    # 26 U.S.C. 172(a)(2)); rackplan.economics.taxes. Every other figure, sweeps and Monte
+    # Carlo offset a loss against the owner's other income in its month.
+    stand_alone_tax: bool = False
+    loss_carryforward_limit: Share(ge=0.0, le=1.0) = 0.8
 
     # --- Debt --------------------------------------------------------------------------------
     # debt_share of each option's capex borrowed as it is spent, at debt_rate a year

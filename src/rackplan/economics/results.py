@@ -51,6 +51,11 @@ class OptionResult:
     #: and ``min_dscr`` [1] of the option financed so (:mod:`rackplan.economics.debt`);
     #: empty without.
     levered: dict[str, Any] = field(default_factory=dict)
+    #: With ``stand_alone_tax``: ``npv`` [USD] and ``irr`` [%/year] of the option as a
+    #: stand-alone taxpayer, its losses carried forward, its ``income_tax`` within the
+    #: horizon [USD] and the ``losses_left`` to deduct after it [USD]
+    #: (:mod:`rackplan.economics.taxes`); empty without.
+    stand_alone: dict[str, Any] = field(default_factory=dict)
     #: The option's own monthly series and their units (``btc_mined`` [BTC],
     #: ``gpu_hours`` [hour], ``power_cost`` [USD]).
     extra: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict, repr=False)
@@ -68,6 +73,7 @@ class OptionResult:
             "payback": _q_json(self.payback),
             "revenue_per_mw_year": _q_json(self.revenue_per_mw_year),
             **({"levered": _jsonable(self.levered)} if self.levered else {}),
+            **({"stand_alone": _jsonable(self.stand_alone)} if self.stand_alone else {}),
             "yearly": [_jsonable(row) for row in self.yearly],
             "total": _jsonable(self.total),
             **_jsonable(self.details),
