@@ -492,3 +492,15 @@ def test_values_are_shown_in_units_people_read():
     assert value_and_unit(Q_(2.5e6, "USD").to("MUSD")) == ("2.5", "M USD")
     assert value_and_unit(95) == ("95", "count") and value_and_unit(1.25) == ("1.25", "1")
     assert value_and_unit(float("nan")) == ("n/a", "1") and value_and_unit(None) == ("n/a", "")
+
+
+def test_the_stand_alone_taxpayer_is_on_the_page():
+    """With ``stand_alone_tax`` the side-by-side table carries compare's stand-alone figures."""
+    from rackplan._html import number_text
+
+    overrides = {"stand_alone_tax": True}
+    page = rackplan.report(**TOY, years=2, paths=100, overrides=overrides).html
+    assert "NPV, stand-alone taxpayer" in page and "tax losses left at the horizon" in page
+    c = rackplan.compare(**TOY, years=2, overrides=overrides)
+    for option in c.options.values():
+        assert number_text(float(option.stand_alone["npv"].m_as("USD")) / 1e6) in page

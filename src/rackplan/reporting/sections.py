@@ -107,6 +107,13 @@ def _side_by_side(data) -> str:
                  row("NPV levered", "M USD", lambda o: _musd(o.levered["npv"])),
                  row("IRR levered", "%/year", lambda o: _in(o.levered["irr"], "%/year")),
                  row("minimum DSCR", "1", lambda o: _in(o.levered["min_dscr"], ""))]
+    if all(opts[k].stand_alone for k in keys):  # stand_alone_tax: losses carried forward
+        rows += [row("NPV, stand-alone taxpayer", "M USD",
+                     lambda o: _musd(o.stand_alone["npv"])),
+                 row("IRR, stand-alone taxpayer", "%/year",
+                     lambda o: _in(o.stand_alone["irr"], "%/year")),
+                 row("tax losses left at the horizon", "M USD",
+                     lambda o: _musd(o.stand_alone["losses_left"]))]
     return table(("", *(opts[k].label for k in keys), "unit"), rows,
                  caption="NPV, IRR and payback side by side")
 
