@@ -616,6 +616,9 @@ CONSISTENCY_CASES = [
     pytest.param(dict(gpu_profile=load_profile("gb300-nvl72").model_copy(
         update={"power_outside_rack": Q_(7.2e3, "W")})),
                  5, "gpu_power_outside", "kW", id="power-outside-the-racks"),
+    # a GPU contract on half the GPUs, the merchant hours at their own SG&A, swept over it
+    pytest.param(dict(overrides={"gpu_contract_share": 0.5, "sga_share_merchant": 0.12}),
+                 5, "sga_share_merchant", "1", id="merchant-sga"),
 ]
 
 

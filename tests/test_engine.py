@@ -246,6 +246,7 @@ def scenarios(draw, n_months):
     put("rack_positions", st.one_of(st.just(math.nan), st.integers(1, 300).map(float)))
     put("design_rack_power", st.one_of(st.just(math.nan), _log(1e4, 1e6)))
     put("gpu_power_outside", st.one_of(st.just(0.0), _f(0.0, 2e4)))  # 0 to 20 kW a unit
+    put("sga_share_merchant", _f(0.0, 0.2))
     return p
 
 
@@ -317,6 +318,7 @@ def random_scenarios(n, n_months, seed):
                                    rng.integers(1, 300, n).astype(float)))
     put("design_rack_power", np.where(rng.random(n) < 0.6, np.nan, 10.0 ** rng.uniform(4, 6, n)))
     put("gpu_power_outside", np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 2e4, n)))
+    put("sga_share_merchant", rng.uniform(0, 0.2, n))
     return R
 
 
@@ -586,10 +588,14 @@ def _check_lines_against_row(lines, row, p, slots, n_months, paths=NO_PATHS):
         npv = row[out[f"npv_{name}"]]
         assert npv == pytest.approx((x[:, L["cash_flow"]] * disc(o)).sum(), **tol)
         assert npv == pytest.approx(cf.npv(x[:, L["cash_flow"]].copy(), rate(o)), **tol)
-        # SG&A is its share of revenue; the residual value only in the last month, or under
-        # dcf when the fleet retires
-        np.testing.assert_allclose(x[:, L["sga"]], p[COL["sga_share"]] * x[:, L["revenue"]],
-                                   rtol=1e-12)
+        # SG&A is its share of revenue, GPU hours at the merchant price at theirs; the
+        # residual value only in the last month, or under dcf when the fleet retires
+        sga = p[COL["sga_share"]] * x[:, L["revenue"]]
+        if slots.kinds[o] == engine.GPUAAS:
+            merchant = x[:, L["price_volume"]] * p[COL["gpu_hour_price"]]
+            sga = sga + (p[COL["sga_share_merchant"]] - p[COL["sga_share"]]) * merchant
+        np.testing.assert_allclose(x[:, L["sga"]], sga, rtol=1e-10,
+                                   atol=1e-12 * np.abs(x[:, L["revenue"]]).max(initial=1.0))
         residual = x[:-1, L["residual"]].copy()
         if p[COL["terminal_value"]] == engine.TV_DCF:
             end = _start(p, slots, o) + _life(p)

@@ -241,6 +241,8 @@ def _base(st: Site, mp: HardwareProfile, gp: HardwareProfile, mk: Market) -> dic
         # pue, set or swept, leaves them as they are)
         "mining_weather_uptime": held_share(mining_hall, lf_mine, weather),
         "gpu_power_outside": gp.outside_rack_w,
+        "sga_share_merchant": (mk.sga_share if mk.sga_share_merchant is None
+                               else mk.sga_share_merchant),
     }
 
 
@@ -495,6 +497,8 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
     notes: dict[str, str] = {}
     no_sga = ("SG&A takes all revenue (sga_share = 1), so no price changes the NPV"
               if base["sga_share"] >= 1 else "")
+    no_sga_gpu = ("SG&A takes all merchant revenue (sga_share_merchant = 1), so the GPU-hour "
+                  "price does not change the NPV" if base["sga_share_merchant"] >= 1 else "")
     # with miners that switch off, mining's NPV bends: it never falls below what the idle
     # fleet costs, so it may stay ahead of GPU-as-a-service at every price
     switching = base["miner_shutdown"] != 0 and units_m > 0 and start_m < n
@@ -516,7 +520,7 @@ def _breakevens(run: EngineRun, base, mk: Market, gp: HardwareProfile, sizing, p
     if math.isnan(be_gpu):
         contracted = base["gpu_contract_share"] >= 1 and (
             base["gpu_contract_term"] / SECONDS_PER_MONTH >= n - start_g - 0.5)
-        notes["gpu_hour_price"] = no_sga or (
+        notes["gpu_hour_price"] = no_sga_gpu or (
             "every GPU hour within the horizon is contracted (gpu_contract_share = 1 through "
             "the term): the merchant price does not move the NPV" if contracted
             and units_g > 0 and start_g < n else

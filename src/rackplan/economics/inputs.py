@@ -39,6 +39,7 @@ _USER_UNITS = {
     "gpu_warranty": "month", "tenant_default_rate": "1", "tenant_recovery": "1",
     "rack_positions": "1", "design_rack_power": "kW", "energy_pue_mine": "1",
     "energy_pue_gpu": "1", "mining_weather_uptime": "1", "gpu_power_outside": "kW",
+    "sga_share_merchant": "1",
 }
 
 

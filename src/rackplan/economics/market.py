@@ -212,6 +212,9 @@ class Market(BaseModel):
     insurance: Share(ge=0.0, le=1.0)  # per year, of all capex
     # of revenue; below 1, or no revenue is left to break even with (an infinite price)
     sga_share: Share(ge=0.0, lt=1.0)
+    # of GPU-as-a-service's hours sold at the merchant price: a cloud that sells its own hours
+    # pays for sales, billing and support on them; not given, sga_share
+    sga_share_merchant: Share(ge=0.0, lt=1.0) | None = None
 
     # --- Finance ---------------------------------------------------------------------------
     discount_rate: Share(ge=0.0, le=1.0)  # per year, effective

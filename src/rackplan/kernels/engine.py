@@ -139,7 +139,9 @@ _PARAM_TABLE = (
     ("maintenance_it", "1", "IT maintenance per year, share of IT capex"),
     ("maintenance_facility", "1", "facility maintenance per year, share of facility capex"),
     ("insurance", "1", "insurance per year, share of capex"),
-    ("sga_share", "1", "SG&A, share of revenue"),
+    ("sga_share", "1",
+     "SG&A, share of revenue (mining, colocation, the GPU contract); of GPU hours sold at the "
+     "merchant price: sga_share_merchant"),
     # market: finance
     ("discount_rate", "1", "discount rate per year (effective)"),
     ("discount_rate_mine", "1", "mining's discount rate per year (NaN: discount_rate)"),
@@ -196,6 +198,8 @@ _PARAM_TABLE = (
     # the scale-out network, storage and management a GPU system unit needs, outside its rack
     # (0: the profile gives none): on the feed and the bill, not on a rack position
     ("gpu_power_outside", "W", "power one GPU system unit draws outside its rack"),
+    # a cloud that sells its own hours pays for sales, billing and support on them
+    ("sga_share_merchant", "1", "SG&A, share of the GPU hours' revenue at the merchant price"),
 )
 
 PARAMS: tuple[str, ...] = tuple(row[0] for row in _PARAM_TABLE)
@@ -221,8 +225,8 @@ PARAM_LONG_NAMES: dict[str, str] = {row[0]: row[2] for row in _PARAM_TABLE}
  NETWORK_EFFICIENCY_GAIN, DIFFICULTY_ADJUSTMENT, MINING_EXISTING, MINER_WARRANTY,
  GPU_WARRANTY, TENANT_DEFAULT_RATE, TENANT_RECOVERY, RACK_POSITIONS,
  DESIGN_RACK_POWER, ENERGY_PUE_MINE, ENERGY_PUE_GPU, MINING_WEATHER_UPTIME,
- GPU_POWER_OUTSIDE) = range(len(PARAMS))
-assert len(PARAMS) == GPU_POWER_OUTSIDE + 1
+ GPU_POWER_OUTSIDE, SGA_SHARE_MERCHANT) = range(len(PARAMS))
+assert len(PARAMS) == SGA_SHARE_MERCHANT + 1
 
 #: How the network's difficulty moves (``difficulty_model``, by code): ``trend``, by
 #: ``difficulty_growth`` a month whatever the price; ``equilibrium``, the hash rate follows the
@@ -752,7 +756,7 @@ def _uses_paths(kind, p):
 
 # --- Scales of each kind (one scenario) and lines (basis x scales) -------------------------------
 
-N_SCALES = 25
+N_SCALES = 26
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -819,10 +823,13 @@ def _scales(kind, p, units, fleet):
     # the share of the fleet and facility bought: none where mining keeps what the site has
     # (they still cost maintenance, insurance and property tax)
     bought = 1.0 - p[MINING_EXISTING] if kind == MINE else 1.0
-    return (p[SGA_SHARE], p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
+    # SG&A on the revenue at the option's price (a GPU cloud's merchant hours at their own
+    # share), and on a contract's billing
+    sga_priced = p[SGA_SHARE_MERCHANT] if kind == GPUAAS else p[SGA_SHARE]
+    return (sga_priced, p[RESIDUAL_VALUE], facility, equipment, volume, price, energy,
             demand, power_price, staff, maintenance_facility, insurance, network, idle,
             utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-            p[TAX_RATE], property_tax, bought, maintenance_it, outside)
+            p[TAX_RATE], property_tax, bought, maintenance_it, outside, p[SGA_SHARE])
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -831,10 +838,10 @@ def _lines(kind, s, b, jb):
     ``s`` (:func:`_scales`) and a basis (row ``jb`` of ``b`` float64[:, N_BASIS]): one
     month's basis gives that month's lines, the (discounted) sums of the basis give the
     (discounted) sums of the lines. Linear in ``b``; lines the kind does not have are 0."""
-    (sga_share, residual_value, facility, equipment, volume_scale, price, energy_scale,
+    (sga_priced, residual_value, facility, equipment, volume_scale, price, energy_scale,
      demand, power_price, staff_scale, maintenance_facility, insurance_scale, network_scale,
      share, utilization, contract_share, contract_price, gpu_seconds, prepaid, term_months,
-     tax_rate, property_tax_rate, bought, maintenance_it, outside_energy) = s
+     tax_rate, property_tax_rate, bought, maintenance_it, outside_energy, sga_contract) = s
     volume = price_volume = energy = energy_weight = power = 0.0
     staff = maintenance = insurance = network = operator = contracted = prepayment = 0.0
     if kind == MINE:
@@ -883,7 +890,7 @@ def _lines(kind, s, b, jb):
         maintenance = (maintenance_facility * b[jb, B_ON] + maintenance_it
                        * (bought * b[jb, B_SERVICED] + (1.0 - bought) * b[jb, B_ON]))
         insurance = insurance_scale * b[jb, B_ON]
-    sga = sga_share * revenue
+    sga = sga_priced * price * price_volume + sga_contract * contracted
     capex_it = bought * equipment * b[jb, B_CAPEX_IT]
     capex_facility = bought * facility * b[jb, B_CAPEX_FACILITY]
     property_tax = property_tax_rate * (equipment * b[jb, B_BOOK_IT]
@@ -1390,10 +1397,9 @@ def _pair_outputs(p, k, best, mine, gpu, row):
     # Breakevens, exact because each NPV is linear in each price: NPV = NPV0 + slope x change
     # (a price's revenue is kept after SG&A and income tax, a power cost saved after tax).
     after_tax = 1.0 - p[TAX_RATE]
-    keep = (1.0 - p[SGA_SHARE]) * after_tax
-    slope_btc = keep * mine[L_PRICE_VOLUME]
+    slope_btc = (1.0 - p[SGA_SHARE]) * after_tax * mine[L_PRICE_VOLUME]
     row[k + 2] = p[BTC_PRICE] + (npv_g - npv_a) / slope_btc if slope_btc > 0.0 else math.nan
-    slope_gpu = keep * gpu[L_PRICE_VOLUME]
+    slope_gpu = (1.0 - p[SGA_SHARE_MERCHANT]) * after_tax * gpu[L_PRICE_VOLUME]
     row[k + 3] = (p[GPU_HOUR_PRICE] + (npv_a - npv_g) / slope_gpu if slope_gpu > 0.0
                   else math.nan)
     d_power = (mine[L_ENERGY_WEIGHT] - gpu[L_ENERGY_WEIGHT]) * after_tax

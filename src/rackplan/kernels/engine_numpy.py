@@ -100,6 +100,9 @@ def _chunk(P, n_months, kinds, fleets, pair, paths):
         lines.update(capex)
         opex = sum(lines.get(k, 0.0) for k in ("power", "fixed", "operator", "property_tax"))
         sga = c["sga_share"] * lines["revenue"]
+        if kind == GPUAAS:  # the hours at the merchant price at their own share
+            sga = sga + ((c["sga_share_merchant"] - c["sga_share"]) * c["gpu_hour_price"]
+                         * lines["price_volume"])
         lines["noi"] = lines["revenue"] - opex
         lines["ebitda"] = lines["noi"] - sga
         lines["income_tax"] = c["tax_rate"] * (lines["ebitda"] - lines["tax_depreciation"]
@@ -568,9 +571,9 @@ def _rows(c, options, kinds, pair, units_m, units_g, discs, n_months):
     winner = np.argmax(npvs, axis=0).astype(float)  # first maximum: ties go to the lower slot
     rows[k + 1] = np.where(np.isnan(npvs).any(axis=0), np.nan, winner)
     after_tax = 1.0 - c["tax_rate"][:, 0]
-    keep = (1.0 - c["sga_share"][:, 0]) * after_tax
-    slope_btc = keep * present(options[a]["price_volume"], a)
-    slope_gpu = keep * present(options[g]["price_volume"], g)
+    slope_btc = (1.0 - c["sga_share"][:, 0]) * after_tax * present(options[a]["price_volume"], a)
+    slope_gpu = ((1.0 - c["sga_share_merchant"][:, 0]) * after_tax
+                 * present(options[g]["price_volume"], g))
     d_power = (present(options[a]["energy_weight"], a)
                - present(options[g]["energy_weight"], g)) * after_tax
     with np.errstate(divide="ignore", invalid="ignore"):
