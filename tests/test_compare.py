@@ -256,12 +256,19 @@ def test_builtin_case_pinned_numbers():
       cannot cool: 95 GB300 NVL72 racks instead of 104, 2,802 miners instead of 2,825;
       mining -39,104,465.8, GPU-as-a-service -164,529,104.3, colocation +960,726.0 USD,
       breakeven 4.50650231 USD/hour; a site without a design condition or weather year
-      (``NO_DESIGN``, the design-day overheads of its plant type) the numbers before."""
-    _assert_pinned(compare(), (-39_104_465.8, -164_529_104.3, 960_726.0),
+      (``NO_DESIGN``, the design-day overheads of its plant type) the numbers before;
+    - SG&A of 7.2 % (CoreWeave's in 2024) on the GPU hours sold at the merchant price, not
+      1 %: GPU-as-a-service -182,390,144.4 USD, breakeven 4.80758329 USD/hour; with
+      ``sga_share_merchant = 0.01`` the numbers before."""
+    _assert_pinned(compare(), (-39_104_465.8, -182_390_144.4, 960_726.0),
+                   (-454_502.278, 4.80758329, 1089.97734))
+    one = {"sga_share_merchant": 0.01}
+    _assert_pinned(compare(overrides=one), (-39_104_465.8, -164_529_104.3, 960_726.0),
                    (-385_621.544, 4.50650231, 958.221569))
-    _assert_pinned(compare(site=NO_DESIGN), (-39_277_432.2, -172_936_474.8, 6_717_099.6),
+    _assert_pinned(compare(site=NO_DESIGN, overrides=one),
+                   (-39_277_432.2, -172_936_474.8, 6_717_099.6),
                    (-402_967.281, 4.46993182, 1222.52662))
-    sure = {"tenant_default_rate": 0}
+    sure = {"tenant_default_rate": 0, **one}
     _assert_pinned(compare(site=NO_DESIGN, overrides=sure),
                    (-39_277_432.2, -172_936_474.8, 9_960_905.0),
                    (-402_967.281, 4.46993182, 1222.52662))

@@ -51,9 +51,9 @@ def test_the_largest_swings_come_first():
 
 
 def test_an_input_that_flips_the_winner_names_the_new_winner():
-    """At 5.1 USD per GPU-hour GPU-as-a-service leads colocation by about 17 M USD: 10 %
+    """At 5.5 USD per GPU-hour GPU-as-a-service leads colocation by about 19 M USD: 10 %
     less utilization, or 10 % more for the GPU systems, and colocation wins."""
-    r = compare(overrides={"gpu_hour_price": "5.1 USD/hour"})
+    r = compare(overrides={"gpu_hour_price": "5.5 USD/hour"})
     assert r.winner == "gpuaas"
     flips = {s.name: (s.winner_down, s.winner_up) for s in r.sensitivities}
     assert flips["utilization"][0] == "colocation"
