@@ -1469,3 +1469,52 @@ def test_slot_order_does_not_matter():
     for slots, out in ((FOUR, a), (SHUFFLED, b)):
         npvs = np.stack([out[slots.out[f"npv_{o}"]] for o in slots.names])
         np.testing.assert_array_equal(out[slots.out["winner"]], np.argmax(npvs, axis=0))
+
+
+# --- miners that switch off along an axis that moves no mining input ----------------------------
+
+
+def test_switching_sums_follow_the_scenarios_in_any_order():
+    """A scenario whose mining inputs equal the last one's reuses its months' sums: a run
+    that interleaves such scenarios with ones whose months are summed otherwise (a fleet
+    that out-hashes the network, month by month; the equilibrium network; a higher BTC
+    price) still equals the twin."""
+    p = base()
+    p[COL["miner_shutdown"]] = 1.0
+    for kind in engine.KINDS:  # (a NaN input of the time shape would recompute it each time)
+        p[COL[f"discount_rate_{kind}"]] = p[COL["discount_rate"]]
+    rows = np.tile(p, (14, 1))
+    rows[:, COL["gpu_hour_price"]] = np.linspace(1.0, 3.0, 14) / 3600.0
+    rows[3:5, COL["miner_hashrate"]] *= 1e4  # the fleet's cap binds: month by month
+    rows[3:5, COL["power_price"]] *= 0.1
+    rows[6, COL["difficulty_model"]] = engine.DM_EQUILIBRIUM
+    rows[8, COL["btc_price"]] *= 1.5  # other months run
+    rows[9:, COL["btc_price"]] *= 0.5
+    ref = twin(rows, 60, BUILT_IN)
+    npvs = [BUILT_IN.out[f"npv_{name}"] for name in BUILT_IN.names]
+    for threads in (1, 2):
+        assert_close(run(rows, 60, BUILT_IN, threads=threads), ref, BUILT_IN, p=rows)
+        # without the breakevens, whose search re-sums the capped fleet's months too
+        np.testing.assert_allclose(run(rows, 60, BUILT_IN, want=npvs, threads=threads),
+                                   ref[npvs], rtol=1e-9)
+    # some months are off in every scenario, so the sums are the block table's
+    out = run(rows, 60, BUILT_IN)
+    assert out[BUILT_IN.out["npv_mine"]][0] > run(
+        np.where(np.arange(len(P)) == COL["miner_shutdown"], 0.0, p), 60, BUILT_IN)[
+        BUILT_IN.out["npv_mine"]][0]
+
+
+def test_a_run_without_the_switching_breakevens_keeps_every_other_output():
+    """The BTC and power breakevens of miners that switch off are searched for only when
+    wanted; the other outputs are the same either way."""
+    p = base()
+    p[COL["miner_shutdown"]] = 1.0
+    rows = np.tile(p, (9, 1))
+    rows[:, COL["btc_price"]] = np.linspace(5e4, 2e5, 9)
+    names = list(BUILT_IN.out)
+    some = [BUILT_IN.out[k] for k in names if k not in ("breakeven_btc_price",
+                                                         "breakeven_power_price")]
+    assert not engine.wants_switching_breakevens(some, 3)
+    assert engine.wants_switching_breakevens([BUILT_IN.out["breakeven_power_price"]], 3)
+    full = run(rows, 60, BUILT_IN)
+    np.testing.assert_array_equal(run(rows, 60, BUILT_IN, want=some), full[some])

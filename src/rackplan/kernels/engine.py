@@ -934,6 +934,22 @@ def _opex(lines):
 # over its pieces (:func:`_switching_breakeven`), exact in a few steps.
 
 _T_RATIO = 8  # the table's column of the sorted months' ratios (the first 8: prefix sums)
+# The table's last row holds, besides the count of months, the ``rev`` and ``cost`` of the
+# scenario whose sums were last put into the slot's rows of ``sums`` (NaN: none, or other
+# sums since) and whether some of its months were off: along a sweep's axis that moves no
+# mining input (a GPU price) the next scenario's months are the same, and their sums are
+# already in place.
+_T_REV, _T_COST, _T_SWITCHED = 0, 1, 2
+# and (column 3, read on the breakeven pair's mining slot) whether the run wants the BTC or
+# the power breakeven: each is a search over the months that run, in every scenario
+_T_WANTED = 3
+
+
+@njit(error_model="numpy", _nrt=False, inline="always")
+def _forget_sums(tab, o):
+    # the slot's rows of ``sums`` now hold other sums than its table's
+    if tab is not None:
+        tab[o, tab.shape[1] - 1, _T_REV] = math.nan
 
 
 @njit(error_model="numpy", _nrt=False, inline="always")
@@ -971,6 +987,7 @@ def _mine_table(kind, o, n, start, p, tf, no_paths, tab):
                acc[7] + w * x[3])
         _put8(tab[o], k, 0, acc)
     tab[o, tab.shape[1] - 1, _T_RATIO] = cnt
+    _forget_sums(tab, o)
 
 
 @njit(error_model="numpy", _nrt=False)
@@ -1042,6 +1059,7 @@ def _running_sums(kind, rev, cost, a, n, start, p, tf, paths, d_fleet, sums, tab
     if loop:
         r = 2 * a
         _own_sums(kind, n, start, p, tf, paths, d_fleet, sums, r, rev, cost, n > 0)
+        _forget_sums(tab, a)
         return sums[r, B_BTC_PRICED], sums[r, B_RUN_POWER]
     lo, hi = _table_run(tab, a, rev, cost)
     return (_span(tab, a, lo, hi, B_BTC_PRICED - B_BTC),  # the table's columns
@@ -1133,9 +1151,16 @@ def _switched_sums(s, o, tab, shape_sums, sums):
     """Whether some of mining slot ``o``'s months switch off at its scales ``s``; if so, its
     basis sums over the months that run into rows ``2 o`` and ``2 o + 1`` of ``sums``."""
     rev, cost = _run_coefs(s)
+    last = tab.shape[1] - 1
+    if rev == tab[o, last, _T_REV] and cost == tab[o, last, _T_COST]:
+        return tab[o, last, _T_SWITCHED] != 0.0  # the last scenario's months: sums in place
+    tab[o, last, _T_REV] = rev
+    tab[o, last, _T_COST] = cost
     lo, hi = _table_run(tab, o, rev, cost)
-    if lo == 0 and hi == int(tab[o, tab.shape[1] - 1, _T_RATIO]):
+    tab[o, last, _T_SWITCHED] = 0.0
+    if lo == 0 and hi == int(tab[o, last, _T_RATIO]):
         return False  # every month runs: the block's sums hold
+    tab[o, last, _T_SWITCHED] = 1.0
     r = 2 * o
     for j in range(B_KIND):
         sums[r, j] = shape_sums[r, j]
@@ -1590,6 +1615,7 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
                 rev, cost = _run_coefs(s)
                 _kind_basis_sums(kind, n, _start(p, fleets[o]), p, tf, paths, d_fleet,
                                  shape_sums, sums, r, rev, cost, shut)
+                _forget_sums(tab, o)
                 src = sums
             elif shut:
                 if tab is not None:  # (pruned, not compiled, where no scenario switches)
@@ -1616,7 +1642,8 @@ def run_scenario(p, n, kinds, fleets, pair, tf, shape_sums, low, tab, net, paths
     k = N_FLEET_OUTPUTS + N_METRICS * n_opt
     _pair_outputs(p, k, -1 if any_nan else best, mine, gpu, row)
     if tab is not None:
-        if p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE:
+        if (p[MINER_SHUTDOWN] != 0.0 and a >= 0 and g >= 0 and kinds[a] == MINE
+                and tab[a, tab.shape[1] - 1, _T_WANTED] != 0.0):
             _switching_breakevens(p, n, kinds, fleets, a, units_m, units_g, d_fleet,
                                   has_paths or d_fleet > low[a] or eq, mine[L_CASH_FLOW],
                                   bp_a, bw_a, gpu, tf, paths, sums, tab, row, k)
@@ -1693,6 +1720,7 @@ class Work:
         # compiles no switching code: it added seconds)
         self.tab = (np.zeros((n_options, n + MAX_MONTHS_PAST + 1, _T_RATIO + 1)) if switching
                     else None)
+        self.want_breakevens(True)
         # where a scenario may use the equilibrium network, whether the BTC breakeven is
         # wanted (net[0] = 1: its search costs some twenty runs of the mining months), else
         # None (its code is then not compiled)
@@ -1703,6 +1731,12 @@ class Work:
         self.rows = np.empty((TILE, n_outputs(n_options)))  # the outputs of a tile
         self.last = np.full(_SHAPE_IDX.shape[0], np.nan)
         self.no_paths = np.empty((4, 0))
+
+    def want_breakevens(self, wanted: bool) -> None:
+        """Whether the BTC and power breakevens of miners that switch off are searched for
+        (:func:`wants_switching_breakevens`)."""
+        if self.tab is not None:
+            self.tab[:, -1, _T_WANTED] = float(wanted)
 
     def shape(self, p, n, kinds, fleets):
         """The time shape of ``p`` into this thread's arrays."""
@@ -1850,6 +1884,7 @@ def _evaluate(base, values, target_start, axis_size, target_param, target_axis, 
         work = Work(base.shape[0], kinds.shape[0], n_months, switching, network)
         if work.net is not None:
             work.net[0] = float(wants_btc_breakeven(want, kinds.shape[0]))
+        work.want_breakevens(wants_switching_breakevens(want, kinds.shape[0]))
         work.shape(first, n_months, kinds, fleets)
         work.digits = np.zeros(max(1, axis_size.shape[0]), np.int64)
         return work
@@ -1887,6 +1922,13 @@ def uses_network(base, target_param=()) -> bool:
 def wants_btc_breakeven(want, n_options) -> bool:
     """Whether the outputs ``want`` hold the BTC breakeven (the third-last output)."""
     return bool((np.asarray(want) == n_outputs(n_options) - 3).any())
+
+
+def wants_switching_breakevens(want, n_options) -> bool:
+    """Whether the outputs ``want`` hold the BTC or the power breakeven (the third-last and
+    the last output), which miners that switch off make a search."""
+    n = n_outputs(n_options)
+    return bool(np.isin(np.asarray(want), (n - 3, n - 1)).any())
 
 
 def _wants_totals(want, n_options) -> bool:

@@ -169,6 +169,7 @@ def simulate(base, n_months, seed, shock, kinds, fleets, pair, want, out, btc_en
                            bool(base[engine.MINER_SHUTDOWN] != 0.0), engine.uses_network(base))
         if work.net is not None:
             work.net[0] = float(engine.wants_btc_breakeven(want, kinds.shape[0]))
+        work.want_breakevens(engine.wants_switching_breakevens(want, kinds.shape[0]))
         work.shape(base, n_months, kinds, fleets)
         engine.size_fleets(base, work.fleet)  # every path's: the paths move prices only
         work.paths = np.empty((engine.N_PATH_ROWS, n_months))
