@@ -47,7 +47,7 @@ def test_show_gives_each_field_with_its_unit(run_cli):
     code, out, _ = run_cli("markets", "show", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["btc_price"] == {"value": 98076.0, "unit": "USD/BTC"}
-    assert data["terminal_value"] == "dcf" and data["miner_shutdown"] is False
+    assert data["terminal_value"] == "dcf" and data["miner_shutdown"] is True
     assert data["sources"]["source 1"].startswith("http")
     code, out, _ = run_cli("sites", "show")
     assert code == 0 and "utility power" in out and "MW" in out

@@ -261,7 +261,7 @@ def test_an_option_that_never_operates_is_explained(run_cli):
     row = next(line for line in out.splitlines() if "revenue per MW(IT)-year" in line)
     assert row.count("n/a") == 2
     assert "14 (after the horizon)" in out
-    assert "GPU-as-a-service's NPV equals mining's at 4.808 USD per GPU-hour" in out
+    assert "GPU-as-a-service's NPV equals mining's at 4.867 USD per GPU-hour" in out
     code, out, err = run_cli("compare", "--years", "1", "--set", "terminal_value=book")
     assert "Breakeven GPU-hour price: n/a (GPU-as-a-service sells no GPU hours" in out
     assert "rackplan: warning: GPU-as-a-service and Colocation: revenue per MW(IT)-year n/a" \

@@ -16,6 +16,10 @@ import xarray as xr
 mc = importlib.import_module("rackplan.studies.montecarlo")
 
 GRID = ["--vary", "btc_price=60000:140000:3", "--vary", "gpu_hour_price=2,4"]
+#: Miners that hash in every month: mining's NPV is then linear in the BTC price, and the BTC
+#: breakeven exists at every point (with miners that switch off, the built-in mining never
+#: loses more than its idle fleet costs, so it stays ahead of GPU-as-a-service at any price)
+HASHING = ("--set", "miner_shutdown=false")
 
 
 def _one_error_line(code, out, err, *pieces):
@@ -32,7 +36,7 @@ def _one_error_line(code, out, err, *pieces):
 
 
 def test_sweep_table(run_cli):
-    code, out, err = run_cli("sweep", *GRID)
+    code, out, err = run_cli("sweep", *GRID, *HASHING)
     assert code == 0, err
     assert "btc_price" in out and "USD/BTC" in out and "USD/h" in out
     assert "scenarios" in out and "npv_gpuaas_minus_mine" in out
@@ -247,7 +251,7 @@ def test_a_breakeven_below_zero_reads_none(run_cli):
     """Where the NPVs meet only at a negative BTC price (GPU-as-a-service at 2 or 4 USD/hour
     trails mining at any BTC price), the table says "none" and why, never a negative price;
     JSON keeps where the lines cross, and the positive cells are the same in both."""
-    args = ("breakeven", "--x", "gpu_hour_price=2:6:3", "--y", "power_price=20,80")
+    args = ("breakeven", "--x", "gpu_hour_price=2:6:3", "--y", "power_price=20,80", *HASHING)
     code, out, err = run_cli(*args)
     assert code == 0, err
     data = json.loads(run_cli(*args, "--format", "json")[1])
@@ -499,7 +503,7 @@ def test_sweep_warns_where_no_unit_fits(run_cli):
 
 
 def test_breakeven_surface_with_undefined_points(run_cli):
-    args = ("breakeven", "--x", "utility_power=0.001,1", "--y", "power_price=30,60")
+    args = ("breakeven", "--x", "utility_power=0.001,1", "--y", "power_price=30,60", *HASHING)
     for fmt in ("table", "json", "csv"):
         code, out, err = run_cli(*args, "--format", fmt)
         assert code == 0, err
@@ -627,7 +631,7 @@ def test_breakeven_too_wide_for_a_table_goes_to_its_file_alone(run_cli, tmp_path
     out = tmp_path / "be.nc"
     code, stdout, err = run_cli("breakeven", "--x", "gpu_hour_price=1:6:150",
                                 "--y", "power_price=20:80:150", "--years", "2",
-                                "--out", str(out))
+                                "--out", str(out), *HASHING)
     assert code == 0, err
     assert stdout == "" and err.strip() == f"rackplan: wrote {out}"
     assert xr.open_dataset(out).sizes == {"power_price": 150, "gpu_hour_price": 150}
@@ -647,7 +651,7 @@ def test_a_breakeven_table_reads_whole_at_80_columns(run_cli, monkeypatch):
     monkeypatch.setattr(output, "console", narrow)
     monkeypatch.setattr(study_output, "console", narrow)
     code, _, err = run_cli("breakeven", "--x", "gpu_hour_price=1.5:6:10", "--y",
-                           "power_price=20:80:7")
+                           "power_price=20:80:7", *HASHING)
     assert code == 0, err
     text = buf.getvalue()
     assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
@@ -661,5 +665,5 @@ def test_a_breakeven_table_reads_whole_at_80_columns(run_cli, monkeypatch):
                                         emoji=False, markup=False)
     monkeypatch.setattr(study_output, "console", wide)
     assert run_cli("breakeven", "--x", "gpu_hour_price=1.5:6:10", "--y",
-                   "power_price=20:80:7")[0] == 0
+                   "power_price=20:80:7", *HASHING)[0] == 0
     assert re.search(r" \d{2,3},\d{3} ", buf.getvalue()) and "thousand" not in buf.getvalue()

@@ -24,6 +24,8 @@ from rackplan.units import Q_
 
 from conftest import BROKEN, DATA, NO_DESIGN
 
+#: Miners that hash in every month (the default switches them off in losing months).
+HASHING = {"miner_shutdown": False}
 TOY = dict(site=DATA / "sites" / "toy-1mw.toml",
            mining_profile=DATA / "profiles" / "toy-miner.toml",
            gpu_profile=DATA / "profiles" / "toy-gpu.toml",
@@ -157,21 +159,24 @@ def test_hand_worked_breakevens():
 
 
 def test_breakevens_hold_when_substituted():
-    """Re-run the built-in case at each breakeven price: the two NPVs meet."""
-    r = compare()
+    """Re-run the built-in case, its miners hashing in every month (every breakeven exists),
+    at each breakeven price: the two NPVs meet. (Miners that switch off: below.)"""
+    r = compare(overrides=HASHING)
     gpu_price = r.breakeven["gpu_hour_price"]["value"]
-    at = compare(overrides={"gpu_hour_price": f"{gpu_price.m_as('USD/hour')!r} USD/hour"})
+    at = compare(overrides={"gpu_hour_price": f"{gpu_price.m_as('USD/hour')!r} USD/hour",
+                            **HASHING})
     assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
                                                            rel=1e-9)
     power = r.breakeven["power_price"]["value"]
-    at = compare(overrides={"power_price": f"{power.m_as('USD/MWh')!r} USD/MWh"})
+    at = compare(overrides={"power_price": f"{power.m_as('USD/MWh')!r} USD/MWh", **HASHING})
     assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
                                                            rel=1e-9)
     # a BTC price breakeven that is positive: make GPUaaS strong enough
-    r = compare(overrides={"gpu_hour_price": "6.5 USD/hour"})
+    r = compare(overrides={"gpu_hour_price": "6.5 USD/hour", **HASHING})
     btc = r.breakeven["btc_price"]["value"].m_as("USD/BTC")
     assert btc > 98_076
-    at = compare(overrides={"gpu_hour_price": "6.5 USD/hour", "btc_price": f"{btc!r} USD/BTC"})
+    at = compare(overrides={"gpu_hour_price": "6.5 USD/hour", "btc_price": f"{btc!r} USD/BTC",
+                            **HASHING})
     assert usd(at.options["gpuaas"].npv) == pytest.approx(usd(at.options["mine"].npv),
                                                            rel=1e-9)
 
@@ -259,10 +264,16 @@ def test_builtin_case_pinned_numbers():
       (``NO_DESIGN``, the design-day overheads of its plant type) the numbers before;
     - SG&A of 7.2 % (CoreWeave's in 2024) on the GPU hours sold at the merchant price, not
       1 %: GPU-as-a-service -182,390,144.4 USD, breakeven 4.80758329 USD/hour; with
-      ``sga_share_merchant = 0.01`` the numbers before."""
-    _assert_pinned(compare(), (-39_104_465.8, -182_390_144.4, 960_726.0),
+      ``sga_share_merchant = 0.01`` the numbers before;
+    - miners that switch off by default (``miner_shutdown = true``): off in 31 of 60 months,
+      mining -34,034,467.8 USD, breakeven 4.86694263 USD/hour; the BTC and power breakevens
+      n/a (mining idle stays ahead of GPU-as-a-service at any price); with
+      ``miner_shutdown = false`` the numbers before."""
+    _assert_pinned(compare(), (-34_034_467.8, -182_390_144.4, 960_726.0),
+                   (math.nan, 4.86694263, math.nan))
+    _assert_pinned(compare(overrides=HASHING), (-39_104_465.8, -182_390_144.4, 960_726.0),
                    (-454_502.278, 4.80758329, 1089.97734))
-    one = {"sga_share_merchant": 0.01}
+    one = {"sga_share_merchant": 0.01, **HASHING}
     _assert_pinned(compare(overrides=one), (-39_104_465.8, -164_529_104.3, 960_726.0),
                    (-385_621.544, 4.50650231, 958.221569))
     _assert_pinned(compare(site=NO_DESIGN, overrides=one),
@@ -301,7 +312,8 @@ def _assert_pinned(r, npvs, breakevens):
     for (key, unit, tol), value in zip((("btc_price", "USD/BTC", 1e-3),
                                         ("gpu_hour_price", "USD/hour", 1e-8),
                                         ("power_price", "USD/MWh", 1e-5)), breakevens):
-        assert float(r.breakeven[key]["value"].m_as(unit)) == pytest.approx(value, abs=tol), key
+        assert float(r.breakeven[key]["value"].m_as(unit)) == pytest.approx(
+            value, abs=tol, nan_ok=True), key
 
 
 @pytest.mark.parametrize("market", [None, "2025-11-13"])
@@ -319,7 +331,7 @@ def test_the_npv_does_not_depend_on_the_horizon(market):
                                                               rel=1e-9, abs=1.0)
             for k in ("btc_price", "gpu_hour_price", "power_price"):
                 assert r.breakeven[k]["value"].magnitude == pytest.approx(
-                    runs[0].breakeven[k]["value"].magnitude, rel=1e-9)
+                    runs[0].breakeven[k]["value"].magnitude, rel=1e-9, nan_ok=True)
     book = [compare(years=y, overrides={"terminal_value": "book"}) for y in (4, 7)]
     assert abs(usd(book[1].options["gpuaas"].npv) - usd(book[0].options["gpuaas"].npv)) > 1e7
 
@@ -357,11 +369,11 @@ def test_kernel_totals_equal_the_python_compare():
         assert e["btc_mined"] == pytest.approx(
             float(r.options["mine"].details["btc_mined"].m_as("BTC")), rel=1e-12)
         assert e["breakeven_btc_price"] == pytest.approx(
-            float(r.breakeven["btc_price"]["value"].m_as("USD/BTC")), rel=1e-9)
+            float(r.breakeven["btc_price"]["value"].m_as("USD/BTC")), rel=1e-9, nan_ok=True)
         assert e["breakeven_gpu_hour_price"] * 3600 == pytest.approx(
             float(r.breakeven["gpu_hour_price"]["value"].m_as("USD/hour")), rel=1e-9)
         assert e["breakeven_power_price"] * 3.6e9 == pytest.approx(
-            float(r.breakeven["power_price"]["value"].m_as("USD/MWh")), rel=1e-9)
+            float(r.breakeven["power_price"]["value"].m_as("USD/MWh")), rel=1e-9, nan_ok=True)
         assert e["npv_gpuaas_minus_mine"] == pytest.approx(
             usd(r.options["gpuaas"].npv) - usd(r.options["mine"].npv), rel=1e-10)
         assert ["mine", "gpuaas", "colocation"][int(e["winner"])] == r.winner
@@ -416,7 +428,9 @@ def test_json_shape():
     assert mine["yearly"][0]["revenue"]["unit"] == "USD"
     assert mine["npv"]["unit"] == "USD" and isinstance(mine["npv"]["value"], float)
     assert d["inputs"]["btc_price"] == {"value": 98076.0, "unit": "USD/BTC"}
-    assert d["breakeven"]["btc_price"]["value"]["unit"] == "USD/BTC"
+    assert d["breakeven"]["gpu_hour_price"]["value"]["unit"] == "USD/h"
+    assert d["breakeven"]["btc_price"]["value"] is None  # none: miners that switch off
+    assert "switch off" in d["breakeven"]["btc_price"]["note"]
     json.dumps(d, allow_nan=False)  # NaN became null
 
 
@@ -460,7 +474,7 @@ def test_other_gpu_systems_compare():
 
 
 def test_model_limits_are_reported_as_warnings():
-    r = compare(years=10)
+    r = compare(years=10, overrides=HASHING)
     text = "\n".join(r.warnings)
     assert "mining NOI is negative" in text and "does not switch miners off" in text
     # 13 months of build, then 60 of life: idle from month 74 of 120
@@ -693,7 +707,7 @@ def test_miners_that_switch_off_on_the_builtin_case():
     ahead of GPU-as-a-service at 3.13 USD/hour, so no BTC or power price makes them meet (each
     note says why), while the GPU-hour breakeven rises with mining's NPV; at 6 USD/hour
     GPU-as-a-service leads and the BTC breakeven exists again and holds when substituted."""
-    hashing, off = compare(), compare(overrides={"miner_shutdown": True})
+    hashing, off = compare(overrides=HASHING), compare()  # (switching off: the default)
     assert usd(off.options["mine"].npv) == pytest.approx(-34_034_467.8, abs=0.5)
     assert usd(off.options["mine"].npv) > usd(hashing.options["mine"].npv)
     for k in ("gpuaas", "colocation"):
@@ -725,7 +739,9 @@ def test_the_result_says_how_each_price_is_read():
     assert c["gpu_hour_price"] == ("merchant: 3.13 USD per GPU-hour from the first operating "
                                    "month, falling 20 % a year, billed on 85 % of the hours")
     assert c["terminal_value"].startswith("dcf: each option valued over its fleet's life")
-    assert c["miners"].startswith("bought new; hashing in every month")
+    assert c["miners"].startswith("bought new; switched off in a month whose revenue")
+    assert compare(overrides=HASHING).conventions["miners"].startswith(
+        "bought new; hashing in every month")
     assert c["taxes"] == ("after 21 % income tax with 100 % bonus depreciation, MACRS on the "
                           "rest; a loss offsets other income at once (no carry-forward); "
                           "exempt from sales tax; property tax 1.2 % a year of book value; "
@@ -748,7 +764,7 @@ def test_the_result_says_how_each_price_is_read():
                      "a year of book value; unlevered")
     moved = compare(overrides={"gpu_price_decline": 0, "gpu_contract_share": 0.5,
                                "utilization_ramp": "6 month", "terminal_value": "book",
-                               "residual_value": 0.5, "miner_shutdown": True}).conventions
+                               "residual_value": 0.5}).conventions
     assert moved["gpu_hour_price"] == (
         "merchant: 3.13 USD per GPU-hour from the first operating month, flat, billed on 85 % "
         "of the hours reached over 6 months; 50 % of the GPUs on a take-or-pay contract at "
@@ -764,12 +780,12 @@ def test_the_miner_that_keeps_its_site():
     """``mining_baseline = "existing"``: the real alternative for a miner deciding whether to
     convert keeps the fleet and facility it has. Mining then spends no capex, carries no
     depreciation or terminal value, and its NPV is that of its cash flow alone (after tax):
-    -9.7 M USD on the built-in case against -39.1 M for a fleet bought new; GPU-as-a-service
+    -4.6 M USD on the built-in case against -34.0 M for a fleet bought new; GPU-as-a-service
     and colocation do not change, and the GPU-hour breakeven rises to meet the kept fleet."""
     new, kept = compare(), compare(overrides={"mining_baseline": "existing"})
     mine = kept.options["mine"]
     assert usd(mine.capex) == 0.0 and not mine.finance.residual.any()
-    assert usd(mine.npv) == pytest.approx(-9_699_707.5, abs=1.0)
+    assert usd(mine.npv) == pytest.approx(-4_629_709.6, abs=1.0)
     assert usd(mine.npv) > usd(new.options["mine"].npv)
     np.testing.assert_array_equal(mine.finance.revenue, new.options["mine"].finance.revenue)
     for k in ("gpuaas", "colocation"):

@@ -438,7 +438,7 @@ def test_each_shape_input_is_seen_by_a_block(shape_name):
 _OTHER = {"utilization_ramp": 6 * S, "heat_rejection_capacity": 9e6, "build_period": 7 * S,
           "mining_build_period": 4 * S, "difficulty_growth": -0.01, "useful_life_it": 30 * S,
           "useful_life_facility": 90 * S, "terminal_value": float(engine.TV_BOOK),
-          "miner_shutdown": 1.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
+          "miner_shutdown": 0.0, "tax_depreciation": float(engine.TD_STRAIGHT_LINE),
           "difficulty_model": float(engine.DM_EQUILIBRIUM), "miner_warranty": 6 * S,
           "gpu_warranty": 24 * S, "tenant_recovery": 0.2, "rack_positions": 50.0,
           "design_rack_power": 100e3, "gpu_power_outside": 7.2e3}

@@ -244,9 +244,9 @@ def test_adding_an_option_changes_no_other_figure():
         assert usd(after.options[k].npv) == usd(before.options[k].npv)
         np.testing.assert_array_equal(after.options[k].finance.cash_flow,
                                       before.options[k].finance.cash_flow)
-    for k, item in before.breakeven.items():
-        assert float(after.breakeven[k]["value"].magnitude) == \
-            float(item["value"].magnitude)
+    for k, item in before.breakeven.items():  # (NaN where there is none: equal too)
+        np.testing.assert_equal(float(after.breakeven[k]["value"].magnitude),
+                                float(item["value"].magnitude))
     assert list(compare().options) == BUILTIN
 
 
@@ -279,7 +279,7 @@ def test_a_fourth_option_on_the_builtin_case(hosting, overrides, winner):
         assert twin[f"npv_{k}"] == pytest.approx(usd(r.options[k].npv), rel=1e-10), k
     assert WITH_HOSTING[int(twin["winner"])] == winner
     if not overrides:  # the built-in options keep their numbers
-        assert usd(r.options["mine"].npv) == pytest.approx(-39_104_465.8, abs=0.5)
+        assert usd(r.options["mine"].npv) == pytest.approx(-34_034_467.8, abs=0.5)
         assert usd(r.options["gpuaas"].npv) == pytest.approx(-182_390_144.4, abs=0.5)
         assert usd(r.options["colocation"].npv) == pytest.approx(960_726.0, abs=0.5)
 

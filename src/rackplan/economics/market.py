@@ -234,8 +234,8 @@ class Market(BaseModel):
     # (the undepreciated book value at the horizon) or "zero"
     terminal_value: Literal["dcf", "book", "zero"] = "dcf"
     # the miners switch off in a month whose revenue after SG&A does not cover their power
-    # (energy and demand charge); false (the default for now): they hash on at a loss
-    miner_shutdown: bool = False
+    # (energy and demand charge), as operators curtail; false: they hash on at a loss
+    miner_shutdown: bool = True
 
     # --- Taxes -------------------------------------------------------------------------------
     # on taxable income (EBITDA - tax depreciation + residual value); a loss offsets the
