@@ -438,8 +438,9 @@ def _stand_alone(run: EngineRun, base: Mapping[str, float], mk: Market,
     figures = {}
     for o in run.options:
         lines = run.lines[o.name]
-        ebitda = _financials(o, lines, 0, math.nan).ebitda
-        taxable = ebitda - lines["tax_depreciation"] + lines["residual"]
+        opex = np.sum([lines[k] for k in engine.OPEX_LINES], axis=0)
+        taxable = (lines["revenue"] - opex - lines["sga"] - lines["tax_depreciation"]
+                   + lines["residual"])
         own = carry_losses_forward(taxable, base["tax_rate"], mk.loss_carryforward_limit)
         rate = _discount_rate(base, o.kind)
         cash = fold_after(lines["cash_flow"] + lines["income_tax"] - own.income_tax, n, rate)
