@@ -737,7 +737,8 @@ def test_the_result_says_how_each_price_is_read():
     assert c["btc_price"] == ("98,076 USD/BTC at the market date, then flat; difficulty "
                               "+3 % a month")
     assert c["gpu_hour_price"] == ("merchant: 3.13 USD per GPU-hour from the first operating "
-                                   "month, falling 20 % a year, billed on 85 % of the hours")
+                                   "month, falling 20 % a year, billed on 85 % of the hours, "
+                                   "7.2 % of their revenue to SG&A")
     assert c["terminal_value"].startswith("dcf: each option valued over its fleet's life")
     assert c["miners"].startswith("bought new; switched off in a month whose revenue")
     assert compare(overrides=HASHING).conventions["miners"].startswith(
@@ -767,7 +768,8 @@ def test_the_result_says_how_each_price_is_read():
                                "residual_value": 0.5}).conventions
     assert moved["gpu_hour_price"] == (
         "merchant: 3.13 USD per GPU-hour from the first operating month, flat, billed on 85 % "
-        "of the hours reached over 6 months; 50 % of the GPUs on a take-or-pay contract at "
+        "of the hours reached over 6 months, 7.2 % of their revenue to SG&A; 50 % of the GPUs "
+        "on a take-or-pay contract at "
         "2.2 USD per GPU-hour, flat and billed every hour for 60 months (20 % prepaid), then "
         "merchant; the tenant defaults with 4.2 % probability a year, after which 50 % of the "
         "rent is earned (expected value)")

@@ -30,7 +30,8 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
            + ("flat" if mk.gpu_price_decline == 0 else
               f"falling {_pct(mk.gpu_price_decline)} a year")
            + f", billed on {_pct(mk.utilization)} of the hours"
-           + (f" reached over {ramp:g} months" if ramp > 0 else ""))
+           + (f" reached over {ramp:g} months" if ramp > 0 else "")
+           + f", {_pct(_merchant_sga(mk))} of their revenue to SG&A")
     if mk.gpu_contract_share > 0:
         gpu += (f"; {_pct(mk.gpu_contract_share)} of the GPUs on a take-or-pay contract at "
                 f"{mk.gpu_contract_price.m_as('USD/hour'):g} USD per GPU-hour, flat and billed "
@@ -64,6 +65,11 @@ def conventions(mk: Market, gpu_system: str) -> dict[str, str]:
         "maintenance": _maintenance(mk),
         "taxes": _taxes(mk),
     }
+
+
+def _merchant_sga(mk: Market) -> float:
+    """SG&A's share of the GPU hours sold at the merchant price."""
+    return mk.sga_share if mk.sga_share_merchant is None else mk.sga_share_merchant
 
 
 def _maintenance(mk: Market) -> str:

@@ -10,8 +10,8 @@ Conventions (``docs/economics.md``; the engine writes the lines by them):
   ``residual`` line), less the income tax: ``tax_rate`` x (EBITDA - tax depreciation +
   residual value), negative in a month with a loss (it lowers the owner's other taxes). Tax
   depreciation is straight line, MACRS or bonus (``tax_depreciation``); what is left of an
-  asset's tax basis is deducted when it is sold or retired. A fleet runs for its IT's useful life. Under ``terminal_value = "dcf"``
-  (the default) the months after the horizon, until the fleet retires, are valued as they
+  asset's tax basis is deducted when it is sold or retired. A fleet runs for its IT's useful
+  life. Under ``terminal_value = "dcf"`` (the default) the months after the horizon, until the fleet retires, are valued as they
   come and their value at the horizon is the last month's residual; the facility counts at
   ``residual_value`` x its book value when the fleet retires (in that month if it is within
   the horizon). Under ``"book"`` the residual is ``residual_value`` x the straight-line book
